@@ -1,0 +1,392 @@
+//! One subscription's life: request, response policy, idle timeout, and the retry loop.
+//!
+//! It speaks only in [`Lifecycle`] events. Cancelling is dropping the future: everything worth
+//! keeping (last id, server `retry:`, failure count) lives in [`ConnectionState`], updated as it
+//! changes, so a paused or restarted connection resumes where it left off.
+
+use crate::backoff::{self, DelayInput};
+use crate::lifecycle::{ErrorKind, Lifecycle};
+use crate::parser::{Frame, Parser};
+use crate::shared_str::SharedStr;
+use crate::subscription::SubscriptionConfig;
+use futures_util::StreamExt;
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::StatusCode;
+use std::future::Future;
+use std::time::{Duration, SystemTime};
+
+/// Where a connection's lifecycle events go. Awaiting in `emit` slows only this connection.
+pub trait EventSink: Send {
+    /// Takes one event.
+    fn emit(&mut self, event: Lifecycle) -> impl Future<Output = ()> + Send;
+}
+
+impl EventSink for tokio::sync::mpsc::Sender<Lifecycle> {
+    async fn emit(&mut self, event: Lifecycle) {
+        // A closed receiver means nobody listens any more; the caller will drop us soon.
+        let _ = self.send(event).await;
+    }
+}
+
+impl EventSink for tokio::sync::mpsc::UnboundedSender<Lifecycle> {
+    async fn emit(&mut self, event: Lifecycle) {
+        let _ = self.send(event);
+    }
+}
+
+/// What survives between attempts, and across a pause.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionState {
+    /// The last event id string; sent as `Last-Event-ID` when non-empty.
+    pub last_event_id: SharedStr,
+    /// The server's latest `retry:`.
+    pub server_retry_ms: Option<u64>,
+    /// Consecutive failed attempts since the last healthy connection.
+    pub failures: u32,
+}
+
+impl ConnectionState {
+    /// Fresh state for `config`, starting from its configured last event id.
+    pub fn new(config: &SubscriptionConfig) -> Self {
+        ConnectionState {
+            last_event_id: config.last_event_id.clone().unwrap_or_default(),
+            server_retry_ms: None,
+            failures: 0,
+        }
+    }
+}
+
+/// How a connection ended for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The server answered 204: nothing more to stream.
+    NoContent,
+    /// A failure that retrying cannot fix (4xx, wrong content type, bad request).
+    Fatal,
+    /// `max_retries` consecutive retries failed.
+    GaveUp {
+        /// Retries made.
+        attempts: u32,
+    },
+}
+
+/// Builds the HTTP client connections share (one pool, rustls).
+pub fn build_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .user_agent(concat!("streamwatch/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(15))
+        .tcp_nodelay(true)
+        .build()
+}
+
+/// How one attempt ended.
+enum AttemptEnd {
+    NoContent,
+    Fatal,
+    Retry { retry_after: Option<Duration> },
+}
+
+/// Runs the subscription until it ends for good. Drop the future to stop it.
+pub async fn run<S: EventSink>(
+    client: &reqwest::Client,
+    config: &SubscriptionConfig,
+    state: &mut ConnectionState,
+    sink: &mut S,
+) -> Outcome {
+    loop {
+        let mut delivered = false;
+        let end = attempt(client, config, state, sink, &mut delivered).await;
+        let retry_after = match end {
+            AttemptEnd::NoContent => {
+                sink.emit(Lifecycle::Finished).await;
+                return Outcome::NoContent;
+            }
+            AttemptEnd::Fatal => return Outcome::Fatal,
+            AttemptEnd::Retry { retry_after } => retry_after,
+        };
+        if delivered {
+            state.failures = 0;
+        }
+        if !backoff::may_retry(&config.retry, state.failures) {
+            let attempts = state.failures;
+            sink.emit(Lifecycle::RetriesFailed { attempts }).await;
+            return Outcome::GaveUp { attempts };
+        }
+        state.failures += 1;
+        let delay_ms = backoff::delay_ms(
+            &config.retry,
+            DelayInput {
+                attempt: state.failures,
+                server_retry_ms: state.server_retry_ms,
+                retry_after,
+            },
+            rand::random::<f64>(),
+        );
+        sink.emit(Lifecycle::Retrying {
+            attempt: state.failures,
+            delay_ms,
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+    }
+}
+
+fn build_request(
+    client: &reqwest::Client,
+    config: &SubscriptionConfig,
+    last_event_id: &str,
+) -> Result<reqwest::RequestBuilder, String> {
+    let method = reqwest::Method::from_bytes(config.method.as_bytes())
+        .map_err(|_| format!("invalid HTTP method {:?}", config.method))?;
+    let mut req = client
+        .request(method, config.url.clone())
+        .header(ACCEPT, "text/event-stream")
+        .header(CACHE_CONTROL, "no-cache");
+    for (name, value) in &config.headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("invalid header name {name:?}"))?;
+        let value =
+            HeaderValue::from_str(value).map_err(|_| format!("invalid value for header {name}"))?;
+        req = req.header(name, value);
+    }
+    if !last_event_id.is_empty() {
+        // Ids are decoded text; one that cannot be a header value is not sent rather than
+        // failing every reconnect.
+        if let Ok(v) = HeaderValue::from_str(last_event_id) {
+            req = req.header("Last-Event-ID", v);
+        }
+    }
+    if let Some(body) = &config.body {
+        req = req.body(body.clone());
+    }
+    Ok(req)
+}
+
+/// Renders an error with its causes, since reqwest's top-level message hides the reason.
+fn describe(err: &dyn std::error::Error) -> String {
+    let mut msg = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        source = cause.source();
+    }
+    msg
+}
+
+fn is_event_stream(content_type: Option<&HeaderValue>) -> bool {
+    content_type
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("text/event-stream")
+        })
+        .unwrap_or(false)
+}
+
+fn retryable_status(status: StatusCode) -> bool {
+    status.is_server_error()
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+}
+
+async fn emit_error<S: EventSink>(
+    sink: &mut S,
+    kind: ErrorKind,
+    message: String,
+    status: Option<u16>,
+    will_retry: bool,
+) {
+    sink.emit(Lifecycle::Error {
+        kind,
+        message,
+        status,
+        will_retry,
+    })
+    .await;
+}
+
+/// Awaits `fut`, bounded by the idle timeout when one is set.
+async fn within<F: Future>(idle: Option<Duration>, fut: F) -> Option<F::Output> {
+    match idle {
+        Some(d) => tokio::time::timeout(d, fut).await.ok(),
+        None => Some(fut.await),
+    }
+}
+
+async fn attempt<S: EventSink>(
+    client: &reqwest::Client,
+    config: &SubscriptionConfig,
+    state: &mut ConnectionState,
+    sink: &mut S,
+    delivered: &mut bool,
+) -> AttemptEnd {
+    let req = match build_request(client, config, &state.last_event_id) {
+        Ok(r) => r,
+        Err(message) => {
+            emit_error(sink, ErrorKind::Network, message, None, false).await;
+            return AttemptEnd::Fatal;
+        }
+    };
+    let idle = config.idle_timeout.filter(|d| !d.is_zero());
+    let response = match within(idle, req.send()).await {
+        None => {
+            let secs = idle.map(|d| d.as_secs_f64()).unwrap_or_default();
+            let message = format!("no response within the {secs} s idle timeout");
+            emit_error(sink, ErrorKind::Timeout, message, None, true).await;
+            return AttemptEnd::Retry { retry_after: None };
+        }
+        Some(Err(e)) => {
+            let fatal = e.is_builder();
+            emit_error(sink, ErrorKind::Network, describe(&e), None, !fatal).await;
+            return if fatal {
+                AttemptEnd::Fatal
+            } else {
+                AttemptEnd::Retry { retry_after: None }
+            };
+        }
+        Some(Ok(r)) => r,
+    };
+
+    let status = response.status();
+    if status == StatusCode::NO_CONTENT {
+        return AttemptEnd::NoContent;
+    }
+    if !status.is_success() {
+        let retry = retryable_status(status);
+        let retry_after = if matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        ) {
+            response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| backoff::parse_retry_after(v, SystemTime::now()))
+        } else {
+            None
+        };
+        let message = format!("server answered {status}");
+        emit_error(
+            sink,
+            ErrorKind::HttpStatus,
+            message,
+            Some(status.as_u16()),
+            retry,
+        )
+        .await;
+        return if retry {
+            AttemptEnd::Retry { retry_after }
+        } else {
+            AttemptEnd::Fatal
+        };
+    }
+    let content_type = response.headers().get(CONTENT_TYPE);
+    if !is_event_stream(content_type) {
+        let got = content_type
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none")
+            .to_string();
+        let message = format!("expected Content-Type text/event-stream, got {got}");
+        emit_error(
+            sink,
+            ErrorKind::ContentType,
+            message,
+            Some(status.as_u16()),
+            false,
+        )
+        .await;
+        return AttemptEnd::Fatal;
+    }
+
+    sink.emit(Lifecycle::Started {
+        url: response.url().to_string(),
+        status: status.as_u16(),
+    })
+    .await;
+    stream_body(response, config, state, sink, delivered, idle).await
+}
+
+async fn stream_body<S: EventSink>(
+    response: reqwest::Response,
+    config: &SubscriptionConfig,
+    state: &mut ConnectionState,
+    sink: &mut S,
+    delivered: &mut bool,
+    idle: Option<Duration>,
+) -> AttemptEnd {
+    let mut parser = Parser::with_max_event_size(config.max_event_size)
+        .with_last_event_id(state.last_event_id.clone());
+    let mut body = response.bytes_stream();
+    let mut frames = Vec::new();
+    loop {
+        let chunk = match within(idle, body.next()).await {
+            None => {
+                let secs = idle.map(|d| d.as_secs_f64()).unwrap_or_default();
+                let message = format!("no data for {secs} s (idle timeout)");
+                emit_error(sink, ErrorKind::Timeout, message, None, true).await;
+                return AttemptEnd::Retry { retry_after: None };
+            }
+            Some(None) => {
+                sink.emit(Lifecycle::Finished).await;
+                return AttemptEnd::Retry { retry_after: None };
+            }
+            Some(Some(Err(e))) => {
+                emit_error(sink, ErrorKind::Network, describe(&e), None, true).await;
+                return AttemptEnd::Retry { retry_after: None };
+            }
+            Some(Some(Ok(chunk))) => chunk,
+        };
+        let parsed = parser.feed(chunk, |f| frames.push(f));
+        for frame in frames.drain(..) {
+            match frame {
+                Frame::Event(e) => {
+                    *delivered = true;
+                    state.last_event_id = e.id.clone();
+                    sink.emit(e.into()).await;
+                }
+                Frame::Comment(text) => sink.emit(Lifecycle::Comment { text }).await,
+                Frame::Retry(ms) => {
+                    state.server_retry_ms = Some(ms);
+                    sink.emit(Lifecycle::RetryChanged { retry_ms: ms }).await;
+                }
+            }
+        }
+        // An id-only block moves the last id without an event.
+        state.last_event_id = parser.last_event_id().clone();
+        if let Err(e) = parsed {
+            emit_error(sink, ErrorKind::Protocol, e.to_string(), None, true).await;
+            return AttemptEnd::Retry { retry_after: None };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_type_parameters_are_allowed() {
+        let ok = HeaderValue::from_static("Text/Event-Stream; charset=latin1");
+        assert!(is_event_stream(Some(&ok)));
+        let bad = HeaderValue::from_static("text/plain");
+        assert!(!is_event_stream(Some(&bad)));
+        assert!(!is_event_stream(None));
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        for s in [500, 502, 503, 408, 429] {
+            assert!(retryable_status(StatusCode::from_u16(s).unwrap()), "{s}");
+        }
+        for s in [400, 401, 403, 404, 410] {
+            assert!(!retryable_status(StatusCode::from_u16(s).unwrap()), "{s}");
+        }
+    }
+}

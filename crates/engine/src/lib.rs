@@ -1,0 +1,18 @@
+//! Streamwatch's GUI-free core: the SSE parser, the retry policy, one connection's life, and
+//! the supervisor that keeps many of them alive. It never depends on a GUI toolkit.
+
+pub mod backoff;
+pub mod connection;
+pub mod lifecycle;
+pub mod parser;
+pub mod shared_str;
+pub mod status;
+pub mod subscription;
+pub mod supervisor;
+
+pub use lifecycle::{ErrorKind, Lifecycle};
+pub use parser::{Event, Frame, ParseError, Parser};
+pub use shared_str::SharedStr;
+pub use status::{State, Status};
+pub use subscription::{RetryConfig, SubscriptionConfig};
+pub use supervisor::{SubscriptionId, Supervisor, SupervisorEvent};

@@ -1,0 +1,118 @@
+//! The events one connection speaks in, named as Datastar's `datastar-fetch` names them.
+
+use crate::parser::Event;
+use crate::shared_str::SharedStr;
+use serde::Serialize;
+
+/// Why a connection attempt or a stream failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// DNS, connect, TLS or a body read failed.
+    Network,
+    /// The server answered with a status we do not stream from.
+    HttpStatus,
+    /// The response was not `text/event-stream`.
+    ContentType,
+    /// No byte arrived within the idle timeout.
+    Timeout,
+    /// The stream broke a protocol limit (an oversized event).
+    Protocol,
+}
+
+impl ErrorKind {
+    /// The kebab-case name used on the wire and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Network => "network",
+            ErrorKind::HttpStatus => "http-status",
+            ErrorKind::ContentType => "content-type",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Protocol => "protocol",
+        }
+    }
+}
+
+/// One thing that happened to a subscription.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Lifecycle {
+    /// A response with an event stream was accepted.
+    Started {
+        /// The URL after redirects.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// An event arrived.
+    Message {
+        /// The event type.
+        event: SharedStr,
+        /// The data.
+        data: SharedStr,
+        /// The last event id ("" when none).
+        id: SharedStr,
+    },
+    /// A comment line arrived.
+    Comment {
+        /// The comment text.
+        text: SharedStr,
+    },
+    /// The server changed the reconnection delay with `retry:`.
+    RetryChanged {
+        /// The new base delay.
+        retry_ms: u64,
+    },
+    /// Something failed.
+    Error {
+        /// What kind of failure.
+        kind: ErrorKind,
+        /// A human-readable description.
+        message: String,
+        /// The HTTP status, for HTTP failures.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        /// Whether the connection will be retried.
+        will_retry: bool,
+    },
+    /// The stream ended (cleanly, by an error, or by a 204).
+    Finished,
+    /// A reconnection is scheduled.
+    Retrying {
+        /// Consecutive failed attempts so far, counting from 1.
+        attempt: u32,
+        /// The wait actually applied, `Retry-After` included.
+        delay_ms: u64,
+    },
+    /// The retry budget is spent; the connection stops.
+    RetriesFailed {
+        /// How many retries were made.
+        attempts: u32,
+    },
+}
+
+impl Lifecycle {
+    /// The event's name, as in the JSON `type` field.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Lifecycle::Started { .. } => "started",
+            Lifecycle::Message { .. } => "message",
+            Lifecycle::Comment { .. } => "comment",
+            Lifecycle::RetryChanged { .. } => "retry-changed",
+            Lifecycle::Error { .. } => "error",
+            Lifecycle::Finished => "finished",
+            Lifecycle::Retrying { .. } => "retrying",
+            Lifecycle::RetriesFailed { .. } => "retries-failed",
+        }
+    }
+}
+
+impl From<Event> for Lifecycle {
+    fn from(e: Event) -> Self {
+        Lifecycle::Message {
+            event: e.event,
+            data: e.data,
+            id: e.id,
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! A subscription's status snapshot, folded from its lifecycle events.
+
+use crate::lifecycle::Lifecycle;
+use crate::shared_str::SharedStr;
+use serde::Serialize;
+use std::time::{Duration, SystemTime};
+
+/// Where a subscription is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// A request is on its way.
+    Connecting,
+    /// The stream is open.
+    Open,
+    /// Waiting to reconnect.
+    Retrying,
+    /// Paused by the user.
+    Paused,
+    /// Gave up, or hit a failure retrying cannot fix.
+    Failed,
+    /// The server said there is nothing more (204).
+    Stopped,
+}
+
+/// Everything a monitor shows about one subscription.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// Current state.
+    pub state: State,
+    /// Consecutive failed attempts (0 when healthy).
+    pub attempt: u32,
+    /// When the next reconnection is due, while retrying.
+    pub next_retry_at: Option<SystemTime>,
+    /// The last event id.
+    pub last_id: SharedStr,
+    /// When the last message arrived.
+    pub last_message_at: Option<SystemTime>,
+    /// Messages received.
+    pub messages: u64,
+    /// Bytes of message data received.
+    pub bytes: u64,
+    /// Successful reconnections after the first open.
+    pub reconnects: u64,
+    /// When the current stream opened.
+    pub connected_since: Option<SystemTime>,
+    /// The latest error, kept until the stream opens again.
+    pub last_error: Option<String>,
+    /// The URL after redirects, once connected.
+    pub final_url: Option<String>,
+}
+
+impl Status {
+    /// A subscription that has not connected yet.
+    pub fn new(last_id: SharedStr, paused: bool) -> Self {
+        Status {
+            state: if paused {
+                State::Paused
+            } else {
+                State::Connecting
+            },
+            attempt: 0,
+            next_retry_at: None,
+            last_id,
+            last_message_at: None,
+            messages: 0,
+            bytes: 0,
+            reconnects: 0,
+            connected_since: None,
+            last_error: None,
+            final_url: None,
+        }
+    }
+
+    /// Folds one event in; returns whether the state (not just counters) changed.
+    pub fn apply(&mut self, event: &Lifecycle, now: SystemTime) -> bool {
+        let before = (self.state, self.attempt);
+        match event {
+            Lifecycle::Started { url, .. } => {
+                if self.connected_since.is_some() || self.final_url.is_some() {
+                    self.reconnects += 1;
+                }
+                self.state = State::Open;
+                self.connected_since = Some(now);
+                self.next_retry_at = None;
+                self.last_error = None;
+                self.final_url = Some(url.clone());
+            }
+            Lifecycle::Message { data, id, .. } => {
+                self.messages += 1;
+                self.bytes += data.len() as u64;
+                self.last_message_at = Some(now);
+                self.last_id = id.clone();
+                self.attempt = 0;
+            }
+            Lifecycle::Error {
+                message,
+                will_retry,
+                ..
+            } => {
+                self.last_error = Some(message.clone());
+                self.connected_since = None;
+                if !will_retry {
+                    self.state = State::Failed;
+                }
+            }
+            Lifecycle::Finished => self.connected_since = None,
+            Lifecycle::Retrying { attempt, delay_ms } => {
+                self.state = State::Retrying;
+                self.attempt = *attempt;
+                self.next_retry_at = Some(now + Duration::from_millis(*delay_ms));
+            }
+            Lifecycle::RetriesFailed { .. } => {
+                self.state = State::Failed;
+                self.next_retry_at = None;
+            }
+            Lifecycle::Comment { .. } | Lifecycle::RetryChanged { .. } => {}
+        }
+        before != (self.state, self.attempt)
+    }
+
+    /// Moves to `state` by the supervisor's own decision; returns whether it changed.
+    pub fn set_state(&mut self, state: State) -> bool {
+        let changed = self.state != state;
+        self.state = state;
+        if state != State::Retrying {
+            self.next_retry_at = None;
+        }
+        if state != State::Open {
+            self.connected_since = None;
+        }
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::ErrorKind;
+
+    #[test]
+    fn folds_a_drop_and_a_recovery() {
+        let t = SystemTime::UNIX_EPOCH;
+        let mut s = Status::new(SharedStr::empty(), false);
+        let started = Lifecycle::Started {
+            url: "http://x/".into(),
+            status: 200,
+        };
+        assert!(s.apply(&started, t));
+        let msg = Lifecycle::Message {
+            event: "tick".into(),
+            data: "abc".into(),
+            id: "7".into(),
+        };
+        assert!(!s.apply(&msg, t));
+        assert_eq!((s.messages, s.bytes, s.last_id.as_str()), (1, 3, "7"));
+        let err = Lifecycle::Error {
+            kind: ErrorKind::Network,
+            message: "reset".into(),
+            status: None,
+            will_retry: true,
+        };
+        s.apply(&err, t);
+        assert!(s.apply(
+            &Lifecycle::Retrying {
+                attempt: 1,
+                delay_ms: 500
+            },
+            t
+        ));
+        assert_eq!(s.state, State::Retrying);
+        assert_eq!(s.next_retry_at, Some(t + Duration::from_millis(500)));
+        s.apply(&started, t);
+        assert_eq!(
+            (s.state, s.reconnects, s.last_error.clone()),
+            (State::Open, 1, None)
+        );
+    }
+
+    #[test]
+    fn fatal_error_fails() {
+        let mut s = Status::new(SharedStr::empty(), false);
+        let err = Lifecycle::Error {
+            kind: ErrorKind::HttpStatus,
+            message: "404".into(),
+            status: Some(404),
+            will_retry: false,
+        };
+        assert!(s.apply(&err, SystemTime::UNIX_EPOCH));
+        assert_eq!(s.state, State::Failed);
+    }
+}

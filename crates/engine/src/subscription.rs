@@ -1,0 +1,178 @@
+//! What one subscription asks for: the request and the retry settings.
+
+use crate::shared_str::SharedStr;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How reconnection delays grow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryConfig {
+    /// First delay, until the server sends `retry:`.
+    pub initial_ms: u64,
+    /// Cap on the exponential delay (`Retry-After` may exceed it).
+    pub max_ms: u64,
+    /// Give up after this many consecutive failed retries; `None` retries forever.
+    pub max_retries: Option<u32>,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            initial_ms: 1000,
+            max_ms: 30_000,
+            max_retries: None,
+        }
+    }
+}
+
+/// One SSE subscription's request and policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubscriptionConfig {
+    /// The stream's URL (http or https).
+    pub url: url::Url,
+    /// HTTP method; GET unless the server wants otherwise.
+    pub method: String,
+    /// Extra request headers, sent on every (re)connect.
+    pub headers: Vec<(String, String)>,
+    /// Request body, resent on every reconnect.
+    pub body: Option<String>,
+    /// `Last-Event-ID` for the first request.
+    pub last_event_id: Option<SharedStr>,
+    /// Reconnection policy.
+    pub retry: RetryConfig,
+    /// Reconnect when no byte arrives for this long; `None` is off.
+    pub idle_timeout: Option<Duration>,
+    /// Cap on one event's size.
+    pub max_event_size: usize,
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The URL did not parse.
+    #[error("invalid URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// What was given.
+        url: String,
+        /// Why it failed.
+        reason: String,
+    },
+    /// Only http and https can carry an event stream.
+    #[error("unsupported URL scheme {0:?}: use http:// or https://")]
+    UnsupportedScheme(String),
+    /// The method is not a valid HTTP token.
+    #[error("invalid HTTP method {0:?}")]
+    InvalidMethod(String),
+    /// A header name or value cannot be sent.
+    #[error("invalid header {0:?}: expected \"Name: value\" with a valid name and value")]
+    InvalidHeader(String),
+    /// The retry settings contradict each other.
+    #[error("invalid retry settings: {0}")]
+    InvalidRetry(String),
+}
+
+impl SubscriptionConfig {
+    /// A GET subscription to `url` with default policy; the URL is checked here.
+    pub fn new(url: &str) -> Result<Self, ConfigError> {
+        let parsed = url::Url::parse(url).map_err(|e| ConfigError::InvalidUrl {
+            url: url.to_string(),
+            reason: e.to_string(),
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ConfigError::UnsupportedScheme(parsed.scheme().to_string()));
+        }
+        Ok(SubscriptionConfig {
+            url: parsed,
+            method: "GET".into(),
+            headers: Vec::new(),
+            body: None,
+            last_event_id: None,
+            retry: RetryConfig::default(),
+            idle_timeout: None,
+            max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
+        })
+    }
+
+    /// Parses and adds a `Name: value` header line.
+    pub fn add_header_line(&mut self, line: &str) -> Result<(), ConfigError> {
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| ConfigError::InvalidHeader(line.to_string()))?;
+        let (name, value) = (name.trim(), value.trim());
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+            || reqwest::header::HeaderValue::from_str(value).is_err()
+        {
+            return Err(ConfigError::InvalidHeader(line.to_string()));
+        }
+        self.headers.push((name.to_string(), value.to_string()));
+        Ok(())
+    }
+
+    /// Checks everything a request will need, so bad input fails before any connection.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !matches!(self.url.scheme(), "http" | "https") {
+            return Err(ConfigError::UnsupportedScheme(
+                self.url.scheme().to_string(),
+            ));
+        }
+        if reqwest::Method::from_bytes(self.method.as_bytes()).is_err() {
+            return Err(ConfigError::InvalidMethod(self.method.clone()));
+        }
+        for (n, v) in &self.headers {
+            if reqwest::header::HeaderName::from_bytes(n.as_bytes()).is_err()
+                || reqwest::header::HeaderValue::from_str(v).is_err()
+            {
+                return Err(ConfigError::InvalidHeader(format!("{n}: {v}")));
+            }
+        }
+        if self.retry.initial_ms == 0 && self.retry.max_ms == 0 {
+            return Err(ConfigError::InvalidRetry(
+                "initial and max delay are both 0: a failing server would be hammered".into(),
+            ));
+        }
+        if self.retry.max_ms < self.retry.initial_ms {
+            return Err(ConfigError::InvalidRetry(format!(
+                "max delay {} ms is below the initial delay {} ms",
+                self.retry.max_ms, self.retry.initial_ms
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_urls_and_schemes() {
+        assert!(matches!(
+            SubscriptionConfig::new("not a url"),
+            Err(ConfigError::InvalidUrl { .. })
+        ));
+        assert_eq!(
+            SubscriptionConfig::new("ftp://x/").unwrap_err(),
+            ConfigError::UnsupportedScheme("ftp".into())
+        );
+    }
+
+    #[test]
+    fn header_lines_are_checked() {
+        let mut c = SubscriptionConfig::new("http://127.0.0.1/").unwrap();
+        c.add_header_line("X-Token: abc").unwrap();
+        assert_eq!(c.headers, vec![("X-Token".into(), "abc".into())]);
+        assert!(c.add_header_line("no colon").is_err());
+        assert!(c.add_header_line("bad name: v").is_err());
+    }
+
+    #[test]
+    fn retry_settings_must_be_coherent() {
+        let mut c = SubscriptionConfig::new("http://127.0.0.1/").unwrap();
+        c.retry.initial_ms = 5000;
+        c.retry.max_ms = 100;
+        assert!(matches!(c.validate(), Err(ConfigError::InvalidRetry(_))));
+        c.method = "GET X".into();
+        c.retry.max_ms = 9000;
+        assert!(matches!(c.validate(), Err(ConfigError::InvalidMethod(_))));
+    }
+}

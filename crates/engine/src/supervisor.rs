@@ -1,0 +1,366 @@
+//! Many subscriptions at once: add, update, remove, pause, resume, reconnect now.
+//!
+//! Each subscription is one tokio task (no thread), so thousands of idle streams cost little.
+//! Events fan out on a broadcast channel: a slow consumer lags and is told how much it missed,
+//! and never stalls a network read.
+
+use crate::connection::{self, ConnectionState, EventSink, Outcome};
+use crate::lifecycle::Lifecycle;
+use crate::status::{State, Status};
+use crate::subscription::{ConfigError, SubscriptionConfig};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+use tokio::sync::{broadcast, mpsc};
+
+/// Identifies a subscription within a supervisor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct SubscriptionId(pub u64);
+
+impl std::fmt::Display for SubscriptionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What the supervisor tells its consumers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SupervisorEvent {
+    /// A subscription's connection spoke.
+    Lifecycle {
+        /// Which subscription.
+        id: SubscriptionId,
+        /// When it happened.
+        at: SystemTime,
+        /// What happened.
+        event: Lifecycle,
+    },
+    /// A subscription's state changed (not sent for counter-only changes).
+    Status {
+        /// Which subscription.
+        id: SubscriptionId,
+        /// The new snapshot.
+        status: Box<Status>,
+    },
+    /// A subscription was removed.
+    Removed {
+        /// Which subscription.
+        id: SubscriptionId,
+    },
+}
+
+/// A supervisor request that could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum SupervisorError {
+    /// No subscription has this id.
+    #[error("no subscription with id {0}")]
+    NotFound(SubscriptionId),
+    /// The id is taken.
+    #[error("a subscription with id {0} already exists")]
+    Duplicate(SubscriptionId),
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The HTTP client could not be built (TLS setup).
+    #[error("could not set up the HTTP client: {0}")]
+    Client(String),
+}
+
+enum Command {
+    Pause,
+    Resume,
+    ReconnectNow,
+    Update(Box<SubscriptionConfig>),
+}
+
+struct Entry {
+    config: SubscriptionConfig,
+    status: Arc<Mutex<Status>>,
+    commands: mpsc::UnboundedSender<Command>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Keeps many subscriptions alive on the current tokio runtime.
+pub struct Supervisor {
+    client: reqwest::Client,
+    entries: Mutex<HashMap<SubscriptionId, Entry>>,
+    events: broadcast::Sender<SupervisorEvent>,
+}
+
+/// Locks, recovering the data if a panicking holder poisoned the lock: status snapshots stay
+/// meaningful even then.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Supervisor {
+    /// A supervisor whose broadcast keeps up to `capacity` events for slow consumers.
+    pub fn new(capacity: usize) -> Result<Self, SupervisorError> {
+        let client =
+            connection::build_client().map_err(|e| SupervisorError::Client(e.to_string()))?;
+        let (events, _) = broadcast::channel(capacity.max(16));
+        Ok(Supervisor {
+            client,
+            entries: Mutex::new(HashMap::new()),
+            events,
+        })
+    }
+
+    /// Subscribes to every subscription's events from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<SupervisorEvent> {
+        self.events.subscribe()
+    }
+
+    /// Starts (or, with `paused`, just registers) a subscription.
+    pub fn add(
+        &self,
+        id: SubscriptionId,
+        config: SubscriptionConfig,
+        paused: bool,
+    ) -> Result<(), SupervisorError> {
+        config.validate()?;
+        let mut entries = lock(&self.entries);
+        if entries.contains_key(&id) {
+            return Err(SupervisorError::Duplicate(id));
+        }
+        let status = Arc::new(Mutex::new(Status::new(
+            config.last_event_id.clone().unwrap_or_default(),
+            paused,
+        )));
+        let (tx, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(drive(
+            id,
+            self.client.clone(),
+            config.clone(),
+            paused,
+            status.clone(),
+            self.events.clone(),
+            rx,
+        ));
+        entries.insert(
+            id,
+            Entry {
+                config,
+                status,
+                commands: tx,
+                task,
+            },
+        );
+        Ok(())
+    }
+
+    /// Replaces a subscription's configuration and reconnects with it, keeping its last id.
+    pub fn update(
+        &self,
+        id: SubscriptionId,
+        config: SubscriptionConfig,
+    ) -> Result<(), SupervisorError> {
+        config.validate()?;
+        let mut entries = lock(&self.entries);
+        let entry = entries.get_mut(&id).ok_or(SupervisorError::NotFound(id))?;
+        entry.config = config.clone();
+        let _ = entry.commands.send(Command::Update(Box::new(config)));
+        Ok(())
+    }
+
+    /// Stops and forgets a subscription.
+    pub fn remove(&self, id: SubscriptionId) -> Result<(), SupervisorError> {
+        let entry = lock(&self.entries)
+            .remove(&id)
+            .ok_or(SupervisorError::NotFound(id))?;
+        entry.task.abort();
+        let _ = self.events.send(SupervisorEvent::Removed { id });
+        Ok(())
+    }
+
+    /// Closes the stream and holds it closed until resumed.
+    pub fn pause(&self, id: SubscriptionId) -> Result<(), SupervisorError> {
+        self.command(id, Command::Pause)
+    }
+
+    /// Reconnects a paused (or failed) subscription.
+    pub fn resume(&self, id: SubscriptionId) -> Result<(), SupervisorError> {
+        self.command(id, Command::Resume)
+    }
+
+    /// Drops any wait or stream and connects at once, with a fresh retry budget.
+    pub fn reconnect_now(&self, id: SubscriptionId) -> Result<(), SupervisorError> {
+        self.command(id, Command::ReconnectNow)
+    }
+
+    fn command(&self, id: SubscriptionId, cmd: Command) -> Result<(), SupervisorError> {
+        let entries = lock(&self.entries);
+        let entry = entries.get(&id).ok_or(SupervisorError::NotFound(id))?;
+        let _ = entry.commands.send(cmd);
+        Ok(())
+    }
+
+    /// One subscription's status snapshot.
+    pub fn status(&self, id: SubscriptionId) -> Result<Status, SupervisorError> {
+        let entries = lock(&self.entries);
+        let entry = entries.get(&id).ok_or(SupervisorError::NotFound(id))?;
+        let status = lock(&entry.status).clone();
+        Ok(status)
+    }
+
+    /// One subscription's configuration.
+    pub fn config(&self, id: SubscriptionId) -> Result<SubscriptionConfig, SupervisorError> {
+        let entries = lock(&self.entries);
+        let entry = entries.get(&id).ok_or(SupervisorError::NotFound(id))?;
+        Ok(entry.config.clone())
+    }
+
+    /// Every subscription's status, ordered by id.
+    pub fn list(&self) -> Vec<(SubscriptionId, Status)> {
+        let entries = lock(&self.entries);
+        let mut all: Vec<_> = entries
+            .iter()
+            .map(|(id, e)| (*id, lock(&e.status).clone()))
+            .collect();
+        all.sort_by_key(|(id, _)| *id);
+        all
+    }
+
+    /// How many subscriptions are registered.
+    pub fn len(&self) -> usize {
+        lock(&self.entries).len()
+    }
+
+    /// Whether no subscription is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Drop for Supervisor {
+    fn drop(&mut self) {
+        for entry in lock(&self.entries).values() {
+            entry.task.abort();
+        }
+    }
+}
+
+/// Updates the snapshot and fans the event out; never blocks the connection.
+struct FanOut {
+    id: SubscriptionId,
+    status: Arc<Mutex<Status>>,
+    events: broadcast::Sender<SupervisorEvent>,
+}
+
+impl FanOut {
+    fn set_state(&self, state: State) {
+        let snapshot = {
+            let mut status = lock(&self.status);
+            if !status.set_state(state) {
+                return;
+            }
+            status.clone()
+        };
+        self.send_status(snapshot);
+    }
+
+    fn send_status(&self, status: Status) {
+        let _ = self.events.send(SupervisorEvent::Status {
+            id: self.id,
+            status: Box::new(status),
+        });
+    }
+}
+
+impl EventSink for FanOut {
+    async fn emit(&mut self, event: Lifecycle) {
+        let now = SystemTime::now();
+        let changed = {
+            let mut status = lock(&self.status);
+            status.apply(&event, now).then(|| status.clone())
+        };
+        // Nobody listening is fine: the snapshot above already holds the news.
+        let _ = self.events.send(SupervisorEvent::Lifecycle {
+            id: self.id,
+            at: now,
+            event,
+        });
+        if let Some(snapshot) = changed {
+            self.send_status(snapshot);
+        }
+    }
+}
+
+/// One subscription's task: runs the connection and obeys commands.
+async fn drive(
+    id: SubscriptionId,
+    client: reqwest::Client,
+    mut config: SubscriptionConfig,
+    mut paused: bool,
+    status: Arc<Mutex<Status>>,
+    events: broadcast::Sender<SupervisorEvent>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let mut sink = FanOut { id, status, events };
+    let mut state = ConnectionState::new(&config);
+    loop {
+        if paused {
+            sink.set_state(State::Paused);
+            match commands.recv().await {
+                None => return,
+                Some(Command::Pause) => continue,
+                Some(Command::Resume | Command::ReconnectNow) => paused = false,
+                Some(Command::Update(c)) => {
+                    apply_update(&mut config, &mut state, *c);
+                    continue;
+                }
+            }
+        }
+        sink.set_state(State::Connecting);
+        let outcome = {
+            let run = connection::run(&client, &config, &mut state, &mut sink);
+            tokio::select! {
+                outcome = run => Some(outcome),
+                cmd = commands.recv() => match cmd {
+                    None => return,
+                    Some(Command::Pause) => { paused = true; None }
+                    Some(Command::Resume) => None,
+                    Some(Command::ReconnectNow) => { state.failures = 0; None }
+                    Some(Command::Update(c)) => { apply_update(&mut config, &mut state, *c); None }
+                },
+            }
+        };
+        if let Some(outcome) = outcome {
+            sink.set_state(match outcome {
+                Outcome::NoContent => State::Stopped,
+                Outcome::Fatal | Outcome::GaveUp { .. } => State::Failed,
+            });
+            // Ended for good: wait for the user to resume, reconnect, edit or remove.
+            loop {
+                match commands.recv().await {
+                    None => return,
+                    Some(Command::Pause) => {
+                        paused = true;
+                        break;
+                    }
+                    Some(Command::Resume | Command::ReconnectNow) => break,
+                    Some(Command::Update(c)) => {
+                        apply_update(&mut config, &mut state, *c);
+                        break;
+                    }
+                }
+            }
+            state.failures = 0;
+        }
+    }
+}
+
+/// A new config keeps the stream's position unless the user set a different starting id.
+fn apply_update(
+    config: &mut SubscriptionConfig,
+    state: &mut ConnectionState,
+    new: SubscriptionConfig,
+) {
+    if new.last_event_id != config.last_event_id {
+        state.last_event_id = new.last_event_id.clone().unwrap_or_default();
+    }
+    state.failures = 0;
+    *config = new;
+}

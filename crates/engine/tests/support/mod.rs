@@ -1,0 +1,76 @@
+//! Test support: a raw scripted HTTP server that can break every rule on purpose.
+#![allow(dead_code)]
+
+pub mod scripted_server;
+
+use std::time::Duration;
+use streamwatch_engine::connection::{self, ConnectionState, Outcome};
+use streamwatch_engine::{Lifecycle, SubscriptionConfig};
+use tokio::sync::mpsc;
+
+/// Runs a connection until `done` says so (or it ends), returning what it emitted.
+pub async fn run_until(
+    config: &SubscriptionConfig,
+    limit: Duration,
+    mut done: impl FnMut(&[Lifecycle]) -> bool,
+) -> (Vec<Lifecycle>, Option<Outcome>) {
+    let client = connection::build_client().expect("client");
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let cfg = config.clone();
+    let task = tokio::spawn(async move {
+        let mut state = ConnectionState::new(&cfg);
+        let mut tx = tx;
+        connection::run(&client, &cfg, &mut state, &mut tx).await
+    });
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if done(&events) {
+            break;
+        }
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(e)) => events.push(e),
+            Ok(None) => break,
+            Err(_) => panic!("timed out after {limit:?}; got {events:#?}"),
+        }
+    }
+    let outcome = if task.is_finished() {
+        task.await.ok()
+    } else {
+        task.abort();
+        None
+    };
+    (events, outcome)
+}
+
+/// Collects messages' data.
+pub fn messages(events: &[Lifecycle]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Lifecycle::Message { data, .. } => Some(data.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The names of the events, for sequence assertions.
+pub fn names(events: &[Lifecycle]) -> Vec<&'static str> {
+    events.iter().map(|e| e.name()).collect()
+}
+
+/// The `delay_ms` of every `retrying`.
+pub fn delays(events: &[Lifecycle]) -> Vec<(u32, u64)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Lifecycle::Retrying { attempt, delay_ms } => Some((*attempt, *delay_ms)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Counts events of one name.
+pub fn count(events: &[Lifecycle], name: &str) -> usize {
+    events.iter().filter(|e| e.name() == name).count()
+}

@@ -227,6 +227,10 @@ async fn attempt<S: EventSink>(
     sink: &mut S,
     delivered: &mut bool,
 ) -> AttemptEnd {
+    sink.emit(Lifecycle::Connecting {
+        attempt: state.failures,
+    })
+    .await;
     let req = match build_request(client, config, &state.last_event_id) {
         Ok(r) => r,
         Err(message) => {

@@ -37,6 +37,11 @@ impl ErrorKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Lifecycle {
+    /// A request is being made (first connect or a retry).
+    Connecting {
+        /// The failed attempts before this one.
+        attempt: u32,
+    },
     /// A response with an event stream was accepted.
     Started {
         /// The URL after redirects.
@@ -95,6 +100,7 @@ impl Lifecycle {
     /// The event's name, as in the JSON `type` field.
     pub fn name(&self) -> &'static str {
         match self {
+            Lifecycle::Connecting { .. } => "connecting",
             Lifecycle::Started { .. } => "started",
             Lifecycle::Message { .. } => "message",
             Lifecycle::Comment { .. } => "comment",

@@ -76,6 +76,10 @@ impl Status {
     pub fn apply(&mut self, event: &Lifecycle, now: SystemTime) -> bool {
         let before = (self.state, self.attempt);
         match event {
+            Lifecycle::Connecting { .. } => {
+                self.state = State::Connecting;
+                self.next_retry_at = None;
+            }
             Lifecycle::Started { url, .. } => {
                 if self.connected_since.is_some() || self.final_url.is_some() {
                     self.reconnects += 1;

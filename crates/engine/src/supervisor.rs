@@ -313,7 +313,6 @@ async fn drive(
                 }
             }
         }
-        sink.set_state(State::Connecting);
         let outcome = {
             let run = connection::run(&client, &config, &mut state, &mut sink);
             tokio::select! {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use streamwatch_engine::connection::Outcome;
 use streamwatch_engine::{ErrorKind, Lifecycle, SubscriptionConfig};
 use support::scripted_server::{Reply, ScriptedServer};
-use support::{count, delays, messages, names, run_until};
+use support::{count, delays, messages, names, run_until, run_until_all};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -431,4 +431,28 @@ async fn garbage_from_the_server_is_survived() {
     })
     .await;
     assert!(messages(&events).contains(&"still here".to_string()));
+}
+
+#[tokio::test]
+async fn connecting_is_announced_before_every_attempt() {
+    let server = ScriptedServer::start(vec![
+        Reply::status(503, ""),
+        Reply::sse_then_hold("data: ok\n\n"),
+    ])
+    .await;
+    let (events, _) =
+        run_until_all(&config(&server.url("/")), LIMIT, |e| messages(e).len() == 1).await;
+    assert_eq!(
+        names(&events),
+        [
+            "connecting",
+            "error",
+            "retrying",
+            "connecting",
+            "started",
+            "message"
+        ]
+    );
+    assert_eq!(events[0], Lifecycle::Connecting { attempt: 0 });
+    assert_eq!(events[3], Lifecycle::Connecting { attempt: 1 });
 }

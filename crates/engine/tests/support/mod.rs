@@ -8,8 +8,20 @@ use streamwatch_engine::connection::{self, ConnectionState, Outcome};
 use streamwatch_engine::{Lifecycle, SubscriptionConfig};
 use tokio::sync::mpsc;
 
-/// Runs a connection until `done` says so (or it ends), returning what it emitted.
+/// Runs a connection until `done` says so (or it ends), returning what it emitted, leaving
+/// out `connecting` so tests read like the CLI's contract.
 pub async fn run_until(
+    config: &SubscriptionConfig,
+    limit: Duration,
+    done: impl FnMut(&[Lifecycle]) -> bool,
+) -> (Vec<Lifecycle>, Option<Outcome>) {
+    let (mut events, outcome) = run_until_all(config, limit, done).await;
+    events.retain(|e| !matches!(e, Lifecycle::Connecting { .. }));
+    (events, outcome)
+}
+
+/// Like [`run_until`], keeping every event.
+pub async fn run_until_all(
     config: &SubscriptionConfig,
     limit: Duration,
     mut done: impl FnMut(&[Lifecycle]) -> bool,

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Streamwatch's one entry point for newcomers and CI.
+#   bash scripts/dev.sh app    install what is missing, build, and open the app
+#   bash scripts/dev.sh test   install what is missing and run every check and test
+# Debian/Ubuntu get their packages installed; elsewhere the script says what to install.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+# Builds are large and slow from scratch: keep them outside the clone so every run after the
+# first one is incremental (CI runs in a fresh clone each time).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/streamwatch-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+say() { printf '\n== %s\n' "$*"; }
+
+# Debian packages the build and the tests need.
+DEB_PACKAGES=(build-essential pkg-config ca-certificates curl)
+
+install_system_packages() {
+  local missing=()
+  if command -v dpkg-query >/dev/null 2>&1; then
+    for p in "${DEB_PACKAGES[@]}"; do
+      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+  else
+    say "Not a Debian/Ubuntu system: install a C compiler, pkg-config and Rust (rustup) yourself."
+    return 0
+  fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "Installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+  fi
+}
+
+install_rust() {
+  if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  if ! command -v cargo >/dev/null 2>&1; then
+    say "Installing Rust with rustup (https://rustup.rs)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  # rustfmt and clippy are part of the checks.
+  if command -v rustup >/dev/null 2>&1; then
+    rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+    rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+  fi
+}
+
+run_tests() {
+  say "Format"
+  cargo fmt --all -- --check
+  say "Lint (clippy, warnings are errors)"
+  cargo clippy --workspace --all-targets --locked -- -D warnings
+  say "Tests (unit, property, integration against local servers, CLI)"
+  cargo test --workspace --locked
+  say "Benchmarks compile (run them with: cargo bench -p streamwatch-engine)"
+  cargo bench --workspace --locked --no-run
+}
+
+run_app() {
+  say "Building streamwatch (release)"
+  cargo build --release --locked -p streamwatch-cli
+  local bin="$CARGO_TARGET_DIR/release/streamwatch"
+  local port="${STREAMWATCH_DEMO_PORT:-8787}"
+  say "Starting the demo SSE server on 127.0.0.1:$port"
+  "$bin" demo-server --port "$port" &
+  local demo=$!
+  trap 'kill $demo 2>/dev/null || true' EXIT
+  for _ in $(seq 50); do
+    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  say "Watching the demo stream (Ctrl-C to stop)"
+  "$bin" watch "http://127.0.0.1:$port/events" --comments
+}
+
+case "${1:-}" in
+  app) install_system_packages; install_rust; run_app ;;
+  test) install_system_packages; install_rust; run_tests ;;
+  *) echo "usage: bash scripts/dev.sh app|test" >&2; exit 2 ;;
+esac

@@ -5,6 +5,7 @@
 //! changes, so a paused or restarted connection resumes where it left off.
 
 use crate::backoff::{self, DelayInput};
+use crate::continuity::{self, Verdict};
 use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::parser::{Frame, Parser};
 use crate::shared_str::SharedStr;
@@ -329,6 +330,9 @@ async fn stream_body<S: EventSink>(
         .with_last_event_id(state.last_event_id.clone());
     let mut body = response.bytes_stream();
     let mut frames = Vec::new();
+    // Resuming from a known id: judge the first events for replays and gaps until one is
+    // delivered.
+    let mut resumed_from = (!state.last_event_id.is_empty()).then(|| state.last_event_id.clone());
     loop {
         let chunk = match within(idle, body.next()).await {
             None => {
@@ -351,6 +355,31 @@ async fn stream_body<S: EventSink>(
         for frame in frames.drain(..) {
             match frame {
                 Frame::Event(e) => {
+                    if let Some(from) = &resumed_from {
+                        // An event without its own id inherits the resumed one: nothing to judge.
+                        let verdict = if e.has_id {
+                            continuity::judge(from, &e.id)
+                        } else {
+                            Verdict::Deliver
+                        };
+                        match verdict {
+                            Verdict::Duplicate => continue,
+                            Verdict::Gap {
+                                after,
+                                next,
+                                missed,
+                            } => {
+                                sink.emit(Lifecycle::Gap {
+                                    after,
+                                    next,
+                                    missed,
+                                })
+                                .await;
+                            }
+                            Verdict::Deliver => {}
+                        }
+                        resumed_from = None;
+                    }
                     *delivered = true;
                     state.last_event_id = e.id.clone();
                     sink.emit(e.into()).await;
@@ -362,8 +391,10 @@ async fn stream_body<S: EventSink>(
                 }
             }
         }
-        // An id-only block moves the last id without an event.
-        state.last_event_id = parser.last_event_id().clone();
+        // An id-only block moves the last id without an event; replays must not move it back.
+        if resumed_from.is_none() {
+            state.last_event_id = parser.last_event_id().clone();
+        }
         if let Err(e) = parsed {
             emit_error(sink, ErrorKind::Protocol, e.to_string(), None, true).await;
             return AttemptEnd::Retry { retry_after: None };

@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod connection;
+pub mod continuity;
 pub mod lifecycle;
 pub mod parser;
 pub mod shared_str;

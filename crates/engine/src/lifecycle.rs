@@ -63,6 +63,15 @@ pub enum Lifecycle {
         /// The comment text.
         text: SharedStr,
     },
+    /// Integer ids jumped after a reconnect: events were missed.
+    Gap {
+        /// The last id received before the jump.
+        after: u64,
+        /// The first id received after it.
+        next: u64,
+        /// How many events were missed.
+        missed: u64,
+    },
     /// The server changed the reconnection delay with `retry:`.
     RetryChanged {
         /// The new base delay.
@@ -104,6 +113,7 @@ impl Lifecycle {
             Lifecycle::Started { .. } => "started",
             Lifecycle::Message { .. } => "message",
             Lifecycle::Comment { .. } => "comment",
+            Lifecycle::Gap { .. } => "gap",
             Lifecycle::RetryChanged { .. } => "retry-changed",
             Lifecycle::Error { .. } => "error",
             Lifecycle::Finished => "finished",

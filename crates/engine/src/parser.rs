@@ -22,6 +22,8 @@ pub struct Event {
     pub data: SharedStr,
     /// The last event id in force when this event was dispatched ("" when none).
     pub id: SharedStr,
+    /// Whether this event's own block carried a (valid) `id` field, rather than inheriting one.
+    pub has_id: bool,
 }
 
 /// What the parser hands out.
@@ -70,6 +72,8 @@ pub struct Parser {
     id_buffer: SharedStr,
     /// The "last event ID string": what `Last-Event-ID` sends on reconnect.
     last_event_id: SharedStr,
+    /// The current block set the id buffer.
+    block_has_id: bool,
     /// Bytes of field lines since the last dispatch.
     event_bytes: usize,
     max_event_size: usize,
@@ -97,6 +101,7 @@ impl Parser {
             event_type: None,
             id_buffer: SharedStr::empty(),
             last_event_id: SharedStr::empty(),
+            block_has_id: false,
             event_bytes: 0,
             max_event_size,
         }
@@ -264,6 +269,7 @@ impl Parser {
             b"id" => {
                 if memchr::memchr(0, value).is_none() {
                     self.id_buffer = decode(owner, value);
+                    self.block_has_id = true;
                 }
             }
             b"retry" => {
@@ -304,6 +310,7 @@ impl Parser {
     fn dispatch<F: FnMut(Frame)>(&mut self, emit: &mut F) {
         self.last_event_id = self.id_buffer.clone();
         self.event_bytes = 0;
+        let has_id = std::mem::take(&mut self.block_has_id);
         let data = match std::mem::replace(&mut self.data, DataBuf::None) {
             DataBuf::None => {
                 self.event_type = None;
@@ -320,10 +327,12 @@ impl Parser {
             event,
             data,
             id: self.last_event_id.clone(),
+            has_id,
         }));
     }
 
     fn reset_event(&mut self) {
+        self.block_has_id = false;
         self.data = DataBuf::None;
         self.event_type = None;
         self.event_bytes = 0;

@@ -48,6 +48,10 @@ pub struct Status {
     pub last_error: Option<String>,
     /// The URL after redirects, once connected.
     pub final_url: Option<String>,
+    /// Gaps detected in integer ids after reconnects.
+    pub gaps: u64,
+    /// Events missed across those gaps.
+    pub missed_events: u64,
 }
 
 impl Status {
@@ -69,6 +73,8 @@ impl Status {
             connected_since: None,
             last_error: None,
             final_url: None,
+            gaps: 0,
+            missed_events: 0,
         }
     }
 
@@ -117,6 +123,10 @@ impl Status {
             Lifecycle::RetriesFailed { .. } => {
                 self.state = State::Failed;
                 self.next_retry_at = None;
+            }
+            Lifecycle::Gap { missed, .. } => {
+                self.gaps += 1;
+                self.missed_events += missed;
             }
             Lifecycle::Comment { .. } | Lifecycle::RetryChanged { .. } => {}
         }

@@ -456,3 +456,42 @@ async fn connecting_is_announced_before_every_attempt() {
     assert_eq!(events[0], Lifecycle::Connecting { attempt: 0 });
     assert_eq!(events[3], Lifecycle::Connecting { attempt: 1 });
 }
+
+#[tokio::test]
+async fn a_jump_in_integer_ids_after_a_reconnect_is_a_gap() {
+    let server = ScriptedServer::start(vec![
+        Reply::sse("id: 40\ndata: a\n\nid: 41\ndata: b\n\n"),
+        Reply::sse_then_hold("id: 57\ndata: c\n\nid: 58\ndata: d\n\n"),
+    ])
+    .await;
+    let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| messages(e).len() == 4).await;
+    assert!(events.contains(&Lifecycle::Gap {
+        after: 41,
+        next: 57,
+        missed: 15
+    }));
+    assert_eq!(count(&events, "gap"), 1, "only the jump counts");
+}
+
+#[tokio::test]
+async fn replayed_events_after_a_reconnect_are_dropped_not_repeated() {
+    let server = ScriptedServer::start(vec![
+        Reply::sse("id: 1\ndata: a\n\nid: 2\ndata: b\n\n"),
+        // A server that ignores Last-Event-ID and starts over.
+        Reply::sse_then_hold("id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\n"),
+    ])
+    .await;
+    let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| messages(e).len() == 3).await;
+    assert_eq!(messages(&events), ["a", "b", "c"]);
+    assert_eq!(count(&events, "gap"), 0);
+}
+
+#[tokio::test]
+async fn sparse_ids_within_one_stream_are_not_gaps() {
+    let server = ScriptedServer::start(vec![Reply::sse_then_hold(
+        "id: 10\ndata: a\n\nid: 20\ndata: b\n\n",
+    )])
+    .await;
+    let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| messages(e).len() == 2).await;
+    assert_eq!(count(&events, "gap"), 0);
+}

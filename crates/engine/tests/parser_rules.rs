@@ -379,3 +379,22 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+#[test]
+fn has_id_tells_own_ids_from_inherited_ones() {
+    let mut p = Parser::new();
+    let mut got = Vec::new();
+    p.feed(
+        Bytes::from_static(b"id: 1\ndata: a\n\ndata: b\n\nid: 2\x00\ndata: c\n\n"),
+        |f| {
+            if let Frame::Event(e) = f {
+                got.push((e.id.to_string(), e.has_id));
+            }
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        [("1".into(), true), ("1".into(), false), ("1".into(), false)]
+    );
+}

@@ -1,0 +1,40 @@
+//! A real Server-Sent Events server with fault knobs: Streamwatch's first-run demo and the
+//! server its tests talk to.
+//!
+//! # Routes
+//! - `GET`/`POST /events` — the numbered event stream (a POST body is ignored but logged).
+//! - `ANY /redirect?to=/path?query` — 307 to a local path.
+//! - `GET /edge-cases` — a stream covering the WHATWG parsing rules in small writes;
+//!   `GET /edge-cases/expected` — the events a conforming parser gets from it.
+//! - `GET /requests` — the last 200 requests to `/events` ([`LoggedRequest`]).
+//! - `GET /health` — `ok`.
+//!
+//! # The sequence
+//! Event `n` is `id: n`, `event: <type n>`, `data: {"n":n,"ts":<unix ms>,"pad":"x…"}`. At rate
+//! `R > 0` it is published at server start + `n / R`: a fresh connection starts at the next one,
+//! a connection with `Last-Event-ID: k` (header, or `lastEventId` query parameter) first gets the
+//! published `k+1..` at once (at most `replay` of them), then follows live. At rate 0 every
+//! connection streams from `k+1` (or 1) as fast as the socket takes it.
+//!
+//! # Query knobs on `/events`
+//! `rate`, `size`, `types`, `replay`, `count`, `close_after`, `stall_after`, `heartbeat_ms`,
+//! `retry`, `status` (+ `key`, `retry_after`), `content_type`, `trickle_ms`, `skip`, `crlf`,
+//! `bom`, `lastEventId`; see [`DemoConfig`] for their meaning. Unknown parameters are ignored.
+
+mod args;
+mod config;
+mod edge_cases;
+mod faults;
+mod knobs;
+mod request_log;
+mod routes;
+mod sequence;
+mod server;
+mod status;
+mod stream;
+
+pub use args::{serve_until_ctrl_c, DemoArgs};
+pub use config::DemoConfig;
+pub use edge_cases::{edge_case_chunks, edge_case_expected, ExpectedEvent};
+pub use request_log::{LoggedRequest, REQUEST_LOG_LEN};
+pub use server::DemoServer;

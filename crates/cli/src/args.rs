@@ -1,0 +1,318 @@
+//! The command line: what `streamwatch` accepts, and turning `watch`'s flags into a checked
+//! subscription before any connection is made.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use streamwatch_engine::subscription::{ConfigError, RetryConfig, SubscriptionConfig};
+
+use crate::demo::DemoServerArgs;
+
+/// The delay cap when `--retry-max` is not given (unless `--retry-initial` is larger).
+const DEFAULT_RETRY_MAX_MS: u64 = 30_000;
+
+/// Methods written in any case are sent upper-case, as users of `curl -X post` expect.
+const STANDARD_METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
+];
+
+/// Watch Server-Sent Events streams from the terminal.
+#[derive(Parser, Debug)]
+#[command(
+    name = "streamwatch",
+    version,
+    about = "Watch Server-Sent Events streams from the terminal",
+    long_about = "Watch Server-Sent Events (text/event-stream) streams from the terminal.\n\n\
+        `streamwatch watch URL` connects, prints every event as it arrives and reconnects the way \
+        a browser's EventSource does (Last-Event-ID, the server's `retry:`, exponential backoff). \
+        `streamwatch demo-server` runs a local SSE server with fault knobs to try it on.",
+    propagate_version = true,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Connect to an SSE stream and print what happens, reconnecting until told to stop.
+    ///
+    /// Prints every lifecycle event of the stream: started, message, comment (with
+    /// --comments), error, finished, retrying and retries-failed, plus gap when integer ids
+    /// jump after a reconnect. Human-readable lines are coloured on a terminal (not when
+    /// NO_COLOR is set); --json prints one JSON object per line.
+    ///
+    /// It reconnects after errors and after a clean end of the stream, sending the last event
+    /// id as Last-Event-ID. The delay starts at --retry-initial (or the server's `retry:`),
+    /// doubles per failed attempt up to --retry-max, is jittered to [d/2, d], and never
+    /// undercuts a Retry-After from a 429 or 503. A 204 response ends the watch; a 4xx answer
+    /// or a wrong Content-Type ends it as a failure.
+    ///
+    /// Exit status: 0 when --count is reached, the server answers 204 or stdout is closed;
+    /// 1 when the retries are exhausted or the failure cannot be retried; 2 for usage errors;
+    /// 130 on Ctrl-C.
+    Watch(WatchArgs),
+    /// Run a local SSE server with fault knobs, for demos and tests, until Ctrl-C.
+    ///
+    /// Routes: /events (the numbered stream), /redirect?to=PATH, /edge-cases and
+    /// /edge-cases/expected, /requests (a JSON log of the requests received), /health.
+    ///
+    /// The flags set server-wide defaults; each request to /events can override them with
+    /// query parameters: rate, size, types, replay, count (clean end after N events),
+    /// close_after (abrupt drop), stall_after (silence), heartbeat_ms, retry, status (e.g.
+    /// 503,503,200, with key= and retry_after=), content_type, trickle_ms, skip, crlf=1, bom=1.
+    DemoServer(DemoServerArgs),
+}
+
+/// Flags of `streamwatch watch`.
+#[derive(Args, Debug, Clone, PartialEq)]
+#[command(after_help = "Examples:\n  \
+        streamwatch watch http://127.0.0.1:8787/events\n  \
+        streamwatch watch https://example.com/feed -H 'Authorization: Bearer TOKEN' --json\n  \
+        streamwatch watch http://127.0.0.1:8787/events -X POST -d '{\"topic\":\"a\"}' --count 10")]
+pub struct WatchArgs {
+    /// The stream's URL (http:// or https://).
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// Request header as "Name: value", sent on every (re)connect; repeatable.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// HTTP method; standard methods may be written in any case.
+    #[arg(short = 'X', long, value_name = "METHOD", default_value = "GET")]
+    pub method: String,
+
+    /// Request body, resent on every reconnect.
+    #[arg(short = 'd', long, value_name = "TEXT")]
+    pub body: Option<String>,
+
+    /// Last-Event-ID for the first request, to resume a stream.
+    #[arg(long, value_name = "ID")]
+    pub last_event_id: Option<String>,
+
+    /// Reconnect after this long without a byte (comments count); fractions allowed, 0 = off.
+    #[arg(long, value_name = "SECONDS", default_value = "0", value_parser = parse_seconds)]
+    pub idle_timeout: Duration,
+
+    /// First reconnection delay in milliseconds; a server `retry:` replaces it.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub retry_initial: u64,
+
+    /// Cap on the reconnection delay in ms [default: 30000, or --retry-initial if larger].
+    #[arg(long, value_name = "MS")]
+    pub retry_max: Option<u64>,
+
+    /// Give up after N consecutive failed retries [default: never].
+    #[arg(long, value_name = "N")]
+    pub max_retries: Option<u32>,
+
+    /// Exit with status 0 after N message events.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// Also report comment lines (such as heartbeats).
+    #[arg(long)]
+    pub comments: bool,
+
+    /// Print one JSON object per line instead of human-readable lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags that parse but cannot be used; reported as a usage error (exit status 2).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UsageError {
+    /// The engine refused the URL, a header, the method or the retry settings.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Control characters cannot travel in a `Last-Event-ID` header.
+    #[error("invalid --last-event-id {0:?}: it may not contain control characters")]
+    LastEventId(String),
+}
+
+impl WatchArgs {
+    /// The subscription these flags describe, checked so bad input fails before connecting.
+    pub fn subscription(&self) -> Result<SubscriptionConfig, UsageError> {
+        let mut config = SubscriptionConfig::new(self.url.trim())?;
+        for line in &self.headers {
+            config.add_header_line(line)?;
+        }
+        config.method = normalize_method(&self.method);
+        config.body = self.body.clone();
+        if let Some(id) = &self.last_event_id {
+            // The engine would silently skip an id it cannot send; the user should hear about it.
+            if id.chars().any(|c| c.is_control() && c != '\t') {
+                return Err(UsageError::LastEventId(id.clone()));
+            }
+            config.last_event_id = Some(id.as_str().into());
+        }
+        config.retry = RetryConfig {
+            initial_ms: self.retry_initial,
+            max_ms: self
+                .retry_max
+                .unwrap_or(DEFAULT_RETRY_MAX_MS.max(self.retry_initial)),
+            max_retries: self.max_retries,
+        };
+        config.idle_timeout = Some(self.idle_timeout).filter(|d| !d.is_zero());
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+fn normalize_method(method: &str) -> String {
+    let upper = method.to_ascii_uppercase();
+    if STANDARD_METHODS.contains(&upper.as_str()) {
+        upper
+    } else {
+        // Extension methods are case-sensitive; send them exactly as written.
+        method.to_owned()
+    }
+}
+
+/// Parses a non-negative number of seconds, fractions allowed.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if secs < 0.0 {
+        return Err("must not be negative".to_owned());
+    }
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("{text:?} is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn watch(args: &[&str]) -> WatchArgs {
+        let argv = ["streamwatch", "watch"]
+            .into_iter()
+            .chain(args.iter().copied());
+        match Cli::try_parse_from(argv).map(|cli| cli.command) {
+            Ok(Command::Watch(w)) => w,
+            other => panic!("expected watch args, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_reach_the_subscription() {
+        let args = watch(&[
+            "http://127.0.0.1:1/events",
+            "-H",
+            "X-A: 1",
+            "--header",
+            "X-B:2",
+            "-X",
+            "post",
+            "-d",
+            "hi",
+            "--last-event-id",
+            "41",
+            "--idle-timeout",
+            "0.25",
+            "--retry-initial",
+            "10",
+            "--retry-max",
+            "50",
+            "--max-retries",
+            "3",
+        ]);
+        let config = args.subscription().expect("valid flags");
+        assert_eq!(
+            config.headers,
+            vec![("X-A".into(), "1".into()), ("X-B".into(), "2".into())]
+        );
+        assert_eq!(config.method, "POST");
+        assert_eq!(config.body.as_deref(), Some("hi"));
+        assert_eq!(config.last_event_id.as_deref(), Some("41"));
+        assert_eq!(config.idle_timeout, Some(Duration::from_millis(250)));
+        assert_eq!(
+            config.retry,
+            RetryConfig {
+                initial_ms: 10,
+                max_ms: 50,
+                max_retries: Some(3)
+            }
+        );
+    }
+
+    #[test]
+    fn defaults_are_a_plain_get_that_retries_forever() {
+        let config = watch(&["http://x/"]).subscription().expect("valid");
+        assert_eq!(config.method, "GET");
+        assert_eq!(config.idle_timeout, None);
+        assert_eq!(config.retry, RetryConfig::default());
+    }
+
+    #[test]
+    fn a_large_initial_delay_raises_the_default_cap() {
+        let config = watch(&["http://x/", "--retry-initial", "60000"])
+            .subscription()
+            .expect("valid");
+        assert_eq!(config.retry.max_ms, 60_000);
+        let explicit = watch(&["http://x/", "--retry-initial", "600", "--retry-max", "5"]);
+        assert!(matches!(
+            explicit.subscription(),
+            Err(UsageError::Config(ConfigError::InvalidRetry(_)))
+        ));
+    }
+
+    #[test]
+    fn bad_input_is_a_usage_error() {
+        let bad = |args: &[&str]| watch(args).subscription().unwrap_err();
+        assert!(matches!(
+            bad(&["not a url"]),
+            UsageError::Config(ConfigError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            bad(&["ftp://x/"]),
+            UsageError::Config(ConfigError::UnsupportedScheme(_))
+        ));
+        assert!(matches!(
+            bad(&["http://x/", "-H", "no colon"]),
+            UsageError::Config(ConfigError::InvalidHeader(_))
+        ));
+        assert!(matches!(
+            bad(&["http://x/", "-X", "GET X"]),
+            UsageError::Config(ConfigError::InvalidMethod(_))
+        ));
+        assert!(matches!(
+            bad(&["http://x/", "--last-event-id", "a\nb"]),
+            UsageError::LastEventId(_)
+        ));
+    }
+
+    #[test]
+    fn extension_methods_keep_their_case() {
+        assert_eq!(normalize_method("Subscribe"), "Subscribe");
+        assert_eq!(normalize_method("delete"), "DELETE");
+    }
+
+    #[test]
+    fn seconds_accept_fractions_and_reject_the_rest() {
+        assert_eq!(parse_seconds("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_seconds("0"), Ok(Duration::ZERO));
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("soon").is_err());
+        assert!(parse_seconds("inf").is_err());
+        assert!(parse_seconds("NaN").is_err());
+    }
+
+    #[test]
+    fn count_must_be_positive() {
+        let argv = ["streamwatch", "watch", "http://x/", "--count", "0"];
+        assert!(Cli::try_parse_from(argv).is_err());
+    }
+}

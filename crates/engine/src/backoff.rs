@@ -23,10 +23,7 @@ pub struct DelayInput {
 /// The un-jittered exponential delay for `attempt`: base × 2^(attempt−1), capped.
 pub fn exponential_ms(attempt: u32, base_ms: u64, max_ms: u64) -> u64 {
     let shift = attempt.saturating_sub(1).min(63);
-    base_ms
-        .checked_mul(1u64 << shift)
-        .unwrap_or(u64::MAX)
-        .min(max_ms)
+    base_ms.saturating_mul(1u64 << shift).min(max_ms)
 }
 
 /// Spreads `d` over [d/2, d] using `unit` ∈ [0, 1), so many clients do not return in lockstep.
@@ -37,9 +34,17 @@ pub fn jitter_ms(d: u64, unit: f64) -> u64 {
     (low + (span * unit).round() as u64).min(d)
 }
 
+/// The base used after the first retry when the configured or server base is 0, so a
+/// `retry: 0` still backs off from a server that keeps failing.
+pub const MIN_GROWTH_BASE_MS: u64 = 100;
+
 /// The wait before the next attempt, jitter drawn from `unit` ∈ [0, 1).
 pub fn delay_ms(cfg: &RetryConfig, input: DelayInput, unit: f64) -> u64 {
-    let base = input.server_retry_ms.unwrap_or(cfg.initial_ms);
+    let mut base = input.server_retry_ms.unwrap_or(cfg.initial_ms);
+    if input.attempt > 1 && base == 0 {
+        // The first reconnect honours a zero delay as browsers do; later ones must grow.
+        base = MIN_GROWTH_BASE_MS.min(cfg.max_ms);
+    }
     let d = jitter_ms(exponential_ms(input.attempt, base, cfg.max_ms), unit);
     match input.retry_after {
         Some(floor) => d.max(u64::try_from(floor.as_millis()).unwrap_or(u64::MAX)),
@@ -100,6 +105,25 @@ mod tests {
             retry_after: Some(Duration::from_secs(45)),
         };
         assert_eq!(delay_ms(&cfg(1000, 30_000), input, 0.0), 45_000);
+    }
+
+    #[test]
+    fn a_zero_base_still_grows_after_the_first_retry() {
+        let c = cfg(0, 30_000);
+        let at = |attempt| {
+            delay_ms(
+                &c,
+                DelayInput {
+                    attempt,
+                    server_retry_ms: Some(0),
+                    retry_after: None,
+                },
+                0.999_999,
+            )
+        };
+        assert_eq!(at(1), 0);
+        assert_eq!(at(2), 200);
+        assert_eq!(at(3), 400);
     }
 
     #[test]

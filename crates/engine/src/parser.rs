@@ -266,19 +266,15 @@ impl Parser {
         match name {
             b"data" => self.push_data(value, owner),
             b"event" => self.event_type = Some(decode(owner, value)),
-            b"id" => {
-                if memchr::memchr(0, value).is_none() {
-                    self.id_buffer = decode(owner, value);
-                    self.block_has_id = true;
-                }
+            b"id" if memchr::memchr(0, value).is_none() => {
+                self.id_buffer = decode(owner, value);
+                self.block_has_id = true;
             }
-            b"retry" => {
-                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    let ms = value.iter().fold(0u64, |acc, d| {
-                        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                    });
-                    emit(Frame::Retry(ms));
-                }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                let ms = value.iter().fold(0u64, |acc, d| {
+                    acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+                });
+                emit(Frame::Retry(ms));
             }
             _ => {}
         }

@@ -125,9 +125,9 @@ impl SubscriptionConfig {
                 return Err(ConfigError::InvalidHeader(format!("{n}: {v}")));
             }
         }
-        if self.retry.initial_ms == 0 && self.retry.max_ms == 0 {
+        if self.retry.max_ms == 0 {
             return Err(ConfigError::InvalidRetry(
-                "initial and max delay are both 0: a failing server would be hammered".into(),
+                "max delay is 0: a failing server would be hammered".into(),
             ));
         }
         if self.retry.max_ms < self.retry.initial_ms {

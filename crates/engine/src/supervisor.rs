@@ -332,19 +332,11 @@ async fn drive(
                 Outcome::Fatal | Outcome::GaveUp { .. } => State::Failed,
             });
             // Ended for good: wait for the user to resume, reconnect, edit or remove.
-            loop {
-                match commands.recv().await {
-                    None => return,
-                    Some(Command::Pause) => {
-                        paused = true;
-                        break;
-                    }
-                    Some(Command::Resume | Command::ReconnectNow) => break,
-                    Some(Command::Update(c)) => {
-                        apply_update(&mut config, &mut state, *c);
-                        break;
-                    }
-                }
+            match commands.recv().await {
+                None => return,
+                Some(Command::Pause) => paused = true,
+                Some(Command::Resume | Command::ReconnectNow) => {}
+                Some(Command::Update(c)) => apply_update(&mut config, &mut state, *c),
             }
             state.failures = 0;
         }

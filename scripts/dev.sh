@@ -13,8 +13,10 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 say() { printf '\n== %s\n' "$*"; }
 
-# Debian packages the build and the tests need.
-DEB_PACKAGES=(build-essential pkg-config ca-certificates curl)
+# Debian packages the build and the tests need: a C toolchain (bundled SQLite, TLS), and for
+# the secret-header tests a real Secret Service (gnome-keyring) on a private D-Bus.
+DEB_PACKAGES=(build-essential pkg-config ca-certificates curl
+  gnome-keyring libsecret-tools dbus-daemon dbus-bin)
 
 install_system_packages() {
   local missing=()
@@ -31,7 +33,7 @@ install_system_packages() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
 }
 

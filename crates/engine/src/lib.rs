@@ -5,9 +5,12 @@ pub mod backoff;
 pub mod connection;
 pub mod continuity;
 pub mod lifecycle;
+pub mod monitor;
 pub mod parser;
+pub mod secrets;
 pub mod shared_str;
 pub mod status;
+pub mod storage;
 pub mod subscription;
 pub mod supervisor;
 

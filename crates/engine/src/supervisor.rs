@@ -7,6 +7,7 @@
 use crate::connection::{self, ConnectionState, EventSink, Outcome};
 use crate::lifecycle::Lifecycle;
 use crate::status::{State, Status};
+use crate::storage::Record;
 use crate::subscription::{ConfigError, SubscriptionConfig};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -87,6 +88,8 @@ pub struct Supervisor {
     client: reqwest::Client,
     entries: Mutex<HashMap<SubscriptionId, Entry>>,
     events: broadcast::Sender<SupervisorEvent>,
+    /// Lossless path to storage: awaiting it slows only the subscription that produced.
+    recorder: Option<mpsc::Sender<Record>>,
 }
 
 /// Locks, recovering the data if a panicking holder poisoned the lock: status snapshots stay
@@ -105,7 +108,19 @@ impl Supervisor {
             client,
             entries: Mutex::new(HashMap::new()),
             events,
+            recorder: None,
         })
+    }
+
+    /// Like [`Supervisor::new`], also sending every message, gap and state transition to a
+    /// storage writer, none dropped.
+    pub fn with_recorder(
+        capacity: usize,
+        recorder: mpsc::Sender<Record>,
+    ) -> Result<Self, SupervisorError> {
+        let mut sup = Self::new(capacity)?;
+        sup.recorder = Some(recorder);
+        Ok(sup)
     }
 
     /// Subscribes to every subscription's events from now on.
@@ -130,15 +145,13 @@ impl Supervisor {
             paused,
         )));
         let (tx, rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(drive(
+        let sink = FanOut {
             id,
-            self.client.clone(),
-            config.clone(),
-            paused,
-            status.clone(),
-            self.events.clone(),
-            rx,
-        ));
+            status: status.clone(),
+            events: self.events.clone(),
+            recorder: self.recorder.clone(),
+        };
+        let task = tokio::spawn(drive(self.client.clone(), config.clone(), paused, sink, rx));
         entries.insert(
             id,
             Entry {
@@ -223,6 +236,21 @@ impl Supervisor {
         all
     }
 
+    /// Stops every connection and waits until their tasks are gone, so nothing more is sent
+    /// to the recorder.
+    pub async fn stop_all(&self) {
+        let tasks: Vec<_> = lock(&self.entries)
+            .drain()
+            .map(|(_, e)| {
+                e.task.abort();
+                e.task
+            })
+            .collect();
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+
     /// How many subscriptions are registered.
     pub fn len(&self) -> usize {
         lock(&self.entries).len()
@@ -242,30 +270,66 @@ impl Drop for Supervisor {
     }
 }
 
-/// Updates the snapshot and fans the event out; never blocks the connection.
+/// Updates the snapshot and fans the event out. Only the recorder may make it wait, and then
+/// only this subscription waits.
 struct FanOut {
     id: SubscriptionId,
     status: Arc<Mutex<Status>>,
     events: broadcast::Sender<SupervisorEvent>,
+    recorder: Option<mpsc::Sender<Record>>,
 }
 
 impl FanOut {
-    fn set_state(&self, state: State) {
-        let snapshot = {
+    async fn set_state(&self, state: State, reason: &str) {
+        let (from, snapshot) = {
             let mut status = lock(&self.status);
+            let from = status.state;
             if !status.set_state(state) {
                 return;
             }
-            status.clone()
+            (from, status.clone())
         };
-        self.send_status(snapshot);
+        self.announce(from, snapshot, reason.to_string()).await;
     }
 
-    fn send_status(&self, status: Status) {
+    async fn announce(&self, from: State, status: Status, reason: String) {
+        if from != status.state {
+            self.record(Record::Transition {
+                sub: self.id,
+                at: SystemTime::now(),
+                from,
+                to: status.state,
+                reason,
+            })
+            .await;
+        }
         let _ = self.events.send(SupervisorEvent::Status {
             id: self.id,
             status: Box::new(status),
         });
+    }
+
+    async fn record(&self, record: Record) {
+        if let Some(recorder) = &self.recorder {
+            // A closed writer means shutdown is under way; nothing left to keep it for.
+            let _ = recorder.send(record).await;
+        }
+    }
+}
+
+/// Words for a state transition caused by `event`, for the stored status history.
+fn reason(event: &Lifecycle, status: &Status) -> String {
+    match event {
+        Lifecycle::Started { status: code, .. } => format!("stream opened ({code})"),
+        Lifecycle::Connecting { attempt: 0 } => "connecting".into(),
+        Lifecycle::Connecting { attempt } => format!("reconnecting (retry {attempt})"),
+        Lifecycle::Retrying { attempt, delay_ms } => format!(
+            "{}; retry {attempt} in {delay_ms} ms",
+            status.last_error.as_deref().unwrap_or("stream ended")
+        ),
+        Lifecycle::RetriesFailed { attempts } => format!("gave up after {attempts} retries"),
+        Lifecycle::Error { message, .. } => message.clone(),
+        other => other.name().into(),
     }
 }
 
@@ -274,35 +338,65 @@ impl EventSink for FanOut {
         let now = SystemTime::now();
         let changed = {
             let mut status = lock(&self.status);
-            status.apply(&event, now).then(|| status.clone())
+            let from = status.state;
+            status.apply(&event, now).then(|| (from, status.clone()))
         };
+        match &event {
+            Lifecycle::Message {
+                event: ty,
+                data,
+                id,
+            } => {
+                self.record(Record::Message {
+                    sub: self.id,
+                    at: now,
+                    event: ty.clone(),
+                    id: id.clone(),
+                    data: data.clone(),
+                })
+                .await
+            }
+            Lifecycle::Gap {
+                after,
+                next,
+                missed,
+            } => {
+                self.record(Record::Gap {
+                    sub: self.id,
+                    at: now,
+                    after: *after,
+                    next: *next,
+                    missed: *missed,
+                })
+                .await
+            }
+            _ => {}
+        }
+        let reason = changed.as_ref().map(|(_, s)| reason(&event, s));
         // Nobody listening is fine: the snapshot above already holds the news.
         let _ = self.events.send(SupervisorEvent::Lifecycle {
             id: self.id,
             at: now,
             event,
         });
-        if let Some(snapshot) = changed {
-            self.send_status(snapshot);
+        if let (Some((from, snapshot)), Some(reason)) = (changed, reason) {
+            self.announce(from, snapshot, reason).await;
         }
     }
 }
 
 /// One subscription's task: runs the connection and obeys commands.
 async fn drive(
-    id: SubscriptionId,
     client: reqwest::Client,
     mut config: SubscriptionConfig,
     mut paused: bool,
-    status: Arc<Mutex<Status>>,
-    events: broadcast::Sender<SupervisorEvent>,
+    mut sink: FanOut,
     mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
-    let mut sink = FanOut { id, status, events };
     let mut state = ConnectionState::new(&config);
     loop {
         if paused {
-            sink.set_state(State::Paused);
+            sink.set_state(State::Paused, "paused").await;
             match commands.recv().await {
                 None => return,
                 Some(Command::Pause) => continue,
@@ -327,10 +421,12 @@ async fn drive(
             }
         };
         if let Some(outcome) = outcome {
-            sink.set_state(match outcome {
-                Outcome::NoContent => State::Stopped,
-                Outcome::Fatal | Outcome::GaveUp { .. } => State::Failed,
-            });
+            let (state_now, why) = match outcome {
+                Outcome::NoContent => (State::Stopped, "server has nothing more (204)"),
+                Outcome::Fatal => (State::Failed, "failed; retrying cannot help"),
+                Outcome::GaveUp { .. } => (State::Failed, "gave up"),
+            };
+            sink.set_state(state_now, why).await;
             // Ended for good: wait for the user to resume, reconnect, edit or remove.
             match commands.recv().await {
                 None => return,

@@ -1,0 +1,57 @@
+//! The parsers compared, and the speed-of-light line scan beside them.
+
+use crate::support::tally::Tally;
+use crate::support::workloads::Chunks;
+use crate::support::{eventsource_peer, line_scan, ours, sse_stream_peer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Contender {
+    Ours,
+    SseStream,
+    EventsourceClient,
+    /// `memchr_iter(b'\n', ..).count()`: no parser can find lines faster than this.
+    LineScan,
+}
+
+/// The three parsers, for rows without the line scan.
+pub const PARSERS: &[Contender] = &[
+    Contender::Ours,
+    Contender::SseStream,
+    Contender::EventsourceClient,
+];
+
+/// The parsers and the line scan.
+pub const ALL: &[Contender] = &[
+    Contender::Ours,
+    Contender::SseStream,
+    Contender::EventsourceClient,
+    Contender::LineScan,
+];
+
+impl Contender {
+    pub fn name(self) -> &'static str {
+        match self {
+            Contender::Ours => "ours",
+            Contender::SseStream => "sse-stream",
+            Contender::EventsourceClient => "eventsource-client",
+            Contender::LineScan => "memchr LF scan",
+        }
+    }
+
+    pub fn is_peer(self) -> bool {
+        matches!(self, Contender::SseStream | Contender::EventsourceClient)
+    }
+
+    /// Runs once over `chunks`. For the line scan, `events` counts lines instead.
+    pub fn run(self, chunks: &Chunks) -> Tally {
+        match self {
+            Contender::Ours => ours::parse(chunks),
+            Contender::SseStream => sse_stream_peer::parse(chunks),
+            Contender::EventsourceClient => eventsource_peer::parse(chunks),
+            Contender::LineScan => Tally {
+                events: line_scan::count_lines(chunks),
+                data_bytes: 0,
+            },
+        }
+    }
+}

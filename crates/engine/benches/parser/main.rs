@@ -1,0 +1,111 @@
+//! `cargo bench -p streamwatch-engine --bench parser`: our SSE parser beside `sse-stream` and
+//! `eventsource-client` on W1–W5, then a summary table against our targets.
+//!
+//! Every input is split into reads (`Bytes`) before timing; a timed run feeds them in order
+//! and looks at each event's data, as a real consumer does. See `support/` for how each peer
+//! is driven.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod contenders;
+mod report;
+mod rows;
+mod timings;
+
+use contenders::Contender;
+use criterion::{Criterion, SamplingMode, Throughput};
+use rows::Row;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+use support::workloads::{self, Scale, Workload};
+use timings::Timings;
+
+/// Few samples and short windows: the slow peers take seconds per run, and the machine has
+/// two cores. Flat sampling keeps each sample at the same iteration count, so a run that takes
+/// a second does not need 55 of them as linear sampling would.
+const SAMPLES: usize = 10;
+const WARM_UP: Duration = Duration::from_millis(500);
+const MEASUREMENT: Duration = Duration::from_secs(2);
+
+fn main() {
+    let scale = Scale::from_args();
+    let mut criterion = Criterion::default().configure_from_args();
+    let timings = Timings::default();
+    let mut bench =
+        |row: Row, workload: &Workload| bench_row(&mut criterion, &timings, row, workload);
+
+    // One workload in memory at a time: W4 alone is 650 MB.
+    let w1 = workloads::ticks(scale.events(1_000_000), false);
+    for row in [
+        Row::Ticks,
+        Row::TicksWhole,
+        Row::TicksTinyReads,
+        Row::TicksMidReads,
+    ] {
+        bench(row, &w1);
+    }
+    drop(w1);
+    bench(Row::Multiline, &workloads::multiline(scale.events(200_000)));
+    bench(
+        Row::TicksCrlf,
+        &workloads::ticks(scale.events(1_000_000), true),
+    );
+    bench(Row::Large, &workloads::large(scale.events(10_000)));
+
+    criterion.final_summary();
+    report::print(&timings, SAMPLES);
+}
+
+/// Benchmarks the row's contenders on `workload`, split into the row's reads.
+fn bench_row(criterion: &mut Criterion, timings: &Timings, row: Row, workload: &Workload) {
+    let chunks = workloads::split(&workload.bytes, row.read_size());
+    let input_bytes = workload.bytes.len() as u64;
+    let lines = memchr::memchr_iter(b'\n', &workload.bytes).count() as u64;
+    // Every parser must agree on the data too, not only on the number of events.
+    let mut data_bytes = None;
+
+    let mut group = criterion.benchmark_group(row.group());
+    group
+        .sample_size(SAMPLES)
+        .warm_up_time(WARM_UP)
+        .measurement_time(MEASUREMENT)
+        .sampling_mode(SamplingMode::Flat)
+        // Decimal units, so criterion's lines read in the same MB/s and GB/s as the table.
+        .throughput(Throughput::BytesDecimal(input_bytes));
+    for &contender in row.contenders() {
+        let expected = match contender {
+            Contender::LineScan => lines,
+            _ => workload.events,
+        };
+        group.bench_function(contender.name(), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let tally = black_box(contender.run(&chunks));
+                    assert_eq!(
+                        tally.events,
+                        expected,
+                        "{} on {}",
+                        contender.name(),
+                        row.label()
+                    );
+                    if contender != Contender::LineScan {
+                        let agreed = *data_bytes.get_or_insert(tally.data_bytes);
+                        assert_eq!(
+                            tally.data_bytes,
+                            agreed,
+                            "{} data on {}",
+                            contender.name(),
+                            row.label()
+                        );
+                    }
+                }
+                let elapsed = start.elapsed();
+                timings.record(row, contender, input_bytes, iters, elapsed);
+                elapsed
+            })
+        });
+    }
+    group.finish();
+}

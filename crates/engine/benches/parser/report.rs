@@ -1,0 +1,120 @@
+//! The summary printed after criterion's own output: every row's throughput per parser, the
+//! ratios, and the targets we promised.
+
+use crate::contenders::{Contender, PARSERS};
+use crate::rows::{Row, ALL_ROWS};
+use crate::timings::Timings;
+
+/// A promise about one row.
+struct Target {
+    row: Row,
+    /// Our throughput at least this many MB/s.
+    min_mb_per_s: Option<f64>,
+    /// Ours at least this many times sse-stream.
+    min_vs_sse_stream: Option<f64>,
+    /// Ours at least this many times the faster peer.
+    min_vs_best_peer: Option<f64>,
+}
+
+const TARGETS: &[Target] = &[
+    Target {
+        row: Row::Ticks,
+        min_mb_per_s: Some(2000.0),
+        min_vs_sse_stream: Some(3.0),
+        min_vs_best_peer: None,
+    },
+    Target {
+        row: Row::Large,
+        min_mb_per_s: Some(6000.0),
+        min_vs_sse_stream: None,
+        min_vs_best_peer: None,
+    },
+    Target {
+        row: Row::TicksTinyReads,
+        min_mb_per_s: None,
+        min_vs_sse_stream: None,
+        min_vs_best_peer: Some(1.5),
+    },
+];
+
+/// Prints the table; `samples` is criterion's sample size.
+pub fn print(timings: &Timings, samples: usize) {
+    let speed = |row, c| timings.mb_per_s(row, c, samples);
+    println!();
+    println!("Throughput, MB/s (10^6 bytes of SSE input per second), median of {samples} samples");
+    println!(
+        "{:<16} {:>9} {:>11} {:>19} {:>9} {:>10}  targets",
+        "workload", "ours", "sse-stream", "eventsource-client", "ours/sse", "ours/best"
+    );
+    for &row in ALL_ROWS {
+        let ours = speed(row, Contender::Ours);
+        let sse = speed(row, Contender::SseStream);
+        let best_peer = PARSERS
+            .iter()
+            .filter(|c| c.is_peer())
+            .filter_map(|&c| speed(row, c))
+            .reduce(f64::max);
+        if ours.is_none() && best_peer.is_none() {
+            continue; // not run (filtered out on the command line)
+        }
+        println!(
+            "{:<16} {:>9} {:>11} {:>19} {:>9} {:>10}  {}",
+            row.label(),
+            mb(ours),
+            mb(sse),
+            mb(speed(row, Contender::EventsourceClient)),
+            ratio(ours, sse),
+            ratio(ours, best_peer),
+            verdicts(row, ours, sse, best_peer),
+        );
+    }
+    if let (Some(scan), Some(ours)) = (
+        speed(Row::Ticks, Contender::LineScan),
+        speed(Row::Ticks, Contender::Ours),
+    ) {
+        println!(
+            "speed of light: memchr LF scan of W1 in 64 KiB reads {scan:.0} MB/s; ours is {:.0} % of it",
+            100.0 * ours / scan
+        );
+    }
+}
+
+fn verdicts(row: Row, ours: Option<f64>, sse: Option<f64>, best: Option<f64>) -> String {
+    let Some(target) = TARGETS.iter().find(|t| t.row == row) else {
+        return String::new();
+    };
+    let mut out = Vec::new();
+    if let Some(min) = target.min_mb_per_s {
+        out.push(verdict(
+            &format!(">= {min:.0} MB/s"),
+            ours.map(|o| o >= min),
+        ));
+    }
+    if let Some(min) = target.min_vs_sse_stream {
+        let got = ours.zip(sse).map(|(o, s)| o >= min * s);
+        out.push(verdict(&format!(">= {min}x sse-stream"), got));
+    }
+    if let Some(min) = target.min_vs_best_peer {
+        let got = ours.zip(best).map(|(o, b)| o >= min * b);
+        out.push(verdict(&format!(">= {min}x best peer"), got));
+    }
+    out.join("; ")
+}
+
+fn verdict(what: &str, passed: Option<bool>) -> String {
+    let result = match passed {
+        Some(true) => "PASS",
+        Some(false) => "FAIL",
+        None => "n/a",
+    };
+    format!("{what}: {result}")
+}
+
+fn mb(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{v:.0}"))
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    a.zip(b)
+        .map_or_else(|| "-".into(), |(a, b)| format!("{:.2}x", a / b))
+}

@@ -1,0 +1,26 @@
+//! Persistence: subscriptions, their message history, resume points and status log, in one
+//! SQLite database (WAL mode) in the user's data directory.
+//!
+//! Two handles, each with its own connection: [`Store`] for configuration and reads (synchronous),
+//! and [`Writer`], a thread that commits the event stream in batches. A message and its
+//! subscription's new last event id always share a transaction, so after any crash resuming
+//! re-requests at most a few events and never skips one.
+
+mod error;
+mod model;
+mod retention;
+mod schema;
+mod store;
+mod time;
+mod writer;
+
+pub use error::StorageError;
+pub use model::{
+    GapRecord, HistoryQuery, Retention, SavedSubscription, StoredCounters, StoredHeader,
+    StoredMessage, SubscriptionRecord, Transition,
+};
+pub use schema::SCHEMA_VERSION;
+pub use store::{Store, DB_FILE_NAME};
+#[doc(hidden)]
+pub use writer::PageLimit;
+pub use writer::{Record, Writer, WriterConfig, WriterHealth, WriterStats};

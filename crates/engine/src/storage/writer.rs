@@ -1,0 +1,834 @@
+//! The group-commit writer: one OS thread with its own connection turns a stream of records into
+//! few, large transactions.
+//!
+//! Why a thread and not a task: SQLite calls block, and a commit may wait on the disk; the async
+//! runtime's workers must never. Why group commit: one transaction per event would cost one WAL
+//! append and commit per event; batching ~50 ms or ~4096 records makes 100k events/s cheap.
+//!
+//! A message and its subscription's new last id are written in the same transaction, so after any
+//! crash the stored last id never points past the stored history. A batch that fails (full disk,
+//! I/O error) is kept and retried with backoff while the health watch says why; meanwhile the
+//! bounded channel fills and producers wait instead of losing events.
+
+use super::error::{Result, StorageError};
+use super::retention::{self, SubRetention};
+use super::schema;
+use super::time::to_ms;
+use crate::shared_str::SharedStr;
+use crate::status::State;
+use crate::supervisor::SubscriptionId;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// One thing to persist, in the order it happened.
+#[derive(Debug)]
+pub enum Record {
+    /// An event; its id becomes the subscription's last event id in the same transaction.
+    Message {
+        /// Whose.
+        sub: SubscriptionId,
+        /// When it arrived.
+        at: SystemTime,
+        /// The event type.
+        event: SharedStr,
+        /// The last event id in force ("" when none).
+        id: SharedStr,
+        /// The data.
+        data: SharedStr,
+    },
+    /// A new last event id without an event (an `id:`-only block).
+    LastId {
+        /// Whose.
+        sub: SubscriptionId,
+        /// The new last event id.
+        id: SharedStr,
+    },
+    /// Events were missed across a reconnect.
+    Gap {
+        /// Whose.
+        sub: SubscriptionId,
+        /// When it was noticed.
+        at: SystemTime,
+        /// The last id before the jump.
+        after: u64,
+        /// The first id after it.
+        next: u64,
+        /// How many were missed.
+        missed: u64,
+    },
+    /// The subscription's state changed.
+    Transition {
+        /// Whose.
+        sub: SubscriptionId,
+        /// When.
+        at: SystemTime,
+        /// The state before.
+        from: State,
+        /// The state after.
+        to: State,
+        /// Why, in words.
+        reason: String,
+    },
+    /// Answered once everything sent before it is committed.
+    Flush(oneshot::Sender<()>),
+}
+
+impl Record {
+    fn sub(&self) -> Option<SubscriptionId> {
+        match self {
+            Record::Message { sub, .. }
+            | Record::LastId { sub, .. }
+            | Record::Gap { sub, .. }
+            | Record::Transition { sub, .. } => Some(*sub),
+            Record::Flush(_) => None,
+        }
+    }
+}
+
+/// Test hook: a database size cap in pages, changeable while the writer runs, to simulate a full
+/// disk (`0` lifts it). Not for production use.
+#[doc(hidden)]
+#[derive(Debug, Clone, Default)]
+pub struct PageLimit(Arc<AtomicU64>);
+
+impl PageLimit {
+    /// A cap of `pages` (0: none).
+    pub fn new(pages: u64) -> Self {
+        PageLimit(Arc::new(AtomicU64::new(pages)))
+    }
+
+    /// Changes the cap; the writer applies it before its next transaction.
+    pub fn set(&self, pages: u64) {
+        self.0.store(pages, Ordering::SeqCst);
+    }
+
+    fn get(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// How the writer batches.
+#[derive(Debug, Clone)]
+pub struct WriterConfig {
+    /// Commit once this many records are pending.
+    pub max_batch_rows: usize,
+    /// Commit at the latest this long after the first pending record arrived.
+    pub max_batch_delay: Duration,
+    /// Records the channel holds before producers wait.
+    pub channel_capacity: usize,
+    /// Test hook (see [`PageLimit`]); `None` in production.
+    #[doc(hidden)]
+    pub page_limit: Option<PageLimit>,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        WriterConfig {
+            max_batch_rows: 4096,
+            max_batch_delay: Duration::from_millis(50),
+            // Two full batches: one being committed while the next fills.
+            channel_capacity: 8192,
+            page_limit: None,
+        }
+    }
+}
+
+/// Whether the writer is keeping up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriterHealth {
+    /// The last commit succeeded.
+    Ok,
+    /// Commits fail; the pending batch is kept and retried.
+    Failing {
+        /// Why, in words a user can act on.
+        error: String,
+        /// When the failures began.
+        since: SystemTime,
+    },
+}
+
+/// What the writer has done since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Transactions committed.
+    pub commits: u64,
+    /// Records persisted (flushes not counted).
+    pub records: u64,
+    /// Records dropped because their subscription no longer exists.
+    pub dropped: u64,
+    /// Messages deleted by retention.
+    pub pruned: u64,
+    /// Failed commit attempts.
+    pub failures: u64,
+}
+
+#[derive(Default)]
+struct StatCells {
+    commits: AtomicU64,
+    records: AtomicU64,
+    dropped: AtomicU64,
+    pruned: AtomicU64,
+    failures: AtomicU64,
+}
+
+/// Handle on the writer thread.
+pub struct Writer {
+    sender: mpsc::Sender<Record>,
+    health: watch::Receiver<WriterHealth>,
+    last_error: Arc<Mutex<Option<StorageError>>>,
+    stats: Arc<StatCells>,
+    // Dropping it (with the handle) also tells the thread to drain and stop.
+    stop: watch::Sender<bool>,
+    done: Option<oneshot::Receiver<Result<()>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The first retry comes quickly (a lock or a blip); later ones at most every second, which is
+/// cheap for a full disk and quick to notice freed space.
+const BACKOFF_START: Duration = Duration::from_millis(50);
+const BACKOFF_MAX: Duration = Duration::from_secs(1);
+/// After a stop request a failing batch gets this many more attempts, so shutdown cannot hang.
+const ATTEMPTS_WHEN_STOPPING: u32 = 3;
+
+impl Writer {
+    /// Opens its own connection to `db_file` (migrating like [`super::Store::open`]) and starts
+    /// the writer thread.
+    pub fn spawn(db_file: &Path, cfg: WriterConfig) -> Result<Writer> {
+        let path = db_file.to_path_buf();
+        let conn = schema::open(&path)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .map_err(|e| StorageError::from_io(&path, &e))?;
+        let (sender, rx) = mpsc::channel(cfg.channel_capacity.max(1));
+        let (health_tx, health) = watch::channel(WriterHealth::Ok);
+        let (stop, stop_rx) = watch::channel(false);
+        let (done_tx, done) = oneshot::channel();
+        let last_error = Arc::new(Mutex::new(None));
+        let stats = Arc::new(StatCells::default());
+        let mut worker = Worker {
+            conn,
+            path: path.clone(),
+            max_rows: cfg.max_batch_rows.max(1),
+            max_delay: cfg.max_batch_delay,
+            page_limit: cfg.page_limit,
+            applied_page_limit: None,
+            rx,
+            stop: stop_rx,
+            stopping: false,
+            health: health_tx,
+            last_error: last_error.clone(),
+            stats: stats.clone(),
+            subs: HashMap::new(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("streamwatch-storage".into())
+            .spawn(move || {
+                let res = rt.block_on(worker.run());
+                if let Err(e) = &res {
+                    tracing::error!("storage writer stopped: {e}");
+                }
+                let _ = done_tx.send(res);
+            })
+            .map_err(|e| StorageError::from_io(&path, &e))?;
+        Ok(Writer {
+            sender,
+            health,
+            last_error,
+            stats,
+            stop,
+            done: Some(done),
+            thread: Some(thread),
+        })
+    }
+
+    /// Where to send records. Bounded: when the disk cannot keep up (or fails), senders wait.
+    pub fn sender(&self) -> mpsc::Sender<Record> {
+        self.sender.clone()
+    }
+
+    /// The writer's health, updated on every failed attempt and on recovery.
+    pub fn health(&self) -> watch::Receiver<WriterHealth> {
+        self.health.clone()
+    }
+
+    /// What the writer has done so far.
+    pub fn stats(&self) -> WriterStats {
+        let s = &self.stats;
+        WriterStats {
+            commits: s.commits.load(Ordering::Relaxed),
+            records: s.records.load(Ordering::Relaxed),
+            dropped: s.dropped.load(Ordering::Relaxed),
+            pruned: s.pruned.load(Ordering::Relaxed),
+            failures: s.failures.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Waits until everything sent before is committed. Returns the writer's error instead if a
+    /// commit attempt fails meanwhile; the records are kept and retried all the same, so calling
+    /// again later may succeed.
+    pub async fn flush(&self) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        let mut health = self.health.clone();
+        health.borrow_and_update();
+        tokio::select! {
+            biased;
+            sent = self.sender.send(Record::Flush(tx)) => {
+                sent.map_err(|_| self.failure())?;
+            }
+            _ = next_failure(&mut health) => return Err(self.failure()),
+        }
+        tokio::pin!(rx);
+        tokio::select! {
+            biased;
+            done = &mut rx => done.map_err(|_| self.failure()),
+            failing = next_failure(&mut health) => match failing {
+                Some(()) => Err(self.failure()),
+                // The thread ended; the answer (or its absence) tells whether it got that far.
+                None => rx.await.map_err(|_| self.failure()),
+            },
+        }
+    }
+
+    /// Commits everything sent so far (by anyone), stops the thread and waits for it. Records
+    /// sent afterwards are refused by the channel. If commits keep failing, gives up after a few
+    /// more attempts and returns the error: those records are lost, and the error says why.
+    pub async fn shutdown(mut self) -> Result<()> {
+        let _ = self.stop.send(true);
+        let res = match self.done.take() {
+            Some(done) => done.await.unwrap_or(Err(StorageError::WriterStopped)),
+            None => Err(StorageError::WriterStopped),
+        };
+        if let Some(t) = self.thread.take() {
+            // It has sent its result, so it is returning: joining does not block for long.
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+        res
+    }
+
+    /// The latest commit error, or "stopped" when the thread is gone without one.
+    fn failure(&self) -> StorageError {
+        lock(&self.last_error)
+            .clone()
+            .unwrap_or(StorageError::WriterStopped)
+    }
+}
+
+/// Resolves on the next failure report (`Some`), or when the writer is gone (`None`).
+async fn next_failure(health: &mut watch::Receiver<WriterHealth>) -> Option<()> {
+    loop {
+        health.changed().await.ok()?;
+        if matches!(*health.borrow_and_update(), WriterHealth::Failing { .. }) {
+            return Some(());
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Records gathered for one transaction; flushes are answered after it commits.
+#[derive(Default)]
+struct Batch {
+    records: Vec<Record>,
+    flushes: Vec<oneshot::Sender<()>>,
+}
+
+impl Batch {
+    fn push(&mut self, r: Record) -> bool {
+        match r {
+            Record::Flush(tx) => {
+                self.flushes.push(tx);
+                true
+            }
+            r => {
+                self.records.push(r);
+                false
+            }
+        }
+    }
+}
+
+/// What the writer remembers about a subscription between batches.
+struct SubCache {
+    /// The highest seq given so far.
+    last_seq: i64,
+    /// When retention by age is due again.
+    next_age_check: Instant,
+}
+
+/// One subscription's share of the batch being written.
+struct Touched {
+    alive: bool,
+    retention: SubRetention,
+    last_seq: i64,
+    written: i64,
+    last_id: Option<SharedStr>,
+    bytes: i64,
+    gaps: i64,
+    missed: i64,
+    last_message_at: Option<i64>,
+    age_due: bool,
+}
+
+/// What a committed batch changes in the writer's memory.
+struct Committed {
+    /// Per subscription touched: `None` if it no longer exists, else its last seq and whether a
+    /// complete age pass ran.
+    subs: Vec<(i64, Option<(i64, bool)>)>,
+    records: u64,
+    dropped: u64,
+    pruned: u64,
+}
+
+struct Worker {
+    conn: Connection,
+    path: PathBuf,
+    max_rows: usize,
+    max_delay: Duration,
+    page_limit: Option<PageLimit>,
+    applied_page_limit: Option<u64>,
+    rx: mpsc::Receiver<Record>,
+    stop: watch::Receiver<bool>,
+    stopping: bool,
+    health: watch::Sender<WriterHealth>,
+    last_error: Arc<Mutex<Option<StorageError>>>,
+    stats: Arc<StatCells>,
+    subs: HashMap<i64, SubCache>,
+}
+
+impl Worker {
+    async fn run(&mut self) -> Result<()> {
+        while let Some(batch) = self.collect().await {
+            self.commit_with_retry(batch).await?;
+        }
+        Ok(())
+    }
+
+    /// Turns on stopping: no new records are accepted, the queued ones are still written.
+    fn begin_stop(&mut self) {
+        self.stopping = true;
+        self.rx.close();
+    }
+
+    /// Waits for a stop request (or the handle's drop).
+    async fn stop_requested(stop: &mut watch::Receiver<bool>) {
+        let _ = stop.wait_for(|s| *s).await;
+    }
+
+    /// Gathers the next batch: from its first record, until it is full, the delay has passed,
+    /// or a flush asks for a commit now. `None` when the channel is closed and empty.
+    async fn collect(&mut self) -> Option<Batch> {
+        // Checked here too: under a steady stream `recv` is always ready and would win every race
+        // against the stop signal below.
+        if !self.stopping && (self.stop.has_changed().is_err() || *self.stop.borrow()) {
+            self.begin_stop();
+        }
+        let first = if self.stopping {
+            self.rx.recv().await
+        } else {
+            tokio::select! {
+                biased;
+                r = self.rx.recv() => r,
+                _ = Self::stop_requested(&mut self.stop) => {
+                    self.begin_stop();
+                    self.rx.recv().await
+                }
+            }
+        }?;
+        let mut batch = Batch::default();
+        if batch.push(first) {
+            return Some(batch);
+        }
+        let deadline = tokio::time::Instant::now() + self.max_delay;
+        while batch.records.len() < self.max_rows {
+            let next = match self.rx.try_recv() {
+                Ok(r) => Some(r),
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+                // After a stop request nothing more can arrive: commit what we have.
+                Err(mpsc::error::TryRecvError::Empty) if self.stopping => None,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    tokio::select! {
+                        biased;
+                        r = tokio::time::timeout_at(deadline, self.rx.recv()) => r.ok().flatten(),
+                        _ = Self::stop_requested(&mut self.stop) => {
+                            self.begin_stop();
+                            continue;
+                        }
+                    }
+                }
+            };
+            match next {
+                Some(r) => {
+                    if batch.push(r) {
+                        break;
+                    }
+                }
+                None => break,
+            }
+        }
+        Some(batch)
+    }
+
+    /// Commits the batch, retrying with backoff while reporting the failure; only gives up once
+    /// stopping, after a few attempts.
+    async fn commit_with_retry(&mut self, batch: Batch) -> Result<()> {
+        let mut delay = BACKOFF_START;
+        let mut attempts_while_stopping = 0;
+        loop {
+            let attempt = if batch.records.is_empty() {
+                Ok(None)
+            } else {
+                self.apply_page_limit()
+                    .and_then(|()| self.commit(&batch.records).map(Some))
+            };
+            match attempt {
+                Ok(done) => {
+                    if let Some(done) = done {
+                        self.after_commit(done);
+                    }
+                    *lock(&self.last_error) = None;
+                    self.health.send_if_modified(|h| {
+                        let was_failing = *h != WriterHealth::Ok;
+                        *h = WriterHealth::Ok;
+                        was_failing
+                    });
+                    for f in batch.flushes {
+                        let _ = f.send(());
+                    }
+                    return Ok(());
+                }
+                Err(e) => {
+                    self.stats.failures.fetch_add(1, Ordering::Relaxed);
+                    *lock(&self.last_error) = Some(e.clone());
+                    let since = match &*self.health.borrow() {
+                        WriterHealth::Failing { since, .. } => Some(*since),
+                        WriterHealth::Ok => None,
+                    };
+                    // Log the start of a failure once, not every retry of a full disk.
+                    let since = since.unwrap_or_else(|| {
+                        tracing::warn!(
+                            "storage commit failed, keeping the batch and retrying: {e}"
+                        );
+                        SystemTime::now()
+                    });
+                    // `send_replace` notifies even when the text repeats, so a waiting flush
+                    // learns of every failed attempt.
+                    self.health.send_replace(WriterHealth::Failing {
+                        error: e.to_string(),
+                        since,
+                    });
+                    if self.stopping {
+                        attempts_while_stopping += 1;
+                        if attempts_while_stopping >= ATTEMPTS_WHEN_STOPPING {
+                            return Err(e);
+                        }
+                    }
+                    if self.stopping {
+                        tokio::time::sleep(delay).await;
+                    } else {
+                        tokio::select! {
+                            _ = tokio::time::sleep(delay) => {}
+                            _ = Self::stop_requested(&mut self.stop) => self.begin_stop(),
+                        }
+                    }
+                    delay = (delay * 2).min(BACKOFF_MAX);
+                }
+            }
+        }
+    }
+
+    fn apply_page_limit(&mut self) -> Result<()> {
+        let Some(limit) = &self.page_limit else {
+            return Ok(());
+        };
+        let want = limit.get();
+        if self.applied_page_limit == Some(want) {
+            return Ok(());
+        }
+        // SQLite raises a cap below the current size to the current size: "no more growth".
+        let pages = if want == 0 { 0xFFFF_FFFE } else { want };
+        let pages = i64::try_from(pages).unwrap_or(i64::MAX);
+        self.conn
+            .pragma_update_and_check(None, "max_page_count", pages, |r| r.get::<_, i64>(0))
+            .map_err(|e| StorageError::from_sqlite(&self.path, e))?;
+        self.applied_page_limit = Some(want);
+        Ok(())
+    }
+
+    /// Writes one batch in one transaction. Nothing in memory changes until it commits, so a
+    /// failed attempt can be retried as if it never happened.
+    fn commit(&mut self, records: &[Record]) -> Result<Committed> {
+        let path = self.path.clone();
+        let sql = |e| StorageError::from_sqlite(&path, e);
+        // IMMEDIATE takes the write lock first, so a subscription cannot be removed between the
+        // check below and the inserts (which its foreign key would then refuse).
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let now = Instant::now();
+        let mut touched: HashMap<i64, Touched> = HashMap::new();
+        let mut order: Vec<i64> = Vec::new();
+        for sub in records.iter().filter_map(Record::sub) {
+            // Ids above i64::MAX cannot exist in the table: treat them as removed.
+            let key = i64::try_from(sub.0).unwrap_or(-1);
+            if touched.contains_key(&key) {
+                continue;
+            }
+            let row: Option<(SubRetention, i64)> = tx
+                .prepare_cached(
+                    "SELECT s.retention_max_rows, s.retention_max_age_ms,
+                            coalesce(st.last_seq, 0),
+                            coalesce((SELECT max(seq) FROM messages WHERE subscription_id = s.id), 0)
+                     FROM subscriptions s LEFT JOIN sub_state st ON st.subscription_id = s.id
+                     WHERE s.id = ?1",
+                )
+                .and_then(|mut s| {
+                    s.query_row([key], |r| {
+                        let stored: i64 = r.get(2)?;
+                        let max_seq: i64 = r.get(3)?;
+                        Ok((
+                            SubRetention {
+                                max_rows: r.get(0)?,
+                                max_age_ms: r.get(1)?,
+                            },
+                            stored.max(max_seq),
+                        ))
+                    })
+                    .optional()
+                })
+                .map_err(sql)?;
+            let cached = self.subs.get(&key);
+            let t = match row {
+                Some((retention, db_last_seq)) => Touched {
+                    alive: true,
+                    retention,
+                    last_seq: cached.map_or(db_last_seq, |c| c.last_seq.max(db_last_seq)),
+                    written: 0,
+                    last_id: None,
+                    bytes: 0,
+                    gaps: 0,
+                    missed: 0,
+                    last_message_at: None,
+                    age_due: cached.is_none_or(|c| c.next_age_check <= now),
+                },
+                None => Touched {
+                    alive: false,
+                    retention: SubRetention::default(),
+                    last_seq: 0,
+                    written: 0,
+                    last_id: None,
+                    bytes: 0,
+                    gaps: 0,
+                    missed: 0,
+                    last_message_at: None,
+                    age_due: false,
+                },
+            };
+            touched.insert(key, t);
+            order.push(key);
+        }
+
+        let mut written = 0u64;
+        let mut dropped = 0u64;
+        {
+            let mut insert_message = tx
+                .prepare_cached(
+                    "INSERT INTO messages (subscription_id, seq, received_at, event, event_id, data, size)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(sql)?;
+            let mut insert_gap = tx
+                .prepare_cached(
+                    "INSERT INTO gaps (subscription_id, at, after_id, next_id, missed)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(sql)?;
+            let mut insert_transition = tx
+                .prepare_cached(
+                    "INSERT INTO transitions (subscription_id, at, from_state, to_state, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(sql)?;
+            for r in records {
+                let Some(sub) = r.sub() else { continue };
+                let key = i64::try_from(sub.0).unwrap_or(-1);
+                let Some(t) = touched.get_mut(&key).filter(|t| t.alive) else {
+                    // The subscription was removed while its records were on their way.
+                    dropped += 1;
+                    continue;
+                };
+                match r {
+                    Record::Message {
+                        at,
+                        event,
+                        id,
+                        data,
+                        ..
+                    } => {
+                        t.last_seq += 1;
+                        t.written += 1;
+                        let at = to_ms(*at);
+                        let size = i64::try_from(data.len()).unwrap_or(i64::MAX);
+                        insert_message
+                            .execute(params![
+                                key,
+                                t.last_seq,
+                                at,
+                                event.as_str(),
+                                id.as_str(),
+                                data.as_str(),
+                                size
+                            ])
+                            .map_err(sql)?;
+                        t.last_id = Some(id.clone());
+                        t.bytes = t.bytes.saturating_add(size);
+                        t.last_message_at = Some(at);
+                    }
+                    Record::LastId { id, .. } => t.last_id = Some(id.clone()),
+                    Record::Gap {
+                        at,
+                        after,
+                        next,
+                        missed,
+                        ..
+                    } => {
+                        // Bit-cast: see the schema.
+                        insert_gap
+                            .execute(params![
+                                key,
+                                to_ms(*at),
+                                *after as i64,
+                                *next as i64,
+                                *missed as i64
+                            ])
+                            .map_err(sql)?;
+                        t.gaps += 1;
+                        t.missed = t.missed.saturating_add_unsigned(*missed);
+                    }
+                    Record::Transition {
+                        at,
+                        from,
+                        to,
+                        reason,
+                        ..
+                    } => {
+                        insert_transition
+                            .execute(params![
+                                key,
+                                to_ms(*at),
+                                state_name(*from),
+                                state_name(*to),
+                                reason
+                            ])
+                            .map_err(sql)?;
+                    }
+                    Record::Flush(_) => {}
+                }
+                written += 1;
+            }
+        }
+
+        let mut pruned = 0u64;
+        let mut subs = Vec::with_capacity(order.len());
+        let now_ms = to_ms(SystemTime::now());
+        for key in order {
+            let Some(t) = touched.get(&key) else { continue };
+            if !t.alive {
+                subs.push((key, None));
+                continue;
+            }
+            tx.prepare_cached(
+                "INSERT INTO sub_state (subscription_id, last_event_id, last_seq, messages, bytes,
+                                        gaps, missed_events, last_message_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (subscription_id) DO UPDATE SET
+                     last_event_id = coalesce(excluded.last_event_id, last_event_id),
+                     last_seq = max(last_seq, excluded.last_seq),
+                     messages = messages + excluded.messages,
+                     bytes = bytes + excluded.bytes,
+                     gaps = gaps + excluded.gaps,
+                     missed_events = missed_events + excluded.missed_events,
+                     last_message_at = coalesce(excluded.last_message_at, last_message_at)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    key,
+                    t.last_id.as_ref().map(|s| s.as_str()),
+                    t.last_seq,
+                    t.written,
+                    t.bytes,
+                    t.gaps,
+                    t.missed,
+                    t.last_message_at
+                ])
+            })
+            .map_err(sql)?;
+            if t.written > 0 {
+                pruned += retention::prune_rows(&tx, key, t.last_seq, t.written, &t.retention)
+                    .map_err(sql)?;
+            }
+            let mut age_complete = false;
+            if t.age_due {
+                let (n, complete) =
+                    retention::prune_age(&tx, key, now_ms, &t.retention).map_err(sql)?;
+                pruned += n;
+                age_complete = complete;
+            }
+            subs.push((key, Some((t.last_seq, t.age_due && age_complete))));
+        }
+        tx.commit().map_err(sql)?;
+        Ok(Committed {
+            subs,
+            records: written,
+            dropped,
+            pruned,
+        })
+    }
+
+    fn after_commit(&mut self, c: Committed) {
+        let now = Instant::now();
+        for (key, state) in c.subs {
+            match state {
+                None => {
+                    self.subs.remove(&key);
+                }
+                Some((last_seq, age_checked)) => {
+                    let entry = self.subs.entry(key).or_insert(SubCache {
+                        last_seq,
+                        next_age_check: now,
+                    });
+                    entry.last_seq = last_seq;
+                    if age_checked {
+                        entry.next_age_check = now + retention::AGE_CHECK_INTERVAL;
+                    }
+                }
+            }
+        }
+        let s = &self.stats;
+        s.commits.fetch_add(1, Ordering::Relaxed);
+        s.records.fetch_add(c.records, Ordering::Relaxed);
+        s.dropped.fetch_add(c.dropped, Ordering::Relaxed);
+        s.pruned.fetch_add(c.pruned, Ordering::Relaxed);
+    }
+}
+
+/// The state's kebab-case name, as in the status JSON.
+fn state_name(s: State) -> &'static str {
+    match s {
+        State::Connecting => "connecting",
+        State::Open => "open",
+        State::Retrying => "retrying",
+        State::Paused => "paused",
+        State::Failed => "failed",
+        State::Stopped => "stopped",
+    }
+}

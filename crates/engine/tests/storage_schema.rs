@@ -1,0 +1,228 @@
+//! Opening the database: creation, WAL, migrations, and refusing files that are not ours to
+//! change (damaged, foreign, newer) without touching them.
+
+use rusqlite::Connection;
+use std::path::Path;
+use streamwatch_engine::storage::{
+    StorageError, Store, SubscriptionRecord, Writer, WriterConfig, DB_FILE_NAME, SCHEMA_VERSION,
+};
+
+fn pragma_i64(conn: &Connection, name: &str) -> i64 {
+    conn.pragma_query_value(None, name, |r| r.get(0)).unwrap()
+}
+
+fn schema_sql(path: &Path) -> String {
+    let conn = Connection::open(path).unwrap();
+    conn.query_row(
+        "SELECT group_concat(type || ' ' || name || ' ' || coalesce(sql, ''), char(10))
+         FROM (SELECT * FROM sqlite_schema ORDER BY name)",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn creates_the_database_in_wal_mode_and_reopens_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("nested/data");
+    let store = Store::open(&dir).unwrap();
+    assert_eq!(store.path(), dir.join(DB_FILE_NAME));
+    let id = store
+        .add_subscription(&SubscriptionRecord::new(
+            "clock",
+            "http://127.0.0.1:1/clock",
+        ))
+        .unwrap();
+
+    let conn = Connection::open(store.path()).unwrap();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(pragma_i64(&conn, "user_version"), SCHEMA_VERSION);
+    for table in [
+        "subscriptions",
+        "messages",
+        "sub_state",
+        "transitions",
+        "gaps",
+    ] {
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "table {table} is missing");
+    }
+    drop(conn);
+    drop(store);
+
+    let store = Store::open(&dir).unwrap();
+    assert_eq!(store.subscription(id).unwrap().record.name, "clock");
+}
+
+#[test]
+fn migrations_are_idempotent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    store
+        .add_subscription(&SubscriptionRecord::new("a", "http://127.0.0.1:1/"))
+        .unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    let before = schema_sql(&path);
+    for _ in 0..3 {
+        let store = Store::open(tmp.path()).unwrap();
+        assert_eq!(store.subscriptions().unwrap().len(), 1);
+        // The writer opens through the same path and must not migrate again either.
+        let writer = Writer::spawn(store.path(), WriterConfig::default()).unwrap();
+        drop(writer);
+    }
+    assert_eq!(schema_sql(&path), before);
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(pragma_i64(&conn, "user_version"), SCHEMA_VERSION);
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = {
+        let store = Store::open(tmp.path()).unwrap();
+        store
+            .add_subscription(&SubscriptionRecord::new("keep me", "http://127.0.0.1:1/"))
+            .unwrap();
+        store.path().to_path_buf()
+    };
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+
+    let err = Store::open(tmp.path())
+        .err()
+        .expect("a newer schema must be refused");
+    assert!(
+        matches!(err, StorageError::TooNew { found, supported, .. }
+            if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains(&path.display().to_string()), "{msg}");
+    assert!(msg.contains("newer version"), "{msg}");
+    assert!(msg.contains("not modified"), "{msg}");
+    let err = Writer::spawn(&path, WriterConfig::default()).err().unwrap();
+    assert!(matches!(err, StorageError::TooNew { .. }), "{err:?}");
+
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file was changed");
+}
+
+#[test]
+fn a_foreign_sqlite_database_is_refused_and_left_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join(DB_FILE_NAME);
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');")
+            .unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    let err = Store::open(tmp.path()).err().unwrap();
+    assert!(matches!(err, StorageError::Foreign { .. }), "{err:?}");
+    assert!(err.to_string().contains(&path.display().to_string()));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_corrupt_and_left_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join(DB_FILE_NAME);
+    // Deterministic garbage, longer than SQLite's 100-byte header.
+    let garbage: Vec<u8> = (0u32..8192)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&path, &garbage).unwrap();
+
+    let err = Store::open(tmp.path())
+        .err()
+        .expect("garbage must be refused");
+    assert!(matches!(err, StorageError::Corrupt { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!(
+            "{} is not a valid Streamwatch database",
+            path.display()
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("file is not a database"), "{msg}");
+    assert!(msg.contains("Move it aside"), "{msg}");
+    assert!(msg.contains("it was not modified"), "{msg}");
+    let err = Writer::spawn(&path, WriterConfig::default()).err().unwrap();
+    assert!(matches!(err, StorageError::Corrupt { .. }), "{err:?}");
+
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        garbage,
+        "the file was changed"
+    );
+    // Nothing was created beside it either (no WAL or shared-memory file).
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, [DB_FILE_NAME]);
+}
+
+#[test]
+fn a_damaged_database_is_reported_as_malformed_and_left_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = {
+        let store = Store::open(tmp.path()).unwrap();
+        store
+            .add_subscription(&SubscriptionRecord::new("a", "http://127.0.0.1:1/"))
+            .unwrap();
+        store.path().to_path_buf()
+    };
+    // Closing the last connection checkpointed the WAL into the file; now scribble over the
+    // catalogue (page 1 after the 100-byte header) while keeping the header valid.
+    assert!(!path.with_extension("db-wal").exists());
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in &mut bytes[100..4096] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let err = Store::open(tmp.path())
+        .err()
+        .expect("damage must be noticed");
+    assert!(matches!(err, StorageError::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("malformed"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn an_empty_file_is_initialised() {
+    // A zero-length file holds no data: SQLite treats it as a new database.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join(DB_FILE_NAME), b"").unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    assert!(store.subscriptions().unwrap().is_empty());
+}
+
+#[test]
+fn default_dir_is_a_per_user_directory() {
+    match Store::default_dir() {
+        Ok(dir) => assert!(
+            dir.to_string_lossy().to_lowercase().contains("streamwatch"),
+            "{}",
+            dir.display()
+        ),
+        // No home directory in this environment: the error says what to do.
+        Err(e) => assert!(matches!(e, StorageError::NoDataDir)),
+    }
+}

@@ -68,9 +68,28 @@ pub struct Monitor {
     writer: Writer,
     supervisor: Supervisor,
     secrets: SecretStore,
-    /// `updated_at` and paused flag of each running subscription, to spot edits made by
-    /// another process.
-    running: Mutex<HashMap<SubscriptionId, (SystemTime, bool)>>,
+    /// What each running subscription was started with, to spot edits made by another
+    /// process.
+    running: Mutex<HashMap<SubscriptionId, Known>>,
+}
+
+/// The parts of a saved subscription that decide how to apply an edit.
+#[derive(Debug, Clone, PartialEq)]
+struct Known {
+    updated_at: SystemTime,
+    paused: bool,
+    /// The user-given starting id; changing it restarts the stream from there.
+    initial_id: Option<String>,
+}
+
+impl Known {
+    fn of(saved: &SavedSubscription) -> Self {
+        Known {
+            updated_at: saved.updated_at,
+            paused: saved.record.paused,
+            initial_id: saved.record.last_event_id.clone(),
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -149,7 +168,10 @@ impl Monitor {
         let resume = lock(&self.store).resume_point(saved.id)?;
         let config = runtime_config(&saved.record, resume, &self.secrets, false)?;
         self.supervisor.add(saved.id, config, saved.record.paused)?;
-        lock(&self.running).insert(saved.id, (saved.updated_at, saved.record.paused));
+        let c = lock(&self.store).counters(saved.id)?;
+        self.supervisor
+            .seed_counters(saved.id, c.messages, c.bytes, c.gaps, c.missed_events)?;
+        lock(&self.running).insert(saved.id, Known::of(saved));
         Ok(())
     }
 
@@ -239,12 +261,8 @@ impl Monitor {
             return Err(e.into());
         }
         self.forget(&dropped_secrets(&old.record, &sealed));
-        let resume = lock(&self.store).resume_point(id)?;
-        let mut config = config;
-        if record.last_event_id == old.record.last_event_id {
-            config.last_event_id = resume.map(SharedStr::from).or(config.last_event_id);
-        }
-        self.supervisor.update(id, config)?;
+        let restart_from = record.last_event_id != old.record.last_event_id;
+        self.supervisor.update(id, config, restart_from)?;
         if sealed.paused != old.record.paused {
             self.set_paused(id, sealed.paused)?;
         }
@@ -253,7 +271,7 @@ impl Monitor {
 
     fn remember(&self, id: SubscriptionId) -> Result<(), MonitorError> {
         let saved = lock(&self.store).subscription(id)?;
-        lock(&self.running).insert(id, (saved.updated_at, saved.record.paused));
+        lock(&self.running).insert(id, Known::of(&saved));
         Ok(())
     }
 
@@ -296,16 +314,16 @@ impl Monitor {
                     self.start(s)?;
                     report.added.push(s.id);
                 }
-                Some((at, was_paused)) if *at != s.updated_at => {
-                    let resume = lock(&self.store).resume_point(s.id)?;
-                    let config = runtime_config(&s.record, resume, &self.secrets, false)?;
-                    self.supervisor.update(s.id, config)?;
-                    match (was_paused, s.record.paused) {
+                Some(known) if known.updated_at != s.updated_at => {
+                    let restart_from = known.initial_id != s.record.last_event_id;
+                    let config = runtime_config(&s.record, None, &self.secrets, false)?;
+                    self.supervisor.update(s.id, config, restart_from)?;
+                    match (known.paused, s.record.paused) {
                         (false, true) => self.supervisor.pause(s.id)?,
                         (true, false) => self.supervisor.resume(s.id)?,
                         _ => {}
                     }
-                    lock(&self.running).insert(s.id, (s.updated_at, s.record.paused));
+                    lock(&self.running).insert(s.id, Known::of(s));
                     report.updated.push(s.id);
                 }
                 Some(_) => {}

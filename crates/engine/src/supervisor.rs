@@ -73,7 +73,12 @@ enum Command {
     Pause,
     Resume,
     ReconnectNow,
-    Update(Box<SubscriptionConfig>),
+    /// New settings; with `restart_from`, the stream restarts at the config's last event id
+    /// instead of keeping its position.
+    Update {
+        config: Box<SubscriptionConfig>,
+        restart_from: bool,
+    },
 }
 
 struct Entry {
@@ -164,17 +169,23 @@ impl Supervisor {
         Ok(())
     }
 
-    /// Replaces a subscription's configuration and reconnects with it, keeping its last id.
+    /// Replaces a subscription's configuration and reconnects with it. The stream keeps its
+    /// position unless `restart_from` asks to start again at `config.last_event_id` (the user
+    /// changed the starting id).
     pub fn update(
         &self,
         id: SubscriptionId,
         config: SubscriptionConfig,
+        restart_from: bool,
     ) -> Result<(), SupervisorError> {
         config.validate()?;
         let mut entries = lock(&self.entries);
         let entry = entries.get_mut(&id).ok_or(SupervisorError::NotFound(id))?;
         entry.config = config.clone();
-        let _ = entry.commands.send(Command::Update(Box::new(config)));
+        let _ = entry.commands.send(Command::Update {
+            config: Box::new(config),
+            restart_from,
+        });
         Ok(())
     }
 
@@ -234,6 +245,25 @@ impl Supervisor {
             .collect();
         all.sort_by_key(|(id, _)| *id);
         all
+    }
+
+    /// Carries counters over from storage after a restart, so totals do not start again at 0.
+    pub fn seed_counters(
+        &self,
+        id: SubscriptionId,
+        messages: u64,
+        bytes: u64,
+        gaps: u64,
+        missed_events: u64,
+    ) -> Result<(), SupervisorError> {
+        let entries = lock(&self.entries);
+        let entry = entries.get(&id).ok_or(SupervisorError::NotFound(id))?;
+        let mut status = lock(&entry.status);
+        status.messages += messages;
+        status.bytes += bytes;
+        status.gaps += gaps;
+        status.missed_events += missed_events;
+        Ok(())
     }
 
     /// Stops every connection and waits until their tasks are gone, so nothing more is sent
@@ -401,8 +431,11 @@ async fn drive(
                 None => return,
                 Some(Command::Pause) => continue,
                 Some(Command::Resume | Command::ReconnectNow) => paused = false,
-                Some(Command::Update(c)) => {
-                    apply_update(&mut config, &mut state, *c);
+                Some(Command::Update {
+                    config: c,
+                    restart_from,
+                }) => {
+                    apply_update(&mut config, &mut state, *c, restart_from);
                     continue;
                 }
             }
@@ -416,7 +449,10 @@ async fn drive(
                     Some(Command::Pause) => { paused = true; None }
                     Some(Command::Resume) => None,
                     Some(Command::ReconnectNow) => { state.failures = 0; None }
-                    Some(Command::Update(c)) => { apply_update(&mut config, &mut state, *c); None }
+                    Some(Command::Update { config: c, restart_from }) => {
+                        apply_update(&mut config, &mut state, *c, restart_from);
+                        None
+                    }
                 },
             }
         };
@@ -432,20 +468,25 @@ async fn drive(
                 None => return,
                 Some(Command::Pause) => paused = true,
                 Some(Command::Resume | Command::ReconnectNow) => {}
-                Some(Command::Update(c)) => apply_update(&mut config, &mut state, *c),
+                Some(Command::Update {
+                    config: c,
+                    restart_from,
+                }) => apply_update(&mut config, &mut state, *c, restart_from),
             }
             state.failures = 0;
         }
     }
 }
 
-/// A new config keeps the stream's position unless the user set a different starting id.
+/// A new config keeps the stream's position (the live one, which storage may not have caught
+/// up with) unless told to restart from the config's id.
 fn apply_update(
     config: &mut SubscriptionConfig,
     state: &mut ConnectionState,
     new: SubscriptionConfig,
+    restart_from: bool,
 ) {
-    if new.last_event_id != config.last_event_id {
+    if restart_from {
         state.last_event_id = new.last_event_id.clone().unwrap_or_default();
     }
     state.failures = 0;

@@ -187,7 +187,7 @@ async fn update_reconnects_with_the_new_config_and_keeps_the_position() {
     wait_status(&sup, id, |s| s.messages == 1).await;
     let mut c = config(&server.url("/two"));
     c.add_header_line("X-Version: 2").expect("header");
-    sup.update(id, c.clone()).expect("update");
+    sup.update(id, c.clone(), false).expect("update");
     wait_status(&sup, id, |s| s.messages == 2).await;
     let reqs = server.requests();
     assert_eq!(reqs[1].path, "/two");

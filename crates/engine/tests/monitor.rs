@@ -1,0 +1,267 @@
+//! The monitor end to end: saved subscriptions run against the real demo server, persist every
+//! event, and resume after a restart with nothing lost and nothing stored twice.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+use streamwatch_demo_server::{DemoConfig, DemoServer};
+use streamwatch_engine::monitor::{Monitor, MonitorOptions};
+use streamwatch_engine::storage::{HistoryQuery, Store, SubscriptionRecord};
+use streamwatch_engine::{State, SubscriptionId};
+
+const LIMIT: Duration = Duration::from_secs(15);
+
+async fn demo(config: DemoConfig) -> DemoServer {
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    DemoServer::start(addr, config).await.expect("demo server")
+}
+
+fn record(name: &str, url: &str) -> SubscriptionRecord {
+    let mut r = SubscriptionRecord::new(name, url);
+    r.retry.initial_ms = 20;
+    r.retry.max_ms = 100;
+    r
+}
+
+fn options(dir: &std::path::Path) -> MonitorOptions {
+    MonitorOptions::new(dir.to_path_buf())
+}
+
+/// Every stored event's `n`, oldest first, checking the id matches it.
+fn stored_numbers(store: &Store, id: SubscriptionId) -> Vec<u64> {
+    store
+        .history(id, &HistoryQuery::default())
+        .expect("history")
+        .iter()
+        .map(|m| {
+            let v: serde_json::Value = serde_json::from_str(&m.data).expect("json data");
+            let n = v["n"].as_u64().expect("n");
+            assert_eq!(m.id, n.to_string(), "id and n agree");
+            n
+        })
+        .collect()
+}
+
+fn assert_contiguous(ns: &[u64]) {
+    for w in ns.windows(2) {
+        assert_eq!(
+            w[1],
+            w[0] + 1,
+            "hole or duplicate between {} and {}",
+            w[0],
+            w[1]
+        );
+    }
+}
+
+async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    while !cond() {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_resumes_from_the_stored_id_with_no_loss_and_no_duplicates() {
+    let server = demo(DemoConfig {
+        rate: 300.0,
+        ..DemoConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let monitor = Monitor::open(options(dir.path())).expect("open");
+    let id = monitor
+        .add(&record("demo", &server.url("/events")))
+        .expect("add");
+    wait_until("60 messages", || {
+        monitor
+            .supervisor()
+            .status(id)
+            .map(|s| s.messages)
+            .unwrap_or(0)
+            >= 60
+    })
+    .await;
+    monitor.shutdown().await.expect("shutdown");
+
+    let first = {
+        let store = Store::open(dir.path()).expect("store");
+        let ns = stored_numbers(&store, id);
+        assert_contiguous(&ns);
+        let last = *ns.last().expect("some");
+        assert_eq!(store.resume_point(id).expect("rp"), Some(last.to_string()));
+        ns
+    };
+    // Events keep coming while we are down; the restart must fetch them from the replay.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let monitor = Monitor::open(options(dir.path())).expect("reopen");
+    let before = *first.last().expect("some");
+    let status = monitor.supervisor().status(id).expect("status");
+    assert_eq!(status.messages, first.len() as u64, "counters carried over");
+    wait_until("resumed past the downtime", || {
+        let store = monitor.store();
+        stored_numbers(&store, id).last().copied().unwrap_or(0) > before + 120
+    })
+    .await;
+    monitor.shutdown().await.expect("shutdown");
+
+    let store = Store::open(dir.path()).expect("store");
+    let all = stored_numbers(&store, id);
+    assert_eq!(&all[..first.len()], &first[..]);
+    assert_contiguous(&all);
+    let transitions = store.transitions(id, None).expect("transitions");
+    assert!(
+        transitions
+            .iter()
+            .any(|t| t.to == "open" && t.reason.contains("200")),
+        "{transitions:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missed_events_beyond_the_replay_buffer_are_recorded_as_a_gap() {
+    let server = demo(DemoConfig {
+        rate: 200.0,
+        replay: 5,
+        ..DemoConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let monitor = Monitor::open(options(dir.path())).expect("open");
+    let id = monitor
+        .add(&record("lossy", &server.url("/events")))
+        .expect("add");
+    wait_until("first messages", || {
+        monitor
+            .supervisor()
+            .status(id)
+            .map(|s| s.messages)
+            .unwrap_or(0)
+            >= 5
+    })
+    .await;
+    monitor.set_paused(id, true).expect("pause");
+    // 200 ev/s for 500 ms is ~100 events, far more than the 5 the server replays.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    monitor.set_paused(id, false).expect("resume");
+    wait_until("a gap", || {
+        monitor.supervisor().status(id).map(|s| s.gaps).unwrap_or(0) >= 1
+    })
+    .await;
+    let status = monitor.supervisor().status(id).expect("status");
+    assert!(status.missed_events >= 50, "{status:#?}");
+    monitor.flush().await.expect("flush");
+    let gaps = monitor.store().gaps(id).expect("gaps");
+    assert_eq!(gaps.len(), 1);
+    assert_eq!(gaps[0].missed, status.missed_events);
+    assert_eq!(gaps[0].next - gaps[0].after - 1, gaps[0].missed);
+    let counters = monitor.store().counters(id).expect("counters");
+    assert_eq!(
+        (counters.gaps, counters.missed_events),
+        (1, status.missed_events)
+    );
+    monitor.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_made_by_another_process_are_picked_up() {
+    let server = demo(DemoConfig {
+        rate: 100.0,
+        ..DemoConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let monitor = Monitor::open(options(dir.path())).expect("open");
+    // Another process (the CLI) writes to the same database.
+    let other = Store::open(dir.path()).expect("second handle");
+    let id = other
+        .add_subscription(&record("from-cli", &server.url("/events")))
+        .expect("add");
+    let report = monitor.sync_from_store().expect("sync");
+    assert_eq!(report.added, [id]);
+    wait_until("messages", || {
+        monitor
+            .supervisor()
+            .status(id)
+            .map(|s| s.messages)
+            .unwrap_or(0)
+            >= 3
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    other.set_paused(id, true).expect("pause");
+    let report = monitor.sync_from_store().expect("sync");
+    assert_eq!(report.updated, [id]);
+    wait_until("paused", || {
+        monitor.supervisor().status(id).map(|s| s.state).ok() == Some(State::Paused)
+    })
+    .await;
+    other.remove_subscription(id).expect("remove");
+    let report = monitor.sync_from_store().expect("sync");
+    assert_eq!(report.removed, [id]);
+    assert!(monitor.supervisor().status(id).is_err());
+    monitor.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_settings_are_refused_before_anything_is_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let monitor = Monitor::open(options(dir.path())).expect("open");
+    let err = monitor
+        .add(&record("broken", "ftp://example.invalid/"))
+        .expect_err("must refuse");
+    assert!(err.to_string().contains("ftp"), "{err}");
+    assert!(monitor.store().subscriptions().expect("list").is_empty());
+    monitor.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_keeps_the_position_and_remove_deletes_history() {
+    let server = demo(DemoConfig {
+        rate: 200.0,
+        ..DemoConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let monitor = Monitor::open(options(dir.path())).expect("open");
+    let id = monitor
+        .add(&record("edit-me", &server.url("/events")))
+        .expect("add");
+    wait_until("messages", || {
+        monitor
+            .supervisor()
+            .status(id)
+            .map(|s| s.messages)
+            .unwrap_or(0)
+            >= 10
+    })
+    .await;
+    let mut edited = record("edited", &server.url("/events?size=20"));
+    edited.idle_timeout_ms = Some(5000);
+    monitor.update(id, &edited).expect("update");
+    let seen = monitor.supervisor().status(id).expect("s").messages;
+    wait_until("more messages", || {
+        monitor
+            .supervisor()
+            .status(id)
+            .map(|s| s.messages)
+            .unwrap_or(0)
+            >= seen + 20
+    })
+    .await;
+    monitor.flush().await.expect("flush");
+    {
+        let store = monitor.store();
+        assert_eq!(store.subscription(id).expect("saved").record.name, "edited");
+        assert_contiguous(&stored_numbers(&store, id));
+    }
+    monitor.remove(id).expect("remove");
+    assert!(monitor.store().subscription(id).is_err());
+    assert!(monitor
+        .store()
+        .history(id, &HistoryQuery::default())
+        .map(|h| h.is_empty())
+        .unwrap_or(true));
+    monitor.shutdown().await.expect("shutdown");
+}

@@ -5,6 +5,7 @@ pub mod backoff;
 pub mod connection;
 pub mod continuity;
 pub mod lifecycle;
+mod line_ends;
 pub mod monitor;
 pub mod parser;
 pub mod secrets;

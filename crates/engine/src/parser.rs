@@ -4,6 +4,7 @@
 //! values are handed out as slices of the buffers that were pushed in, so a data line of 64 KiB
 //! is never copied on its way to the caller.
 
+use crate::line_ends::LineEnds;
 use crate::shared_str::SharedStr;
 use bytes::{Bytes, BytesMut};
 
@@ -48,6 +49,27 @@ pub enum ParseError {
     },
 }
 
+/// Where a line's bytes live, and whether they are already known to be valid UTF-8.
+#[derive(Clone, Copy)]
+struct Src<'a> {
+    /// The buffer the line lies in, when values can share it.
+    owner: Option<&'a Bytes>,
+    /// The whole read was validated up to past this line's end.
+    utf8: bool,
+}
+
+impl Src<'_> {
+    #[inline]
+    fn text(self, slice: &[u8]) -> SharedStr {
+        match self.owner {
+            // SAFETY: `utf8` is only set for lines inside the validated prefix of the read.
+            Some(o) if self.utf8 => unsafe { SharedStr::from_utf8_unchecked_in(o, slice) },
+            Some(o) => SharedStr::decode_in(o, slice),
+            None => SharedStr::decode_slice(slice),
+        }
+    }
+}
+
 /// Data lines of the event in progress.
 enum DataBuf {
     /// No `data` field yet: a blank line dispatches nothing.
@@ -58,22 +80,71 @@ enum DataBuf {
     Many(BytesMut),
 }
 
+/// Partial lines up to this size are copied into a reused buffer; longer ones are kept as
+/// slices of their reads and joined once, into an exact-size buffer, when the line ends.
+const SMALL_LINE: usize = 512;
+
+/// The start of a line whose end has not arrived yet.
+#[derive(Default)]
+struct Partial {
+    /// Small beginnings, copied (cheaper than reference-counting many tiny reads).
+    small: Vec<u8>,
+    /// Large beginnings, shared with their reads; `small` is empty while these are in use.
+    pieces: Vec<Bytes>,
+    len: usize,
+}
+
+impl Partial {
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn push(&mut self, owner: &Bytes, piece: &[u8]) {
+        if piece.is_empty() {
+            return;
+        }
+        self.len += piece.len();
+        if self.pieces.is_empty() && self.len <= SMALL_LINE {
+            self.small.extend_from_slice(piece);
+            return;
+        }
+        if !self.small.is_empty() {
+            self.pieces.push(Bytes::copy_from_slice(&self.small));
+            self.small.clear();
+        }
+        self.pieces.push(owner.slice_ref(piece));
+    }
+
+    fn clear(&mut self) {
+        self.small.clear();
+        self.pieces.clear();
+        self.len = 0;
+    }
+}
+
 /// An incremental SSE parser for one connection.
 pub struct Parser {
     /// The start of a line whose end has not arrived yet.
-    partial: BytesMut,
+    partial: Partial,
     /// How many bytes of a leading BOM have been seen; `None` once the check is over.
     bom_seen: Option<usize>,
     /// The previous read ended in CR: an LF at the start of the next read belongs to it.
     skip_lf: bool,
     data: DataBuf,
-    event_type: Option<SharedStr>,
+    /// The block set a non-empty `event`; its value is `type_cache`.
+    has_type: bool,
     /// The "last event ID buffer" of the spec.
     id_buffer: SharedStr,
     /// The "last event ID string": what `Last-Event-ID` sends on reconnect.
     last_event_id: SharedStr,
     /// The current block set the id buffer.
     block_has_id: bool,
+    /// The latest event type seen, reused while the stream repeats it (it usually does).
+    type_cache: SharedStr,
+    /// Size of the last multi-line data, to allocate the next one in one go.
+    joined_hint: usize,
+    /// Every data line of the event in progress came from validated UTF-8.
+    data_utf8: bool,
     /// Bytes of field lines since the last dispatch.
     event_bytes: usize,
     max_event_size: usize,
@@ -94,14 +165,17 @@ impl Parser {
     /// A parser whose events (and lines) may not exceed `max_event_size` bytes.
     pub fn with_max_event_size(max_event_size: usize) -> Self {
         Parser {
-            partial: BytesMut::new(),
+            partial: Partial::default(),
             bom_seen: Some(0),
             skip_lf: false,
             data: DataBuf::None,
-            event_type: None,
+            has_type: false,
             id_buffer: SharedStr::empty(),
             last_event_id: SharedStr::empty(),
             block_has_id: false,
+            type_cache: MESSAGE,
+            joined_hint: 0,
+            data_utf8: true,
             event_bytes: 0,
             max_event_size,
         }
@@ -155,7 +229,7 @@ impl Parser {
         while seen < BOM.len() && i < chunk.len() {
             if chunk[i] != BOM[seen] {
                 // Not a BOM after all: the bytes held back are ordinary input.
-                self.partial.extend_from_slice(&BOM[..seen]);
+                self.partial.push(&Bytes::from_static(BOM), &BOM[..seen]);
                 self.bom_seen = None;
                 return Some(i);
             }
@@ -178,33 +252,76 @@ impl Parser {
         emit: &mut F,
     ) -> Result<(), ParseError> {
         let buf: &[u8] = chunk;
+        // One SIMD pass over the read, so values inside it need no validation of their own
+        // (a character split across reads only stops this short of the end).
+        let valid_to = match simdutf8::compat::from_utf8(&buf[pos..]) {
+            Ok(_) => buf.len(),
+            Err(e) => pos + e.valid_up_to(),
+        };
         if !self.partial.is_empty() {
-            match memchr::memchr2(b'\n', b'\r', &buf[pos..]) {
-                None => return self.hold_partial(&buf[pos..]),
+            match find_line_end(&buf[pos..]) {
+                None => return self.hold_partial(chunk, &buf[pos..]),
                 Some(off) => {
                     let end = pos + off;
-                    self.check_size(self.partial.len() + off)?;
-                    self.partial.extend_from_slice(&buf[pos..end]);
-                    let line = std::mem::take(&mut self.partial);
-                    self.line(&line, None, emit)?;
-                    // Hand the allocation back so the next straddling line reuses it.
-                    self.partial = line;
-                    self.partial.clear();
+                    self.check_size(self.partial.len + off)?;
+                    self.finish_partial(&buf[pos..end], emit)?;
                     pos = self.after_line_end(buf, end);
                 }
             }
         }
+        let mut ends = LineEnds::new(buf, pos);
         while pos < buf.len() {
-            match memchr::memchr2(b'\n', b'\r', &buf[pos..]) {
-                None => return self.hold_partial(&buf[pos..]),
-                Some(off) => {
-                    let end = pos + off;
-                    self.line(&buf[pos..end], Some(chunk), emit)?;
+            match ends.next_from(pos) {
+                None => return self.hold_partial(chunk, &buf[pos..]),
+                Some(end) => {
+                    let src = Src {
+                        owner: Some(chunk),
+                        utf8: end <= valid_to,
+                    };
+                    self.line(&buf[pos..end], src, emit)?;
                     pos = self.after_line_end(buf, end);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Completes the held line with `last` and interprets it.
+    fn finish_partial<F: FnMut(Frame)>(
+        &mut self,
+        last: &[u8],
+        emit: &mut F,
+    ) -> Result<(), ParseError> {
+        let total = self.partial.len + last.len();
+        let result = if self.partial.pieces.is_empty() && total <= SMALL_LINE {
+            let mut line = std::mem::take(&mut self.partial.small);
+            line.extend_from_slice(last);
+            let src = Src {
+                owner: None,
+                utf8: false,
+            };
+            let r = self.line(&line, src, emit);
+            // Hand the allocation back so the next straddling line reuses it.
+            line.clear();
+            self.partial.small = line;
+            r
+        } else {
+            // One exact-size copy, so a large event costs its own size and no more.
+            let mut joined = Vec::with_capacity(total);
+            joined.extend_from_slice(&self.partial.small);
+            for piece in &self.partial.pieces {
+                joined.extend_from_slice(piece);
+            }
+            joined.extend_from_slice(last);
+            let joined = Bytes::from(joined);
+            let src = Src {
+                owner: Some(&joined),
+                utf8: false,
+            };
+            self.line(&joined, src, emit)
+        };
+        self.partial.clear();
+        result
     }
 
     /// Skips the terminator at `end`, treating CRLF as one, even across reads.
@@ -223,9 +340,9 @@ impl Parser {
         next
     }
 
-    fn hold_partial(&mut self, rest: &[u8]) -> Result<(), ParseError> {
-        self.check_size(self.partial.len() + rest.len())?;
-        self.partial.extend_from_slice(rest);
+    fn hold_partial(&mut self, chunk: &Bytes, rest: &[u8]) -> Result<(), ParseError> {
+        self.check_size(self.partial.len + rest.len())?;
+        self.partial.push(chunk, rest);
         Ok(())
     }
 
@@ -240,12 +357,12 @@ impl Parser {
         }
     }
 
-    /// Interprets one line. `owner` is the buffer `line` lies in when it can be shared.
+    /// Interprets one line; `src` says where it lies and whether it is known valid.
     #[inline]
     fn line<F: FnMut(Frame)>(
         &mut self,
         line: &[u8],
-        owner: Option<&Bytes>,
+        src: Src<'_>,
         emit: &mut F,
     ) -> Result<(), ParseError> {
         if line.is_empty() {
@@ -254,23 +371,24 @@ impl Parser {
         }
         if line[0] == b':' {
             let text = strip_one_space(&line[1..]);
-            emit(Frame::Comment(decode(owner, text)));
+            emit(Frame::Comment(src.text(text)));
             return Ok(());
         }
         self.check_size(line.len())?;
         self.event_bytes += line.len() + 1;
-        let (name, value) = match memchr::memchr(b':', line) {
-            Some(c) => (&line[..c], strip_one_space(&line[c + 1..])),
-            None => (line, &line[line.len()..]),
-        };
-        match name {
-            b"data" => self.push_data(value, owner),
-            b"event" => self.event_type = Some(decode(owner, value)),
-            b"id" if memchr::memchr(0, value).is_none() => {
-                self.id_buffer = decode(owner, value);
+        match field(line) {
+            Field::Data(value) => self.push_data(value, src),
+            Field::Event(value) => {
+                self.has_type = !value.is_empty();
+                if self.has_type && value != self.type_cache.as_bytes() {
+                    self.type_cache = src.text(value);
+                }
+            }
+            Field::Id(value) if value.iter().all(|&b| b != 0) => {
+                self.id_buffer = src.text(value);
                 self.block_has_id = true;
             }
-            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+            Field::Retry(value) if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 let ms = value.iter().fold(0u64, |acc, d| {
                     acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
                 });
@@ -282,14 +400,16 @@ impl Parser {
     }
 
     #[inline]
-    fn push_data(&mut self, value: &[u8], owner: Option<&Bytes>) {
+    fn push_data(&mut self, value: &[u8], src: Src<'_>) {
+        self.data_utf8 &= src.utf8;
         self.data = match std::mem::replace(&mut self.data, DataBuf::None) {
-            DataBuf::None => DataBuf::One(match owner {
+            DataBuf::None => DataBuf::One(match src.owner {
                 Some(o) if !value.is_empty() => o.slice_ref(value),
                 _ => Bytes::copy_from_slice(value),
             }),
             DataBuf::One(first) => {
-                let mut joined = BytesMut::with_capacity(first.len() + 1 + value.len());
+                let needed = first.len() + 1 + value.len();
+                let mut joined = BytesMut::with_capacity(needed.max(self.joined_hint));
                 joined.extend_from_slice(&first);
                 joined.extend_from_slice(b"\n");
                 joined.extend_from_slice(value);
@@ -309,15 +429,19 @@ impl Parser {
         let has_id = std::mem::take(&mut self.block_has_id);
         let data = match std::mem::replace(&mut self.data, DataBuf::None) {
             DataBuf::None => {
-                self.event_type = None;
+                self.has_type = false;
                 return;
             }
-            DataBuf::One(b) => SharedStr::decode(b),
-            DataBuf::Many(m) => SharedStr::decode(m.freeze()),
+            DataBuf::One(b) => self.data_text(b),
+            DataBuf::Many(m) => {
+                self.joined_hint = m.len().min(self.max_event_size);
+                self.data_text(m.freeze())
+            }
         };
-        let event = match self.event_type.take() {
-            Some(t) if !t.is_empty() => t,
-            _ => MESSAGE,
+        let event = if std::mem::take(&mut self.has_type) {
+            self.type_cache.clone()
+        } else {
+            MESSAGE
         };
         emit(Frame::Event(Event {
             event,
@@ -327,11 +451,83 @@ impl Parser {
         }));
     }
 
+    #[inline]
+    fn data_text(&mut self, bytes: Bytes) -> SharedStr {
+        let trusted = std::mem::replace(&mut self.data_utf8, true);
+        if trusted {
+            // SAFETY: every line joined into `bytes` lay in a validated part of its read, and
+            // joining with LF keeps UTF-8 valid.
+            unsafe { SharedStr::from_utf8_unchecked(bytes) }
+        } else {
+            SharedStr::decode(bytes)
+        }
+    }
+
     fn reset_event(&mut self) {
+        self.data_utf8 = true;
         self.block_has_id = false;
         self.data = DataBuf::None;
-        self.event_type = None;
+        self.has_type = false;
         self.event_bytes = 0;
+    }
+}
+
+/// A field line, split without searching for the colon: the four names we know are matched
+/// as prefixes, and every other name is ignored anyway.
+enum Field<'a> {
+    Data(&'a [u8]),
+    Event(&'a [u8]),
+    Id(&'a [u8]),
+    Retry(&'a [u8]),
+    Other,
+}
+
+#[inline]
+fn field(line: &[u8]) -> Field<'_> {
+    #[derive(Clone, Copy)]
+    enum Name {
+        Data,
+        Event,
+        Id,
+        Retry,
+    }
+    let (name_len, name) = match line[0] {
+        b'd' if line.starts_with(b"data") => (4, Name::Data),
+        b'i' if line.starts_with(b"id") => (2, Name::Id),
+        b'e' if line.starts_with(b"event") => (5, Name::Event),
+        b'r' if line.starts_with(b"retry") => (5, Name::Retry),
+        _ => return Field::Other,
+    };
+    let value = match line.get(name_len) {
+        // A colon-less line is the field name with an empty value.
+        None => &line[name_len..],
+        Some(b':') => strip_one_space(&line[name_len + 1..]),
+        // A longer name that merely starts like ours ("datum:") is unknown.
+        Some(_) => return Field::Other,
+    };
+    match name {
+        Name::Data => Field::Data(value),
+        Name::Event => Field::Event(value),
+        Name::Id => Field::Id(value),
+        Name::Retry => Field::Retry(value),
+    }
+}
+
+/// Where the line starting at `h[0]` ends (CR or LF). Most SSE lines are short, so the first
+/// bytes are checked directly before paying for the SIMD search's setup.
+#[inline]
+fn find_line_end(h: &[u8]) -> Option<usize> {
+    const DIRECT: usize = 16;
+    let head = h.len().min(DIRECT);
+    for (i, &b) in h[..head].iter().enumerate() {
+        if b == b'\n' || b == b'\r' {
+            return Some(i);
+        }
+    }
+    if h.len() > DIRECT {
+        memchr::memchr2(b'\n', b'\r', &h[DIRECT..]).map(|i| i + DIRECT)
+    } else {
+        None
     }
 }
 
@@ -340,13 +536,5 @@ fn strip_one_space(v: &[u8]) -> &[u8] {
     match v.first() {
         Some(b' ') => &v[1..],
         _ => v,
-    }
-}
-
-#[inline]
-fn decode(owner: Option<&Bytes>, slice: &[u8]) -> SharedStr {
-    match owner {
-        Some(o) => SharedStr::decode_in(o, slice),
-        None => SharedStr::decode_slice(slice),
     }
 }

@@ -16,17 +16,14 @@ pub(crate) struct LineEnds<'a> {
 const BLOCK: usize = 64;
 
 impl<'a> LineEnds<'a> {
-    /// Starts at `from`.
+    /// Starts at `from`; nothing is scanned until the first call.
     pub(crate) fn new(buf: &'a [u8], from: usize) -> Self {
-        let mut ends = LineEnds {
+        LineEnds {
             buf,
-            block: from,
+            // One block "before" `from`, so the first call scans the block at `from`.
+            block: from.wrapping_sub(BLOCK),
             mask: 0,
-        };
-        if from < buf.len() {
-            ends.mask = block_mask(&buf[from..]);
         }
-        ends
     }
 
     /// The first line end at or after `pos` (which never moves backwards between calls).
@@ -41,7 +38,7 @@ impl<'a> LineEnds<'a> {
                 }
                 continue;
             }
-            let next = self.block + BLOCK;
+            let next = self.block.wrapping_add(BLOCK);
             if next >= self.buf.len() {
                 return None;
             }

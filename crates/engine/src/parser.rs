@@ -84,6 +84,9 @@ enum DataBuf {
 /// slices of their reads and joined once, into an exact-size buffer, when the line ends.
 const SMALL_LINE: usize = 512;
 
+/// Reads shorter than this skip the up-front UTF-8 pass (its setup outweighs the gain).
+const TRUST_MIN_READ: usize = 64;
+
 /// The start of a line whose end has not arrived yet.
 #[derive(Default)]
 struct Partial {
@@ -254,9 +257,14 @@ impl Parser {
         let buf: &[u8] = chunk;
         // One SIMD pass over the read, so values inside it need no validation of their own
         // (a character split across reads only stops this short of the end).
-        let valid_to = match simdutf8::compat::from_utf8(&buf[pos..]) {
-            Ok(_) => buf.len(),
-            Err(e) => pos + e.valid_up_to(),
+        // Tiny reads are all straddling lines, which are validated when joined anyway.
+        let valid_to = if buf.len() - pos < TRUST_MIN_READ {
+            pos
+        } else {
+            match simdutf8::compat::from_utf8(&buf[pos..]) {
+                Ok(_) => buf.len(),
+                Err(e) => pos + e.valid_up_to(),
+            }
         };
         if !self.partial.is_empty() {
             match find_line_end(&buf[pos..]) {

@@ -23,6 +23,20 @@ pub enum State {
     Stopped,
 }
 
+impl State {
+    /// The kebab-case name, as in JSON and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Connecting => "connecting",
+            State::Open => "open",
+            State::Retrying => "retrying",
+            State::Paused => "paused",
+            State::Failed => "failed",
+            State::Stopped => "stopped",
+        }
+    }
+}
+
 /// Everything a monitor shows about one subscription.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Status {

@@ -722,13 +722,7 @@ impl Worker {
                         ..
                     } => {
                         insert_transition
-                            .execute(params![
-                                key,
-                                to_ms(*at),
-                                state_name(*from),
-                                state_name(*to),
-                                reason
-                            ])
+                            .execute(params![key, to_ms(*at), from.as_str(), to.as_str(), reason])
                             .map_err(sql)?;
                     }
                     Record::Flush(_) => {}
@@ -818,17 +812,5 @@ impl Worker {
         s.records.fetch_add(c.records, Ordering::Relaxed);
         s.dropped.fetch_add(c.dropped, Ordering::Relaxed);
         s.pruned.fetch_add(c.pruned, Ordering::Relaxed);
-    }
-}
-
-/// The state's kebab-case name, as in the status JSON.
-fn state_name(s: State) -> &'static str {
-    match s {
-        State::Connecting => "connecting",
-        State::Open => "open",
-        State::Retrying => "retrying",
-        State::Paused => "paused",
-        State::Failed => "failed",
-        State::Stopped => "stopped",
     }
 }

@@ -1,12 +1,18 @@
 //! The command line: what `streamwatch` accepts, and turning `watch`'s flags into a checked
 //! subscription before any connection is made.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use streamwatch_engine::subscription::{ConfigError, RetryConfig, SubscriptionConfig};
 
+use crate::daemon::RunArgs;
 use crate::demo::DemoServerArgs;
+use crate::export::ExportArgs;
+use crate::history::HistoryArgs;
+use crate::import::ImportArgs;
+use crate::subs::SubsArgs;
 
 /// The delay cap when `--retry-max` is not given (unless `--retry-initial` is larger).
 const DEFAULT_RETRY_MAX_MS: u64 = 30_000;
@@ -25,12 +31,22 @@ const STANDARD_METHODS: &[&str] = &[
     long_about = "Watch Server-Sent Events (text/event-stream) streams from the terminal.\n\n\
         `streamwatch watch URL` connects, prints every event as it arrives and reconnects the way \
         a browser's EventSource does (Last-Event-ID, the server's `retry:`, exponential backoff). \
-        `streamwatch demo-server` runs a local SSE server with fault knobs to try it on.",
+        `streamwatch demo-server` runs a local SSE server with fault knobs to try it on.\n\n\
+        Saved subscriptions (`streamwatch subs`) keep their history in a local database; \
+        `streamwatch run` monitors them all headless, with Prometheus metrics, and \
+        `streamwatch history`, `export` and `import` read and move what was saved.\n\n\
+        Exit status: 0 on success, 1 when the command failed, 2 for usage errors (watch also \
+        uses 130 for Ctrl-C).",
     propagate_version = true,
     subcommand_required = true,
     arg_required_else_help = true
 )]
 pub struct Cli {
+    /// Folder of the database (streamwatch.db) holding saved subscriptions and their history
+    /// [default: the per-user data directory, e.g. ~/.local/share/streamwatch on Linux].
+    #[arg(long, global = true, value_name = "DIR", env = "STREAMWATCH_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -66,6 +82,34 @@ pub enum Command {
     /// close_after (abrupt drop), stall_after (silence), heartbeat_ms, retry, status (e.g.
     /// 503,503,200, with key= and retry_after=), content_type, trickle_ms, skip, crlf=1, bom=1.
     DemoServer(DemoServerArgs),
+    /// Manage saved subscriptions: add, list, show, edit, remove, pause, resume.
+    ///
+    /// Saved subscriptions live in the database in --data-dir, with their settings, the last
+    /// event id they reached and their message history; `streamwatch run` (or the desktop app)
+    /// monitors them. Secret header values (--secret-header) go to the OS keyring, never to the
+    /// database. Changes take effect in a running `streamwatch run` within about 2 seconds.
+    Subs(SubsArgs),
+    /// Print a saved subscription's stored messages, oldest first, as JSON lines or CSV.
+    History(HistoryArgs),
+    /// Write every saved subscription (optionally with history and secrets) as one JSON file.
+    Export(ExportArgs),
+    /// Add the subscriptions (and any history) of an export file.
+    Import(ImportArgs),
+    /// Monitor every saved subscription headless, logging what happens, until SIGTERM/Ctrl-C.
+    ///
+    /// Each subscription resumes from the last event id stored for it; every message is
+    /// stored (in batched transactions) before the new last id is, so after any crash it
+    /// re-requests at most a few events and never skips one. Edits made with `streamwatch subs`
+    /// from another shell are picked up within about 2 seconds.
+    ///
+    /// The log has one line per state change, error, gap and reconnection, and per
+    /// subscription a summary of messages at most every 10 seconds (not one line per message).
+    ///
+    /// With --metrics ADDR it serves Prometheus/OpenMetrics text on http://ADDR/metrics.
+    ///
+    /// Exit status: 0 after SIGTERM or Ctrl-C once everything received is saved; 1 when the
+    /// database cannot be opened or written, or --config / --metrics cannot be used.
+    Run(RunArgs),
 }
 
 /// Flags of `streamwatch watch`.
@@ -133,6 +177,9 @@ pub enum UsageError {
     /// Control characters cannot travel in a `Last-Event-ID` header.
     #[error("invalid --last-event-id {0:?}: it may not contain control characters")]
     LastEventId(String),
+    /// Any other value that parses but cannot be used, in words.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl WatchArgs {
@@ -164,7 +211,7 @@ impl WatchArgs {
     }
 }
 
-fn normalize_method(method: &str) -> String {
+pub fn normalize_method(method: &str) -> String {
     let upper = method.to_ascii_uppercase();
     if STANDARD_METHODS.contains(&upper.as_str()) {
         upper
@@ -175,7 +222,7 @@ fn normalize_method(method: &str) -> String {
 }
 
 /// Parses a non-negative number of seconds, fractions allowed.
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     let secs: f64 = text
         .trim()
         .parse()

@@ -4,8 +4,21 @@
 //! the exit status; the work lives in the modules below.
 
 mod args;
+mod config_file;
+mod daemon;
+mod daemon_log;
+mod data_dir;
 mod demo;
+mod export;
+mod export_format;
+mod history;
+mod import;
+mod keyring;
+mod metrics;
 mod output;
+mod sub_options;
+mod subs;
+mod subs_view;
 mod watch;
 
 use std::future::Future;
@@ -14,16 +27,16 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 
-use crate::args::{Cli, Command, WatchArgs};
+use crate::args::{Cli, Command, UsageError, WatchArgs};
 use crate::output::{Format, Printer};
 use crate::watch::WatchEnd;
 
 /// The exit statuses `streamwatch` promises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Exit {
-    /// The watch is done: `--count` reached, or a 204.
+    /// The watch is done (`--count` reached, or a 204), or the command succeeded.
     Done = 0,
-    /// Retries exhausted, or a failure retrying cannot fix.
+    /// Retries exhausted, a failure retrying cannot fix, or the command failed.
     Failed = 1,
     /// The command line cannot be used.
     Usage = 2,
@@ -48,8 +61,32 @@ fn main() -> ExitCode {
                 .context("the demo server failed")?;
             Ok(Exit::Done)
         }),
+        Command::Subs(args) => stored(cli.data_dir, |dir| subs::run(dir, &args)),
+        Command::History(args) => stored(cli.data_dir, |dir| history::run(dir, &args)),
+        Command::Export(args) => stored(cli.data_dir, |dir| export::run(dir, &args)),
+        Command::Import(args) => stored(cli.data_dir, |dir| import::run(dir, &args)),
+        Command::Run(args) => stored(cli.data_dir, |dir| daemon::run(dir, &args)),
     };
     exit.into()
+}
+
+/// Runs a command on the database in `--data-dir`: a [`UsageError`] exits 2, any other error 1.
+fn stored(
+    data_dir: Option<std::path::PathBuf>,
+    body: impl FnOnce(&std::path::Path) -> anyhow::Result<()>,
+) -> Exit {
+    let res = data_dir::resolve(data_dir.as_deref()).and_then(|dir| body(&dir));
+    match res {
+        Ok(()) => Exit::Done,
+        Err(e) => {
+            eprintln!("streamwatch: error: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some() {
+                Exit::Usage
+            } else {
+                Exit::Failed
+            }
+        }
+    }
 }
 
 /// Runs `streamwatch watch`.

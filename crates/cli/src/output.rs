@@ -196,10 +196,26 @@ fn json_record(at: Timestamp, event: &Lifecycle) -> Option<JsonRecord<'_>> {
     })
 }
 
-/// Appends `14:03:07.120 message    tick id=5 {"n":5}` (styled) for `event` to `out`.
-fn human_line(out: &mut String, at: Timestamp, zone: &TimeZone, event: &Lifecycle) {
-    let clock = at.to_zoned_datetime(zone.clone());
-    let style = match event {
+/// The JSON object `watch --json` prints for `event` (its fields, then `time`); `None` for events
+/// the JSON contract leaves out. The daemon's log adds its own fields to it.
+pub fn json_object(
+    at: Timestamp,
+    event: &Lifecycle,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::to_value(json_record(at, event)?) {
+        Ok(serde_json::Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+/// A timestamp as RFC 3339 in UTC with milliseconds, as every JSON output writes it.
+pub fn rfc3339_millis(at: Timestamp) -> String {
+    format!("{at:.3}")
+}
+
+/// The style an event's name is shown in.
+pub fn event_style(event: &Lifecycle) -> Style {
+    match event {
         Lifecycle::Started { .. } => GREEN,
         Lifecycle::Message { .. } => Style::new().bold(),
         Lifecycle::Connecting { .. }
@@ -207,7 +223,13 @@ fn human_line(out: &mut String, at: Timestamp, zone: &TimeZone, event: &Lifecycl
         | Lifecycle::RetryChanged { .. } => DIM,
         Lifecycle::Gap { .. } | Lifecycle::Finished | Lifecycle::Retrying { .. } => YELLOW,
         Lifecycle::Error { .. } | Lifecycle::RetriesFailed { .. } => RED,
-    };
+    }
+}
+
+/// Appends `14:03:07.120 message    tick id=5 {"n":5}` (styled) for `event` to `out`.
+fn human_line(out: &mut String, at: Timestamp, zone: &TimeZone, event: &Lifecycle) {
+    let clock = at.to_zoned_datetime(zone.clone());
+    let style = event_style(event);
     // Writing to a String cannot fail.
     let _ = write!(
         out,
@@ -215,6 +237,11 @@ fn human_line(out: &mut String, at: Timestamp, zone: &TimeZone, event: &Lifecycl
         clock.strftime("%H:%M:%S%.3f"),
         event.name()
     );
+    describe(out, event);
+}
+
+/// Appends what `event` says, in words (styled, server text escaped), without time or name.
+pub fn describe(out: &mut String, event: &Lifecycle) {
     match event {
         // Shown so a slow server is visibly being waited on, not silently hanging.
         Lifecycle::Connecting { attempt } => {
@@ -301,7 +328,7 @@ fn human_delay(ms: u64) -> String {
 
 /// Appends `text` with line breaks, control and bidi-override characters made visible, so one
 /// event stays on one line and server data cannot restyle or reorder the terminal's output.
-fn push_escaped(out: &mut String, text: &str) {
+pub fn push_escaped(out: &mut String, text: &str) {
     if !text.chars().any(needs_escape) {
         out.push_str(text);
         return;

@@ -398,3 +398,27 @@ fn has_id_tells_own_ids_from_inherited_ones() {
         [("1".into(), true), ("1".into(), false), ("1".into(), false)]
     );
 }
+
+#[test]
+fn names_that_only_start_like_ours_are_unknown_fields() {
+    check(
+        b"datum: x\ndata: y\n\nidx: 5\nevents: e\nretryx: 9\ndata: z\n\n",
+        &[F::E("message", "y", ""), F::E("message", "z", "")],
+    );
+}
+
+#[test]
+fn a_long_line_split_across_reads_is_joined_into_one_exact_buffer() {
+    let value = "v".repeat(5000);
+    let input = format!("data: {value}\n\n");
+    let mut p = Parser::new();
+    let mut out = Vec::new();
+    for piece in input.as_bytes().chunks(1500) {
+        p.feed(Bytes::copy_from_slice(piece), |f| out.push(f))
+            .unwrap();
+    }
+    match &out[..] {
+        [Frame::Event(e)] => assert_eq!(e.data.as_str(), value),
+        other => panic!("unexpected {other:?}"),
+    }
+}

@@ -173,3 +173,7 @@ pub fn data_n(message: &Value) -> u64 {
     let parsed: Value = serde_json::from_str(data).expect("data is JSON");
     parsed["n"].as_u64().expect("data has n")
 }
+
+pub mod exposition;
+pub mod keyring;
+pub mod store;

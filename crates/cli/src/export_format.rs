@@ -1,0 +1,359 @@
+//! The export file (see EXPORT_FORMAT.md): `streamwatch export` writes it, `streamwatch import`
+//! reads it, and `streamwatch run --config` declares subscriptions with it. Spelled out here,
+//! apart from the engine's types, so an engine refactor cannot change the file format by accident.
+
+use std::time::{Duration, SystemTime};
+
+use anyhow::{bail, Context as _};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use streamwatch_engine::storage::{
+    Retention, SavedSubscription, StoredHeader, StoredMessage, SubscriptionRecord,
+};
+use streamwatch_engine::RetryConfig;
+
+use crate::output::rfc3339_millis;
+
+/// The `format` field's value.
+pub const FORMAT: &str = "streamwatch-export";
+/// The format version this build writes and reads.
+pub const VERSION: u32 = 1;
+
+/// A whole file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportFile {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// [`VERSION`].
+    pub version: u32,
+    /// When it was written (informative).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exported_at: Option<String>,
+    /// The subscriptions.
+    pub subscriptions: Vec<ExportedSubscription>,
+}
+
+/// One subscription; every field but `name` and `url` may be left out (defaults as for
+/// `subs add`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportedSubscription {
+    pub name: String,
+    pub url: String,
+    #[serde(default = "default_method")]
+    pub method: String,
+    #[serde(default)]
+    pub headers: Vec<ExportedHeader>,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// The user-given Last-Event-ID for the very first request.
+    #[serde(default)]
+    pub last_event_id: Option<String>,
+    #[serde(default)]
+    pub retry: ExportedRetry,
+    #[serde(default)]
+    pub idle_timeout_ms: Option<u64>,
+    #[serde(default = "default_max_event_size")]
+    pub max_event_size: usize,
+    #[serde(default)]
+    pub paused: bool,
+    #[serde(default)]
+    pub retention: ExportedRetention,
+    #[serde(default = "empty_object")]
+    pub notify: serde_json::Value,
+    /// Where the stream had got to (the stored last event id); `import` resumes from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_id: Option<String>,
+    /// Stored messages, oldest first (only with `export --with-history`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<ExportedMessage>>,
+}
+
+/// One request header. A secret one has no `value` unless exported `--with-secrets`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportedHeader {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// Reconnection policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExportedRetry {
+    pub initial_ms: u64,
+    pub max_ms: u64,
+    /// `null`: retry forever.
+    pub max_retries: Option<u32>,
+}
+
+impl Default for ExportedRetry {
+    fn default() -> Self {
+        let d = RetryConfig::default();
+        ExportedRetry {
+            initial_ms: d.initial_ms,
+            max_ms: d.max_ms,
+            max_retries: d.max_retries,
+        }
+    }
+}
+
+/// How much history to keep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExportedRetention {
+    pub max_rows: u64,
+    pub max_age_ms: u64,
+}
+
+impl Default for ExportedRetention {
+    fn default() -> Self {
+        let d = Retention::default();
+        ExportedRetention {
+            max_rows: d.max_rows,
+            max_age_ms: millis(d.max_age),
+        }
+    }
+}
+
+/// One stored message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportedMessage {
+    /// RFC 3339.
+    pub received_at: String,
+    pub event: String,
+    /// The last event id in force when it arrived ("" when none).
+    pub id: String,
+    pub data: String,
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+
+fn default_max_event_size() -> usize {
+    SubscriptionRecord::new("", "").max_event_size
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::Value::Object(Default::default())
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Parses and checks a file's text; `what` names it in errors.
+pub fn parse(text: &str, what: &str) -> anyhow::Result<ExportFile> {
+    // The envelope first, so a file from a newer version says so instead of failing on a field.
+    #[derive(Deserialize)]
+    struct Envelope {
+        format: Option<String>,
+        version: Option<u32>,
+    }
+    let envelope: Envelope = serde_json::from_str(text)
+        .with_context(|| format!("{what} is not a streamwatch export file (not JSON)"))?;
+    if envelope.format.as_deref() != Some(FORMAT) {
+        bail!("{what} is not a streamwatch export file (its \"format\" is not {FORMAT:?})");
+    }
+    match envelope.version {
+        Some(VERSION) => {}
+        Some(v) if v > VERSION => bail!(
+            "{what} is export format version {v}, newer than this streamwatch understands \
+             ({VERSION}): update streamwatch"
+        ),
+        other => bail!("{what} has an unknown export format version {other:?}"),
+    }
+    let file: ExportFile =
+        serde_json::from_str(text).with_context(|| format!("{what} is not a valid export file"))?;
+    let mut seen: Vec<String> = Vec::new();
+    for s in &file.subscriptions {
+        let key = s.name.trim().to_lowercase();
+        if seen.contains(&key) {
+            bail!("{what} names subscription {:?} twice", s.name.trim());
+        }
+        seen.push(key);
+    }
+    Ok(file)
+}
+
+impl ExportedSubscription {
+    /// The file's form of `saved`; `record` is `saved.record` with secrets revealed when they
+    /// are exported, else the stored one (whose secret values are then left out).
+    pub fn from_saved(
+        saved: &SavedSubscription,
+        record: &SubscriptionRecord,
+        with_secrets: bool,
+        resume_id: Option<String>,
+    ) -> ExportedSubscription {
+        let r = record;
+        ExportedSubscription {
+            name: saved.record.name.clone(),
+            url: r.url.clone(),
+            method: r.method.clone(),
+            headers: r
+                .headers
+                .iter()
+                .map(|h| ExportedHeader {
+                    name: h.name.clone(),
+                    value: (!h.secret || with_secrets).then(|| h.value.clone()),
+                    secret: h.secret,
+                })
+                .collect(),
+            body: r.body.clone(),
+            last_event_id: r.last_event_id.clone(),
+            retry: ExportedRetry {
+                initial_ms: r.retry.initial_ms,
+                max_ms: r.retry.max_ms,
+                max_retries: r.retry.max_retries,
+            },
+            idle_timeout_ms: r.idle_timeout_ms,
+            max_event_size: r.max_event_size,
+            paused: r.paused,
+            retention: ExportedRetention {
+                max_rows: r.retention.max_rows,
+                max_age_ms: millis(r.retention.max_age),
+            },
+            notify: r.notify.clone(),
+            resume_id,
+            history: None,
+        }
+    }
+
+    /// The record to save, with secret headers holding their plain values, and the names of
+    /// secret headers left out because the file has no value for them.
+    pub fn to_record(&self) -> (SubscriptionRecord, Vec<String>) {
+        let mut record = SubscriptionRecord::new(self.name.trim(), self.url.trim());
+        record.method = self.method.clone();
+        let mut missing = Vec::new();
+        for h in &self.headers {
+            match &h.value {
+                Some(value) => record.headers.push(StoredHeader {
+                    name: h.name.clone(),
+                    value: value.clone(),
+                    secret: h.secret,
+                }),
+                None => missing.push(h.name.clone()),
+            }
+        }
+        record.body = self.body.clone();
+        record.last_event_id = self.last_event_id.clone().filter(|id| !id.is_empty());
+        record.retry = RetryConfig {
+            initial_ms: self.retry.initial_ms,
+            max_ms: self.retry.max_ms,
+            max_retries: self.retry.max_retries,
+        };
+        record.idle_timeout_ms = self.idle_timeout_ms.filter(|ms| *ms > 0);
+        record.max_event_size = self.max_event_size;
+        record.paused = self.paused;
+        record.retention = Retention {
+            max_rows: self.retention.max_rows,
+            max_age: Duration::from_millis(self.retention.max_age_ms),
+        };
+        record.notify = if self.notify.is_null() {
+            empty_object()
+        } else {
+            self.notify.clone()
+        };
+        (record, missing)
+    }
+}
+
+impl ExportedMessage {
+    /// The file's form of a stored message.
+    pub fn from_stored(m: &StoredMessage) -> ExportedMessage {
+        ExportedMessage {
+            received_at: Timestamp::try_from(m.received_at)
+                .map_or_else(|_| "1970-01-01T00:00:00.000Z".into(), rfc3339_millis),
+            event: m.event.clone(),
+            id: m.id.clone(),
+            data: m.data.clone(),
+        }
+    }
+
+    /// When it arrived.
+    pub fn received_at(&self) -> anyhow::Result<SystemTime> {
+        let t: Timestamp = self
+            .received_at
+            .parse()
+            .with_context(|| format!("invalid received_at {:?}", self.received_at))?;
+        SystemTime::try_from(t).with_context(|| format!("received_at {t} is out of range"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(subs: &str) -> String {
+        format!(r#"{{"format":"streamwatch-export","version":1,"subscriptions":[{subs}]}}"#)
+    }
+
+    #[test]
+    fn a_minimal_subscription_gets_the_defaults() {
+        let f = parse(&file(r#"{"name":"a","url":"http://h/"}"#), "f").unwrap();
+        let (record, missing) = f.subscriptions[0].to_record();
+        assert_eq!(record, SubscriptionRecord::new("a", "http://h/"));
+        assert!(missing.is_empty());
+    }
+
+    #[test]
+    fn secret_headers_without_a_value_are_reported() {
+        let f = parse(
+            &file(
+                r#"{"name":"a","url":"http://h/","headers":[
+                {"name":"X-A","value":"1"},{"name":"Authorization","secret":true}]}"#,
+            ),
+            "f",
+        )
+        .unwrap();
+        let (record, missing) = f.subscriptions[0].to_record();
+        assert_eq!(record.headers.len(), 1);
+        assert_eq!(missing, ["Authorization"]);
+    }
+
+    #[test]
+    fn bad_envelopes_and_duplicates_are_refused() {
+        let newer = r#"{"format":"streamwatch-export","version":9,"subscriptions":[]}"#;
+        assert!(parse(newer, "f").unwrap_err().to_string().contains("newer"));
+        assert!(parse(r#"{"version":1}"#, "f").is_err());
+        assert!(parse("[]", "f").is_err());
+        let twice = file(r#"{"name":"a","url":"http://h/"},{"name":"A","url":"http://h/"}"#);
+        assert!(parse(&twice, "f")
+            .unwrap_err()
+            .to_string()
+            .contains("twice"));
+        let typo = file(r#"{"name":"a","url":"http://h/","idle_timout_ms":5}"#);
+        assert!(parse(&typo, "f").is_err());
+    }
+
+    #[test]
+    fn a_record_survives_the_round_trip() {
+        let mut record = SubscriptionRecord::new("a", "http://h/");
+        record.headers.push(StoredHeader {
+            name: "X-A".into(),
+            value: "1".into(),
+            secret: false,
+        });
+        record.body = Some("b".into());
+        record.retry.max_retries = Some(4);
+        record.idle_timeout_ms = Some(1500);
+        record.paused = true;
+        record.retention.max_rows = 7;
+        let saved = SavedSubscription {
+            id: streamwatch_engine::SubscriptionId(1),
+            record: record.clone(),
+            created_at: SystemTime::UNIX_EPOCH,
+            updated_at: SystemTime::UNIX_EPOCH,
+        };
+        let exported = ExportedSubscription::from_saved(&saved, &record, false, None);
+        let text = serde_json::to_string(&exported).unwrap();
+        let back: ExportedSubscription = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.to_record(), (record, vec![]));
+    }
+}

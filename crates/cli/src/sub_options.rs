@@ -1,0 +1,274 @@
+//! The settings flags `subs add` and `subs edit` share, applied to a saved record and checked
+//! before anything is saved.
+
+use std::time::Duration;
+
+use clap::Args;
+use streamwatch_engine::monitor::runtime_config;
+use streamwatch_engine::storage::{StoredHeader, SubscriptionRecord};
+use streamwatch_engine::subscription::SubscriptionConfig;
+
+use crate::args::{normalize_method, parse_seconds, UsageError};
+use crate::keyring;
+
+/// A subscription's settings; each flag left out keeps the current value (or, for a new
+/// subscription, the default shown).
+#[derive(Args, Debug, Clone, Default, PartialEq)]
+pub struct SubOptions {
+    /// Request header as "Name: value", sent on every (re)connect; repeatable. Replaces any
+    /// header of the same name.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// Like --header, but the value is kept in the OS keyring (never in the database) and
+    /// shown as ••••; for tokens and API keys. Needs a running keyring (Secret Service,
+    /// Keychain, Credential Manager).
+    #[arg(long = "secret-header", value_name = "NAME: VALUE")]
+    pub secret_headers: Vec<String>,
+
+    /// HTTP method (new subscriptions: GET); standard methods may be written in any case.
+    #[arg(short = 'X', long, value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// Request body, resent on every reconnect.
+    #[arg(short = 'd', long, value_name = "TEXT")]
+    pub body: Option<String>,
+
+    /// Last-Event-ID for the very first request ('' for none). Changing it makes the next
+    /// connection start from it instead of the stored position.
+    #[arg(long, value_name = "ID")]
+    pub last_event_id: Option<String>,
+
+    /// Reconnect after this long without a byte; fractions allowed, 0 = off (new: off).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub idle_timeout: Option<Duration>,
+
+    /// First reconnection delay in ms; a server `retry:` replaces it (new: 1000).
+    #[arg(long, value_name = "MS")]
+    pub retry_initial: Option<u64>,
+
+    /// Cap on the reconnection delay in ms (new: 30000, or --retry-initial if larger).
+    #[arg(long, value_name = "MS")]
+    pub retry_max: Option<u64>,
+
+    /// Give up after N consecutive failed retries (new: never).
+    #[arg(long, value_name = "N", conflicts_with = "retry_forever")]
+    pub max_retries: Option<u32>,
+
+    /// Never give up retrying (undoes --max-retries).
+    #[arg(long)]
+    pub retry_forever: bool,
+
+    /// Keep at most N messages of history; the oldest go first (new: 100000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep_rows: Option<u64>,
+
+    /// Drop messages older than D days; fractions allowed (new: 30).
+    #[arg(long, value_name = "D", value_parser = parse_days)]
+    pub keep_days: Option<Duration>,
+}
+
+impl SubOptions {
+    /// Applies the flags to `record`. Secret headers get their plain values here; they are
+    /// moved to the keyring when saved.
+    pub fn apply(&self, record: &mut SubscriptionRecord) -> Result<(), UsageError> {
+        let mut new_headers = Vec::new();
+        for line in &self.headers {
+            let (name, value) = header_line(line, false)?;
+            new_headers.push(StoredHeader {
+                name,
+                value,
+                secret: false,
+            });
+        }
+        for line in &self.secret_headers {
+            let (name, value) = header_line(line, true)?;
+            new_headers.push(StoredHeader {
+                name,
+                value,
+                secret: true,
+            });
+        }
+        record.headers.retain(|h| {
+            !new_headers
+                .iter()
+                .any(|n| n.name.eq_ignore_ascii_case(&h.name))
+        });
+        record.headers.extend(new_headers);
+        if let Some(method) = &self.method {
+            record.method = normalize_method(method);
+        }
+        if let Some(body) = &self.body {
+            record.body = Some(body.clone());
+        }
+        if let Some(id) = &self.last_event_id {
+            // The engine would silently skip an id it cannot send; the user should hear about it.
+            if id.chars().any(|c| c.is_control() && c != '\t') {
+                return Err(UsageError::LastEventId(id.clone()));
+            }
+            record.last_event_id = Some(id.clone()).filter(|id| !id.is_empty());
+        }
+        if let Some(timeout) = self.idle_timeout {
+            record.idle_timeout_ms = Some(millis(timeout)).filter(|ms| *ms > 0);
+        }
+        if let Some(initial) = self.retry_initial {
+            record.retry.initial_ms = initial;
+            // As for `watch`: a large first delay raises the cap unless one is given.
+            if self.retry_max.is_none() && record.retry.max_ms < initial {
+                record.retry.max_ms = initial;
+            }
+        }
+        if let Some(max) = self.retry_max {
+            record.retry.max_ms = max;
+        }
+        if let Some(n) = self.max_retries {
+            record.retry.max_retries = Some(n);
+        }
+        if self.retry_forever {
+            record.retry.max_retries = None;
+        }
+        if let Some(rows) = self.keep_rows {
+            record.retention.max_rows = rows;
+        }
+        if let Some(age) = self.keep_days {
+            record.retention.max_age = age;
+        }
+        Ok(())
+    }
+}
+
+/// Checks a record as the engine will run it, without touching the keyring: bad settings are a
+/// usage error, reported before anything is saved.
+pub fn check(record: &SubscriptionRecord) -> Result<(), UsageError> {
+    let name = record.name.trim();
+    if name.is_empty() {
+        return Err(UsageError::Invalid("the name may not be empty".into()));
+    }
+    if name.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(UsageError::Invalid(format!(
+            "invalid name {name:?}: a name may not be a plain number (it would read as an id)"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(UsageError::Invalid(format!(
+            "invalid name {name:?}: it may not contain control characters"
+        )));
+    }
+    runtime_config(record, None, &keyring::store(), true)
+        .map(drop)
+        .map_err(|e| match e {
+            streamwatch_engine::monitor::MonitorError::Config { source, .. } => source.into(),
+            other => UsageError::Invalid(other.to_string()),
+        })
+}
+
+/// Splits and checks a `Name: value` line. A secret's value never appears in the error.
+fn header_line(line: &str, secret: bool) -> Result<(String, String), UsageError> {
+    let mut probe = SubscriptionConfig::new("http://127.0.0.1/").map_err(UsageError::from)?;
+    match probe.add_header_line(line) {
+        Ok(()) => Ok(probe.headers.remove(0)),
+        Err(e) if !secret => Err(e.into()),
+        Err(_) => {
+            let name = line.split_once(':').map_or("", |(n, _)| n.trim());
+            Err(UsageError::Invalid(format!(
+                "invalid --secret-header {name:?}: expected \"Name: value\" with a valid name and \
+                 value (the value is not shown)"
+            )))
+        }
+    }
+}
+
+/// Parses a positive number of days, fractions allowed.
+fn parse_days(text: &str) -> Result<Duration, String> {
+    let days: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of days"))?;
+    if days.is_nan() || days <= 0.0 {
+        return Err("must be more than 0".to_owned());
+    }
+    Duration::try_from_secs_f64(days * 86_400.0).map_err(|_| format!("{text:?} is out of range"))
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> SubscriptionRecord {
+        SubscriptionRecord::new("feed", "http://127.0.0.1:1/events")
+    }
+
+    #[test]
+    fn headers_of_the_same_name_are_replaced() {
+        let mut r = record();
+        r.headers.push(StoredHeader {
+            name: "X-A".into(),
+            value: "old".into(),
+            secret: false,
+        });
+        let opts = SubOptions {
+            headers: vec!["x-a: new".into(), "X-B: b".into()],
+            ..Default::default()
+        };
+        opts.apply(&mut r).unwrap();
+        let got: Vec<_> = r.headers.iter().map(|h| (&*h.name, &*h.value)).collect();
+        assert_eq!(got, [("x-a", "new"), ("X-B", "b")]);
+    }
+
+    #[test]
+    fn a_bad_secret_header_does_not_echo_its_value() {
+        let opts = SubOptions {
+            secret_headers: vec!["Authorization: Bearer \u{7}hidden".into()],
+            ..Default::default()
+        };
+        let err = opts.apply(&mut record()).unwrap_err().to_string();
+        assert!(err.contains("Authorization"), "{err}");
+        assert!(!err.contains("hidden"), "{err}");
+    }
+
+    #[test]
+    fn retry_and_retention_flags_apply() {
+        let mut r = record();
+        let opts = SubOptions {
+            retry_initial: Some(60_000),
+            max_retries: Some(3),
+            keep_rows: Some(10),
+            keep_days: Some(Duration::from_secs(86_400)),
+            idle_timeout: Some(Duration::from_millis(1500)),
+            ..Default::default()
+        };
+        opts.apply(&mut r).unwrap();
+        assert_eq!(r.retry.initial_ms, 60_000);
+        assert_eq!(r.retry.max_ms, 60_000);
+        assert_eq!(r.retry.max_retries, Some(3));
+        assert_eq!(r.retention.max_rows, 10);
+        assert_eq!(r.idle_timeout_ms, Some(1500));
+        let forever = SubOptions {
+            retry_forever: true,
+            idle_timeout: Some(Duration::ZERO),
+            ..Default::default()
+        };
+        forever.apply(&mut r).unwrap();
+        assert_eq!((r.retry.max_retries, r.idle_timeout_ms), (None, None));
+    }
+
+    #[test]
+    fn checks_refuse_bad_urls_and_numeric_names() {
+        assert!(check(&record()).is_ok());
+        assert!(check(&SubscriptionRecord::new("x", "ftp://h/")).is_err());
+        assert!(check(&SubscriptionRecord::new("12", "http://h/")).is_err());
+        assert!(check(&SubscriptionRecord::new(" ", "http://h/")).is_err());
+    }
+
+    #[test]
+    fn days_must_be_positive() {
+        assert_eq!(parse_days("0.5"), Ok(Duration::from_secs(43_200)));
+        assert!(parse_days("0").is_err());
+        assert!(parse_days("NaN").is_err());
+        assert!(parse_days("soon").is_err());
+    }
+}

@@ -106,8 +106,22 @@ async fn daemon(
         None => None,
     };
 
-    let monitor = Monitor::open(MonitorOptions::new(dir.to_path_buf()))?;
+    // Subscribe before anything connects, so the log sees every subscription's first events.
+    let mut options = MonitorOptions::new(dir.to_path_buf());
+    options.autostart = false;
+    let monitor = Monitor::open(options)?;
     let mut events = monitor.supervisor().subscribe();
+    monitor.start_saved()?;
+    for failed in monitor.startup_errors() {
+        log.daemon(
+            "error",
+            &format!(
+                "cannot start subscription {:?}: {}",
+                failed.name, failed.message
+            ),
+            json!({"subscription": failed.name, "id": failed.id.0}),
+        );
+    }
     let mut health = monitor.writer_health();
     let db = monitor.store().path().to_path_buf();
     let mut known: HashMap<SubscriptionId, Known> = HashMap::new();
@@ -129,13 +143,6 @@ async fn daemon(
             "metrics_url": server.as_ref().map(|s| s.url.clone()),
         }),
     );
-    // Events from before `subscribe` are lost to the log, so start from the snapshots.
-    for (id, status) in monitor.supervisor().list() {
-        if let Some(k) = known.get_mut(&id) {
-            k.state = Some(status.state);
-            log.state(sub(id, &k.name), status.state, None);
-        }
-    }
 
     let mut sync_tick = tokio::time::interval(SYNC_EVERY);
     let mut summary_tick = tokio::time::interval(SUMMARY_EVERY);
@@ -176,7 +183,20 @@ async fn daemon(
             _ = sync_tick.tick() => {
                 match monitor.sync_from_store() {
                     Ok(report) => {
-                        last_sync_error = None;
+                        let text = report
+                            .errors
+                            .iter()
+                            .map(|e| format!("{:?}: {}", e.name, e.message))
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                        if !text.is_empty() && last_sync_error.as_deref() != Some(text.as_str()) {
+                            log.daemon(
+                                "error",
+                                &format!("cannot apply changes to {text}"),
+                                json!({}),
+                            );
+                        }
+                        last_sync_error = (!text.is_empty()).then_some(text);
                         on_sync(log, &monitor, &mut known, &report)?;
                     }
                     Err(e) => {

@@ -197,6 +197,12 @@ fn retryable_status(status: StatusCode) -> bool {
         || status == StatusCode::TOO_MANY_REQUESTS
 }
 
+/// Whether a retryable failure will really be retried: `error.will_retry` must not promise a
+/// retry that the budget then refuses.
+fn budget_left(config: &SubscriptionConfig, failures: u32, delivered: bool) -> bool {
+    backoff::may_retry(&config.retry, if delivered { 0 } else { failures })
+}
+
 async fn emit_error<S: EventSink>(
     sink: &mut S,
     kind: ErrorKind,
@@ -244,12 +250,14 @@ async fn attempt<S: EventSink>(
         None => {
             let secs = idle.map(|d| d.as_secs_f64()).unwrap_or_default();
             let message = format!("no response within the {secs} s idle timeout");
-            emit_error(sink, ErrorKind::Timeout, message, None, true).await;
+            let retry = budget_left(config, state.failures, false);
+            emit_error(sink, ErrorKind::Timeout, message, None, retry).await;
             return AttemptEnd::Retry { retry_after: None };
         }
         Some(Err(e)) => {
             let fatal = e.is_builder();
-            emit_error(sink, ErrorKind::Network, describe(&e), None, !fatal).await;
+            let retry = !fatal && budget_left(config, state.failures, false);
+            emit_error(sink, ErrorKind::Network, describe(&e), None, retry).await;
             return if fatal {
                 AttemptEnd::Fatal
             } else {
@@ -265,6 +273,7 @@ async fn attempt<S: EventSink>(
     }
     if !status.is_success() {
         let retry = retryable_status(status);
+        let will_retry = retry && budget_left(config, state.failures, false);
         let retry_after = if matches!(
             status,
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
@@ -283,7 +292,7 @@ async fn attempt<S: EventSink>(
             ErrorKind::HttpStatus,
             message,
             Some(status.as_u16()),
-            retry,
+            will_retry,
         )
         .await;
         return if retry {
@@ -338,7 +347,8 @@ async fn stream_body<S: EventSink>(
             None => {
                 let secs = idle.map(|d| d.as_secs_f64()).unwrap_or_default();
                 let message = format!("no data for {secs} s (idle timeout)");
-                emit_error(sink, ErrorKind::Timeout, message, None, true).await;
+                let retry = budget_left(config, state.failures, *delivered);
+                emit_error(sink, ErrorKind::Timeout, message, None, retry).await;
                 return AttemptEnd::Retry { retry_after: None };
             }
             Some(None) => {
@@ -346,7 +356,8 @@ async fn stream_body<S: EventSink>(
                 return AttemptEnd::Retry { retry_after: None };
             }
             Some(Some(Err(e))) => {
-                emit_error(sink, ErrorKind::Network, describe(&e), None, true).await;
+                let retry = budget_left(config, state.failures, *delivered);
+                emit_error(sink, ErrorKind::Network, describe(&e), None, retry).await;
                 return AttemptEnd::Retry { retry_after: None };
             }
             Some(Some(Ok(chunk))) => chunk,
@@ -396,7 +407,8 @@ async fn stream_body<S: EventSink>(
             state.last_event_id = parser.last_event_id().clone();
         }
         if let Err(e) = parsed {
-            emit_error(sink, ErrorKind::Protocol, e.to_string(), None, true).await;
+            let retry = budget_left(config, state.failures, *delivered);
+            emit_error(sink, ErrorKind::Protocol, e.to_string(), None, retry).await;
             return AttemptEnd::Retry { retry_after: None };
         }
     }

@@ -48,6 +48,9 @@ pub struct MonitorOptions {
     pub event_capacity: usize,
     /// The keyring service secrets live under.
     pub secrets: SecretStore,
+    /// Start the saved subscriptions in `open`; when false, call [`Monitor::start_saved`]
+    /// after subscribing, so not even the first events are missed.
+    pub autostart: bool,
 }
 
 impl MonitorOptions {
@@ -58,6 +61,7 @@ impl MonitorOptions {
             writer: WriterConfig::default(),
             event_capacity: 8192,
             secrets: SecretStore::default(),
+            autostart: true,
         }
     }
 }
@@ -71,6 +75,18 @@ pub struct Monitor {
     /// What each running subscription was started with, to spot edits made by another
     /// process.
     running: Mutex<HashMap<SubscriptionId, Known>>,
+    startup_errors: Mutex<Vec<StartError>>,
+}
+
+/// A saved subscription that could not be started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartError {
+    /// Which one.
+    pub id: SubscriptionId,
+    /// Its name.
+    pub name: String,
+    /// Why.
+    pub message: String,
 }
 
 /// The parts of a saved subscription that decide how to apply an edit.
@@ -156,12 +172,37 @@ impl Monitor {
             supervisor,
             secrets: opts.secrets,
             running: Mutex::new(HashMap::new()),
+            startup_errors: Mutex::new(Vec::new()),
         };
-        let saved = lock(&monitor.store).subscriptions()?;
-        for s in &saved {
-            monitor.start(s)?;
+        if opts.autostart {
+            monitor.start_saved()?;
         }
         Ok(monitor)
+    }
+
+    /// Starts every saved subscription not yet running. One that cannot start (its secret is
+    /// unreadable, its settings broken) does not keep the others from starting: it is listed
+    /// in [`Monitor::startup_errors`].
+    pub fn start_saved(&self) -> Result<(), MonitorError> {
+        let saved = lock(&self.store).subscriptions()?;
+        let running: Vec<SubscriptionId> = lock(&self.running).keys().copied().collect();
+        let mut errors = Vec::new();
+        for s in saved.iter().filter(|s| !running.contains(&s.id)) {
+            if let Err(e) = self.start(s) {
+                errors.push(StartError {
+                    id: s.id,
+                    name: s.record.name.clone(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        *lock(&self.startup_errors) = errors;
+        Ok(())
+    }
+
+    /// Saved subscriptions that could not be started, with why.
+    pub fn startup_errors(&self) -> Vec<StartError> {
+        lock(&self.startup_errors).clone()
     }
 
     fn start(&self, saved: &SavedSubscription) -> Result<(), MonitorError> {
@@ -309,24 +350,19 @@ impl Monitor {
         let mut report = SyncReport::default();
         let known = lock(&self.running).clone();
         for s in &saved {
-            match known.get(&s.id) {
-                None => {
-                    self.start(s)?;
-                    report.added.push(s.id);
+            let result = match known.get(&s.id) {
+                None => self.start(s).map(|()| report.added.push(s.id)),
+                Some(k) if k.updated_at != s.updated_at => {
+                    self.apply_edit(s, k).map(|()| report.updated.push(s.id))
                 }
-                Some(known) if known.updated_at != s.updated_at => {
-                    let restart_from = known.initial_id != s.record.last_event_id;
-                    let config = runtime_config(&s.record, None, &self.secrets, false)?;
-                    self.supervisor.update(s.id, config, restart_from)?;
-                    match (known.paused, s.record.paused) {
-                        (false, true) => self.supervisor.pause(s.id)?,
-                        (true, false) => self.supervisor.resume(s.id)?,
-                        _ => {}
-                    }
-                    lock(&self.running).insert(s.id, Known::of(s));
-                    report.updated.push(s.id);
-                }
-                Some(_) => {}
+                Some(_) => Ok(()),
+            };
+            if let Err(e) = result {
+                report.errors.push(StartError {
+                    id: s.id,
+                    name: s.record.name.clone(),
+                    message: e.to_string(),
+                });
             }
         }
         for id in known.keys() {
@@ -337,6 +373,33 @@ impl Monitor {
             }
         }
         Ok(report)
+    }
+
+    /// Applies one subscription's edit made elsewhere; a pause or resume alone does not
+    /// reconnect.
+    fn apply_edit(&self, s: &SavedSubscription, known: &Known) -> Result<(), MonitorError> {
+        let restart_from = known.initial_id != s.record.last_event_id;
+        let config = runtime_config(&s.record, None, &self.secrets, false)?;
+        let unchanged = self
+            .supervisor
+            .config(s.id)
+            .map(|mut running| {
+                let mut new = config.clone();
+                running.last_event_id = None;
+                new.last_event_id = None;
+                running == new
+            })
+            .unwrap_or(false);
+        if restart_from || !unchanged {
+            self.supervisor.update(s.id, config, restart_from)?;
+        }
+        match (known.paused, s.record.paused) {
+            (false, true) => self.supervisor.pause(s.id)?,
+            (true, false) => self.supervisor.resume(s.id)?,
+            _ => {}
+        }
+        lock(&self.running).insert(s.id, Known::of(s));
+        Ok(())
     }
 
     /// Waits until everything received so far is committed.
@@ -364,6 +427,8 @@ pub struct SyncReport {
     pub updated: Vec<SubscriptionId>,
     /// Stopped.
     pub removed: Vec<SubscriptionId>,
+    /// Could not be applied, with why; the rest were.
+    pub errors: Vec<StartError>,
 }
 
 fn secret_refs(record: &SubscriptionRecord) -> Vec<SecretRef> {

@@ -355,6 +355,12 @@ async fn max_retries_ends_in_retries_failed() {
         ]
     );
     assert_eq!(events[5], Lifecycle::RetriesFailed { attempts: 2 });
+    let retry_flags: Vec<bool> = error_kinds(&events).iter().map(|e| e.2).collect();
+    assert_eq!(
+        retry_flags,
+        [true, true, false],
+        "the last error must not promise a retry"
+    );
     assert_eq!(outcome, Some(Outcome::GaveUp { attempts: 2 }));
     assert_eq!(server.requests().len(), 3);
 }

@@ -265,3 +265,42 @@ async fn update_keeps_the_position_and_remove_deletes_history() {
         .unwrap_or(true));
     monitor.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_broken_saved_subscription_does_not_stop_the_others() {
+    let server = demo(DemoConfig {
+        rate: 100.0,
+        ..DemoConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(dir.path()).expect("store");
+        let mut broken = record("broken", &server.url("/events"));
+        broken.method = "NOT A METHOD".into();
+        store.add_subscription(&broken).expect("stored as given");
+        store
+            .add_subscription(&record("fine", &server.url("/events")))
+            .expect("add");
+    }
+    let monitor = Monitor::open(options(dir.path())).expect("open despite one broken");
+    let errors = monitor.startup_errors();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].name, "broken");
+    assert!(
+        errors[0].message.contains("method"),
+        "{}",
+        errors[0].message
+    );
+    let fine = monitor.store().find_subscription("fine").expect("fine").id;
+    wait_until("the fine one runs", || {
+        monitor
+            .supervisor()
+            .status(fine)
+            .map(|s| s.messages)
+            .unwrap_or(0)
+            >= 2
+    })
+    .await;
+    monitor.shutdown().await.expect("shutdown");
+}

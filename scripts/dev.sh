@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Streamwatch's one entry point for newcomers and CI.
-#   bash scripts/dev.sh app    install what is missing, build, and open the app
+#   bash scripts/dev.sh app    install what is missing, build, and open the desktop app
+#   bash scripts/dev.sh cli-demo   the same for the terminal: demo server + streamwatch watch
 #   bash scripts/dev.sh test   install what is missing and run every check and test
 # Debian/Ubuntu get their packages installed; elsewhere the script says what to install.
 set -euo pipefail
@@ -16,7 +17,10 @@ say() { printf '\n== %s\n' "$*"; }
 # Debian packages the build and the tests need: a C toolchain (bundled SQLite, TLS), and for
 # the secret-header tests a real Secret Service (gnome-keyring) on a private D-Bus.
 DEB_PACKAGES=(build-essential pkg-config ca-certificates curl
-  gnome-keyring libsecret-tools dbus-daemon dbus-bin)
+  gnome-keyring libsecret-tools dbus-daemon dbus-bin
+  # The desktop app (Tauri 2 on WebKitGTK) and its window/tray/notification tests.
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libxdo-dev
+  xvfb webkit2gtk-driver dbus-x11 dunst nodejs npm)
 
 install_system_packages() {
   local missing=()
@@ -32,6 +36,13 @@ install_system_packages() {
     say "Installing Debian packages: ${missing[*]}"
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    # Node from the machine wins when present; Debian's is the fallback.
+    if command -v node >/dev/null 2>&1; then
+      local keep=()
+      for p in "${missing[@]}"; do [[ $p == nodejs || $p == npm ]] || keep+=("$p"); done
+      missing=("${keep[@]}")
+      [ ${#missing[@]} -gt 0 ] || return 0
+    fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
@@ -53,7 +64,16 @@ install_rust() {
   fi
 }
 
+build_ui() {
+  say "Web UI: install, type check, unit tests, build (the app embeds ui/dist)"
+  npm --prefix ui ci --no-audit --no-fund
+  npm --prefix ui run check
+  if [ "${1:-}" = test ]; then npm --prefix ui test; fi
+  npm --prefix ui run build
+}
+
 run_tests() {
+  build_ui test
   say "Format"
   cargo fmt --all -- --check
   say "Lint (clippy, warnings are errors)"
@@ -65,6 +85,14 @@ run_tests() {
 }
 
 run_app() {
+  build_ui
+  say "Building the Streamwatch desktop app"
+  cargo build --locked -p streamwatch-app
+  say "Opening Streamwatch (it starts its own demo stream on first run)"
+  exec "$CARGO_TARGET_DIR/debug/streamwatch-app"
+}
+
+run_cli_demo() {
   say "Building streamwatch (release)"
   cargo build --release --locked -p streamwatch-cli
   local bin="$CARGO_TARGET_DIR/release/streamwatch"
@@ -83,6 +111,7 @@ run_app() {
 
 case "${1:-}" in
   app) install_system_packages; install_rust; run_app ;;
+  cli-demo) install_system_packages; install_rust; run_cli_demo ;;
   test) install_system_packages; install_rust; run_tests ;;
   *) echo "usage: bash scripts/dev.sh app|test" >&2; exit 2 ;;
 esac

@@ -1,0 +1,442 @@
+//! One window's live updates: the supervisor's broadcast, batched and sent over the window's
+//! Tauri `Channel` about 20 times a second.
+//!
+//! The batching is the plain [`Batcher`] (no Tauri, no async), so it is tested on its own;
+//! [`run`] is the loop around it.
+
+use crate::dto::{LiveEvent, StatusUpdate, StatusView, SubscriptionView, UpdateBatch};
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+use streamwatch_engine::{SubscriptionId, Supervisor, SupervisorEvent};
+use tokio::sync::broadcast::{self, error::RecvError};
+
+/// How often a non-empty batch is sent.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// Live messages per batch; beyond this they are counted in `droppedMessages`.
+pub const MAX_MESSAGES: usize = 2_000;
+/// Lifecycle events per batch; beyond this they are left out (a reconnect storm across many
+/// subscriptions; each subscription's status still arrives).
+pub const MAX_LIFECYCLE: usize = 2_000;
+
+/// Where fresh status snapshots come from when a batch is sent.
+pub trait StatusSource {
+    /// One subscription's status, if it still exists.
+    fn status(&self, id: u64) -> Option<StatusView>;
+    /// Every subscription's status.
+    fn all(&self) -> Vec<(u64, StatusView)>;
+}
+
+impl StatusSource for Supervisor {
+    fn status(&self, id: u64) -> Option<StatusView> {
+        Supervisor::status(self, SubscriptionId(id))
+            .ok()
+            .map(|s| (&s).into())
+    }
+
+    fn all(&self) -> Vec<(u64, StatusView)> {
+        self.list().iter().map(|(id, s)| (id.0, s.into())).collect()
+    }
+}
+
+/// No snapshots: a batch holds only what its events said.
+impl StatusSource for () {
+    fn status(&self, _: u64) -> Option<StatusView> {
+        None
+    }
+
+    fn all(&self) -> Vec<(u64, StatusView)> {
+        Vec::new()
+    }
+}
+
+/// Accumulates events into the next [`UpdateBatch`].
+#[derive(Debug)]
+pub struct Batcher {
+    batch: UpdateBatch,
+    /// Position of each subscription's entry in `batch.statuses`.
+    status_at: HashMap<u64, usize>,
+    /// Subscriptions whose counters moved: their status is refreshed when the batch is taken
+    /// (the supervisor announces state changes only, not every message).
+    touched: BTreeSet<u64>,
+    /// Events were lost: refresh every status.
+    resync: bool,
+    max_messages: usize,
+    max_lifecycle: usize,
+}
+
+impl Default for Batcher {
+    fn default() -> Self {
+        Batcher::new(MAX_MESSAGES, MAX_LIFECYCLE)
+    }
+}
+
+impl Batcher {
+    /// A batcher holding at most `max_messages` messages and `max_lifecycle` lifecycle events.
+    pub fn new(max_messages: usize, max_lifecycle: usize) -> Self {
+        Batcher {
+            batch: UpdateBatch::default(),
+            status_at: HashMap::new(),
+            touched: BTreeSet::new(),
+            resync: false,
+            max_messages,
+            max_lifecycle,
+        }
+    }
+
+    /// Folds in one supervisor event.
+    pub fn push(&mut self, event: SupervisorEvent) {
+        match event {
+            SupervisorEvent::Lifecycle { id, at, event } => match LiveEvent::new(id, at, &event) {
+                LiveEvent::Message(m) => {
+                    self.touched.insert(id.0);
+                    if self.batch.messages.len() < self.max_messages {
+                        self.batch.messages.push(m);
+                    } else {
+                        self.batch.dropped_messages += 1;
+                    }
+                }
+                LiveEvent::Lifecycle(l) => {
+                    self.touched.insert(id.0);
+                    if self.batch.lifecycle.len() < self.max_lifecycle {
+                        self.batch.lifecycle.push(l);
+                    }
+                }
+                LiveEvent::Comment => {}
+            },
+            SupervisorEvent::Status { id, status } => self.set_status(id.0, (&*status).into()),
+            SupervisorEvent::Removed { id } => self.removed(id.0),
+        }
+    }
+
+    /// The receiver lagged: `n` events were lost (counted as dropped messages, the usual case);
+    /// every status is refreshed with the next batch.
+    pub fn lagged(&mut self, n: u64) {
+        self.batch.dropped_messages += n;
+        self.resync = true;
+    }
+
+    /// Refresh every status with the next batch.
+    pub fn resync(&mut self) {
+        self.resync = true;
+    }
+
+    /// A subscription was added.
+    pub fn added(&mut self, view: SubscriptionView) {
+        self.batch.removed.retain(|id| *id != view.id);
+        self.batch.added.retain(|v| v.id != view.id);
+        self.batch.added.push(view);
+    }
+
+    /// Records `status` as the latest for `id`, replacing an earlier one in this batch.
+    pub fn set_status(&mut self, id: u64, status: StatusView) {
+        match self.status_at.get(&id) {
+            Some(&i) => self.batch.statuses[i].status = status,
+            None => {
+                self.status_at.insert(id, self.batch.statuses.len());
+                self.batch.statuses.push(StatusUpdate { id, status });
+            }
+        }
+    }
+
+    fn removed(&mut self, id: u64) {
+        self.touched.remove(&id);
+        self.batch.added.retain(|v| v.id != id);
+        self.batch.messages.retain(|m| m.subscription_id != id);
+        self.batch.lifecycle.retain(|l| l.subscription_id != id);
+        if self.status_at.remove(&id).is_some() {
+            self.batch.statuses.retain(|s| s.id != id);
+            self.status_at = self
+                .batch
+                .statuses
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id, i))
+                .collect();
+        }
+        if !self.batch.removed.contains(&id) {
+            self.batch.removed.push(id);
+        }
+    }
+
+    /// Whether there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.batch.is_empty() && self.touched.is_empty() && !self.resync
+    }
+
+    /// The batch so far, with the statuses of touched subscriptions refreshed from `source`;
+    /// the batcher starts empty again.
+    pub fn take(&mut self, source: &dyn StatusSource) -> UpdateBatch {
+        if std::mem::take(&mut self.resync) {
+            for (id, status) in source.all() {
+                if !self.batch.removed.contains(&id) {
+                    self.set_status(id, status);
+                }
+            }
+        }
+        for id in std::mem::take(&mut self.touched) {
+            if let Some(status) = source.status(id) {
+                self.set_status(id, status);
+            }
+        }
+        self.status_at.clear();
+        std::mem::take(&mut self.batch)
+    }
+}
+
+/// Runs one window's bridge until `send` fails (the window is gone) or the supervisor closes:
+/// events from `events` and views from `added` are batched and sent every [`FLUSH_EVERY`] when
+/// there is something to send. The first batch holds every subscription's status.
+pub async fn run(
+    mut events: broadcast::Receiver<SupervisorEvent>,
+    mut added: broadcast::Receiver<SubscriptionView>,
+    source: &(dyn StatusSource + Send + Sync),
+    mut send: impl FnMut(UpdateBatch) -> bool,
+) {
+    let mut batcher = Batcher::default();
+    // The first batch brings every status, so a window that listed the subscriptions before
+    // connecting misses no change made in between.
+    batcher.resync();
+    // The first flush one period from now (not at once), so a burst lands in one batch.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + FLUSH_EVERY, FLUSH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut adding = true;
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(e) => batcher.push(e),
+                Err(RecvError::Lagged(n)) => batcher.lagged(n),
+                Err(RecvError::Closed) => {
+                    let batch = batcher.take(source);
+                    if !batch.is_empty() {
+                        send(batch);
+                    }
+                    return;
+                }
+            },
+            view = added.recv(), if adding => match view {
+                Ok(v) => batcher.added(v),
+                // Missed additions: the next status refresh still names them.
+                Err(RecvError::Lagged(_)) => batcher.lagged(0),
+                Err(RecvError::Closed) => adding = false,
+            },
+            _ = tick.tick() => {
+                if batcher.is_empty() {
+                    continue;
+                }
+                let batch = batcher.take(source);
+                if !batch.is_empty() && !send(batch) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::{StateName, SubscriptionForm};
+    use std::time::UNIX_EPOCH;
+    use streamwatch_engine::{Lifecycle, State, Status};
+
+    fn msg(id: u64, n: u64) -> SupervisorEvent {
+        SupervisorEvent::Lifecycle {
+            id: SubscriptionId(id),
+            at: UNIX_EPOCH,
+            event: Lifecycle::Message {
+                event: "tick".into(),
+                data: format!("{n}").into(),
+                id: format!("{n}").into(),
+            },
+        }
+    }
+
+    fn status(id: u64, state: State, messages: u64) -> SupervisorEvent {
+        let mut s = Status::new("".into(), false);
+        s.state = state;
+        s.messages = messages;
+        SupervisorEvent::Status {
+            id: SubscriptionId(id),
+            status: Box::new(s),
+        }
+    }
+
+    fn view(id: u64) -> SubscriptionView {
+        let status = Status::new("".into(), false);
+        SubscriptionView {
+            id,
+            name: format!("s{id}"),
+            url: "http://127.0.0.1/".into(),
+            form: SubscriptionForm::from_record(
+                &streamwatch_engine::storage::SubscriptionRecord::new("s", "http://127.0.0.1/"),
+            ),
+            status: (&status).into(),
+        }
+    }
+
+    /// Snapshots keyed by id.
+    struct Fixed(Vec<(u64, StatusView)>);
+
+    impl StatusSource for Fixed {
+        fn status(&self, id: u64) -> Option<StatusView> {
+            self.0
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, s)| s.clone())
+        }
+        fn all(&self) -> Vec<(u64, StatusView)> {
+            self.0.clone()
+        }
+    }
+
+    #[test]
+    fn statuses_are_coalesced_to_the_latest_per_subscription() {
+        let mut b = Batcher::default();
+        assert!(b.is_empty());
+        b.push(status(1, State::Connecting, 0));
+        b.push(status(2, State::Connecting, 0));
+        b.push(status(1, State::Open, 0));
+        b.push(status(1, State::Retrying, 0));
+        let batch = b.take(&());
+        let got: Vec<_> = batch
+            .statuses
+            .iter()
+            .map(|s| (s.id, s.status.state))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(1, StateName::Retrying), (2, StateName::Connecting)]
+        );
+        assert!(b.is_empty());
+        assert!(b.take(&()).is_empty());
+    }
+
+    #[test]
+    fn messages_are_capped_and_the_rest_counted_as_dropped() {
+        let mut b = Batcher::new(3, 10);
+        for n in 0..5 {
+            b.push(msg(1, n));
+        }
+        let batch = b.take(&());
+        let data: Vec<_> = batch.messages.iter().map(|m| m.data.as_str()).collect();
+        assert_eq!(data, ["0", "1", "2"]);
+        assert_eq!(batch.dropped_messages, 2);
+        assert!(batch.messages.iter().all(|m| m.seq.is_none()));
+        // The next batch starts afresh.
+        b.push(msg(1, 5));
+        let batch = b.take(&());
+        assert_eq!((batch.messages.len(), batch.dropped_messages), (1, 0));
+    }
+
+    #[test]
+    fn lag_counts_dropped_and_refreshes_every_status() {
+        let mut b = Batcher::default();
+        b.lagged(17);
+        assert!(!b.is_empty());
+        let mut open = Status::new("".into(), false);
+        open.state = State::Open;
+        let source = Fixed(vec![(1, (&open).into()), (2, (&open).into())]);
+        let batch = b.take(&source);
+        assert_eq!(batch.dropped_messages, 17);
+        assert_eq!(batch.statuses.len(), 2);
+    }
+
+    #[test]
+    fn messages_refresh_their_subscriptions_status_counters() {
+        let mut b = Batcher::default();
+        b.push(status(1, State::Open, 0));
+        b.push(msg(1, 1));
+        b.push(msg(1, 2));
+        let mut now = Status::new("2".into(), false);
+        now.state = State::Open;
+        now.messages = 2;
+        let batch = b.take(&Fixed(vec![(1, (&now).into())]));
+        assert_eq!(batch.statuses.len(), 1);
+        assert_eq!(batch.statuses[0].status.messages, 2);
+        assert_eq!(batch.messages.len(), 2);
+    }
+
+    #[test]
+    fn comments_are_left_out_and_lifecycle_kept_in_order() {
+        let mut b = Batcher::default();
+        let ev = |event| SupervisorEvent::Lifecycle {
+            id: SubscriptionId(1),
+            at: UNIX_EPOCH,
+            event,
+        };
+        b.push(ev(Lifecycle::Comment {
+            text: "heartbeat".into(),
+        }));
+        assert!(b.is_empty());
+        b.push(ev(Lifecycle::Connecting { attempt: 0 }));
+        b.push(ev(Lifecycle::Started {
+            url: "http://x/".into(),
+            status: 200,
+        }));
+        b.push(msg(1, 1));
+        b.push(ev(Lifecycle::Finished));
+        let batch = b.take(&());
+        let kinds: Vec<_> = batch
+            .lifecycle
+            .iter()
+            .map(|l| serde_json::to_value(l.kind).unwrap())
+            .collect();
+        assert_eq!(kinds, ["connecting", "started", "finished"]);
+        assert_eq!(batch.messages.len(), 1);
+    }
+
+    #[test]
+    fn removal_drops_what_the_batch_held_for_it() {
+        let mut b = Batcher::default();
+        b.added(view(1));
+        b.added(view(2));
+        b.push(status(1, State::Open, 0));
+        b.push(status(2, State::Open, 0));
+        b.push(msg(1, 1));
+        b.push(SupervisorEvent::Removed {
+            id: SubscriptionId(1),
+        });
+        b.push(status(2, State::Retrying, 0));
+        let batch = b.take(&());
+        assert_eq!(batch.removed, vec![1]);
+        assert_eq!(
+            batch.added.iter().map(|v| v.id).collect::<Vec<_>>(),
+            vec![2]
+        );
+        assert!(batch.messages.is_empty());
+        assert_eq!(batch.statuses.len(), 1);
+        assert_eq!(
+            (batch.statuses[0].id, batch.statuses[0].status.state),
+            (2, StateName::Retrying)
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn run_flushes_in_batches_and_stops_when_sending_fails() {
+        let (tx, rx) = broadcast::channel(64);
+        let (added_tx, added_rx) = broadcast::channel(4);
+        let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            run(rx, added_rx, &(), move |batch| out_tx.send(batch).is_ok()).await;
+        });
+        for n in 0..10 {
+            tx.send(msg(1, n)).unwrap();
+        }
+        added_tx.send(view(7)).unwrap();
+        let first = out_rx.recv().await.unwrap();
+        assert_eq!(first.messages.len(), 10);
+        assert_eq!(first.added.len(), 1);
+        // Nothing more to say: no empty batches.
+        tokio::time::sleep(FLUSH_EVERY * 4).await;
+        assert!(out_rx.try_recv().is_err());
+        tx.send(msg(1, 10)).unwrap();
+        assert_eq!(out_rx.recv().await.unwrap().messages.len(), 1);
+        // The window is gone: the next send fails and the bridge ends.
+        drop(out_rx);
+        tx.send(msg(1, 11)).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the bridge ends")
+            .unwrap();
+    }
+}

@@ -1,0 +1,286 @@
+//! A [`SubscriptionForm`] as the record the engine saves: each problem reported against the
+//! field that caused it, and the secret-header rules of the contract applied.
+
+use crate::dto::{CommandError, SubscriptionForm};
+use streamwatch_engine::monitor::runtime_config;
+use streamwatch_engine::secrets::{SecretRef, SecretStore};
+use streamwatch_engine::storage::{StoredHeader, SubscriptionRecord};
+use streamwatch_engine::SubscriptionConfig;
+
+const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// The record to save for `form`: a new one, or `old` (the saved record being edited) with the
+/// form's fields replaced. Settings the form does not show are kept from `old`.
+///
+/// A secret header sent back with an empty value and `hasStoredValue` keeps `old`'s keyring
+/// reference for a secret header of the same name; a non-empty value is the new secret itself
+/// (never taken as a reference, so the UI cannot point a header at another keyring item).
+pub fn record_from_form(
+    form: &SubscriptionForm,
+    old: Option<&SubscriptionRecord>,
+) -> Result<SubscriptionRecord, CommandError> {
+    let invalid = |msg: &str, field: &str| CommandError::invalid(msg, Some(field));
+
+    let name = form.name.trim();
+    if name.is_empty() {
+        return Err(invalid("Give the subscription a name.", "name"));
+    }
+    let url = form.url.trim();
+    SubscriptionConfig::new(url)?;
+    let method = match form.method.trim() {
+        "" => "GET".to_string(),
+        m => METHODS
+            .into_iter()
+            .find(|known| known.eq_ignore_ascii_case(m))
+            .map_or_else(|| m.to_string(), str::to_string),
+    };
+
+    let mut record = match old {
+        Some(old) => old.clone(),
+        None => SubscriptionRecord::new(name, url),
+    };
+    record.name = name.to_string();
+    record.url = url.to_string();
+    record.method = method;
+    record.headers = headers(form, old)?;
+    record.body = form.body.clone().filter(|b| !b.is_empty());
+    record.last_event_id = form.last_event_id.clone().filter(|id| !id.is_empty());
+    if let Some(id) = &record.last_event_id {
+        if id.contains(['\0', '\r', '\n']) {
+            return Err(invalid(
+                "A Last-Event-ID cannot contain line breaks or NUL.",
+                "lastEventId",
+            ));
+        }
+    }
+    record.retry.initial_ms = form.retry_initial_ms;
+    record.retry.max_ms = form.retry_max_ms;
+    record.retry.max_retries = form.max_retries;
+    if form.retry_max_ms == 0 {
+        return Err(invalid(
+            "The maximum retry delay must be above 0 ms, or a failing server would be hammered.",
+            "retryMaxMs",
+        ));
+    }
+    if form.retry_max_ms < form.retry_initial_ms {
+        return Err(invalid(
+            "The maximum retry delay must be at least the initial delay.",
+            "retryMaxMs",
+        ));
+    }
+    for (value, field) in [
+        (form.retry_initial_ms, "retryInitialMs"),
+        (form.retry_max_ms, "retryMaxMs"),
+    ] {
+        if i64::try_from(value).is_err() {
+            return Err(invalid("This delay is too large.", field));
+        }
+    }
+    record.idle_timeout_ms = match form.idle_timeout_secs {
+        None | Some(0) => None,
+        Some(s) => Some(
+            s.checked_mul(1000)
+                .filter(|ms| i64::try_from(*ms).is_ok())
+                .ok_or_else(|| invalid("This timeout is too large.", "idleTimeoutSecs"))?,
+        ),
+    };
+    record.paused = form.paused;
+
+    // The engine's own check, as it will run the subscription (secrets not resolved here).
+    runtime_config(&record, None, &SecretStore::default(), true)?;
+    Ok(record)
+}
+
+fn headers(
+    form: &SubscriptionForm,
+    old: Option<&SubscriptionRecord>,
+) -> Result<Vec<StoredHeader>, CommandError> {
+    // The saved secret references, each usable once, matched by header name.
+    let mut stored: Vec<Option<&StoredHeader>> = old
+        .map(|o| o.headers.iter().filter(|h| h.secret).map(Some).collect())
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(form.headers.len());
+    for (i, h) in form.headers.iter().enumerate() {
+        let name_field = format!("headers.{i}.name");
+        let value_field = format!("headers.{i}.value");
+        let name = h.name.trim();
+        if name.is_empty() {
+            return Err(CommandError::invalid(
+                "The header needs a name.",
+                Some(&name_field),
+            ));
+        }
+        let mut probe = SubscriptionConfig::new("http://127.0.0.1/").expect("a valid URL");
+        if probe.add_header_line(&format!("{name}: x")).is_err() {
+            return Err(CommandError::invalid(
+                format!("{name:?} is not a valid header name."),
+                Some(&name_field),
+            ));
+        }
+        let value = h.value.trim();
+        let value = if h.secret && value.is_empty() {
+            let kept = if h.has_stored_value {
+                stored
+                    .iter_mut()
+                    .find(|slot| slot.is_some_and(|s| s.name.eq_ignore_ascii_case(name)))
+                    .and_then(Option::take)
+                    .map(|s| s.value.clone())
+            } else {
+                None
+            };
+            match kept {
+                Some(reference) => reference,
+                None => {
+                    return Err(CommandError::invalid(
+                        "Enter the secret value.",
+                        Some(&value_field),
+                    ))
+                }
+            }
+        } else {
+            if h.secret && value.parse::<SecretRef>().is_ok() {
+                return Err(CommandError::invalid(
+                    "Enter the secret itself, not a keyring reference.",
+                    Some(&value_field),
+                ));
+            }
+            if probe.add_header_line(&format!("{name}: {value}")).is_err() {
+                return Err(CommandError::invalid(
+                    "This header value cannot be sent (line breaks or control characters?).",
+                    Some(&value_field),
+                ));
+            }
+            value.to_string()
+        };
+        out.push(StoredHeader {
+            name: name.to_string(),
+            value,
+            secret: h.secret,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::{ErrorKind, HeaderForm};
+
+    fn form() -> SubscriptionForm {
+        SubscriptionForm {
+            name: " ticks ".into(),
+            url: "http://127.0.0.1:1/events".into(),
+            method: "post".into(),
+            headers: vec![],
+            body: Some(String::new()),
+            last_event_id: Some(String::new()),
+            retry_initial_ms: 500,
+            retry_max_ms: 5000,
+            max_retries: Some(3),
+            idle_timeout_secs: Some(30),
+            paused: false,
+        }
+    }
+
+    fn header(name: &str, value: &str, secret: bool, stored: bool) -> HeaderForm {
+        HeaderForm {
+            name: name.into(),
+            value: value.into(),
+            secret,
+            has_stored_value: stored,
+        }
+    }
+
+    fn field_of(f: &SubscriptionForm) -> Option<String> {
+        let e = record_from_form(f, None).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Invalid, "{e:?}");
+        e.field
+    }
+
+    #[test]
+    fn a_good_form_becomes_a_record() {
+        let r = record_from_form(&form(), None).unwrap();
+        assert_eq!(r.name, "ticks");
+        assert_eq!(r.method, "POST");
+        assert_eq!((r.body, r.last_event_id), (None, None));
+        assert_eq!(r.idle_timeout_ms, Some(30_000));
+        assert_eq!(r.retry.max_retries, Some(3));
+    }
+
+    #[test]
+    fn each_problem_names_its_field() {
+        let mut f = form();
+        f.url = "not a url".into();
+        assert_eq!(field_of(&f).as_deref(), Some("url"));
+        f.url = "ftp://x/".into();
+        assert_eq!(field_of(&f).as_deref(), Some("url"));
+        let mut f = form();
+        f.name = "  ".into();
+        assert_eq!(field_of(&f).as_deref(), Some("name"));
+        let mut f = form();
+        f.method = "GE T".into();
+        assert_eq!(field_of(&f).as_deref(), Some("method"));
+        let mut f = form();
+        f.retry_max_ms = 100;
+        assert_eq!(field_of(&f).as_deref(), Some("retryMaxMs"));
+        let mut f = form();
+        f.headers = vec![
+            header("X-Ok", "1", false, false),
+            header("bad name", "v", false, false),
+        ];
+        assert_eq!(field_of(&f).as_deref(), Some("headers.1.name"));
+        f.headers = vec![header("X-Ok", "a\nb", false, false)];
+        assert_eq!(field_of(&f).as_deref(), Some("headers.0.value"));
+        f.headers = vec![header("Authorization", "", true, false)];
+        assert_eq!(field_of(&f).as_deref(), Some("headers.0.value"));
+        f.headers = vec![header(
+            "Authorization",
+            "keyring:streamwatch/x-1",
+            true,
+            false,
+        )];
+        assert_eq!(field_of(&f).as_deref(), Some("headers.0.value"));
+        let mut f = form();
+        f.last_event_id = Some("a\nb".into());
+        assert_eq!(field_of(&f).as_deref(), Some("lastEventId"));
+        let mut f = form();
+        f.idle_timeout_secs = Some(u64::MAX);
+        assert_eq!(field_of(&f).as_deref(), Some("idleTimeoutSecs"));
+    }
+
+    #[test]
+    fn stored_secrets_are_kept_by_name_and_unshown_settings_survive() {
+        let mut old = SubscriptionRecord::new("ticks", "http://127.0.0.1:1/events");
+        old.headers = vec![
+            StoredHeader {
+                name: "Authorization".into(),
+                value: "keyring:streamwatch/authorization-1".into(),
+                secret: true,
+            },
+            StoredHeader {
+                name: "X-Key".into(),
+                value: "keyring:streamwatch/x-key-2".into(),
+                secret: true,
+            },
+        ];
+        old.max_event_size = 1234;
+        old.notify = serde_json::json!({"demo": true});
+        let mut f = form();
+        f.headers = vec![
+            header("x-key", "", true, true),
+            header("Authorization", "new secret", true, true),
+        ];
+        let r = record_from_form(&f, Some(&old)).unwrap();
+        assert_eq!(r.headers[0].value, "keyring:streamwatch/x-key-2");
+        assert_eq!(r.headers[1].value, "new secret");
+        assert_eq!(r.max_event_size, 1234);
+        assert_eq!(r.notify, serde_json::json!({"demo": true}));
+        // A second header of the same name has no stored value left to keep.
+        f.headers = vec![
+            header("X-Key", "", true, true),
+            header("X-Key", "", true, true),
+        ];
+        let e = record_from_form(&f, Some(&old)).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("headers.1.value"));
+    }
+}

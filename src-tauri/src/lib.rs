@@ -1,0 +1,105 @@
+//! Streamwatch's desktop shell: Tauri wiring around the engine. Commands call the monitor
+//! ([`commands`]), one channel per window carries batched live updates ([`bridge`]); the
+//! contract with the web UI is docs/app-contract.md, its types [`dto`].
+
+pub mod bindings;
+pub mod bridge;
+pub mod commands;
+pub mod dto;
+mod error;
+mod export;
+pub mod form;
+pub mod state;
+pub mod stats;
+
+use state::{AppState, StartOptions, StartupError};
+use tauri::{Manager, RunEvent, Runtime, WindowEvent};
+
+/// The label of the main window (tauri.conf.json; the capability grants it our commands).
+pub const MAIN_WINDOW: &str = "main";
+
+/// The app's context: tauri.conf.json at the repository root, with ui/dist embedded (or the
+/// dev server's URL without the `custom-protocol` feature) and the resolved capabilities.
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!("tauri.conf.json")
+}
+
+/// Builds and runs the app.
+pub fn run() {
+    let app = tauri::Builder::default()
+        // First: a second launch hands over to the running app and exits before it opens the
+        // database.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            show_main_window(app);
+        }))
+        .plugin(tauri_plugin_window_state::Builder::new().build())
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .invoke_handler(commands::handler())
+        .setup(|app| {
+            let opened = StartOptions::from_env()
+                .and_then(|opts| tauri::async_runtime::block_on(AppState::open(opts)));
+            match opened {
+                Ok(state) => {
+                    app.manage(state);
+                    let config = app
+                        .config()
+                        .app
+                        .windows
+                        .iter()
+                        .find(|w| w.label == MAIN_WINDOW)
+                        .cloned()
+                        .ok_or("tauri.conf.json has no main window")?;
+                    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?.build()?;
+                    Ok(())
+                }
+                Err(e) => {
+                    startup_failed(app.handle().clone(), e);
+                    Ok(())
+                }
+            }
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::Destroyed = event {
+                if let Some(state) = window.try_state::<AppState>() {
+                    state.stop_bridge(window.label());
+                }
+            }
+        })
+        .build(context())
+        .expect("error while building the Streamwatch app");
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            if let Some(state) = handle.try_state::<AppState>() {
+                tauri::async_runtime::block_on(state.shutdown());
+            }
+        }
+    });
+}
+
+fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+/// The data cannot be opened: say so, on stderr and in a native dialog naming the file, then
+/// exit; never start empty over the user's data. No window is created. The dialog waits on its
+/// own thread: on Linux rfd runs it through the main loop, which must not be blocked here.
+fn startup_failed<R: Runtime>(app: tauri::AppHandle<R>, e: StartupError) {
+    let mut text = e.message;
+    if let Some(dir) = &e.data_dir {
+        text.push_str(&format!("\n\nData folder: {}", dir.display()));
+    }
+    eprintln!("streamwatch: cannot start: {text}");
+    std::thread::spawn(move || {
+        rfd::MessageDialog::new()
+            .set_level(rfd::MessageLevel::Error)
+            .set_title("Streamwatch cannot start")
+            .set_description(&text)
+            .set_buttons(rfd::MessageButtons::Ok)
+            .show();
+        app.exit(1);
+    });
+}

@@ -1,0 +1,211 @@
+//! What the app holds while it runs, and how it starts: the data directory, the monitor, the
+//! embedded demo server and the first-run demo subscription.
+
+use crate::dto::SubscriptionView;
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use streamwatch_demo_server::{DemoConfig, DemoServer};
+use streamwatch_engine::monitor::{Monitor, MonitorError, MonitorOptions};
+use streamwatch_engine::storage::{SavedSubscription, StorageError, Store, SubscriptionRecord};
+use tokio::sync::broadcast;
+
+/// Overrides the data directory (tests and side-by-side runs use it).
+pub const DATA_DIR_ENV: &str = "STREAMWATCH_DATA_DIR";
+/// Overrides the demo server's preferred port (0: any free port).
+pub const DEMO_PORT_ENV: &str = "STREAMWATCH_DEMO_PORT";
+/// The demo server's port when it is free.
+pub const DEFAULT_DEMO_PORT: u16 = 8787;
+/// Written to the data directory once the first-run demo subscription has been offered, so it
+/// is not added again after the user removed it.
+pub const FIRST_RUN_MARKER: &str = "first-run-done";
+/// The first-run subscription's name.
+pub const DEMO_NAME: &str = "Demo stream";
+/// Its path on the demo server: 5 events a second, the connection dropped every 25 events so a
+/// reconnect and a resume show within seconds.
+pub const DEMO_PATH: &str = "/events?rate=5&close_after=25";
+
+/// Where and how to start.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    /// The data directory (holding `streamwatch.db`).
+    pub data_dir: PathBuf,
+    /// The demo server's preferred port; when taken, any free port is used.
+    pub demo_port: u16,
+}
+
+impl StartOptions {
+    /// `STREAMWATCH_DATA_DIR` or the engine's per-user directory; `STREAMWATCH_DEMO_PORT` or 8787.
+    pub fn from_env() -> Result<StartOptions, StartupError> {
+        let data_dir = match std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => Store::default_dir().map_err(|e| StartupError {
+                message: e.to_string(),
+                data_dir: None,
+            })?,
+        };
+        let demo_port = std::env::var(DEMO_PORT_ENV)
+            .ok()
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or(DEFAULT_DEMO_PORT);
+        Ok(StartOptions {
+            data_dir,
+            demo_port,
+        })
+    }
+}
+
+/// Why the app cannot start; the message says which file and what to do.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct StartupError {
+    /// What went wrong (a storage error names the database file).
+    pub message: String,
+    /// The data directory, when known.
+    pub data_dir: Option<PathBuf>,
+}
+
+impl StartupError {
+    fn new(e: impl std::fmt::Display, dir: &Path) -> Self {
+        StartupError {
+            message: e.to_string(),
+            data_dir: Some(dir.to_path_buf()),
+        }
+    }
+}
+
+/// Everything the commands and the bridge share.
+pub struct AppState {
+    /// The engine.
+    pub monitor: Arc<Monitor>,
+    /// The embedded demo SSE server; `None` if no loopback port could be bound.
+    pub demo: Option<DemoServer>,
+    /// The data directory in use.
+    pub data_dir: PathBuf,
+    /// Subscriptions added through a command, for every window's bridge.
+    pub(crate) added: broadcast::Sender<SubscriptionView>,
+    /// Each webview's running bridge, by webview label: a reloaded page replaces its own.
+    pub(crate) bridges: Mutex<HashMap<String, tauri::async_runtime::JoinHandle<()>>>,
+}
+
+impl AppState {
+    /// Starts the demo server, points `{"demo": true}` subscriptions at it, opens the monitor
+    /// (every saved subscription resumes) and adds the demo subscription on the first run.
+    /// Runs on Tauri's async runtime (`tauri::async_runtime::block_on`), which the engine's
+    /// tasks then live on.
+    pub async fn open(opts: StartOptions) -> Result<AppState, StartupError> {
+        let dir = &opts.data_dir;
+        let demo = start_demo(opts.demo_port).await;
+        let first_run = {
+            // Before anything connects: a stale demo URL may now belong to another program.
+            let store = Store::open(dir).map_err(|e| StartupError::new(e, dir))?;
+            let saved = store
+                .subscriptions()
+                .map_err(|e| StartupError::new(e, dir))?;
+            if let Some(demo) = &demo {
+                repoint_demo_subscriptions(&store, &saved, demo.addr().port())
+                    .map_err(|e| StartupError::new(e, dir))?;
+            }
+            saved.is_empty() && !dir.join(FIRST_RUN_MARKER).exists()
+        };
+        let monitor = Monitor::open(MonitorOptions::new(dir.clone()))
+            .map_err(|e| StartupError::new(e, dir))?;
+        if let Some(demo) = &demo {
+            if first_run {
+                add_demo_subscription(&monitor, demo).map_err(|e| StartupError::new(e, dir))?;
+            }
+            if let Err(e) = std::fs::write(dir.join(FIRST_RUN_MARKER), b"") {
+                eprintln!("streamwatch: cannot write {FIRST_RUN_MARKER} in {dir:?}: {e}");
+            }
+        }
+        let (added, _) = broadcast::channel(64);
+        Ok(AppState {
+            monitor: Arc::new(monitor),
+            demo,
+            data_dir: opts.data_dir,
+            added,
+            bridges: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Stops the bridge of the webview `label`, if one runs.
+    pub fn stop_bridge(&self, label: &str) {
+        let old = self
+            .bridges
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(label);
+        if let Some(task) = old {
+            task.abort();
+        }
+    }
+
+    /// Stops every connection and commits everything received. For the app's exit.
+    pub async fn shutdown(&self) {
+        for (_, task) in self
+            .bridges
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+        {
+            task.abort();
+        }
+        self.monitor.supervisor().stop_all().await;
+        if let Err(e) = self.monitor.flush().await {
+            eprintln!("streamwatch: could not save the last events: {e}");
+        }
+    }
+}
+
+/// Binds 127.0.0.1:`port`, or any free port when that one is taken.
+async fn start_demo(port: u16) -> Option<DemoServer> {
+    let at = |port| SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    match DemoServer::start(at(port), DemoConfig::default()).await {
+        Ok(s) => Some(s),
+        Err(first) => match DemoServer::start(at(0), DemoConfig::default()).await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!(
+                    "streamwatch: the demo server could not start (port {port}: {first}; any \
+                     port: {e}); continuing without it"
+                );
+                None
+            }
+        },
+    }
+}
+
+fn is_demo(record: &SubscriptionRecord) -> bool {
+    record.notify.get("demo") == Some(&serde_json::Value::Bool(true))
+}
+
+/// Moves demo subscriptions that point at another local port to `port`.
+fn repoint_demo_subscriptions(
+    store: &Store,
+    saved: &[SavedSubscription],
+    port: u16,
+) -> Result<(), StorageError> {
+    for s in saved.iter().filter(|s| is_demo(&s.record)) {
+        let Ok(mut url) = url::Url::parse(&s.record.url) else {
+            continue;
+        };
+        let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost"));
+        if !local || url.port() == Some(port) {
+            continue;
+        }
+        if url.set_port(Some(port)).is_err() {
+            continue;
+        }
+        let mut record = s.record.clone();
+        record.url = url.to_string();
+        store.update_subscription(s.id, &record)?;
+    }
+    Ok(())
+}
+
+fn add_demo_subscription(monitor: &Monitor, demo: &DemoServer) -> Result<(), MonitorError> {
+    let mut record = SubscriptionRecord::new(DEMO_NAME, demo.url(DEMO_PATH));
+    record.notify = serde_json::json!({ "demo": true });
+    monitor.add(&record).map(drop)
+}

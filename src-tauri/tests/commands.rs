@@ -1,0 +1,566 @@
+//! The commands through Tauri's real IPC path (mock runtime, JSON in and out, camelCase
+//! arguments), against a real monitor in a throwaway data directory and the real embedded demo
+//! server.
+
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use streamwatch_app::dto::UpdateBatch;
+use streamwatch_app::state::{AppState, StartOptions, DEMO_NAME, FIRST_RUN_MARKER};
+use streamwatch_app::{commands, MAIN_WINDOW};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+struct Harness {
+    app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn open_state(dir: &std::path::Path) -> AppState {
+    tauri::async_runtime::block_on(AppState::open(StartOptions {
+        data_dir: dir.to_path_buf(),
+        demo_port: 0,
+    }))
+    .expect("the app state opens")
+}
+
+impl Harness {
+    fn start() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = Harness::with_context(open_state(dir.path()), mock_context(noop_assets()));
+        h._dir = Some(dir);
+        h
+    }
+
+    fn with_context(state: AppState, context: tauri::Context<MockRuntime>) -> Harness {
+        let app = mock_builder()
+            .invoke_handler(commands::handler())
+            .manage(state)
+            .build(context)
+            .expect("the app builds");
+        let window = WebviewWindowBuilder::new(&app, MAIN_WINDOW, Default::default())
+            .build()
+            .unwrap();
+        Harness {
+            app,
+            window,
+            _dir: None,
+        }
+    }
+
+    fn invoke_on(
+        window: &WebviewWindow<MockRuntime>,
+        cmd: &str,
+        args: Value,
+    ) -> Result<Value, Value> {
+        get_ipc_response(
+            window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        Self::invoke_on(&self.window, cmd, args)
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.invoke(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn state(&self) -> tauri::State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+
+    fn demo_url(&self, path: &str) -> String {
+        self.state()
+            .demo
+            .as_ref()
+            .expect("the demo server runs")
+            .url(path)
+    }
+
+    fn list(&self) -> Vec<Value> {
+        self.ok("list_subscriptions", json!({}))
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    fn find(&self, id: u64) -> Option<Value> {
+        self.list().into_iter().find(|s| s["id"] == id)
+    }
+
+    /// Polls `list_subscriptions` until subscription `id` satisfies `pred`.
+    fn wait_for(&self, id: u64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.find(id).expect("the subscription exists");
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {s:#}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn shutdown(self) {
+        tauri::async_runtime::block_on(self.state().shutdown());
+    }
+}
+
+fn form(name: &str, url: &str) -> Value {
+    json!({
+        "name": name,
+        "url": url,
+        "method": "GET",
+        "headers": [{"name": "X-Client", "value": "streamwatch-test", "secret": false, "hasStoredValue": false}],
+        "body": null,
+        "lastEventId": null,
+        "retryInitialMs": 100,
+        "retryMaxMs": 1000,
+        "maxRetries": null,
+        "idleTimeoutSecs": null,
+        "paused": false,
+    })
+}
+
+fn state_of(s: &Value) -> &str {
+    s["status"]["state"].as_str().unwrap()
+}
+
+fn messages_of(s: &Value) -> u64 {
+    s["status"]["messages"].as_u64().unwrap()
+}
+
+#[test]
+fn a_subscription_through_its_whole_life() {
+    let h = Harness::start();
+
+    // First run: the demo subscription, on the demo server's actual port.
+    let subs = h.list();
+    assert_eq!(subs.len(), 1, "{subs:#?}");
+    assert_eq!(subs[0]["name"], DEMO_NAME);
+    assert_eq!(
+        subs[0]["url"],
+        h.demo_url("/events?rate=5&close_after=25").as_str()
+    );
+
+    // Add: it is listed and it opens; messages arrive.
+    let url = h.demo_url("/events?rate=50");
+    let added = h.ok("add_subscription", json!({ "form": form("ticks", &url) }));
+    let id = added["id"].as_u64().unwrap();
+    assert_eq!(added["name"], "ticks");
+    assert_eq!(added["form"]["headers"][0]["value"], "streamwatch-test");
+    assert!(h.list().iter().any(|s| s["id"] == id));
+    let open = h.wait_for(id, "open with messages", |s| {
+        state_of(s) == "open" && messages_of(s) >= 5
+    });
+    assert!(open["status"]["connectedSinceMs"].as_u64().is_some());
+    assert!(open["status"]["lastMessageAtMs"].as_u64().is_some());
+
+    // Pause and resume.
+    assert_eq!(h.ok("pause_subscription", json!({ "id": id })), Value::Null);
+    let paused = h.wait_for(id, "paused", |s| state_of(s) == "paused");
+    assert_eq!(paused["form"]["paused"], true);
+    h.ok("resume_subscription", json!({ "id": id }));
+    let resumed = h.wait_for(id, "open again", |s| state_of(s) == "open");
+    assert_eq!(resumed["form"]["paused"], false);
+    let before = messages_of(&resumed);
+    h.wait_for(id, "messages after resuming", |s| {
+        messages_of(s) > before + 3
+    });
+
+    // Update: the new settings are saved and the stream goes on.
+    let mut changed = form("ticks renamed", &url);
+    changed["idleTimeoutSecs"] = json!(30);
+    let updated = h.ok("update_subscription", json!({ "id": id, "form": changed }));
+    assert_eq!(updated["name"], "ticks renamed");
+    assert_eq!(updated["form"]["idleTimeoutSecs"], 30);
+    let now = messages_of(&h.find(id).unwrap());
+    h.wait_for(id, "messages after the update", |s| {
+        state_of(s) == "open" && messages_of(s) > now + 3
+    });
+
+    // History: stored rows, newest first, with their seq; pages follow on.
+    h.ok("reconnect_now", json!({ "id": id }));
+    tauri::async_runtime::block_on(h.state().monitor.flush()).unwrap();
+    let page = h.ok(
+        "history_page",
+        json!({ "id": id, "beforeSeq": null, "limit": 10 }),
+    );
+    let page = page.as_array().unwrap();
+    assert_eq!(page.len(), 10);
+    let seqs: Vec<u64> = page.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] > w[1]), "{seqs:?}");
+    assert!(page
+        .iter()
+        .all(|m| m["subscriptionId"] == id && m["event"] == "tick"));
+    let last = *seqs.last().unwrap();
+    let next = h.ok(
+        "history_page",
+        json!({ "id": id, "beforeSeq": last, "limit": 5 }),
+    );
+    assert_eq!(next[0]["seq"].as_u64().unwrap(), last - 1);
+
+    // Timeline: the transitions, oldest first.
+    let timeline = h.ok("timeline", json!({ "id": id, "sinceMs": null }));
+    let timeline = timeline.as_array().unwrap();
+    let tos: Vec<&str> = timeline
+        .iter()
+        .filter(|e| e["kind"] == "transition")
+        .map(|e| e["to"].as_str().unwrap())
+        .collect();
+    assert!(tos.contains(&"open") && tos.contains(&"paused"), "{tos:?}");
+    let at: Vec<u64> = timeline
+        .iter()
+        .map(|e| e["atMs"].as_u64().unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] <= w[1]));
+    let later = h.ok("timeline", json!({ "id": id, "sinceMs": u64::MAX / 2 }));
+    assert_eq!(later, json!([]));
+
+    // Stats.
+    let stats = h.ok("subscription_stats", json!({ "id": id }));
+    assert!(stats["messagesStored"].as_u64().unwrap() >= 10, "{stats}");
+    let uptime = stats["uptimeTodayPercent"].as_f64().unwrap();
+    assert!(uptime > 0.0 && uptime <= 100.0, "{stats}");
+
+    // Export: the CLI's format, with history.
+    let text = h.ok("export_subscriptions", json!({ "withHistory": true }));
+    let file: Value = serde_json::from_str(text.as_str().unwrap()).unwrap();
+    assert_eq!(file["format"], "streamwatch-export");
+    assert_eq!(file["version"], 1);
+    let exported = file["subscriptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "ticks renamed")
+        .unwrap();
+    assert_eq!(exported["idle_timeout_ms"], 30_000);
+    assert!(!exported["history"].as_array().unwrap().is_empty());
+
+    // Remove.
+    assert_eq!(
+        h.ok("remove_subscription", json!({ "id": id })),
+        Value::Null
+    );
+    assert!(h.find(id).is_none());
+    let err = h
+        .invoke(
+            "history_page",
+            json!({ "id": id, "beforeSeq": null, "limit": 10 }),
+        )
+        .unwrap_err();
+    assert_eq!(err["kind"], "notFound", "{err}");
+    let err = h
+        .invoke("pause_subscription", json!({ "id": id }))
+        .unwrap_err();
+    assert_eq!(err["kind"], "notFound", "{err}");
+
+    h.shutdown();
+}
+
+#[test]
+fn invalid_forms_name_the_field() {
+    let h = Harness::start();
+    let err = h
+        .invoke(
+            "add_subscription",
+            json!({ "form": form("bad", "not a url") }),
+        )
+        .unwrap_err();
+    assert_eq!(err["kind"], "invalid", "{err}");
+    assert_eq!(err["field"], "url", "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("not a url"),
+        "{err}"
+    );
+
+    let mut f = form("bad", &h.demo_url("/events"));
+    f["retryMaxMs"] = json!(10);
+    let err = h
+        .invoke("add_subscription", json!({ "form": f }))
+        .unwrap_err();
+    assert_eq!(
+        (&err["kind"], &err["field"]),
+        (&json!("invalid"), &json!("retryMaxMs"))
+    );
+
+    let mut f = form("bad", &h.demo_url("/events"));
+    f["headers"][0]["name"] = json!("no spaces allowed");
+    let err = h
+        .invoke("add_subscription", json!({ "form": f }))
+        .unwrap_err();
+    assert_eq!(err["field"], "headers.0.name", "{err}");
+
+    // The name is taken (ASCII case ignored).
+    let err = h
+        .invoke(
+            "add_subscription",
+            json!({ "form": form("demo STREAM", &h.demo_url("/events")) }),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (&err["kind"], &err["field"]),
+        (&json!("invalid"), &json!("name"))
+    );
+
+    let err = h
+        .invoke(
+            "history_page",
+            json!({ "id": 1, "beforeSeq": null, "limit": 0 }),
+        )
+        .unwrap_err();
+    assert_eq!(err["kind"], "invalid");
+    let err = h
+        .invoke(
+            "update_subscription",
+            json!({ "id": 999, "form": form("x", &h.demo_url("/")) }),
+        )
+        .unwrap_err();
+    assert_eq!(err["kind"], "notFound", "{err}");
+    // Nothing was added by the failures.
+    assert_eq!(h.list().len(), 1);
+    h.shutdown();
+}
+
+#[test]
+fn the_bridge_sends_batched_updates() {
+    let h = Harness::start();
+    let batches: Arc<Mutex<Vec<UpdateBatch>>> = Arc::default();
+    let sink = Arc::clone(&batches);
+    commands::start_bridge(&h.state(), "test-window", move |b| {
+        sink.lock().unwrap().push(b);
+        true
+    });
+    // The first batch brings every status, the demo subscription's included.
+    let demo_id = h.list()[0]["id"].as_u64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while batches.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no first batch");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(batches.lock().unwrap()[0]
+        .statuses
+        .iter()
+        .any(|s| s.id == demo_id));
+    let added = h.ok(
+        "add_subscription",
+        json!({ "form": form("fast", &h.demo_url("/events?rate=200")) }),
+    );
+    let id = added["id"].as_u64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        {
+            let got = batches.lock().unwrap();
+            let messages: usize = got
+                .iter()
+                .flat_map(|b| &b.messages)
+                .filter(|m| m.subscription_id == id)
+                .count();
+            let saw_added = got.iter().any(|b| b.added.iter().any(|v| v.id == id));
+            let saw_open = got.iter().any(|b| {
+                b.statuses
+                    .iter()
+                    .any(|s| s.id == id && s.status.state == streamwatch_app::dto::StateName::Open)
+            });
+            let saw_started = got.iter().any(|b| {
+                b.lifecycle
+                    .iter()
+                    .any(|l| l.subscription_id == id && l.detail.contains("/events"))
+            });
+            if messages >= 50 && saw_added && saw_open && saw_started {
+                assert!(got.iter().all(|b| !b.is_empty()), "no empty batches");
+                // ~20 Hz: 50+ messages at 200/s arrive in far fewer batches than messages.
+                assert!(got.len() < messages, "{} batches", got.len());
+                // Statuses are coalesced: one entry per subscription per batch.
+                for b in got.iter() {
+                    let mut ids: Vec<u64> = b.statuses.iter().map(|s| s.id).collect();
+                    ids.dedup();
+                    assert_eq!(ids.len(), b.statuses.len());
+                }
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for batches");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    h.ok("remove_subscription", json!({ "id": id }));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !batches
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|b| b.removed.contains(&id))
+    {
+        assert!(Instant::now() < deadline, "no removal announced");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.shutdown();
+}
+
+#[test]
+fn the_demo_subscription_follows_the_port_and_is_offered_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = open_state(dir.path());
+    let port = first.demo.as_ref().unwrap().addr().port();
+    let saved = first.monitor.store().subscriptions().unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].record.notify, json!({"demo": true}));
+    assert!(saved[0].record.url.contains(&format!(":{port}/")));
+    assert!(dir.path().join(FIRST_RUN_MARKER).exists());
+    tauri::async_runtime::block_on(first.shutdown());
+    drop(first);
+
+    // As if the last run's demo server had another port.
+    {
+        let store = streamwatch_engine::storage::Store::open(dir.path()).unwrap();
+        let mut record = saved[0].record.clone();
+        record.url = "http://127.0.0.1:1/events?rate=5&close_after=25".into();
+        store.update_subscription(saved[0].id, &record).unwrap();
+    }
+    // The preferred port is taken: any free port is used.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port();
+    let second = tauri::async_runtime::block_on(AppState::open(StartOptions {
+        data_dir: dir.path().to_path_buf(),
+        demo_port: busy_port,
+    }))
+    .unwrap();
+    let new_port = second.demo.as_ref().unwrap().addr().port();
+    assert_ne!(new_port, busy_port);
+    let saved = second.monitor.store().subscriptions().unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(
+        saved[0].record.url,
+        format!("http://127.0.0.1:{new_port}/events?rate=5&close_after=25")
+    );
+    // Removed by the user: not offered again.
+    second.monitor.remove(saved[0].id).unwrap();
+    tauri::async_runtime::block_on(second.shutdown());
+    drop(second);
+    let third = open_state(dir.path());
+    assert!(third.monitor.store().subscriptions().unwrap().is_empty());
+    tauri::async_runtime::block_on(third.shutdown());
+}
+
+#[test]
+fn a_damaged_database_is_refused_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("streamwatch.db");
+    std::fs::write(&db, vec![0x5a; 64 * 1024]).unwrap();
+    let err = tauri::async_runtime::block_on(AppState::open(StartOptions {
+        data_dir: dir.path().to_path_buf(),
+        demo_port: 0,
+    }))
+    .err()
+    .expect("a damaged database is refused");
+    assert!(err.message.contains(&db.display().to_string()), "{err}");
+    // Left as it was.
+    assert_eq!(std::fs::read(&db).unwrap(), vec![0x5a; 64 * 1024]);
+}
+
+#[test]
+fn the_capability_grants_our_commands_to_the_main_window_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::with_context(open_state(dir.path()), streamwatch_app::context());
+    // Every command is registered and allowed on the main window: none is "not found" or
+    // "not allowed" (the ones needing arguments fail on those instead).
+    for cmd in commands::COMMANDS {
+        if let Err(e) = h.invoke(cmd, json!({})) {
+            let text = e.to_string();
+            assert!(
+                !text.contains("not found") && !text.contains("not allowed"),
+                "{cmd}: {text}"
+            );
+        }
+    }
+    assert_eq!(h.list().len(), 1);
+    // Another window gets nothing.
+    let other = WebviewWindowBuilder::new(&h.app, "other", Default::default())
+        .build()
+        .unwrap();
+    let err = Harness::invoke_on(&other, "list_subscriptions", json!({})).unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
+    h.shutdown();
+}
+
+#[test]
+fn permissions_cover_every_command() {
+    let toml = include_str!("../permissions/commands.toml");
+    let mut granted: Vec<&str> = toml
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("commands.allow = [\""))
+        .map(|rest| rest.trim_end_matches("\"]"))
+        .collect();
+    let mut commands = commands::COMMANDS.to_vec();
+    granted.sort();
+    commands.sort();
+    assert_eq!(granted, commands);
+    for c in commands::COMMANDS {
+        let allow = format!("\"allow-{}\"", c.replace('_', "-"));
+        assert!(toml.contains(&allow), "{allow} is not in the default set");
+    }
+}
+
+#[test]
+fn a_subscription_that_cannot_start_shows_failed_until_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // Saved by hand with settings the engine refuses to run.
+        let store = streamwatch_engine::storage::Store::open(dir.path()).unwrap();
+        let record = streamwatch_engine::storage::SubscriptionRecord::new("broken", "ftp://x/");
+        store.add_subscription(&record).unwrap();
+    }
+    let h = Harness::with_context(open_state(dir.path()), mock_context(noop_assets()));
+    let subs = h.list();
+    // Not the first run: no demo subscription is offered.
+    assert_eq!(subs.len(), 1, "{subs:#?}");
+    let broken = &subs[0];
+    let id = broken["id"].as_u64().unwrap();
+    assert_eq!(state_of(broken), "failed");
+    let why = broken["status"]["lastError"].as_str().unwrap();
+    assert!(
+        why.contains("could not start") && why.contains("ftp"),
+        "{why}"
+    );
+    // Resuming cannot help: the same error, typed.
+    let err = h
+        .invoke("resume_subscription", json!({ "id": id }))
+        .unwrap_err();
+    assert_eq!(
+        (&err["kind"], &err["field"]),
+        (&json!("invalid"), &json!("url"))
+    );
+    // Pausing a subscription that does not run is saved.
+    h.ok("pause_subscription", json!({ "id": id }));
+    assert_eq!(h.find(id).unwrap()["form"]["paused"], true);
+    // Fixing it starts it.
+    let fixed = h.ok(
+        "update_subscription",
+        json!({ "id": id, "form": form("broken", &h.demo_url("/events?rate=50")) }),
+    );
+    assert_eq!(fixed["url"], h.demo_url("/events?rate=50").as_str());
+    h.wait_for(id, "the fixed subscription opens", |s| {
+        state_of(s) == "open" && messages_of(s) > 0
+    });
+    h.shutdown();
+}

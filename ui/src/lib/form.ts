@@ -1,0 +1,207 @@
+// The add/edit form's model: text fields as typed (numbers stay strings until saved, so a
+// half-typed value is never coerced), validation with one message per field, and the
+// conversion to and from the contract's SubscriptionForm.
+import type { HeaderForm, SubscriptionForm } from './bindings';
+
+export interface HeaderDraft {
+  /** Local key for the keyed list; not sent. */
+  key: number;
+  name: string;
+  value: string;
+  secret: boolean;
+  /** A secret the shell keeps: value "" means "keep it". */
+  hasStoredValue: boolean;
+  /** The user chose to type a new value for a stored secret. */
+  replacing: boolean;
+}
+
+export interface FormDraft {
+  name: string;
+  url: string;
+  method: string;
+  headers: HeaderDraft[];
+  body: string;
+  lastEventId: string;
+  retryInitialMs: string;
+  retryMaxMs: string;
+  maxRetries: string;
+  idleTimeoutSecs: string;
+  paused: boolean;
+}
+
+/** Field names as the shell names them in CommandError.field (camelCase, as the DTO). */
+export type FieldName = Exclude<keyof FormDraft, 'headers'> | 'headers';
+
+/** Errors keyed by field; header rows use `headers.<index>.name` / `headers.<index>.value`. */
+export type FormErrors = Partial<Record<string, string>>;
+
+export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export const DEFAULT_RETRY_INITIAL_MS = 1000;
+export const DEFAULT_RETRY_MAX_MS = 30_000;
+const MAX_DELAY_MS = 24 * 3600 * 1000;
+const MAX_IDLE_SECS = 24 * 3600;
+const MAX_RETRIES = 1_000_000;
+
+let nextKey = 1;
+
+export function newHeader(): HeaderDraft {
+  return { key: nextKey++, name: '', value: '', secret: false, hasStoredValue: false, replacing: false };
+}
+
+export function emptyDraft(): FormDraft {
+  return {
+    name: '',
+    url: '',
+    method: 'GET',
+    headers: [],
+    body: '',
+    lastEventId: '',
+    retryInitialMs: String(DEFAULT_RETRY_INITIAL_MS),
+    retryMaxMs: String(DEFAULT_RETRY_MAX_MS),
+    maxRetries: '',
+    idleTimeoutSecs: '',
+    paused: false,
+  };
+}
+
+export function draftFromForm(f: SubscriptionForm): FormDraft {
+  return {
+    name: f.name,
+    url: f.url,
+    method: f.method,
+    headers: f.headers.map((h) => ({ ...newHeader(), name: h.name, value: h.value, secret: h.secret, hasStoredValue: h.hasStoredValue })),
+    body: f.body ?? '',
+    lastEventId: f.lastEventId ?? '',
+    retryInitialMs: String(f.retryInitialMs),
+    retryMaxMs: String(f.retryMaxMs),
+    maxRetries: f.maxRetries === null ? '' : String(f.maxRetries),
+    idleTimeoutSecs: f.idleTimeoutSecs === null ? '' : String(f.idleTimeoutSecs),
+    paused: f.paused,
+  };
+}
+
+// RFC 9110 token characters: what an HTTP method or header name may be made of.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Header values and event ids cannot carry line breaks or NUL (they would end the line).
+const LINE_BREAK_OR_NUL = /[\r\n\0]/;
+
+function parseWhole(text: string, min: number, max: number): number | null {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) return null;
+  const n = Number(t);
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : null;
+}
+
+/** Whether a header row is blank and should simply be dropped. */
+function isBlankHeader(h: HeaderDraft): boolean {
+  return h.name.trim() === '' && h.value === '' && !h.hasStoredValue;
+}
+
+export type Validation = { ok: true; form: SubscriptionForm } | { ok: false; errors: FormErrors };
+
+export function validateDraft(d: FormDraft): Validation {
+  const errors: FormErrors = {};
+  const name = d.name.trim();
+  if (name === '') errors.name = 'Give it a name.';
+  else if (name.length > 200) errors.name = 'Keep the name under 200 characters.';
+
+  const url = d.url.trim();
+  if (url === '') {
+    errors.url = 'Enter the stream’s URL.';
+  } else {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      errors.url = 'This is not a valid URL (example: https://example.com/events).';
+    }
+    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      errors.url = 'Only http:// and https:// URLs can carry an event stream.';
+    else if (parsed && parsed.hostname === '') errors.url = 'The URL needs a host.';
+  }
+
+  const method = d.method.trim().toUpperCase();
+  if (!TOKEN.test(method)) errors.method = 'A method is one word of letters, like GET or POST.';
+
+  const headers: HeaderForm[] = [];
+  const seenSecret = new Set<string>();
+  d.headers.forEach((h, i) => {
+    if (isBlankHeader(h)) return;
+    const hn = h.name.trim();
+    if (hn === '') errors[`headers.${i}.name`] = 'Header name is missing.';
+    else if (!TOKEN.test(hn)) errors[`headers.${i}.name`] = 'Letters, digits and - only (no spaces or colons).';
+    else if (h.secret && seenSecret.has(hn.toLowerCase()))
+      errors[`headers.${i}.name`] = 'This secret header is listed twice.';
+    if (h.secret) seenSecret.add(hn.toLowerCase());
+    const keepsStored = h.secret && h.hasStoredValue && h.value === '';
+    if (LINE_BREAK_OR_NUL.test(h.value)) errors[`headers.${i}.value`] = 'A header value cannot contain line breaks.';
+    else if (h.secret && h.value === '' && !keepsStored) errors[`headers.${i}.value`] = 'Enter the secret value.';
+    headers.push({
+      name: hn,
+      // A stored secret travels back as "" with hasStoredValue: the shell keeps what it has.
+      value: h.value.trim(),
+      secret: h.secret,
+      hasStoredValue: h.secret && h.hasStoredValue,
+    });
+  });
+
+  if (LINE_BREAK_OR_NUL.test(d.lastEventId)) errors.lastEventId = 'An event id cannot contain line breaks.';
+
+  const retryInitialMs = parseWhole(d.retryInitialMs, 0, MAX_DELAY_MS);
+  if (retryInitialMs === null) errors.retryInitialMs = 'A whole number of milliseconds, up to 24 h.';
+  const retryMaxMs = parseWhole(d.retryMaxMs, 1, MAX_DELAY_MS);
+  if (retryMaxMs === null) errors.retryMaxMs = 'A whole number of milliseconds above 0, up to 24 h.';
+  else if (retryInitialMs !== null && retryMaxMs < retryInitialMs)
+    errors.retryMaxMs = 'The maximum delay must be at least the initial delay.';
+
+  let maxRetries: number | null = null;
+  if (d.maxRetries.trim() !== '') {
+    maxRetries = parseWhole(d.maxRetries, 0, MAX_RETRIES);
+    if (maxRetries === null) errors.maxRetries = 'A whole number, or empty to retry forever.';
+  }
+
+  let idleTimeoutSecs: number | null = null;
+  if (d.idleTimeoutSecs.trim() !== '') {
+    idleTimeoutSecs = parseWhole(d.idleTimeoutSecs, 0, MAX_IDLE_SECS);
+    if (idleTimeoutSecs === null) errors.idleTimeoutSecs = 'A whole number of seconds (0 or empty: off).';
+    else if (idleTimeoutSecs === 0) idleTimeoutSecs = null;
+  }
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    form: {
+      name,
+      url,
+      method,
+      headers,
+      body: d.body === '' ? null : d.body,
+      lastEventId: d.lastEventId === '' ? null : d.lastEventId,
+      retryInitialMs: retryInitialMs as number,
+      retryMaxMs: retryMaxMs as number,
+      maxRetries,
+      idleTimeoutSecs,
+      paused: d.paused,
+    },
+  };
+}
+
+/**
+ * Where to show a CommandError's `field`. The shell may name a field as the DTO does
+ * ("url", "retryMaxMs"), in snake_case, or a header as "headers", "headers[2]" or
+ * "headers.2.value"; anything unknown goes to the form-level message.
+ */
+export function errorKeyForField(field: string | null): string | null {
+  if (field === null || field === '') return null;
+  const camel = field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const header = /^headers?(?:[.[](\d+)\]?(?:\.(name|value))?)?$/.exec(camel);
+  if (header) {
+    if (header[1] === undefined) return 'headers';
+    return `headers.${header[1]}.${header[2] ?? 'name'}`;
+  }
+  const known: readonly string[] = [
+    'name', 'url', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'paused',
+  ];
+  return known.includes(camel) ? camel : null;
+}

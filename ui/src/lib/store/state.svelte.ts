@@ -1,0 +1,371 @@
+// The app's state: the subscriptions with their status, logs, timelines and figures, fed by
+// `list_subscriptions` and then by the update channel. Components read from here and call its
+// actions; only this module (through api.ts) talks to the shell.
+import * as api from '../api';
+import type {
+  CommandError,
+  LifecycleView,
+  StatsView,
+  StatusView,
+  SubscriptionForm,
+  SubscriptionView,
+  TimelineEntry,
+  UpdateBatch,
+} from '../bindings';
+import { clock } from '../clock.svelte';
+import { startOfDay } from '../format';
+import { LogBuffer, LOG_CAP } from '../log-buffer';
+import { RateTracker } from '../rate';
+import { animationFrameScheduler, type FrameScheduler } from '../schedule';
+import { displayState, IntervalEstimator, silenceMs } from '../stale';
+import { lifecycleItem, mergeTimeline, TIMELINE_CAP, type TimelineItem } from '../timeline';
+import type { DisplayState } from '../types';
+
+/** Rows asked for per history page. */
+export const HISTORY_PAGE = 500;
+
+export type HistoryState = 'idle' | 'loading' | 'error';
+
+/** One subscription as the UI holds it. */
+export class Subscription {
+  readonly id: number;
+  // Replaced wholesale (never mutated): $state.raw avoids deep proxies on data that is swapped.
+  view: SubscriptionView = $state.raw() as SubscriptionView;
+  status: StatusView = $state.raw() as StatusView;
+  /** Bumped when log rows change; the rows themselves are not reactive (see log-buffer.ts). */
+  logVersion = $state(0);
+  /** Live timeline items (stored ones are merged in `timeline`). */
+  liveTimeline: TimelineItem[] = $state.raw([]);
+  storedTimeline: TimelineEntry[] = $state.raw([]);
+  stats: StatsView | null = $state.raw(null);
+  history: HistoryState = $state('idle');
+  historyError: string | null = $state(null);
+  /** Whether storage may hold rows older than the oldest one here. */
+  hasMoreOlder = $state(true);
+
+  readonly log: LogBuffer;
+  readonly rate = new RateTracker();
+  readonly intervals = new IntervalEstimator();
+  /** The detail view asked for stored timeline and first history page once. */
+  detailLoaded = false;
+
+  constructor(
+    view: SubscriptionView,
+    private readonly owner: { readonly liveSinceMs: number },
+    logCap: number = LOG_CAP,
+  ) {
+    this.id = view.id;
+    this.view = view;
+    this.status = view.status;
+    this.log = new LogBuffer(logCap);
+    this.observeStatus(view.status, clock.now);
+  }
+
+  get name(): string {
+    return this.view.name;
+  }
+
+  /** The state word's state: the shell's, or "stale" for an open stream that went quiet. */
+  get displayState(): DisplayState {
+    return displayState(this.status, clock.now, this.intervals.usualMs, this.intervals.samples);
+  }
+
+  /** msgs/s over the last 10 s. */
+  get msgRate(): number {
+    return this.rate.rate(clock.now);
+  }
+
+  get silenceMs(): number | null {
+    return silenceMs(this.status, clock.now);
+  }
+
+  get timeline(): TimelineItem[] {
+    return mergeTimeline(this.storedTimeline, this.liveTimeline, this.owner.liveSinceMs);
+  }
+
+  setStatus(status: StatusView, nowMs: number): void {
+    this.observeStatus(status, nowMs);
+    this.status = status;
+  }
+
+  private observeStatus(status: StatusView, nowMs: number): void {
+    this.rate.observe(status.messages, status.lastMessageAtMs ?? nowMs);
+    this.intervals.observe(status.lastMessageAtMs, status.connectedSinceMs);
+  }
+}
+
+export interface Notice {
+  key: number;
+  text: string;
+  tone: 'error' | 'info';
+}
+
+export type SaveResult = { ok: true; view: SubscriptionView } | { ok: false; error: CommandError };
+
+export type BridgeState = 'starting' | 'live' | 'error';
+
+export class AppState {
+  /** Sidebar order: as listed, then as added. */
+  subs: Subscription[] = $state.raw([]);
+  selectedId: number | null = $state(null);
+  loading = $state(true);
+  loadError: string | null = $state(null);
+  bridge: BridgeState = $state('starting');
+  /** Live rows the bridge skipped because this window lagged (storage has them). */
+  droppedMessages = $state(0);
+  notices: Notice[] = $state([]);
+  /** When live updates started: stored timeline entries after it are told by the live feed. */
+  liveSinceMs = $state(Number.POSITIVE_INFINITY);
+
+  private readonly byId = new Map<number, Subscription>();
+  private pending: UpdateBatch[] = [];
+  private flushScheduled = false;
+  private noticeKey = 1;
+
+  constructor(
+    private readonly schedule: FrameScheduler = animationFrameScheduler(),
+    private readonly logCap: number = LOG_CAP,
+  ) {}
+
+  /** Forgets everything, as before `start` (a test, or a reload after the bridge died). */
+  reset(): void {
+    this.subs = [];
+    this.byId.clear();
+    this.selectedId = null;
+    this.loading = true;
+    this.loadError = null;
+    this.bridge = 'starting';
+    this.droppedMessages = 0;
+    this.notices = [];
+    this.liveSinceMs = Number.POSITIVE_INFINITY;
+    this.pending = [];
+    this.flushScheduled = false;
+  }
+
+  get selected(): Subscription | null {
+    return this.selectedId === null ? null : (this.byId.get(this.selectedId) ?? null);
+  }
+
+  get(id: number): Subscription | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Loads the subscriptions, then opens the live update channel. */
+  async start(): Promise<void> {
+    this.loading = true;
+    this.loadError = null;
+    this.bridge = 'starting';
+    try {
+      const views = await api.listSubscriptions();
+      for (const v of views) this.upsert(v);
+      if (this.selectedId === null && this.subs.length > 0) this.selectedId = this.subs[0].id;
+    } catch (e) {
+      this.loadError = api.toCommandError(e).message;
+      this.loading = false;
+      this.bridge = 'error';
+      return;
+    }
+    this.loading = false;
+    try {
+      this.liveSinceMs = Date.now();
+      await api.connectUpdates((batch) => this.enqueue(batch));
+      this.bridge = 'live';
+    } catch (e) {
+      this.bridge = 'error';
+      this.notify(`Live updates are off: ${api.toCommandError(e).message}`);
+    }
+  }
+
+  /** Queues a batch from the channel; all batches queued before the next frame apply together. */
+  enqueue(batch: UpdateBatch): void {
+    this.pending.push(batch);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.schedule(() => this.flush());
+  }
+
+  /** Applies every queued batch, in order. */
+  flush(): void {
+    this.flushScheduled = false;
+    const batches = this.pending;
+    this.pending = [];
+    const touched = new Set<Subscription>();
+    for (const b of batches) this.applyBatch(b, touched);
+    // One version bump per subscription per frame, however many batches came in.
+    for (const s of touched) s.logVersion++;
+  }
+
+  /** Applies one batch; `touched` collects subscriptions whose log changed. */
+  applyBatch(batch: UpdateBatch, touched: Set<Subscription> = new Set()): Set<Subscription> {
+    // The order the shell documents: added, removed, statuses, lifecycle, messages.
+    const now = Date.now();
+    for (const v of batch.added) this.upsert(v);
+    for (const id of batch.removed) this.forget(id);
+    for (const { id, status } of batch.statuses) this.byId.get(id)?.setStatus(status, now);
+    if (batch.lifecycle.length > 0) this.applyLifecycle(batch.lifecycle);
+    for (const m of batch.messages) {
+      const sub = this.byId.get(m.subscriptionId);
+      if (!sub) continue;
+      sub.log.appendMessage(m);
+      touched.add(sub);
+    }
+    if (batch.droppedMessages > 0) this.droppedMessages += batch.droppedMessages;
+    return touched;
+  }
+
+  private applyLifecycle(events: readonly LifecycleView[]): void {
+    const bySub = new Map<Subscription, TimelineItem[]>();
+    for (const l of events) {
+      const sub = this.byId.get(l.subscriptionId);
+      const item = sub && lifecycleItem(l);
+      if (!sub || !item) continue;
+      const list = bySub.get(sub) ?? [];
+      list.push(item);
+      bySub.set(sub, list);
+    }
+    for (const [sub, items] of bySub) {
+      const all = [...sub.liveTimeline, ...items];
+      sub.liveTimeline = all.length > TIMELINE_CAP ? all.slice(all.length - TIMELINE_CAP) : all;
+    }
+  }
+
+  /** Adds a subscription, or replaces its view (an edit, or `added` for one we already have). */
+  upsert(view: SubscriptionView): Subscription {
+    const existing = this.byId.get(view.id);
+    if (existing) {
+      existing.view = view;
+      existing.setStatus(view.status, Date.now());
+      return existing;
+    }
+    const sub = new Subscription(view, this, this.logCap);
+    this.byId.set(view.id, sub);
+    this.subs = [...this.subs, sub];
+    return sub;
+  }
+
+  private forget(id: number): void {
+    if (!this.byId.has(id)) return;
+    const index = this.subs.findIndex((s) => s.id === id);
+    this.byId.delete(id);
+    this.subs = this.subs.filter((s) => s.id !== id);
+    if (this.selectedId === id) {
+      // Select the neighbour, so deleting several in a row needs no mouse trip.
+      const next = this.subs[Math.min(index, this.subs.length - 1)];
+      this.selectedId = next ? next.id : null;
+    }
+  }
+
+  select(id: number | null): void {
+    this.selectedId = id;
+  }
+
+  notify(text: string, tone: Notice['tone'] = 'error'): void {
+    const key = this.noticeKey++;
+    this.notices = [...this.notices, { key, text, tone }];
+    setTimeout(() => this.dismiss(key), tone === 'error' ? 8000 : 4000);
+  }
+
+  dismiss(key: number): void {
+    this.notices = this.notices.filter((n) => n.key !== key);
+  }
+
+  // ---- actions -------------------------------------------------------------------------------
+
+  private async act(what: string, run: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await run();
+      return true;
+    } catch (e) {
+      this.notify(`${what} failed: ${api.toCommandError(e).message}`);
+      return false;
+    }
+  }
+
+  pause(id: number): Promise<boolean> {
+    return this.act('Pause', () => api.pauseSubscription(id));
+  }
+
+  resume(id: number): Promise<boolean> {
+    return this.act('Resume', () => api.resumeSubscription(id));
+  }
+
+  reconnect(id: number): Promise<boolean> {
+    return this.act('Reconnect', () => api.reconnectNow(id));
+  }
+
+  async remove(id: number): Promise<boolean> {
+    const ok = await this.act('Delete', () => api.removeSubscription(id));
+    if (ok) this.forget(id);
+    return ok;
+  }
+
+  /** Adds (id null) or updates a subscription; the shell's rejection comes back for the form. */
+  async save(form: SubscriptionForm, id: number | null): Promise<SaveResult> {
+    try {
+      const view = id === null ? await api.addSubscription(form) : await api.updateSubscription(id, form);
+      this.upsert(view);
+      if (id === null) this.selectedId = view.id;
+      return { ok: true, view };
+    } catch (e) {
+      return { ok: false, error: api.toCommandError(e) };
+    }
+  }
+
+  /** First look at a subscription's detail: its stored timeline, stats and newest history. */
+  async openDetail(sub: Subscription): Promise<void> {
+    if (sub.detailLoaded) {
+      void this.refreshStats(sub);
+      return;
+    }
+    sub.detailLoaded = true;
+    await Promise.all([this.loadTimeline(sub), this.refreshStats(sub), this.loadOlder(sub)]);
+  }
+
+  async loadTimeline(sub: Subscription): Promise<void> {
+    try {
+      sub.storedTimeline = await api.timeline(sub.id, startOfDay(Date.now()));
+    } catch (e) {
+      this.notify(`Timeline not loaded: ${api.toCommandError(e).message}`);
+    }
+  }
+
+  async refreshStats(sub: Subscription): Promise<void> {
+    try {
+      sub.stats = await api.subscriptionStats(sub.id);
+    } catch {
+      // Stats are a figure among others: keep the last ones rather than nag every 10 s.
+    }
+  }
+
+  /** Pages older rows in from storage, in front of what the log holds. */
+  async loadOlder(sub: Subscription): Promise<void> {
+    if (sub.history === 'loading' || !sub.hasMoreOlder) return;
+    if (sub.log.full) {
+      sub.hasMoreOlder = false;
+      return;
+    }
+    sub.history = 'loading';
+    sub.historyError = null;
+    try {
+      const page = await api.historyPage(sub.id, sub.log.oldestSeq(), HISTORY_PAGE);
+      const merged = sub.log.mergeOlder(page);
+      if (page.length < HISTORY_PAGE || merged.dropped > 0 || sub.log.full) sub.hasMoreOlder = false;
+      sub.history = 'idle';
+      sub.logVersion++;
+    } catch (e) {
+      sub.history = 'error';
+      sub.historyError = api.toCommandError(e).message;
+    }
+  }
+
+  async exportAll(withHistory: boolean): Promise<string | null> {
+    try {
+      return await api.exportSubscriptions(withHistory);
+    } catch (e) {
+      this.notify(`Export failed: ${api.toCommandError(e).message}`);
+      return null;
+    }
+  }
+}
+
+export const app = new AppState();

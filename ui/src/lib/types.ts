@@ -1,0 +1,12 @@
+// Names the UI uses for parts of the generated contract. They are derived from the generated
+// types (never re-declared) so a regenerated binding that renames an inner type still fits.
+import type { CommandError, LifecycleView, StatusView, TimelineEntry, UpdateBatch } from './bindings';
+
+export type ConnState = StatusView['state'];
+export type LifecycleKind = LifecycleView['kind'];
+export type CommandErrorKind = CommandError['kind'];
+export type StatusUpdate = UpdateBatch['statuses'][number];
+export type TimelineKind = TimelineEntry['kind'];
+
+/** What a subscription shows: the shell's state, or "stale" (open but silent for too long). */
+export type DisplayState = ConnState | 'stale';

@@ -1,0 +1,135 @@
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { flushSync, tick } from 'svelte';
+import { beforeEach, describe, expect, it } from 'vitest';
+import LiveLog from '../src/components/LiveLog.svelte';
+import type { MessageView } from '../src/lib/bindings';
+import { immediateScheduler } from '../src/lib/schedule';
+import { defaultPrefs, prefs } from '../src/lib/prefs.svelte';
+import { AppState, type Subscription } from '../src/lib/store/state.svelte';
+import { batch, msg, view } from './fixtures';
+
+const XSS = '<img src=x onerror=alert(1)>';
+
+function setup(messages: MessageView[]): { state: AppState; sub: Subscription } {
+  const state = new AppState(immediateScheduler);
+  const sub = state.upsert(view(1, 'One'));
+  sub.hasMoreOlder = false; // no storage behind these tests
+  state.applyBatch(batch({ messages }));
+  sub.logVersion++;
+  return { state, sub };
+}
+
+function rows(): HTMLElement[] {
+  return screen.queryAllByTestId('log-row');
+}
+
+beforeEach(() => {
+  mockIPC(() => []);
+  // Filters persist per subscription id: each test starts without one.
+  prefs.values = defaultPrefs();
+});
+
+describe('LiveLog', () => {
+  it('renders server data as text, never as HTML', async () => {
+    const { sub } = setup([msg(1, 1, { data: XSS, event: '<b>ev</b>', id: '<i>1</i>' })]);
+    const { container } = render(LiveLog, { props: { sub } });
+    await tick();
+    const row = rows()[0];
+    expect(row).toBeDefined();
+    expect(row.textContent).toContain(XSS);
+    expect(row.textContent).toContain('<b>ev</b>');
+    expect(row.querySelector('img, b, i')).toBeNull();
+
+    // The inspector shows the full data: still text.
+    await fireEvent.click(row);
+    const inspector = screen.getByTestId('log-inspector');
+    expect(inspector.textContent).toContain(XSS);
+    expect(container.querySelector('img')).toBeNull();
+  });
+
+  it('renders HTML inside JSON values as text in the tree view', async () => {
+    const { sub } = setup([msg(1, 1, { data: JSON.stringify({ html: XSS, nested: { list: [1, '<script>x</script>'] } }) })]);
+    const { container } = render(LiveLog, { props: { sub } });
+    await tick();
+    await fireEvent.click(rows()[0]);
+    const inspector = screen.getByTestId('log-inspector');
+    expect(inspector.textContent).toContain(JSON.stringify(XSS));
+    expect(inspector.textContent).toContain('html');
+    expect(container.querySelector('img, script')).toBeNull();
+    // Collapsible: the nested object can be closed.
+    const toggles = inspector.querySelectorAll<HTMLButtonElement>('.jv-toggle');
+    expect(toggles.length).toBeGreaterThan(1);
+    await fireEvent.click(toggles[1]);
+    expect(inspector.textContent).toContain('1 key');
+  });
+
+  it('keeps the DOM small with 100,000 rows', async () => {
+    const many = Array.from({ length: 100_000 }, (_, i) => msg(1, i, { data: `row ${i}` }));
+    const { sub } = setup(many);
+    const t0 = performance.now();
+    render(LiveLog, { props: { sub } });
+    await tick();
+    const rendered = rows().length;
+    expect(rendered).toBeGreaterThan(10);
+    expect(rendered).toBeLessThan(100);
+    expect(screen.getByTestId('log-count').textContent).toContain('100,000 rows');
+    expect(performance.now() - t0).toBeLessThan(3000);
+  });
+
+  it('filters by event type and searches text', async () => {
+    const { sub } = setup([
+      msg(1, 1, { event: 'tick', data: 'alpha' }),
+      msg(1, 2, { event: 'order', data: 'Beta order' }),
+      msg(1, 3, { event: 'tick', data: 'gamma' }),
+    ]);
+    render(LiveLog, { props: { sub } });
+    await tick();
+    expect(rows().length).toBe(3);
+
+    const select = screen.getByTestId('log-filter-event') as HTMLSelectElement;
+    const orderOption = [...select.options].find((o) => o.textContent === 'order')!;
+    select.selectedIndex = orderOption.index;
+    await fireEvent.change(select);
+    await tick();
+    await waitFor(() => expect(rows().length).toBe(1));
+    expect(rows()[0].textContent).toContain('Beta order');
+    expect(screen.getByTestId('log-count').textContent).toContain('1 of 3 rows');
+
+    select.selectedIndex = 0;
+    await fireEvent.change(select);
+    await fireEvent.input(screen.getByTestId('log-search'), { target: { value: 'GAMMA' } });
+    await waitFor(() => expect(rows().length).toBe(1), { timeout: 1000 });
+    expect(rows()[0].textContent).toContain('gamma');
+  });
+
+  it('stops following when scrolled up and offers to jump to the latest', async () => {
+    const { state, sub } = setup(Array.from({ length: 200 }, (_, i) => msg(1, i)));
+    render(LiveLog, { props: { sub } });
+    await tick();
+    expect(screen.queryByTestId('btn-jump-latest')).toBeNull();
+
+    // jsdom does no layout: give the viewport a size and scroll it up by hand.
+    const viewport = screen.getByTestId('log-list');
+    Object.defineProperty(viewport, 'scrollHeight', { configurable: true, value: 200 * 24 });
+    Object.defineProperty(viewport, 'clientHeight', { configurable: true, value: 480 });
+    viewport.scrollTop = 1000;
+    await fireEvent.scroll(viewport);
+    expect(screen.getByTestId('btn-jump-latest').textContent).toContain('Jump to latest');
+
+    state.applyBatch(batch({ messages: [msg(1, 1000), msg(1, 1001), msg(1, 1002)] }));
+    sub.logVersion++;
+    flushSync();
+    await waitFor(() => expect(screen.getByTestId('btn-jump-latest').textContent).toContain('(3 new)'));
+
+    await fireEvent.click(screen.getByTestId('btn-jump-latest'));
+    expect(screen.queryByTestId('btn-jump-latest')).toBeNull();
+  });
+
+  it('says what it is waiting for when empty', async () => {
+    const { sub } = setup([]);
+    render(LiveLog, { props: { sub } });
+    await tick();
+    expect(screen.getByTestId('log-empty').textContent).toBe('Waiting for messages…');
+  });
+});

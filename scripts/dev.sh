@@ -57,6 +57,11 @@ install_rust() {
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
     export PATH="$HOME/.cargo/bin:$PATH"
   fi
+  # The end-to-end suite drives the real app through WebDriver.
+  if ! command -v tauri-driver >/dev/null 2>&1; then
+    say "Installing tauri-driver (WebDriver for Tauri apps)"
+    cargo install tauri-driver --version ^2 --locked
+  fi
   # rustfmt and clippy are part of the checks.
   if command -v rustup >/dev/null 2>&1; then
     rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
@@ -78,7 +83,7 @@ run_tests() {
   cargo fmt --all -- --check
   say "Lint (clippy, warnings are errors)"
   cargo clippy --workspace --all-targets --locked -- -D warnings
-  say "Tests (unit, property, integration against local servers, CLI)"
+  say "Tests (unit, property, integration against local servers, CLI, the app end to end)"
   cargo test --workspace --locked
   say "Benchmarks compile (run them with: cargo bench -p streamwatch-engine)"
   cargo bench --workspace --locked --no-run

@@ -1,0 +1,38 @@
+//! The harness of Streamwatch's end-to-end suite: the real desktop app, driven like a person
+//! would drive it, against real SSE servers.
+//!
+//! Each test gets its own private desktop ([`Desktop`]): an Xvfb display, a D-Bus session bus
+//! and a `tauri-driver` (which runs Debian's `WebKitWebDriver`), with throwaway XDG folders and
+//! `STREAMWATCH_DATA_DIR`, so tests can run side by side and never touch the user's data or a
+//! running Streamwatch. [`App`] opens a WebDriver session on it (which starts the app) and
+//! offers what a test needs: clicks and typing through WebDriver, snapshots of what the window
+//! shows, polling waits that say what they expected and what they saw, and screenshots.
+//! [`Demo`] and [`RawSse`] are the servers the app talks to.
+//!
+//! Processes are owned by guards: each one runs in its own process group, gets SIGTERM if the
+//! test process dies (`PR_SET_PDEATHSIG`), and its whole group is signalled when the guard is
+//! dropped. Nothing is ever killed by name.
+
+mod app;
+mod desktop;
+mod history;
+mod paths;
+mod servers;
+
+pub use app::{App, DetailView, LogRow, SubItem};
+pub use desktop::Desktop;
+pub use history::{demo_n, stored_history, stored_subscription_exists};
+pub use paths::{app_binary, artifacts_dir, repo_root};
+pub use servers::{Demo, RawSse};
+
+use std::time::Duration;
+
+/// How long a wait for something the user would see lasts before the test fails.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// How long one WebDriver command may take before the test fails (a command the driver never
+/// answers would otherwise hang the test, and every later command queues behind it).
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How often a wait looks again.
+pub const POLL: Duration = Duration::from_millis(100);

@@ -1,6 +1,7 @@
 //! Streamwatch's GUI-free core: the SSE parser, the retry policy, one connection's life, and
 //! the supervisor that keeps many of them alive. It never depends on a GUI toolkit.
 
+pub mod alerts;
 pub mod backoff;
 pub mod connection;
 pub mod continuity;

@@ -2,6 +2,7 @@
 //! that runs them, and the writer that persists what they receive. The CLI daemon and the
 //! desktop shell are both thin layers over this.
 
+use crate::alerts::{NotifyRules, RulesError};
 use crate::secrets::{SecretError, SecretRef, SecretStore};
 use crate::storage::{
     SavedSubscription, StorageError, Store, StoredHeader, SubscriptionRecord, Writer, WriterConfig,
@@ -35,6 +36,24 @@ pub enum MonitorError {
     /// The supervisor refused.
     #[error(transparent)]
     Supervisor(#[from] SupervisorError),
+    /// The subscription's notification rules are unusable; nothing was saved.
+    #[error("subscription {name:?}: {source}")]
+    Rules {
+        /// The subscription's name.
+        name: String,
+        /// What is wrong.
+        source: RulesError,
+    },
+}
+
+/// Checks a record's notification rules before it is saved.
+fn check_rules(record: &SubscriptionRecord) -> Result<(), MonitorError> {
+    NotifyRules::from_json(&record.notify)
+        .and_then(|r| r.compile().map(drop))
+        .map_err(|source| MonitorError::Rules {
+            name: record.name.clone(),
+            source,
+        })
 }
 
 /// Where and how to run.
@@ -268,6 +287,7 @@ impl Monitor {
     /// they go to the keyring, never to the database.
     pub fn add(&self, record: &SubscriptionRecord) -> Result<SubscriptionId, MonitorError> {
         runtime_config(record, None, &self.secrets, true)?;
+        check_rules(record)?;
         let (sealed, created) = self.seal_secrets(record)?;
         let id = match lock(&self.store).add_subscription(&sealed) {
             Ok(id) => id,
@@ -289,6 +309,7 @@ impl Monitor {
         record: &SubscriptionRecord,
     ) -> Result<(), MonitorError> {
         let old = lock(&self.store).subscription(id)?;
+        check_rules(record)?;
         let (sealed, created) = self.seal_secrets(record)?;
         let config = match runtime_config(&sealed, None, &self.secrets, false) {
             Ok(c) => c,

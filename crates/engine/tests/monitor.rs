@@ -304,3 +304,28 @@ async fn one_broken_saved_subscription_does_not_stop_the_others() {
     .await;
     monitor.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test]
+async fn bad_notification_rules_are_refused_and_nothing_is_saved() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let monitor = Monitor::open(options(dir.path())).expect("open");
+    let mut r = record("rules", "http://127.0.0.1:9/");
+    r.notify = serde_json::json!({"messages": [{"regex": "(unclosed"}]});
+    let e = monitor.add(&r).expect_err("refused");
+    assert!(
+        e.to_string()
+            .contains("message rule 1: invalid regular expression"),
+        "{e}"
+    );
+    assert!(monitor.store().subscriptions().expect("subs").is_empty());
+    r.notify = serde_json::json!({"downAfterSecs": 5, "messages": [{"event": "alert"}]});
+    let id = monitor.add(&r).expect("valid rules are saved");
+    let mut bad = r.clone();
+    bad.notify = serde_json::json!({"downAfterSecs": "soon"});
+    assert!(monitor.update(id, &bad).is_err());
+    let saved = monitor.store().subscription(id).expect("saved");
+    assert_eq!(
+        saved.record.notify["downAfterSecs"], 5,
+        "the old rules are kept"
+    );
+}

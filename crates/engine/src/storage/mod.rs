@@ -8,6 +8,7 @@
 
 mod error;
 mod model;
+mod notifications;
 mod retention;
 mod schema;
 mod store;
@@ -19,6 +20,7 @@ pub use model::{
     GapRecord, HistoryQuery, Retention, SavedSubscription, StoredCounters, StoredHeader,
     StoredMessage, SubscriptionRecord, Transition,
 };
+pub use notifications::{NewNotification, StoredNotification, MAX_NOTIFICATIONS};
 pub use schema::SCHEMA_VERSION;
 pub use store::{Store, DB_FILE_NAME};
 #[doc(hidden)]

@@ -93,6 +93,20 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX gaps_by_subscription ON gaps(subscription_id, at);
     "#,
+    // Version 2: the in-app list of notifications. Not tied to a subscription by a foreign key:
+    // a notification stays listed after its subscription is removed (it names it in `title`),
+    // and some are about many subscriptions at once (NULL).
+    r#"
+    CREATE TABLE notifications (
+        id              INTEGER PRIMARY KEY,
+        at              INTEGER NOT NULL,         -- Unix ms
+        subscription_id INTEGER,
+        kind            TEXT NOT NULL,
+        title           TEXT NOT NULL,
+        body            TEXT NOT NULL,
+        delivery        TEXT NOT NULL             -- shown | silenced | folded
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -56,13 +56,13 @@ impl Store {
         &self.path
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves the connection usable: SQLite rolls back any
         // unfinished transaction when its guard is dropped.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn sql(&self, e: rusqlite::Error) -> StorageError {
+    pub(super) fn sql(&self, e: rusqlite::Error) -> StorageError {
         StorageError::from_sqlite(&self.path, e)
     }
 

@@ -1,0 +1,15 @@
+//! What to tell the user, and how loudly: each subscription's health and the aggregate a tray
+//! icon shows ([`health`], [`tray_menu`]), and which desktop notifications to send
+//! ([`notifier`], with per-subscription [`rules`]). Plain data and pure state machines fed with
+//! the supervisor's events and a clock; the desktop shell only draws and sends what they decide.
+
+pub mod health;
+pub mod notifier;
+pub mod rules;
+pub mod stale;
+pub mod tray_menu;
+
+pub use health::{Condition, HealthTracker, Level, Snapshot};
+pub use notifier::{Delivery, Kind, Notification, Notifier};
+pub use rules::{CompiledRules, MessageRule, NotifyRules, RulesError};
+pub use tray_menu::{MenuEntry, TrayMenu};

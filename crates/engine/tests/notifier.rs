@@ -1,0 +1,448 @@
+//! The notifier's rules and storm control, driven with supervisor events and a fake clock.
+
+use serde_json::json;
+use std::time::{Duration, SystemTime};
+use streamwatch_engine::alerts::{Delivery, Kind, Notification, Notifier, NotifyRules};
+use streamwatch_engine::shared_str::SharedStr;
+use streamwatch_engine::{ErrorKind, Lifecycle, State, Status, SubscriptionId, SupervisorEvent};
+
+fn t(s: f64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000) + Duration::from_secs_f64(s)
+}
+
+fn id(n: u64) -> SubscriptionId {
+    SubscriptionId(n)
+}
+
+struct Harness {
+    n: Notifier,
+    statuses: std::collections::HashMap<u64, Status>,
+}
+
+impl Harness {
+    fn new(subs: &[(u64, &str)]) -> Harness {
+        Harness::with_rules(subs, NotifyRules::default())
+    }
+
+    fn with_rules(subs: &[(u64, &str)], rules: NotifyRules) -> Harness {
+        let mut n = Notifier::new();
+        let compiled = rules.compile().expect("valid rules");
+        for (i, name) in subs {
+            n.upsert(id(*i), name, compiled.clone());
+        }
+        Harness {
+            n,
+            statuses: Default::default(),
+        }
+    }
+
+    fn state(&mut self, sub: u64, state: State, attempt: u32, at: f64) {
+        let s = self
+            .statuses
+            .entry(sub)
+            .or_insert_with(|| Status::new(SharedStr::default(), false));
+        s.state = state;
+        s.attempt = attempt;
+        let status = Box::new(s.clone());
+        self.n.observe(
+            &SupervisorEvent::Status {
+                id: id(sub),
+                status,
+            },
+            t(at),
+        );
+    }
+
+    fn event(&mut self, sub: u64, event: Lifecycle, at: f64) {
+        self.n.observe(
+            &SupervisorEvent::Lifecycle {
+                id: id(sub),
+                at: t(at),
+                event,
+            },
+            t(at),
+        );
+    }
+
+    fn error(&mut self, sub: u64, status: u16, will_retry: bool, at: f64) {
+        self.event(
+            sub,
+            Lifecycle::Error {
+                kind: ErrorKind::HttpStatus,
+                message: format!("server answered {status}"),
+                status: Some(status),
+                will_retry,
+            },
+            at,
+        );
+    }
+
+    fn message(&mut self, sub: u64, event: &str, data: &str, msg_id: &str, at: f64) {
+        self.event(
+            sub,
+            Lifecycle::Message {
+                event: SharedStr::from(event),
+                data: SharedStr::from(data),
+                id: SharedStr::from(msg_id),
+            },
+            at,
+        );
+    }
+
+    /// Ticks every half second from `from` to `to` and returns what was decided.
+    fn run(&mut self, from: f64, to: f64) -> Vec<Notification> {
+        let mut at = from;
+        while at <= to {
+            self.n.tick(t(at));
+            at += 0.5;
+        }
+        self.n.drain()
+    }
+}
+
+fn shown(ns: &[Notification]) -> Vec<(String, String)> {
+    ns.iter()
+        .filter(|n| n.delivery == Delivery::Show)
+        .map(|n| (n.title.clone(), n.body.clone()))
+        .collect()
+}
+
+#[test]
+fn a_quick_reconnect_stays_quiet() {
+    let mut h = Harness::new(&[(1, "Orders")]);
+    h.state(1, State::Open, 0, 0.0);
+    h.error(1, 503, true, 5.0);
+    h.state(1, State::Retrying, 1, 5.0);
+    h.state(1, State::Connecting, 1, 6.0);
+    h.state(1, State::Open, 0, 6.2);
+    assert!(h.run(5.0, 40.0).is_empty());
+}
+
+#[test]
+fn down_for_the_threshold_notifies_once_with_the_reason() {
+    let mut h = Harness::new(&[(1, "Orders")]);
+    h.state(1, State::Open, 0, 0.0);
+    h.error(1, 503, true, 5.0);
+    h.state(1, State::Retrying, 1, 5.0);
+    assert!(h.run(5.0, 14.5).is_empty(), "quiet below 10 s");
+    h.state(1, State::Connecting, 1, 14.6);
+    h.state(1, State::Retrying, 2, 14.7);
+    let ns = h.run(15.0, 60.0);
+    assert_eq!(
+        shown(&ns),
+        [(
+            "Orders is down".to_string(),
+            "Not connected for 10 s · retry 2 · server answered 503.".to_string()
+        )]
+    );
+    assert_eq!(ns[0].kind, Kind::Down);
+    assert_eq!(ns[0].subscription, Some(id(1)));
+}
+
+#[test]
+fn recovery_after_a_notified_outage_says_how_long_and_what_was_missed() {
+    let mut h = Harness::new(&[(1, "Orders")]);
+    h.state(1, State::Open, 0, 0.0);
+    h.state(1, State::Retrying, 1, 10.0);
+    assert_eq!(shown(&h.run(10.0, 25.0)).len(), 1);
+    h.state(1, State::Open, 0, 85.0);
+    h.event(
+        1,
+        Lifecycle::Gap {
+            after: 10,
+            next: 18,
+            missed: 7,
+        },
+        85.1,
+    );
+    h.message(1, "tick", "18", "18", 85.1);
+    assert_eq!(
+        shown(&h.run(85.5, 86.0)),
+        [(
+            "Orders recovered".to_string(),
+            "Back after 1 min 15 s down. 7 events were missed (ids skipped on resume).".to_string()
+        )]
+    );
+}
+
+#[test]
+fn recovery_without_a_message_is_told_after_the_grace_period() {
+    let mut h = Harness::new(&[(1, "Orders")]);
+    h.state(1, State::Retrying, 1, 0.0);
+    h.run(0.0, 12.0);
+    h.state(1, State::Open, 0, 20.0);
+    assert!(h.run(20.0, 22.5).is_empty());
+    let ns = h.run(23.0, 23.0);
+    assert_eq!(
+        shown(&ns),
+        [("Orders recovered".into(), "Back after 20 s down.".into())]
+    );
+}
+
+#[test]
+fn no_recovery_is_told_for_an_outage_that_was_not() {
+    let mut h = Harness::new(&[(1, "Orders")]);
+    h.state(1, State::Retrying, 1, 0.0);
+    h.state(1, State::Open, 0, 3.0);
+    assert!(h.run(0.0, 30.0).is_empty());
+}
+
+#[test]
+fn a_flap_during_the_grace_period_continues_the_outage() {
+    let mut h = Harness::new(&[(1, "Orders")]);
+    h.state(1, State::Retrying, 1, 0.0);
+    assert_eq!(shown(&h.run(0.0, 12.0)).len(), 1);
+    h.state(1, State::Open, 0, 20.0);
+    h.state(1, State::Retrying, 1, 21.0);
+    assert!(
+        h.run(21.0, 50.0).is_empty(),
+        "no recovered, and no second down"
+    );
+    h.state(1, State::Open, 0, 60.0);
+    h.message(1, "tick", "x", "", 60.1);
+    assert_eq!(
+        shown(&h.run(60.5, 60.5)),
+        [(
+            "Orders recovered".into(),
+            "Back after 1 min down. Resumed with no missed events.".into()
+        )]
+    );
+}
+
+#[test]
+fn gave_up_is_told_once_and_replaces_the_down_notice() {
+    let mut h = Harness::new(&[(1, "Orders")]);
+    h.state(1, State::Open, 0, 0.0);
+    h.error(1, 503, true, 1.0);
+    h.state(1, State::Retrying, 1, 1.0);
+    h.error(1, 503, false, 3.0);
+    h.state(1, State::Failed, 1, 3.0);
+    h.event(1, Lifecycle::RetriesFailed { attempts: 2 }, 3.0);
+    let ns = h.run(3.0, 60.0);
+    assert_eq!(
+        shown(&ns),
+        [(
+            "Orders gave up".into(),
+            "Stopped after 2 failed retries. Last error: server answered 503. Reconnect it by hand."
+                .into()
+        )]
+    );
+    assert_eq!(ns[0].kind, Kind::GaveUp);
+}
+
+#[test]
+fn a_fatal_status_is_told_at_once() {
+    let mut h = Harness::new(&[(1, "Billing")]);
+    h.error(1, 401, false, 0.0);
+    h.state(1, State::Failed, 0, 0.0);
+    let ns = h.n.drain();
+    assert_eq!(ns.len(), 1);
+    assert_eq!(ns[0].kind, Kind::Fatal);
+    assert_eq!(ns[0].title, "Billing stopped: HTTP 401");
+    assert!(
+        ns[0].body.starts_with("server answered 401."),
+        "{}",
+        ns[0].body
+    );
+    assert!(h.run(0.0, 60.0).is_empty(), "no down notice after it");
+}
+
+#[test]
+fn a_wrong_content_type_is_fatal_and_retryable_statuses_are_not() {
+    use streamwatch_engine::alerts::notifier::is_fatal;
+    assert!(is_fatal(ErrorKind::ContentType, Some(200)));
+    for s in [401, 403, 404, 410] {
+        assert!(is_fatal(ErrorKind::HttpStatus, Some(s)), "{s}");
+    }
+    for s in [500, 503, 408, 429] {
+        assert!(!is_fatal(ErrorKind::HttpStatus, Some(s)), "{s}");
+    }
+    assert!(!is_fatal(ErrorKind::Network, None));
+    assert!(!is_fatal(ErrorKind::Timeout, None));
+}
+
+#[test]
+fn rules_that_are_off_stay_quiet() {
+    let rules: NotifyRules = serde_json::from_value(json!({
+        "downAfterSecs": 0, "recovered": false, "gaveUp": false, "fatal": false
+    }))
+    .expect("rules");
+    let mut h = Harness::with_rules(&[(1, "A"), (2, "B")], rules);
+    h.state(1, State::Retrying, 1, 0.0);
+    h.state(1, State::Open, 0, 100.0);
+    h.error(2, 404, false, 0.0);
+    h.event(2, Lifecycle::RetriesFailed { attempts: 1 }, 0.0);
+    assert!(h.run(0.0, 120.0).is_empty());
+}
+
+#[test]
+fn pausing_during_an_outage_cancels_it() {
+    let mut h = Harness::new(&[(1, "A")]);
+    h.state(1, State::Retrying, 1, 0.0);
+    h.state(1, State::Paused, 0, 5.0);
+    assert!(h.run(0.0, 30.0).is_empty());
+    h.state(1, State::Connecting, 0, 30.0);
+    h.state(1, State::Open, 0, 30.5);
+    assert!(h.run(30.0, 60.0).is_empty());
+}
+
+#[test]
+fn message_rules_fire_and_then_fold_into_a_summary() {
+    let rules: NotifyRules = serde_json::from_value(json!({
+        "messages": [{"event": "alert"}, {"jsonPointer": "/level", "jsonEquals": "error"}]
+    }))
+    .expect("rules");
+    let mut h = Harness::with_rules(&[(1, "Feed")], rules);
+    h.state(1, State::Open, 0, 0.0);
+    h.message(1, "tick", r#"{"level":"info"}"#, "1", 1.0);
+    assert!(h.n.drain().is_empty());
+    h.message(1, "message", r#"{"level":"error","msg":"disk"}"#, "2", 2.0);
+    let ns = h.n.drain();
+    assert_eq!(
+        shown(&ns),
+        [(
+            "Feed: /level = \"error\"".into(),
+            "{\"level\":\"error\",\"msg\":\"disk\"}\n(event message, id 2)".into()
+        )]
+    );
+    for i in 0..8 {
+        h.message(
+            1,
+            "alert",
+            "boom",
+            &format!("{}", 10 + i),
+            3.0 + f64::from(i),
+        );
+    }
+    let ns = h.n.drain();
+    assert_eq!(
+        shown(&ns),
+        [(
+            "Feed: type alert".into(),
+            "boom\n(event alert, id 10)".into()
+        )]
+    );
+    assert!(
+        h.run(4.0, 62.5).is_empty(),
+        "folded until the window closes"
+    );
+    let ns = h.run(63.0, 63.0);
+    assert_eq!(ns.len(), 1);
+    assert_eq!(ns[0].kind, Kind::Summary);
+    assert_eq!(ns[0].title, "Feed: and 7 more messages (type alert)");
+    assert!(h.run(63.5, 200.0).is_empty(), "nothing more to sum up");
+}
+
+#[test]
+fn many_subscriptions_down_at_once_make_one_notification() {
+    let subs: Vec<(u64, String)> = (1..=12).map(|i| (i, format!("s{i}"))).collect();
+    let refs: Vec<(u64, &str)> = subs.iter().map(|(i, n)| (*i, n.as_str())).collect();
+    let mut h = Harness::new(&refs);
+    for i in 1..=12 {
+        h.state(i, State::Open, 0, 0.0);
+    }
+    for i in 1..=12 {
+        h.state(i, State::Retrying, 1, 10.0 + 0.01 * i as f64);
+    }
+    let ns = h.run(10.0, 30.0);
+    assert_eq!(
+        shown(&ns),
+        [(
+            "12 subscriptions down — network unreachable?".into(),
+            "Not connected: s1, s2, s3, s4, s5 and 7 more.".into()
+        )]
+    );
+    assert_eq!(
+        ns.iter()
+            .filter(|n| n.delivery == Delivery::Folded && n.kind == Kind::Down)
+            .count(),
+        12,
+        "each one is still listed in the app"
+    );
+    for i in 1..=12 {
+        h.state(i, State::Open, 0, 40.0);
+    }
+    let ns = h.run(40.0, 45.0);
+    assert_eq!(
+        shown(&ns),
+        [(
+            "12 subscriptions recovered".into(),
+            "Back: s1, s2, s3, s4, s5 and 7 more.".into()
+        )]
+    );
+}
+
+#[test]
+fn a_straggler_after_a_mass_outage_is_folded_into_it() {
+    let mut h = Harness::new(&[(1, "a"), (2, "b"), (3, "c"), (4, "d")]);
+    for i in 1..=3 {
+        h.state(i, State::Retrying, 1, 0.0);
+    }
+    assert_eq!(shown(&h.run(0.0, 10.0)).len(), 1);
+    h.state(4, State::Retrying, 1, 5.0);
+    assert!(
+        shown(&h.run(10.5, 69.5)).is_empty(),
+        "d joins the outage already told"
+    );
+    let ns = shown(&h.run(70.0, 71.0));
+    assert_eq!(
+        ns,
+        [(
+            "and 1 more subscriptions went down".into(),
+            "Folded into the notification shown a minute ago.".into()
+        )]
+    );
+}
+
+#[test]
+fn do_not_disturb_lists_without_showing() {
+    let mut h = Harness::new(&[(1, "A")]);
+    h.n.set_dnd(true);
+    h.error(1, 403, false, 0.0);
+    let ns = h.n.drain();
+    assert_eq!(ns.len(), 1);
+    assert_eq!(ns[0].delivery, Delivery::Silenced);
+    h.n.set_dnd(false);
+    assert!(!h.n.dnd());
+}
+
+#[test]
+fn a_flapping_stream_is_told_once_a_minute() {
+    let mut h = Harness::new(&[(1, "Flappy")]);
+    let mut all = Vec::new();
+    let mut at = 0.0;
+    // Down 11 s, up 4 s, over and over for five minutes.
+    while at < 300.0 {
+        h.state(1, State::Retrying, 1, at);
+        all.extend(h.run(at, at + 11.0));
+        h.state(1, State::Open, 0, at + 11.0);
+        h.message(1, "tick", "x", "", at + 11.1);
+        all.extend(h.run(at + 11.5, at + 14.5));
+        at += 15.0;
+    }
+    let downs = all
+        .iter()
+        .filter(|n| n.kind == Kind::Down && n.delivery == Delivery::Show)
+        .count();
+    let ups = all
+        .iter()
+        .filter(|n| n.kind == Kind::Recovered && n.delivery == Delivery::Show)
+        .count();
+    assert!(
+        downs <= 5 && ups <= 5,
+        "{downs} downs, {ups} recoveries shown in 5 minutes"
+    );
+    // What was folded is counted in the next one shown.
+    assert!(all.iter().any(|n| n.delivery == Delivery::Show
+        && n.kind == Kind::Down
+        && n.body.ends_with("And 3 more outages before this.")));
+}
+
+#[test]
+fn removed_subscriptions_are_forgotten() {
+    let mut h = Harness::new(&[(1, "A")]);
+    h.state(1, State::Retrying, 1, 0.0);
+    h.n.observe(&SupervisorEvent::Removed { id: id(1) }, t(1.0));
+    assert!(h.run(0.0, 30.0).is_empty());
+    assert!(h.n.rules(id(1)).is_none());
+}

@@ -7,7 +7,9 @@
 //! running Streamwatch. [`App`] opens a WebDriver session on it (which starts the app) and
 //! offers what a test needs: clicks and typing through WebDriver, snapshots of what the window
 //! shows, polling waits that say what they expected and what they saw, and screenshots.
-//! [`Demo`] and [`RawSse`] are the servers the app talks to.
+//! [`Demo`] and [`RawSse`] are the servers the app talks to. [`NotificationWatch`] (dunst
+//! plus a bus monitor of `Notify` calls) and [`TrayWatcher`] (a StatusNotifierWatcher that
+//! reads the tray item's icon and dbusmenu) observe the desktop services on the test's bus.
 //!
 //! Processes are owned by guards: each one runs in its own process group, gets SIGTERM if the
 //! test process dies (`PR_SET_PDEATHSIG`), and its whole group is signalled when the guard is
@@ -16,14 +18,18 @@
 mod app;
 mod desktop;
 mod history;
+pub mod notifications;
 mod paths;
 mod servers;
+pub mod tray_watcher;
 
 pub use app::{App, DetailView, LogRow, SubItem};
 pub use desktop::Desktop;
 pub use history::{demo_n, stored_history, stored_subscription_exists};
+pub use notifications::{screenshot_display, NotificationWatch, Notified};
 pub use paths::{app_binary, artifacts_dir, repo_root};
 pub use servers::{Demo, RawSse};
+pub use tray_watcher::{Colour, IconImage, ItemProps, MenuEntry, TrayItem, TrayWatcher};
 
 use std::time::Duration;
 

@@ -29,7 +29,9 @@ pub use history::{demo_n, stored_history, stored_subscription_exists};
 pub use notifications::{screenshot_display, NotificationWatch, Notified};
 pub use paths::{app_binary, artifacts_dir, repo_root};
 pub use servers::{Demo, RawSse};
-pub use tray_watcher::{Colour, IconImage, ItemProps, MenuEntry, TrayItem, TrayWatcher};
+pub use tray_watcher::{
+    Colour, IconImage, ItemProps, MenuEntry, TrayItem, TrayWatcher, UpdateCounter,
+};
 
 use std::time::Duration;
 

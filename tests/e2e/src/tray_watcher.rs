@@ -581,9 +581,52 @@ impl TrayItem {
 
     /// The current icon: the PNG named by `IconName` (an absolute path, as tray-icon sets it,
     /// or a file in `IconThemePath`), else the largest `IconPixmap`.
+    ///
+    /// tray-icon deletes the previous PNG before it writes the next one, so a read that races an
+    /// update is retried (3 times, 50 ms apart).
     pub async fn icon(&self) -> Result<IconImage, String> {
-        let props = self.props().await?;
-        icon_from(&props)
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let props = self.props().await?;
+            match icon_from(&props) {
+                Ok(icon) => return Ok(icon),
+                Err(e) if attempt >= 3 => return Err(e),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    }
+
+    /// Starts counting the item's update signals (`NewIcon`, `NewStatus`… on the item;
+    /// `LayoutUpdated`, `ItemsPropertiesUpdated` on its menu), to check how often the app
+    /// updates its tray.
+    pub async fn count_updates(&self) -> Result<UpdateCounter, String> {
+        let rule = zbus::MatchRule::builder()
+            .msg_type(zbus::message::Type::Signal)
+            .sender(self.addr.service.as_str())
+            .and_then(|b| b.path_namespace(self.addr.path.as_str()))
+            .map(|b| b.build())
+            .map_err(|e| format!("a match rule for the tray item's signals: {e}"))?;
+        let mut stream = zbus::MessageStream::for_match_rule(rule, &self.conn, None)
+            .await
+            .map_err(|e| format!("cannot subscribe to the tray item's signals: {e}"))?;
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&events);
+        let started = Instant::now();
+        self.conn
+            .executor()
+            .spawn(
+                async move {
+                    while let Some(Ok(msg)) = stream.next().await {
+                        let header = msg.header();
+                        let member = header.member().map(|m| m.to_string()).unwrap_or_default();
+                        lock(&sink).push((started.elapsed(), member));
+                    }
+                },
+                "tray-item-updates",
+            )
+            .detach();
+        Ok(UpdateCounter { events, started })
     }
 
     /// The current icon's colour (see [`IconImage::colour`]).
@@ -612,6 +655,51 @@ impl TrayItem {
             }
             tokio::time::sleep(crate::POLL).await;
         }
+    }
+}
+
+/// Update signals from one tray item, with when they came (see [`TrayItem::count_updates`]).
+pub struct UpdateCounter {
+    events: Arc<Mutex<Vec<(Duration, String)>>>,
+    started: Instant,
+}
+
+impl UpdateCounter {
+    /// Every signal so far: (time since counting began, member name).
+    pub fn events(&self) -> Vec<(Duration, String)> {
+        lock(&self.events).clone()
+    }
+
+    /// How many `member` signals (e.g. `NewIcon`, `LayoutUpdated`) so far.
+    pub fn count(&self, member: &str) -> usize {
+        lock(&self.events)
+            .iter()
+            .filter(|(_, m)| m == member)
+            .count()
+    }
+
+    /// The most `member` signals within any window of `window` (a sliding window over the
+    /// signals' times): for "the icon changes at most N times a second".
+    pub fn max_in_window(&self, member: &str, window: Duration) -> usize {
+        let times: Vec<Duration> = lock(&self.events)
+            .iter()
+            .filter(|(_, m)| m == member)
+            .map(|(t, _)| *t)
+            .collect();
+        let mut best = 0;
+        let mut start = 0;
+        for end in 0..times.len() {
+            while times[end] - times[start] >= window {
+                start += 1;
+            }
+            best = best.max(end - start + 1);
+        }
+        best
+    }
+
+    /// How long it has been counting.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
     }
 }
 
@@ -945,6 +1033,32 @@ mod tests {
         assert_eq!(Colour::of([0xff, 0xff, 0xff]), Colour::Grey);
         assert_eq!(Colour::of([0x10, 0x10, 0x10]), Colour::Grey);
         assert_eq!(Colour::of([0x1f, 0x6f, 0xeb]), Colour::Blue);
+    }
+
+    #[test]
+    fn sliding_window() {
+        let at = |ms: u64, m: &str| (Duration::from_millis(ms), m.to_owned());
+        let counter = UpdateCounter {
+            events: Arc::new(Mutex::new(vec![
+                at(0, "NewIcon"),
+                at(100, "LayoutUpdated"),
+                at(400, "NewIcon"),
+                at(900, "NewIcon"),
+                at(1000, "NewIcon"),
+                at(2500, "NewIcon"),
+            ])),
+            started: Instant::now(),
+        };
+        assert_eq!(counter.count("NewIcon"), 5);
+        assert_eq!(counter.max_in_window("NewIcon", Duration::from_secs(1)), 3);
+        assert_eq!(
+            counter.max_in_window("NewIcon", Duration::from_millis(100)),
+            1
+        );
+        assert_eq!(
+            counter.max_in_window("NewStatus", Duration::from_secs(1)),
+            0
+        );
     }
 
     #[test]

@@ -345,6 +345,7 @@ async fn tray_watcher_reads_and_drives_a_real_appindicator() {
         "a separator: {menu:?}"
     );
 
+    let updates = item.count_updates().await.unwrap_or_else(|e| panic!("{e}"));
     let icon = item.icon().await.unwrap_or_else(|e| panic!("{e}"));
     eprintln!("icon: {}", icon.summary());
     assert_eq!(icon.colour(), Colour::Green, "{}", icon.summary());
@@ -411,6 +412,16 @@ async fn tray_watcher_reads_and_drives_a_real_appindicator() {
             .unwrap_or_else(|e| panic!("{e}")),
         Colour::Grey
     );
+
+    // Three icon changes (amber, red, grey), and menu updates, each seen as signals.
+    eprintln!("update signals: {:?}", updates.events());
+    assert_eq!(updates.count("NewIcon"), 3, "{:?}", updates.events());
+    assert!(
+        updates.count("ItemsPropertiesUpdated") + updates.count("LayoutUpdated") >= 3,
+        "menu updates are signalled: {:?}",
+        updates.events()
+    );
+    assert!(updates.max_in_window("NewIcon", Duration::from_secs(1)) >= 1);
 
     watcher
         .click("Quit")

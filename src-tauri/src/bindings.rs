@@ -7,8 +7,9 @@
 //! ```
 
 use crate::dto::{
-    CommandError, HeaderForm, LifecycleView, MessageView, StatsView, StatusView, SubscriptionForm,
-    SubscriptionView, TimelineEntry, UpdateBatch,
+    AppSettings, CommandError, HeaderForm, LifecycleView, MessageRuleForm, MessageView,
+    NotificationView, NotifyForm, StatsView, StatusView, SubscriptionForm, SubscriptionView,
+    TimelineEntry, UpdateBatch,
 };
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, TS};
@@ -40,7 +41,11 @@ pub fn render() -> Vec<(String, String)> {
     // Ids and counters are `number` (they stay below 2^53); the fields say so themselves too.
     let cfg = Config::new().with_large_int("number");
     let mut files = vec![
+        file::<AppSettings>(&cfg),
         file::<CommandError>(&cfg),
+        file::<MessageRuleForm>(&cfg),
+        file::<NotificationView>(&cfg),
+        file::<NotifyForm>(&cfg),
         file::<HeaderForm>(&cfg),
         file::<LifecycleView>(&cfg),
         file::<MessageView>(&cfg),

@@ -1,10 +1,11 @@
 //! The commands of docs/app-contract.md, each a thin call into the engine. Database and keyring
 //! calls block, so they run on the blocking pool; errors become [`CommandError`]s.
 
+use crate::alerts::AlertControl;
 use crate::bridge;
 use crate::dto::{
-    CommandError, MessageView, StatsView, SubscriptionForm, SubscriptionView, TimelineEntry,
-    UpdateBatch,
+    AppSettings, CommandError, MessageView, NotificationView, StatsView, SubscriptionForm,
+    SubscriptionView, TimelineEntry, UpdateBatch,
 };
 use crate::form::record_from_form;
 use crate::state::AppState;
@@ -17,7 +18,8 @@ use streamwatch_engine::storage::{HistoryQuery, SavedSubscription};
 use streamwatch_engine::supervisor::SupervisorError;
 use streamwatch_engine::{Status, SubscriptionId};
 use tauri::ipc::Channel;
-use tauri::{Runtime, State, Webview};
+use tauri::{AppHandle, Manager, Runtime, State, Webview};
+use tauri_plugin_autostart::AutoLaunchManager;
 
 /// Every command's name, as the UI invokes it. `src-tauri/permissions/commands.toml` grants
 /// exactly these (a test checks that the lists agree).
@@ -34,6 +36,11 @@ pub const COMMANDS: &[&str] = &[
     "subscription_stats",
     "export_subscriptions",
     "connect_updates",
+    "list_notifications",
+    "clear_notifications",
+    "get_settings",
+    "set_do_not_disturb",
+    "set_start_at_login",
 ];
 
 /// The invoke handler serving [`COMMANDS`].
@@ -51,6 +58,11 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         subscription_stats,
         export_subscriptions,
         connect_updates,
+        list_notifications,
+        clear_notifications,
+        get_settings,
+        set_do_not_disturb,
+        set_start_at_login,
     ]
 }
 
@@ -361,4 +373,74 @@ pub fn start_bridge(
     if let Some(old) = old {
         old.abort();
     }
+}
+
+/// The most notifications one `list_notifications` returns.
+pub const MAX_NOTIFICATIONS_PAGE: u32 = 500;
+
+/// The in-app notification list, newest first: `limit` entries older than `before` (an id).
+#[tauri::command]
+pub async fn list_notifications(
+    state: State<'_, AppState>,
+    before: Option<u64>,
+    limit: u32,
+) -> Result<Vec<NotificationView>> {
+    let limit = limit.min(MAX_NOTIFICATIONS_PAGE);
+    blocking(&state, move |m| {
+        Ok(m.store()
+            .notifications(before, limit)?
+            .iter()
+            .map(NotificationView::from)
+            .collect())
+    })
+    .await
+}
+
+/// Empties the in-app notification list.
+#[tauri::command]
+pub async fn clear_notifications(state: State<'_, AppState>) -> Result<()> {
+    blocking(&state, |m| Ok(m.store().clear_notifications()?)).await
+}
+
+fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> Result<bool> {
+    match app.try_state::<AutoLaunchManager>() {
+        Some(a) => a
+            .is_enabled()
+            .map_err(|e| CommandError::internal(format!("cannot read the login item: {e}"))),
+        None => Ok(false),
+    }
+}
+
+/// Do Not Disturb and start-at-login.
+#[tauri::command]
+pub async fn get_settings<R: Runtime>(app: AppHandle<R>) -> Result<AppSettings> {
+    Ok(AppSettings {
+        do_not_disturb: app.try_state::<AlertControl>().is_some_and(|a| a.dnd()),
+        start_at_login: autostart_enabled(&app)?,
+    })
+}
+
+/// Turns Do Not Disturb on or off (saved across restarts).
+#[tauri::command]
+pub async fn set_do_not_disturb<R: Runtime>(app: AppHandle<R>, on: bool) -> Result<AppSettings> {
+    let alerts = app
+        .try_state::<AlertControl>()
+        .ok_or_else(|| CommandError::internal("notifications are not running"))?;
+    alerts.set_dnd(&app, on).map_err(CommandError::internal)?;
+    get_settings(app.clone()).await
+}
+
+/// Starts the app at login (hidden, in the tray), or stops doing so.
+#[tauri::command]
+pub async fn set_start_at_login<R: Runtime>(app: AppHandle<R>, on: bool) -> Result<AppSettings> {
+    let autostart = app
+        .try_state::<AutoLaunchManager>()
+        .ok_or_else(|| CommandError::internal("start at login is not available here"))?;
+    let done = if on {
+        autostart.enable()
+    } else {
+        autostart.disable()
+    };
+    done.map_err(|e| CommandError::internal(format!("cannot change the login item: {e}")))?;
+    get_settings(app.clone()).await
 }

@@ -31,6 +31,68 @@ pub struct SubscriptionForm {
     #[ts(type = "number | null")]
     pub idle_timeout_secs: Option<u64>,
     pub paused: bool,
+    /// When to notify; a form without it (older UI) keeps the saved rules, or the defaults.
+    #[serde(default)]
+    #[ts(optional)]
+    pub notify: Option<NotifyForm>,
+}
+
+/// A subscription's notification rules as the form edits them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "NotifyForm.ts")]
+pub struct NotifyForm {
+    /// Notify when not open for this many seconds; 0 turns it off.
+    #[ts(type = "number")]
+    pub down_after_secs: u64,
+    pub recovered: bool,
+    pub gave_up: bool,
+    pub fatal: bool,
+    pub messages: Vec<MessageRuleForm>,
+}
+
+/// One message rule; empty fields are not conditions. `jsonEquals` is JSON (`"error"`, `5`,
+/// `true`) or, when it does not parse as JSON, a plain string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "MessageRuleForm.ts")]
+pub struct MessageRuleForm {
+    pub event: String,
+    pub contains: String,
+    pub regex: String,
+    pub json_pointer: String,
+    pub json_equals: String,
+}
+
+/// One entry of the in-app notification list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "NotificationView.ts")]
+pub struct NotificationView {
+    #[ts(type = "number")]
+    pub id: u64,
+    #[ts(type = "number")]
+    pub at_ms: u64,
+    #[ts(type = "number | null")]
+    pub subscription_id: Option<u64>,
+    /// `down`, `recovered`, `gave-up`, `fatal`, `message`, `summary`, `many-down`,
+    /// `many-recovered`.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// `shown`, `silenced` (Do Not Disturb) or `folded` (summed up in another one).
+    pub delivery: String,
+}
+
+/// App-wide settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "AppSettings.ts")]
+pub struct AppSettings {
+    /// Notifications are listed in the app but not shown.
+    pub do_not_disturb: bool,
+    /// The app starts (hidden, in the tray) when the user logs in.
+    pub start_at_login: bool,
 }
 
 /// One request header. A saved secret comes back with `value: ""` and `hasStoredValue: true`;
@@ -347,6 +409,7 @@ impl SubscriptionForm {
                 .filter(|ms| *ms > 0)
                 .map(|ms| ms.div_ceil(1000)),
             paused: r.paused,
+            notify: Some(crate::notify_form::form_of(&r.notify)),
         }
     }
 }

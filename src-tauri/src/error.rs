@@ -98,6 +98,9 @@ impl From<MonitorError> for CommandError {
             },
             MonitorError::Config { source, .. } => source.into(),
             MonitorError::Supervisor(s) => s.into(),
+            MonitorError::Rules { source, .. } => {
+                CommandError::invalid(source.to_string(), Some("notify"))
+            }
         }
     }
 }

@@ -85,6 +85,9 @@ pub fn record_from_form(
         ),
     };
     record.paused = form.paused;
+    if let Some(notify) = &form.notify {
+        record.notify = crate::notify_form::notify_json(notify, old.map(|o| &o.notify))?;
+    }
 
     // The engine's own check, as it will run the subscription (secrets not resolved here).
     runtime_config(&record, None, &SecretStore::default(), true)?;
@@ -179,6 +182,7 @@ mod tests {
             max_retries: Some(3),
             idle_timeout_secs: Some(30),
             paused: false,
+            notify: None,
         }
     }
 

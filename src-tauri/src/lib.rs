@@ -2,6 +2,7 @@
 //! ([`commands`]), one channel per window carries batched live updates ([`bridge`]); the
 //! contract with the web UI is docs/app-contract.md, its types [`dto`].
 
+pub mod alerts;
 pub mod bindings;
 pub mod bridge;
 pub mod commands;
@@ -9,11 +10,22 @@ pub mod dto;
 mod error;
 mod export;
 pub mod form;
+pub mod notifications;
+pub mod notify_form;
 pub mod state;
 pub mod stats;
+pub mod tray;
 
 use state::{AppState, StartOptions, StartupError};
+use std::sync::atomic::{AtomicBool, Ordering};
 use tauri::{Manager, RunEvent, Runtime, WindowEvent};
+
+/// Given by the login item (start at login): start in the tray without showing the window.
+pub const HIDDEN_ARG: &str = "--hidden";
+
+/// Whether a tray icon is up: only then does closing the window hide it instead of quitting
+/// (without a tray the hidden window could only come back through a second launch).
+static TRAY_UP: AtomicBool = AtomicBool::new(false);
 
 /// The label of the main window (tauri.conf.json; the capability grants it our commands).
 pub const MAIN_WINDOW: &str = "main";
@@ -34,13 +46,32 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_window_state::Builder::new().build())
         .plugin(tauri_plugin_store::Builder::new().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .args([HIDDEN_ARG])
+                .build(),
+        )
         .invoke_handler(commands::handler())
         .setup(|app| {
             let opened = StartOptions::from_env()
                 .and_then(|opts| tauri::async_runtime::block_on(AppState::open(opts)));
             match opened {
                 Ok(state) => {
+                    let monitor = state.monitor.clone();
                     app.manage(state);
+                    let control = alerts::AlertControl::load(app.handle());
+                    let tray = match tray::Tray::create(app.handle()) {
+                        Ok(t) => Some(t),
+                        Err(e) => {
+                            eprintln!("streamwatch: no tray icon ({e}); closing the window quits");
+                            None
+                        }
+                    };
+                    TRAY_UP.store(tray.is_some(), Ordering::Relaxed);
+                    alerts::spawn(app.handle().clone(), monitor, tray, &control);
+                    app.manage(control);
+                    let hidden = std::env::args().any(|a| a == HIDDEN_ARG);
                     let config = app
                         .config()
                         .app
@@ -49,7 +80,9 @@ pub fn run() {
                         .find(|w| w.label == MAIN_WINDOW)
                         .cloned()
                         .ok_or("tauri.conf.json has no main window")?;
-                    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?.build()?;
+                    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+                        .visible(config.visible && !(hidden && TRAY_UP.load(Ordering::Relaxed)))
+                        .build()?;
                     Ok(())
                 }
                 Err(e) => {
@@ -58,12 +91,22 @@ pub fn run() {
                 }
             }
         })
-        .on_window_event(|window, event| {
-            if let WindowEvent::Destroyed = event {
+        .on_window_event(|window, event| match event {
+            // The app keeps monitoring in the tray; Quit in the tray's menu really quits.
+            WindowEvent::CloseRequested { api, .. }
+                if window.label() == MAIN_WINDOW && TRAY_UP.load(Ordering::Relaxed) =>
+            {
+                api.prevent_close();
+                if let Err(e) = window.hide() {
+                    eprintln!("streamwatch: cannot hide the window: {e}");
+                }
+            }
+            WindowEvent::Destroyed => {
                 if let Some(state) = window.try_state::<AppState>() {
                     state.stop_bridge(window.label());
                 }
             }
+            _ => {}
         })
         .build(context())
         .expect("error while building the Streamwatch app");
@@ -76,7 +119,8 @@ pub fn run() {
     });
 }
 
-fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
+/// Shows, unminimises and focuses the main window.
+pub fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
     if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
         let _ = w.unminimize();
         let _ = w.show();

@@ -1,0 +1,185 @@
+//! The alert loop: feeds the supervisor's events and a clock into the engine's
+//! [`HealthTracker`] and [`Notifier`], redraws the tray at most four times a second, and
+//! delivers what the notifier decides ([`crate::notifications`]). Do Not Disturb is a setting
+//! ([`AlertControl`]) kept in the app's settings store.
+
+use crate::notifications;
+use crate::tray::Tray;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use streamwatch_engine::alerts::{HealthTracker, Notifier, NotifyRules, TrayMenu};
+use streamwatch_engine::monitor::Monitor;
+use streamwatch_engine::SubscriptionId;
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_store::StoreExt;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
+
+/// How often the clock moves and the tray may be redrawn (at most 4 times a second however
+/// fast states change).
+pub const TICK: Duration = Duration::from_millis(250);
+/// How often names and rules are reread from storage (edits by the app or by the CLI).
+pub const REFRESH: Duration = Duration::from_secs(2);
+/// The settings file (tauri-plugin-store) and its Do Not Disturb key.
+pub const SETTINGS_FILE: &str = "settings.json";
+const DND_KEY: &str = "doNotDisturb";
+
+/// The switch for Do Not Disturb, shared by the commands, the tray and the loop.
+pub struct AlertControl {
+    dnd: watch::Sender<bool>,
+}
+
+impl AlertControl {
+    /// Reads the saved setting (off when there is none or it cannot be read).
+    pub fn load<R: Runtime>(app: &AppHandle<R>) -> AlertControl {
+        let saved = app
+            .store(SETTINGS_FILE)
+            .ok()
+            .and_then(|s| s.get(DND_KEY))
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        AlertControl {
+            dnd: watch::Sender::new(saved),
+        }
+    }
+
+    /// Whether Do Not Disturb is on.
+    pub fn dnd(&self) -> bool {
+        *self.dnd.borrow()
+    }
+
+    /// Turns Do Not Disturb on or off and saves it; a save failure is reported, the switch
+    /// still applies for this run.
+    pub fn set_dnd<R: Runtime>(&self, app: &AppHandle<R>, on: bool) -> Result<(), String> {
+        self.dnd.send_replace(on);
+        let store = app.store(SETTINGS_FILE).map_err(|e| e.to_string())?;
+        store.set(DND_KEY, on);
+        store
+            .save()
+            .map_err(|e| format!("cannot save the settings: {e}"))
+    }
+
+    fn watch(&self) -> watch::Receiver<bool> {
+        self.dnd.subscribe()
+    }
+}
+
+/// Starts the loop on Tauri's runtime. `tray` is `None` where no tray could be created;
+/// notifications still work.
+pub fn spawn<R: Runtime>(
+    app: AppHandle<R>,
+    monitor: Arc<Monitor>,
+    tray: Option<Tray<R>>,
+    control: &AlertControl,
+) {
+    let dnd = control.watch();
+    tauri::async_runtime::spawn(run(app, monitor, tray, dnd));
+}
+
+async fn run<R: Runtime>(
+    app: AppHandle<R>,
+    monitor: Arc<Monitor>,
+    mut tray: Option<Tray<R>>,
+    dnd: watch::Receiver<bool>,
+) {
+    let mut events = monitor.supervisor().subscribe();
+    let mut health = HealthTracker::new();
+    let mut notifier = Notifier::new();
+    let mut known: HashMap<SubscriptionId, (String, serde_json::Value)> = HashMap::new();
+    refresh(
+        &monitor,
+        &mut known,
+        &mut health,
+        &mut notifier,
+        SystemTime::now(),
+    );
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_refresh = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) => notifier.observe(&event, SystemTime::now()),
+                // Missed events: catch up from the snapshots (a message rule may miss a match
+                // in a flood; states are never missed).
+                Err(RecvError::Lagged(_)) => catch_up(&monitor, &mut notifier),
+                Err(RecvError::Closed) => break,
+            },
+            _ = ticker.tick() => {
+                let now = SystemTime::now();
+                if last_refresh.elapsed() >= REFRESH {
+                    last_refresh = tokio::time::Instant::now();
+                    refresh(&monitor, &mut known, &mut health, &mut notifier, now);
+                }
+                for (id, status) in monitor.supervisor().list() {
+                    health.observe(id, &status, now);
+                }
+                notifier.set_dnd(*dnd.borrow());
+                notifier.tick(now);
+                for n in notifier.drain() {
+                    notifications::deliver(&app, &monitor, &n);
+                }
+                if let Some(t) = &mut tray {
+                    let menu = TrayMenu::from_snapshot(&health.snapshot(now));
+                    if let Err(e) = t.show(&app, &menu, *dnd.borrow()) {
+                        eprintln!("streamwatch: cannot update the tray: {e}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn catch_up(monitor: &Monitor, notifier: &mut Notifier) {
+    let now = SystemTime::now();
+    for (id, status) in monitor.supervisor().list() {
+        notifier.observe_status(id, &status, now);
+    }
+}
+
+/// Rereads names and rules; new subscriptions get their current status at once.
+fn refresh(
+    monitor: &Monitor,
+    known: &mut HashMap<SubscriptionId, (String, serde_json::Value)>,
+    health: &mut HealthTracker,
+    notifier: &mut Notifier,
+    now: SystemTime,
+) {
+    let saved = match monitor.store().subscriptions() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("streamwatch: cannot read the subscriptions for alerts: {e}");
+            return;
+        }
+    };
+    let mut seen = HashMap::with_capacity(saved.len());
+    for s in saved {
+        let key = (s.record.name.clone(), s.record.notify.clone());
+        if known.get(&s.id) != Some(&key) {
+            // Rules were checked when saved; a file edited by hand falls back to the defaults.
+            let rules = NotifyRules::from_json(&s.record.notify)
+                .and_then(|r| r.compile())
+                .or_else(|e| {
+                    eprintln!(
+                        "streamwatch: {:?}: {e}; using the default rules",
+                        s.record.name
+                    );
+                    NotifyRules::default().compile()
+                });
+            if let Ok(rules) = rules {
+                health.upsert(s.id, &s.record.name, rules.rules.down_after());
+                notifier.upsert(s.id, &s.record.name, rules);
+                if let Ok(status) = monitor.supervisor().status(s.id) {
+                    notifier.observe_status(s.id, &status, now);
+                }
+            }
+        }
+        seen.insert(s.id, key);
+    }
+    for id in known.keys().filter(|id| !seen.contains_key(id)) {
+        health.remove(*id);
+        notifier.remove(*id);
+    }
+    *known = seen;
+}

@@ -1,0 +1,73 @@
+//! Delivering what the notifier decided: every notification goes into the in-app list (the
+//! database) and to the open windows; those marked to be shown also go to the desktop
+//! (org.freedesktop.Notifications on Linux, through tauri-plugin-notification).
+
+use crate::dto::{ms, NotificationView};
+use streamwatch_engine::alerts::{Delivery, Notification};
+use streamwatch_engine::monitor::Monitor;
+use streamwatch_engine::storage::{NewNotification, StoredNotification};
+use tauri::{AppHandle, Emitter, Runtime};
+use tauri_plugin_notification::NotificationExt;
+
+/// Sent to every window with a [`NotificationView`] as each notification is listed.
+pub const NOTIFICATION_EVENT: &str = "streamwatch://notification";
+
+/// Lists `n`, tells the windows, and shows it on the desktop unless it is silenced or folded.
+/// A failure to list it does not stop it from being shown, and the other way round.
+pub fn deliver<R: Runtime>(app: &AppHandle<R>, monitor: &Monitor, n: &Notification) {
+    let listed = monitor.store().add_notification(&NewNotification {
+        at: n.at,
+        subscription: n.subscription,
+        kind: n.kind.as_str(),
+        title: &n.title,
+        body: &n.body,
+        delivery: n.delivery.as_str(),
+    });
+    match listed {
+        Ok(id) => {
+            let view = NotificationView {
+                id,
+                at_ms: ms(n.at),
+                subscription_id: n.subscription.map(|s| s.0),
+                kind: n.kind.as_str().into(),
+                title: n.title.clone(),
+                body: n.body.clone(),
+                delivery: n.delivery.as_str().into(),
+            };
+            // No window open (hidden to the tray) is fine: the list has it.
+            let _ = app.emit(NOTIFICATION_EVENT, view);
+        }
+        Err(e) => eprintln!(
+            "streamwatch: cannot list the notification {:?}: {e}",
+            n.title
+        ),
+    }
+    if n.delivery == Delivery::Show {
+        if let Err(e) = app
+            .notification()
+            .builder()
+            .title(&n.title)
+            .body(&n.body)
+            .show()
+        {
+            eprintln!(
+                "streamwatch: cannot show the notification {:?}: {e}",
+                n.title
+            );
+        }
+    }
+}
+
+impl From<&StoredNotification> for NotificationView {
+    fn from(n: &StoredNotification) -> Self {
+        NotificationView {
+            id: n.id,
+            at_ms: ms(n.at),
+            subscription_id: n.subscription.map(|s| s.0),
+            kind: n.kind.clone(),
+            title: n.title.clone(),
+            body: n.body.clone(),
+            delivery: n.delivery.clone(),
+        }
+    }
+}

@@ -77,6 +77,23 @@ describe('LiveLog', () => {
     expect(performance.now() - t0).toBeLessThan(3000);
   });
 
+  it('while following, renders the newest rows at once and reuses the row nodes as rows stream in', async () => {
+    const { state, sub } = setup(Array.from({ length: 5_000 }, (_, i) => msg(1, i, { data: `row ${i}` })));
+    render(LiveLog, { props: { sub } });
+    await tick();
+    const before = rows();
+    expect(before.some((r) => r.textContent?.includes('row 4999'))).toBe(true);
+    state.applyBatch(batch({ messages: Array.from({ length: 500 }, (_, i) => msg(1, 5_000 + i, { data: `row ${5_000 + i}` })) }));
+    sub.logVersion++;
+    flushSync();
+    await tick();
+    const after = rows();
+    expect(after.some((r) => r.textContent?.includes('row 5499'))).toBe(true);
+    // The same DOM nodes, now showing other rows: a flood does not rebuild the list every batch.
+    expect(after.length).toBe(before.length);
+    expect(after.filter((r) => before.includes(r)).length).toBe(after.length);
+  });
+
   it('filters by event type and searches text', async () => {
     const { sub } = setup([
       msg(1, 1, { event: 'tick', data: 'alpha' }),

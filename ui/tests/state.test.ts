@@ -119,6 +119,17 @@ describe('applying batches', () => {
     expect(app.subs.map((s) => s.id)).toEqual([1, 3]);
   });
 
+  it('tells the timeline about pauses and resumes, which are status changes', async () => {
+    const { be, sched, app } = await started();
+    be.channel().onmessage(batch({ statuses: [{ id: 1, status: status({ state: 'paused' }) }] }));
+    sched.frame();
+    be.channel().onmessage(batch({ statuses: [{ id: 1, status: status({ state: 'connecting' }) }] }));
+    sched.frame();
+    be.channel().onmessage(batch({ statuses: [{ id: 1, status: status({ state: 'open' }) }] }));
+    sched.frame();
+    expect(app.get(1)!.liveTimeline.map((t) => t.kind)).toEqual(['paused', 'resumed']);
+  });
+
   it('coalesces every batch of a frame into one flush and one log version bump', async () => {
     const { be, sched, app } = await started();
     const one = app.get(1)!;

@@ -18,7 +18,7 @@ import { LogBuffer, LOG_CAP } from '../log-buffer';
 import { RateTracker } from '../rate';
 import { animationFrameScheduler, type FrameScheduler } from '../schedule';
 import { displayState, IntervalEstimator, silenceMs } from '../stale';
-import { lifecycleItem, mergeTimeline, TIMELINE_CAP, type TimelineItem } from '../timeline';
+import { lifecycleItem, mergeTimeline, statusItem, TIMELINE_CAP, type TimelineItem } from '../timeline';
 import type { DisplayState } from '../types';
 
 /** Rows asked for per history page. */
@@ -201,7 +201,16 @@ export class AppState {
     const now = Date.now();
     for (const v of batch.added) this.upsert(v);
     for (const id of batch.removed) this.forget(id);
-    for (const { id, status } of batch.statuses) this.byId.get(id)?.setStatus(status, now);
+    let changes: Map<Subscription, TimelineItem[]> | null = null;
+    for (const { id, status } of batch.statuses) {
+      const sub = this.byId.get(id);
+      if (!sub) continue;
+      // Pause and resume are status changes, not lifecycle events: the timeline learns them here.
+      const item = statusItem(sub.status.state, status.state, now);
+      sub.setStatus(status, now);
+      if (item) (changes ??= new Map()).set(sub, [...(changes.get(sub) ?? []), item]);
+    }
+    if (changes) for (const [sub, items] of changes) this.addTimeline(sub, items);
     if (batch.lifecycle.length > 0) this.applyLifecycle(batch.lifecycle);
     for (const m of batch.messages) {
       const sub = this.byId.get(m.subscriptionId);
@@ -223,10 +232,12 @@ export class AppState {
       list.push(item);
       bySub.set(sub, list);
     }
-    for (const [sub, items] of bySub) {
-      const all = [...sub.liveTimeline, ...items];
-      sub.liveTimeline = all.length > TIMELINE_CAP ? all.slice(all.length - TIMELINE_CAP) : all;
-    }
+    for (const [sub, items] of bySub) this.addTimeline(sub, items);
+  }
+
+  private addTimeline(sub: Subscription, items: readonly TimelineItem[]): void {
+    const all = [...sub.liveTimeline, ...items];
+    sub.liveTimeline = all.length > TIMELINE_CAP ? all.slice(all.length - TIMELINE_CAP) : all;
   }
 
   /** Adds a subscription, or replaces its view (an edit, or `added` for one we already have). */

@@ -1,0 +1,69 @@
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import Detail from '../src/components/Detail.svelte';
+import { defaultPrefs, prefs } from '../src/lib/prefs.svelte';
+import { STATS_EVERY_MS, STATS_SETTLE_MS } from '../src/lib/stats-poll';
+import { app } from '../src/lib/store/state.svelte';
+import { status, view } from './fixtures';
+
+const CHAIN =
+  'error sending request for url (http://127.0.0.1:9/events): client error (Connect): tcp connect error: Connection refused (os error 111)';
+
+let statsCalls = 0;
+let uptime = 0;
+
+beforeEach(() => {
+  app.reset();
+  prefs.values = defaultPrefs();
+  statsCalls = 0;
+  uptime = 0;
+  mockIPC((cmd) => {
+    switch (cmd) {
+      case 'subscription_stats':
+        statsCalls++;
+        return { uptimeTodayPercent: uptime, messagesStored: statsCalls * 10, gaps: 0, missedEvents: 0 };
+      case 'history_page':
+      case 'timeline':
+        return [];
+      default:
+        return null;
+    }
+  });
+});
+
+afterEach(() => vi.useRealTimers());
+
+describe('Detail', () => {
+  it('shows the last error in a few words, the full chain on hover and on click', async () => {
+    const sub = app.upsert(view(1, 'One', { state: 'retrying', attempt: 1, lastError: CHAIN }));
+    render(Detail, { props: { sub, onedit: () => {} } });
+    const error = screen.getByTestId('detail-error');
+    expect(error.textContent?.trim()).toBe('connection refused');
+    expect(error.getAttribute('title')).toBe(CHAIN);
+    expect(error.dataset.full).toBe(CHAIN);
+    await fireEvent.click(error);
+    expect(screen.getByTestId('detail-error').textContent?.trim()).toBe(CHAIN);
+    await fireEvent.click(screen.getByTestId('detail-error'));
+    expect(screen.getByTestId('detail-error').textContent?.trim()).toBe('connection refused');
+  });
+
+  it('refreshes uptime and stored counts promptly: soon after the state changes, and every few seconds', async () => {
+    vi.useFakeTimers();
+    const sub = app.upsert(view(1, 'One', { state: 'connecting' }));
+    render(Detail, { props: { sub, onedit: () => {} } });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(statsCalls).toBe(1); // on opening
+    expect(screen.getByTestId('fig-uptime').textContent).toBe('0 %');
+
+    // It opens: the figure follows within a moment, not 10 s later.
+    uptime = 95;
+    sub.setStatus(status({ state: 'open', connectedSinceMs: Date.now() }), Date.now());
+    await vi.advanceTimersByTimeAsync(STATS_SETTLE_MS + 10);
+    expect(statsCalls).toBe(2);
+    await waitFor(() => expect(screen.getByTestId('fig-uptime').textContent).toBe('95.0 %'));
+
+    await vi.advanceTimersByTimeAsync(STATS_EVERY_MS * 2);
+    expect(statsCalls).toBeGreaterThanOrEqual(4);
+  });
+});

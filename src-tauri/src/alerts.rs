@@ -74,7 +74,10 @@ pub fn spawn<R: Runtime>(
     control: &AlertControl,
 ) {
     let dnd = control.watch();
-    tauri::async_runtime::spawn(run(app, monitor, tray, dnd));
+    // Subscribed here, before the caller starts the saved subscriptions, so no early event
+    // (a 401 on the first request) is missed.
+    let events = monitor.supervisor().subscribe();
+    tauri::async_runtime::spawn(run(app, monitor, tray, dnd, events));
 }
 
 async fn run<R: Runtime>(
@@ -82,8 +85,8 @@ async fn run<R: Runtime>(
     monitor: Arc<Monitor>,
     mut tray: Option<Tray<R>>,
     dnd: watch::Receiver<bool>,
+    mut events: tokio::sync::broadcast::Receiver<streamwatch_engine::SupervisorEvent>,
 ) {
-    let mut events = monitor.supervisor().subscribe();
     let mut health = HealthTracker::new();
     let mut notifier = Notifier::new();
     let mut known: HashMap<SubscriptionId, (String, serde_json::Value)> = HashMap::new();

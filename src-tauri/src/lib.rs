@@ -71,6 +71,9 @@ pub fn run() {
                     TRAY_UP.store(tray.is_some(), Ordering::Relaxed);
                     alerts::spawn(app.handle().clone(), monitor, tray, &control);
                     app.manage(control);
+                    // On the async runtime: each subscription is a task spawned there.
+                    let state = app.state::<AppState>();
+                    tauri::async_runtime::block_on(async { state.start_saved() })?;
                     let hidden = std::env::args().any(|a| a == HIDDEN_ARG);
                     let config = app
                         .config()

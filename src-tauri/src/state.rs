@@ -109,8 +109,11 @@ impl AppState {
             }
             saved.is_empty() && !dir.join(FIRST_RUN_MARKER).exists()
         };
-        let monitor = Monitor::open(MonitorOptions::new(dir.clone()))
-            .map_err(|e| StartupError::new(e, dir))?;
+        // Saved subscriptions start in `start_saved`, once the alert loop listens: a stream
+        // that fails at once (401, wrong content type) must still be told.
+        let mut options = MonitorOptions::new(dir.clone());
+        options.autostart = false;
+        let monitor = Monitor::open(options).map_err(|e| StartupError::new(e, dir))?;
         if let Some(demo) = &demo {
             if first_run {
                 add_demo_subscription(&monitor, demo).map_err(|e| StartupError::new(e, dir))?;
@@ -127,6 +130,14 @@ impl AppState {
             added,
             bridges: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Starts every saved subscription (each resuming from its stored id). One that cannot
+    /// start does not stop the others; it shows as failed with its reason.
+    pub fn start_saved(&self) -> Result<(), StartupError> {
+        self.monitor
+            .start_saved()
+            .map_err(|e| StartupError::new(e, &self.data_dir))
     }
 
     /// Stops the bridge of the webview `label`, if one runs.

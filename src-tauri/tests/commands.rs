@@ -22,11 +22,14 @@ struct Harness {
 }
 
 fn open_state(dir: &std::path::Path) -> AppState {
-    tauri::async_runtime::block_on(AppState::open(StartOptions {
+    let state = tauri::async_runtime::block_on(AppState::open(StartOptions {
         data_dir: dir.to_path_buf(),
         demo_port: 0,
     }))
-    .expect("the app state opens")
+    .expect("the app state opens");
+    // As the app's setup does once its alert loop listens.
+    state.start_saved().expect("saved subscriptions start");
+    state
 }
 
 impl Harness {

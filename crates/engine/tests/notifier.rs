@@ -446,3 +446,37 @@ fn removed_subscriptions_are_forgotten() {
     assert!(h.run(0.0, 30.0).is_empty());
     assert!(h.n.rules(id(1)).is_none());
 }
+
+#[test]
+fn streams_that_dropped_together_are_told_together_across_ticks() {
+    let mut h = Harness::new(&[(1, "a"), (2, "b"), (3, "c")]);
+    h.state(1, State::Retrying, 1, 0.0);
+    h.state(2, State::Retrying, 1, 0.0);
+    // The third one noticed a little later (its read timed out after the others').
+    h.state(3, State::Retrying, 1, 0.4);
+    let ns = h.run(10.0, 12.0);
+    assert_eq!(
+        shown(&ns),
+        [(
+            "3 subscriptions down — network unreachable?".into(),
+            "Not connected: a, b, c.".into()
+        )]
+    );
+}
+
+#[test]
+fn error_chains_are_cut_to_what_a_person_can_act_on() {
+    use streamwatch_engine::alerts::notifier::short_reason;
+    assert_eq!(
+        short_reason(
+            "error sending request for url (http://127.0.0.1:9/events): client error (Connect): \
+             tcp connect error: Connection refused (os error 111)"
+        ),
+        "Connection refused"
+    );
+    assert_eq!(
+        short_reason("server answered 503 Service Unavailable"),
+        "server answered 503 Service Unavailable"
+    );
+    assert_eq!(short_reason(""), "");
+}

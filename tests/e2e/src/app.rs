@@ -105,8 +105,13 @@ impl App {
     /// Starts a private desktop and the app on it (a fresh data directory: a first run), and
     /// waits until its window shows the sidebar with live updates.
     pub async fn launch(name: &str) -> App {
+        App::launch_on(Desktop::start(name).await, name).await
+    }
+
+    /// Starts the app on a desktop the test prepared (subscriptions saved in its data
+    /// directory, observers on its bus), and waits for the window as [`App::launch`] does.
+    pub async fn launch_on(desktop: Desktop, name: &str) -> App {
         let application = paths::app_binary();
-        let desktop = Desktop::start(name).await;
         let caps = json!({
             "tauri:options": { "application": application },
         });

@@ -19,6 +19,8 @@ use std::time::{Duration, SystemTime};
 pub const RATE_WINDOW: Duration = Duration::from_secs(60);
 /// This many subscriptions due to be reported down at once make one notification.
 pub const MASS_DOWN_MIN: usize = 3;
+/// Streams this close to their threshold join a many-down notification (see `tell_outages`).
+pub const MASS_GATHER: Duration = Duration::from_secs(1);
 /// After a notified outage, how long to wait for the first message (which tells whether
 /// events were missed) before saying "recovered" anyway.
 pub const RECOVERY_GRACE: Duration = Duration::from_secs(3);
@@ -309,7 +311,7 @@ impl Notifier {
                     let reason = sub
                         .last_error
                         .as_deref()
-                        .map(|e| format!(" Last error: {e}."))
+                        .map(|e| format!(" Last error: {}.", short_reason(e)))
                         .unwrap_or_default();
                     let body = format!(
                         "Stopped after {attempts} failed {}.{reason} Reconnect it by hand.",
@@ -373,10 +375,28 @@ impl Notifier {
         if due.is_empty() {
             return;
         }
+        // Streams that dropped in the same instant cross their thresholds a tick apart: those
+        // about to cross count as going down together with the ones that did.
+        let soon: Vec<SubscriptionId> = self
+            .subs
+            .iter()
+            .filter(|(id, s)| !due.contains(id) && !s.outage_reported && s.recovery.is_none())
+            .filter(|(_, s)| match (s.down_since, s.rules.rules.down_after()) {
+                (Some(since), Some(after)) => {
+                    now.duration_since(since).unwrap_or_default() + MASS_GATHER >= after
+                }
+                _ => false,
+            })
+            .map(|(id, _)| *id)
+            .collect();
         let many_recent = self
             .many_down
             .is_some_and(|w| now.duration_since(w.opened).unwrap_or_default() < RATE_WINDOW);
-        if due.len() >= MASS_DOWN_MIN || many_recent {
+        if due.len() + soon.len() >= MASS_DOWN_MIN || many_recent {
+            let mut due = due;
+            if !many_recent {
+                due.extend(soon);
+            }
             // The user's network, most likely: one notification, not one per stream.
             let names: Vec<String> = due
                 .iter()
@@ -639,10 +659,25 @@ fn down_text(sub: &Sub, now: SystemTime) -> (String, String) {
         body.push_str(&format!(" · retry {}", sub.attempt));
     }
     if let Some(e) = &sub.last_error {
-        body.push_str(&format!(" · {e}"));
+        body.push_str(&format!(" · {}", short_reason(e)));
     }
     body.push('.');
     (format!("{} is down", sub.name), body)
+}
+
+/// The last link of an error chain ("error sending request …: tcp connect error: Connection
+/// refused (os error 111)" → "Connection refused"): what a person can act on.
+pub fn short_reason(message: &str) -> &str {
+    let last = message.rsplit(": ").next().unwrap_or(message).trim();
+    let last = match last.find(" (os error ") {
+        Some(i) => &last[..i],
+        None => last,
+    };
+    if last.is_empty() {
+        message
+    } else {
+        last
+    }
 }
 
 fn list_names(names: &[String]) -> String {

@@ -3,16 +3,25 @@
 //! It follows the WHATWG "event stream interpretation" rules. Lines are cut with `memchr`, and
 //! values are handed out as slices of the buffers that were pushed in, so a data line of 64 KiB
 //! is never copied on its way to the caller.
+//!
+//! Two ways to be handed frames: [`Parser::feed`] gives owned [`Frame`]s (what a consumer that
+//! keeps events needs), and [`Parser::feed_ref`] lends [`FrameRef`]s that point into the read
+//! and the parser's own buffers, for a consumer that only looks at each event (filters,
+//! counters): it costs no reference-count update and no allocation per event, and
+//! [`FrameRef::into_owned`] still keeps the ones it wants.
 
 use crate::line_ends::LineEnds;
 use crate::shared_str::SharedStr;
 use bytes::{Bytes, BytesMut};
+use std::fmt;
+use std::ops::{Deref, Range};
 
 /// Default cap on one event's size: 16 MiB.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 * 1024 * 1024;
 
 const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
-const MESSAGE: SharedStr = SharedStr::from_static("message");
+/// A `static` rather than a `const`, so a borrowed event can point at it.
+static MESSAGE: SharedStr = SharedStr::from_static("message");
 
 /// One dispatched event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,24 +58,172 @@ pub enum ParseError {
     },
 }
 
+/// Text lent by [`Parser::feed_ref`]: valid UTF-8 (invalid bytes already replaced) that lies in
+/// the read, in a buffer the parser reuses, or that the parser already made owned.
+pub struct TextRef<'a>(TextSrc<'a>);
+
+enum TextSrc<'a> {
+    /// A slice of `owner`, so keeping it shares `owner` instead of copying.
+    In { owner: &'a Bytes, text: &'a str },
+    /// A slice of a buffer the parser reuses: keeping it copies.
+    Scratch(&'a str),
+    /// Already owned (joined lines, repaired UTF-8).
+    Owned(SharedStr),
+}
+
+impl<'a> TextRef<'a> {
+    /// The text.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            TextSrc::In { text, .. } | TextSrc::Scratch(text) => text,
+            TextSrc::Owned(s) => s.as_str(),
+        }
+    }
+
+    /// The text as an owned string, sharing the read's bytes where it can.
+    #[inline(always)]
+    pub fn into_shared(self) -> SharedStr {
+        match self.0 {
+            TextSrc::In { owner, text } => SharedStr::share_in(owner, text),
+            TextSrc::Scratch(text) => SharedStr::from(text),
+            TextSrc::Owned(s) => s,
+        }
+    }
+}
+
+impl Deref for TextRef<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for TextRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// A dispatched event lent by [`Parser::feed_ref`]; [`EventRef::into_owned`] keeps it.
+#[derive(Debug)]
+pub struct EventRef<'a> {
+    event: &'a SharedStr,
+    data: TextRef<'a>,
+    id: &'a SharedStr,
+    has_id: bool,
+}
+
+impl<'a> EventRef<'a> {
+    /// The event type; `message` when the stream gave none.
+    #[inline]
+    pub fn event(&self) -> &str {
+        self.event.as_str()
+    }
+
+    /// The data, lines joined with LF.
+    #[inline]
+    pub fn data(&self) -> &str {
+        self.data.as_str()
+    }
+
+    /// The last event id in force when this event was dispatched ("" when none).
+    #[inline]
+    pub fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    /// Whether this event's own block carried a (valid) `id` field.
+    #[inline]
+    pub fn has_id(&self) -> bool {
+        self.has_id
+    }
+
+    /// The owned event, sharing the read's bytes where it can.
+    #[inline]
+    pub fn into_owned(self) -> Event {
+        Event {
+            event: self.event.clone(),
+            data: self.data.into_shared(),
+            id: self.id.clone(),
+            has_id: self.has_id,
+        }
+    }
+}
+
+/// A frame lent by [`Parser::feed_ref`].
+#[derive(Debug)]
+pub enum FrameRef<'a> {
+    /// A complete event.
+    Event(EventRef<'a>),
+    /// A comment line (`:` first); one leading space is stripped.
+    Comment(TextRef<'a>),
+    /// A valid `retry:` field, in milliseconds, to apply at once.
+    Retry(u64),
+}
+
+impl FrameRef<'_> {
+    /// The owned frame.
+    #[inline]
+    pub fn into_owned(self) -> Frame {
+        match self {
+            FrameRef::Event(e) => Frame::Event(e.into_owned()),
+            FrameRef::Comment(c) => Frame::Comment(c.into_shared()),
+            FrameRef::Retry(ms) => Frame::Retry(ms),
+        }
+    }
+}
+
 /// Where a line's bytes live, and whether they are already known to be valid UTF-8.
 #[derive(Clone, Copy)]
 struct Src<'a> {
-    /// The buffer the line lies in, when values can share it.
+    /// The buffer the line lies in, when values can share it; `None` for the parser's own
+    /// reused buffer.
     owner: Option<&'a Bytes>,
     /// The whole read was validated up to past this line's end.
     utf8: bool,
+    /// `owner` is the read being fed, so a value can be remembered as a range of it.
+    in_read: bool,
 }
 
-impl Src<'_> {
-    #[inline]
-    fn text(self, slice: &[u8]) -> SharedStr {
-        match self.owner {
-            // SAFETY: `utf8` is only set for lines inside the validated prefix of the read.
-            Some(o) if self.utf8 => unsafe { SharedStr::from_utf8_unchecked_in(o, slice) },
-            Some(o) => SharedStr::decode_in(o, slice),
-            None => SharedStr::decode_slice(slice),
+/// A line copied into the parser's own buffer.
+const SCRATCH: Src<'static> = Src {
+    owner: None,
+    utf8: false,
+    in_read: false,
+};
+
+/// Lends `slice` (inside `owner` when given) as text, validating it unless `utf8` says it was.
+#[inline(always)]
+fn text_ref<'a>(owner: Option<&'a Bytes>, slice: &'a [u8], utf8: bool) -> TextRef<'a> {
+    let text = if utf8 {
+        // SAFETY: callers pass `utf8` only for slices that lie inside the validated prefix of
+        // their read and start and end on ASCII bytes (field syntax, line ends), so on
+        // character boundaries.
+        unsafe { std::str::from_utf8_unchecked(slice) }
+    } else {
+        match valid_utf8(slice) {
+            Some(text) => text,
+            None => {
+                let repaired = String::from_utf8_lossy(slice).into_owned();
+                return TextRef(TextSrc::Owned(SharedStr::from(repaired)));
+            }
         }
+    };
+    TextRef(match owner {
+        Some(owner) => TextSrc::In { owner, text },
+        None => TextSrc::Scratch(text),
+    })
+}
+
+/// `b` as text when it is valid UTF-8. Short ASCII (ids, event types) is the common case, and
+/// the SIMD validator's dispatch costs more than checking it directly.
+#[inline]
+fn valid_utf8(b: &[u8]) -> Option<&str> {
+    if b.len() <= 32 {
+        std::str::from_utf8(b).ok()
+    } else {
+        simdutf8::basic::from_utf8(b).ok()
     }
 }
 
@@ -74,27 +231,91 @@ impl Src<'_> {
 enum DataBuf {
     /// No `data` field yet: a blank line dispatches nothing.
     None,
-    /// Exactly one data line, still a slice of its input buffer.
+    /// Exactly one data line, a range of the read being fed. Turned into `One` when the read
+    /// ends with the event still open, so lending an event costs no reference count.
+    InRead(Range<usize>),
+    /// Exactly one data line, copied into `Fields::scratch` (it came from a short line that
+    /// straddled reads, itself already a copy).
+    Scratch,
+    /// Exactly one data line, shared with its input buffer.
     One(Bytes),
     /// Several data lines joined with LF.
     Many(BytesMut),
 }
 
-/// Partial lines up to this size are copied into a reused buffer; longer ones are kept as
-/// slices of their reads and joined once, into an exact-size buffer, when the line ends.
-const SMALL_LINE: usize = 512;
+/// Partial lines up to this size are copied into the parser's own inline buffer (cheaper than
+/// reference-counting many tiny reads, and no heap); longer ones are kept as slices of their
+/// reads and joined once, into an exact-size buffer, when the line ends. Typical SSE lines
+/// (ids, types, JSON of a few hundred bytes) fit.
+const SMALL_LINE: usize = 256;
 
 /// Reads shorter than this skip the up-front UTF-8 pass (its setup outweighs the gain).
 const TRUST_MIN_READ: usize = 64;
 
-/// The start of a line whose end has not arrived yet.
+/// Slices of reads a long partial line keeps without a heap list: a line longer than one read
+/// but shorter than two (a large event in full-size reads) needs at most two.
+const INLINE_PIECES: usize = 2;
+
+/// The pieces of a long line that straddles reads, shared with their reads.
 #[derive(Default)]
+struct Pieces {
+    inline: [Bytes; INLINE_PIECES],
+    count: usize,
+    spill: Vec<Bytes>,
+}
+
+impl Pieces {
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn push(&mut self, piece: Bytes) {
+        match self.inline.get_mut(self.count) {
+            Some(slot) => *slot = piece,
+            None => self.spill.push(piece),
+        }
+        self.count += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.inline[..self.count.min(INLINE_PIECES)]
+            .iter()
+            .chain(&self.spill)
+            .map(|b| &b[..])
+    }
+
+    fn clear(&mut self) {
+        for slot in &mut self.inline[..self.count.min(INLINE_PIECES)] {
+            *slot = Bytes::new();
+        }
+        self.spill.clear();
+        // A long line trickled in tiny reads leaves a long list; do not keep it for good.
+        if self.spill.capacity() > 64 {
+            self.spill = Vec::new();
+        }
+        self.count = 0;
+    }
+}
+
+/// The start of a line whose end has not arrived yet: a copied head, then (once it outgrows
+/// the head) shared pieces.
 struct Partial {
-    /// Small beginnings, copied (cheaper than reference-counting many tiny reads).
-    small: Vec<u8>,
-    /// Large beginnings, shared with their reads; `small` is empty while these are in use.
-    pieces: Vec<Bytes>,
+    head: [u8; SMALL_LINE],
+    head_len: usize,
+    pieces: Pieces,
+    /// Bytes held in all: `head_len` plus the pieces' lengths.
     len: usize,
+}
+
+impl Default for Partial {
+    fn default() -> Self {
+        Partial {
+            head: [0; SMALL_LINE],
+            head_len: 0,
+            pieces: Pieces::default(),
+            len: 0,
+        }
+    }
 }
 
 impl Partial {
@@ -102,24 +323,55 @@ impl Partial {
         self.len == 0
     }
 
+    #[inline]
     fn push(&mut self, owner: &Bytes, piece: &[u8]) {
         if piece.is_empty() {
             return;
         }
+        let end = self.head_len + piece.len();
+        match self.head.get_mut(self.head_len..end) {
+            Some(room) if self.pieces.is_empty() => {
+                room.copy_from_slice(piece);
+                self.head_len = end;
+            }
+            _ => self.pieces.push(owner.slice_ref(piece)),
+        }
         self.len += piece.len();
-        if self.pieces.is_empty() && self.len <= SMALL_LINE {
-            self.small.extend_from_slice(piece);
-            return;
+    }
+
+    /// The held bytes, then `last`, in order.
+    fn parts<'a>(&'a self, last: &'a [u8]) -> impl Iterator<Item = &'a [u8]> {
+        std::iter::once(&self.head[..self.head_len])
+            .chain(self.pieces.iter())
+            .chain(std::iter::once(last))
+    }
+
+    /// Copies the first `out.len()` bytes of the line (held bytes, then `last`) into `out`;
+    /// returns how many there were.
+    fn prefix(&self, last: &[u8], out: &mut [u8]) -> usize {
+        let mut n = 0;
+        for part in self.parts(last) {
+            let take = part.len().min(out.len() - n);
+            out[n..n + take].copy_from_slice(&part[..take]);
+            n += take;
+            if n == out.len() {
+                break;
+            }
         }
-        if !self.small.is_empty() {
-            self.pieces.push(Bytes::copy_from_slice(&self.small));
-            self.small.clear();
+        n
+    }
+
+    /// Appends the line (held bytes, then `last`) from byte `skip` on to `out`.
+    fn copy_from(&self, mut skip: usize, last: &[u8], out: &mut Vec<u8>) {
+        for part in self.parts(last) {
+            let s = skip.min(part.len());
+            out.extend_from_slice(&part[s..]);
+            skip -= s;
         }
-        self.pieces.push(owner.slice_ref(piece));
     }
 
     fn clear(&mut self) {
-        self.small.clear();
+        self.head_len = 0;
         self.pieces.clear();
         self.len = 0;
     }
@@ -133,7 +385,15 @@ pub struct Parser {
     bom_seen: Option<usize>,
     /// The previous read ended in CR: an LF at the start of the next read belongs to it.
     skip_lf: bool,
+    /// Apart from `partial`, so a line held there can be interpreted in place.
+    fields: Fields,
+}
+
+/// The event in progress and the state that outlives events.
+struct Fields {
     data: DataBuf,
+    /// Holds the data of `DataBuf::Scratch`; reused, never longer than `SMALL_LINE`.
+    scratch: Vec<u8>,
     /// The block set a non-empty `event`; its value is `type_cache`.
     has_type: bool,
     /// The "last event ID buffer" of the spec.
@@ -171,38 +431,53 @@ impl Parser {
             partial: Partial::default(),
             bom_seen: Some(0),
             skip_lf: false,
-            data: DataBuf::None,
-            has_type: false,
-            id_buffer: SharedStr::empty(),
-            last_event_id: SharedStr::empty(),
-            block_has_id: false,
-            type_cache: MESSAGE,
-            joined_hint: 0,
-            data_utf8: true,
-            event_bytes: 0,
-            max_event_size,
+            fields: Fields {
+                data: DataBuf::None,
+                scratch: Vec::new(),
+                has_type: false,
+                id_buffer: SharedStr::empty(),
+                last_event_id: SharedStr::empty(),
+                block_has_id: false,
+                type_cache: MESSAGE.clone(),
+                joined_hint: 0,
+                data_utf8: true,
+                event_bytes: 0,
+                max_event_size,
+            },
         }
     }
 
     /// Starts from a known last event id, as after a reconnect or a restart.
     pub fn with_last_event_id(mut self, id: SharedStr) -> Self {
-        self.id_buffer = id.clone();
-        self.last_event_id = id;
+        self.fields.id_buffer = id.clone();
+        self.fields.last_event_id = id;
         self
     }
 
     /// The last event id string: set when an event block ends, kept across events.
     pub fn last_event_id(&self) -> &SharedStr {
-        &self.last_event_id
+        &self.fields.last_event_id
     }
 
-    /// Feeds one read's bytes, calling `emit` for each frame they complete.
+    /// Feeds one read's bytes, calling `emit` with each owned frame they complete.
     ///
     /// On error the event in progress is dropped; the caller should reconnect.
     pub fn feed<F: FnMut(Frame)>(&mut self, chunk: Bytes, mut emit: F) -> Result<(), ParseError> {
+        self.feed_ref(&chunk, |frame| emit(frame.into_owned()))
+    }
+
+    /// Feeds one read's bytes, lending `emit` each frame they complete. Values still share
+    /// `chunk` when kept (with [`FrameRef::into_owned`]), so the caller need not clone it.
+    ///
+    /// On error the event in progress is dropped; the caller should reconnect.
+    pub fn feed_ref<F: FnMut(FrameRef<'_>)>(
+        &mut self,
+        chunk: &Bytes,
+        mut emit: F,
+    ) -> Result<(), ParseError> {
         let mut start = 0;
         if let Some(seen) = self.bom_seen {
-            start = match self.strip_bom(&chunk, seen) {
+            start = match self.strip_bom(chunk, seen) {
                 Some(s) => s,
                 None => return Ok(()),
             };
@@ -213,10 +488,13 @@ impl Parser {
                 start += 1;
             }
         }
-        let result = self.feed_lines(&chunk, start, &mut emit);
-        if result.is_err() {
-            self.reset_event();
-            self.partial.clear();
+        let result = self.feed_lines(chunk, start, &mut emit);
+        match result {
+            Ok(()) => self.fields.keep_data(chunk),
+            Err(_) => {
+                self.fields.reset_event();
+                self.partial.clear();
+            }
         }
         result
     }
@@ -248,7 +526,7 @@ impl Parser {
         }
     }
 
-    fn feed_lines<F: FnMut(Frame)>(
+    fn feed_lines<F: FnMut(FrameRef<'_>)>(
         &mut self,
         chunk: &Bytes,
         mut pos: usize,
@@ -271,8 +549,8 @@ impl Parser {
                 None => return self.hold_partial(chunk, &buf[pos..]),
                 Some(off) => {
                     let end = pos + off;
-                    self.check_size(self.partial.len + off)?;
-                    self.finish_partial(&buf[pos..end], emit)?;
+                    self.fields.check_size(self.partial.len + off)?;
+                    self.finish_partial(chunk, &buf[pos..end], emit)?;
                     pos = self.after_line_end(buf, end);
                 }
             }
@@ -285,8 +563,9 @@ impl Parser {
                     let src = Src {
                         owner: Some(chunk),
                         utf8: end <= valid_to,
+                        in_read: true,
                     };
-                    self.line(&buf[pos..end], src, emit)?;
+                    self.fields.line(&buf[pos..end], src, chunk, emit)?;
                     pos = self.after_line_end(buf, end);
                 }
             }
@@ -294,42 +573,57 @@ impl Parser {
         Ok(())
     }
 
-    /// Completes the held line with `last` and interprets it.
-    fn finish_partial<F: FnMut(Frame)>(
+    /// Completes the held line with `last` (the start of `read`) and interprets it.
+    fn finish_partial<F: FnMut(FrameRef<'_>)>(
         &mut self,
+        read: &Bytes,
         last: &[u8],
         emit: &mut F,
     ) -> Result<(), ParseError> {
         let total = self.partial.len + last.len();
-        let result = if self.partial.pieces.is_empty() && total <= SMALL_LINE {
-            let mut line = std::mem::take(&mut self.partial.small);
-            line.extend_from_slice(last);
-            let src = Src {
-                owner: None,
-                utf8: false,
-            };
-            let r = self.line(&line, src, emit);
-            // Hand the allocation back so the next straddling line reuses it.
-            line.clear();
-            self.partial.small = line;
-            r
-        } else {
-            // One exact-size copy, so a large event costs its own size and no more.
-            let mut joined = Vec::with_capacity(total);
-            joined.extend_from_slice(&self.partial.small);
-            for piece in &self.partial.pieces {
-                joined.extend_from_slice(piece);
+        let head_len = self.partial.head_len;
+        let result = match self.partial.head.get_mut(head_len..total) {
+            Some(room) if self.partial.pieces.is_empty() => {
+                room.copy_from_slice(last);
+                let line = &self.partial.head[..total];
+                self.fields.line(line, SCRATCH, read, emit)
             }
-            joined.extend_from_slice(last);
-            let joined = Bytes::from(joined);
-            let src = Src {
-                owner: Some(&joined),
-                utf8: false,
-            };
-            self.line(&joined, src, emit)
+            _ => self.finish_long(read, last, total, emit),
         };
         self.partial.clear();
         result
+    }
+
+    /// Completes a line too long for the head buffer: one exact-size copy, so a large event
+    /// costs its own size and no more.
+    fn finish_long<F: FnMut(FrameRef<'_>)>(
+        &mut self,
+        read: &Bytes,
+        last: &[u8],
+        total: usize,
+        emit: &mut F,
+    ) -> Result<(), ParseError> {
+        let mut head = [0u8; 6];
+        let n = self.partial.prefix(last, &mut head);
+        if let Some(skip) = data_value_start(&head[..n]) {
+            // A data line: copy only its value, which then becomes the event's data as it is
+            // (no `data: ` prefix in the buffer, no second buffer sharing it).
+            self.fields.check_size(total)?;
+            self.fields.event_bytes += total + 1;
+            let mut value = Vec::with_capacity(total - skip);
+            self.partial.copy_from(skip, last, &mut value);
+            self.fields.push_data_owned(Bytes::from(value), read);
+            return Ok(());
+        }
+        let mut joined = Vec::with_capacity(total);
+        self.partial.copy_from(0, last, &mut joined);
+        let joined = Bytes::from(joined);
+        let src = Src {
+            owner: Some(&joined),
+            utf8: false,
+            in_read: false,
+        };
+        self.fields.line(&joined, src, read, emit)
     }
 
     /// Skips the terminator at `end`, treating CRLF as one, even across reads.
@@ -348,12 +642,22 @@ impl Parser {
         next
     }
 
+    #[inline]
     fn hold_partial(&mut self, chunk: &Bytes, rest: &[u8]) -> Result<(), ParseError> {
-        self.check_size(self.partial.len + rest.len())?;
+        self.fields.check_size(self.partial.len + rest.len())?;
         self.partial.push(chunk, rest);
         Ok(())
     }
+}
 
+/// Where the value of a line that starts with `head` (its first six bytes, or all of a shorter
+/// line) begins, if it is a `data` field with a colon.
+fn data_value_start(head: &[u8]) -> Option<usize> {
+    let rest = head.strip_prefix(b"data:")?;
+    Some(if rest.first() == Some(&b' ') { 6 } else { 5 })
+}
+
+impl Fields {
     #[inline]
     fn check_size(&self, line_len: usize) -> Result<(), ParseError> {
         if self.event_bytes + line_len > self.max_event_size {
@@ -365,110 +669,140 @@ impl Parser {
         }
     }
 
-    /// Interprets one line; `src` says where it lies and whether it is known valid.
-    #[inline]
-    fn line<F: FnMut(Frame)>(
+    /// Interprets one line; `src` says where it lies and whether it is known valid, and `read`
+    /// is the read being fed (what `DataBuf::InRead` ranges refer to).
+    #[inline(always)]
+    fn line<F: FnMut(FrameRef<'_>)>(
         &mut self,
         line: &[u8],
         src: Src<'_>,
+        read: &Bytes,
         emit: &mut F,
     ) -> Result<(), ParseError> {
         if line.is_empty() {
-            self.dispatch(emit);
+            self.dispatch(read, emit);
             return Ok(());
         }
         if line[0] == b':' {
             let text = strip_one_space(&line[1..]);
-            emit(Frame::Comment(src.text(text)));
+            emit(FrameRef::Comment(text_ref(src.owner, text, src.utf8)));
             return Ok(());
         }
         self.check_size(line.len())?;
         self.event_bytes += line.len() + 1;
-        match field(line) {
-            Field::Data(value) => self.push_data(value, src),
-            Field::Event(value) => {
+        let (name, start) = field(line);
+        let value = &line[start..];
+        match name {
+            Name::Data => self.push_data(value, src, read),
+            Name::Event => {
                 self.has_type = !value.is_empty();
                 if self.has_type && value != self.type_cache.as_bytes() {
-                    self.type_cache = src.text(value);
+                    self.type_cache = text_ref(src.owner, value, src.utf8).into_shared();
                 }
             }
-            Field::Id(value) if value.iter().all(|&b| b != 0) => {
-                self.id_buffer = src.text(value);
+            Name::Id if value.iter().all(|&b| b != 0) => {
+                self.id_buffer = text_ref(src.owner, value, src.utf8).into_shared();
                 self.block_has_id = true;
             }
-            Field::Retry(value) if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+            Name::Retry if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 let ms = value.iter().fold(0u64, |acc, d| {
                     acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
                 });
-                emit(Frame::Retry(ms));
+                emit(FrameRef::Retry(ms));
             }
             _ => {}
         }
         Ok(())
     }
 
-    #[inline]
-    fn push_data(&mut self, value: &[u8], src: Src<'_>) {
+    #[inline(always)]
+    fn push_data(&mut self, value: &[u8], src: Src<'_>, read: &Bytes) {
         self.data_utf8 &= src.utf8;
-        self.data = match std::mem::replace(&mut self.data, DataBuf::None) {
-            DataBuf::None => DataBuf::One(match src.owner {
-                Some(o) if !value.is_empty() => o.slice_ref(value),
-                _ => Bytes::copy_from_slice(value),
-            }),
-            DataBuf::One(first) => {
-                let needed = first.len() + 1 + value.len();
-                let mut joined = BytesMut::with_capacity(needed.max(self.joined_hint));
-                joined.extend_from_slice(&first);
-                joined.extend_from_slice(b"\n");
-                joined.extend_from_slice(value);
-                DataBuf::Many(joined)
+        if !matches!(self.data, DataBuf::None) {
+            self.append_data(value, read);
+            return;
+        }
+        self.data = match src.owner {
+            Some(_) if src.in_read && !value.is_empty() => {
+                // `value` is a slice of `read` (that is what `in_read` means).
+                let start = value.as_ptr() as usize - read.as_ptr() as usize;
+                debug_assert!(start + value.len() <= read.len());
+                DataBuf::InRead(start..start + value.len())
             }
-            DataBuf::Many(mut joined) => {
-                joined.extend_from_slice(b"\n");
-                joined.extend_from_slice(value);
-                DataBuf::Many(joined)
+            Some(owner) if !value.is_empty() => DataBuf::One(owner.slice_ref(value)),
+            _ => {
+                self.scratch.clear();
+                self.scratch.extend_from_slice(value);
+                DataBuf::Scratch
             }
         };
     }
 
-    fn dispatch<F: FnMut(Frame)>(&mut self, emit: &mut F) {
+    /// Takes a data line that was joined from several reads, as the event's data when it is
+    /// the first line (no copy).
+    fn push_data_owned(&mut self, value: Bytes, read: &Bytes) {
+        self.data_utf8 = false;
+        if matches!(self.data, DataBuf::None) {
+            self.data = DataBuf::One(value);
+        } else {
+            self.append_data(&value, read);
+        }
+    }
+
+    /// Adds a second or later data line.
+    fn append_data(&mut self, value: &[u8], read: &Bytes) {
+        let mut joined = match std::mem::replace(&mut self.data, DataBuf::None) {
+            DataBuf::Many(joined) => joined,
+            first => {
+                let first: &[u8] = match &first {
+                    DataBuf::InRead(range) => &read[range.clone()],
+                    DataBuf::Scratch => &self.scratch,
+                    DataBuf::One(bytes) => bytes,
+                    DataBuf::None | DataBuf::Many(_) => &[],
+                };
+                let needed = first.len() + 1 + value.len();
+                let mut joined = BytesMut::with_capacity(needed.max(self.joined_hint));
+                joined.extend_from_slice(first);
+                joined
+            }
+        };
+        joined.extend_from_slice(b"\n");
+        joined.extend_from_slice(value);
+        self.data = DataBuf::Many(joined);
+    }
+
+    /// At the end of a read, an open event's data range must outlive the read: share it.
+    #[inline]
+    fn keep_data(&mut self, read: &Bytes) {
+        if let DataBuf::InRead(range) = &self.data {
+            self.data = DataBuf::One(read.slice(range.clone()));
+        }
+    }
+
+    #[inline(always)]
+    fn dispatch<F: FnMut(FrameRef<'_>)>(&mut self, read: &Bytes, emit: &mut F) {
         self.last_event_id = self.id_buffer.clone();
         self.event_bytes = 0;
         let has_id = std::mem::take(&mut self.block_has_id);
+        let has_type = std::mem::take(&mut self.has_type);
+        let trusted = std::mem::replace(&mut self.data_utf8, true);
         let data = match std::mem::replace(&mut self.data, DataBuf::None) {
-            DataBuf::None => {
-                self.has_type = false;
-                return;
-            }
-            DataBuf::One(b) => self.data_text(b),
-            DataBuf::Many(m) => {
-                self.joined_hint = m.len().min(self.max_event_size);
-                self.data_text(m.freeze())
+            DataBuf::None => return,
+            DataBuf::InRead(range) => text_ref(Some(read), &read[range], trusted),
+            DataBuf::Scratch => text_ref(None, &self.scratch, trusted),
+            DataBuf::One(bytes) => TextRef(TextSrc::Owned(data_text(bytes, trusted))),
+            DataBuf::Many(joined) => {
+                self.joined_hint = joined.len().min(self.max_event_size);
+                TextRef(TextSrc::Owned(data_text(joined.freeze(), trusted)))
             }
         };
-        let event = if std::mem::take(&mut self.has_type) {
-            self.type_cache.clone()
-        } else {
-            MESSAGE
-        };
-        emit(Frame::Event(Event {
+        let event = if has_type { &self.type_cache } else { &MESSAGE };
+        emit(FrameRef::Event(EventRef {
             event,
             data,
-            id: self.last_event_id.clone(),
+            id: &self.last_event_id,
             has_id,
         }));
-    }
-
-    #[inline]
-    fn data_text(&mut self, bytes: Bytes) -> SharedStr {
-        let trusted = std::mem::replace(&mut self.data_utf8, true);
-        if trusted {
-            // SAFETY: every line joined into `bytes` lay in a validated part of its read, and
-            // joining with LF keeps UTF-8 valid.
-            unsafe { SharedStr::from_utf8_unchecked(bytes) }
-        } else {
-            SharedStr::decode(bytes)
-        }
     }
 
     fn reset_event(&mut self) {
@@ -480,44 +814,50 @@ impl Parser {
     }
 }
 
-/// A field line, split without searching for the colon: the four names we know are matched
-/// as prefixes, and every other name is ignored anyway.
-enum Field<'a> {
-    Data(&'a [u8]),
-    Event(&'a [u8]),
-    Id(&'a [u8]),
-    Retry(&'a [u8]),
+/// Owned data bytes as text, validated unless `trusted`.
+#[inline]
+fn data_text(bytes: Bytes, trusted: bool) -> SharedStr {
+    if trusted {
+        // SAFETY: `trusted` means every line joined into `bytes` lay in a validated part of
+        // its read, and joining with LF keeps UTF-8 valid.
+        unsafe { SharedStr::from_utf8_unchecked(bytes) }
+    } else {
+        SharedStr::decode(bytes)
+    }
+}
+
+/// The field a line sets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Name {
+    Data,
+    Event,
+    Id,
+    Retry,
     Other,
 }
 
-#[inline]
-fn field(line: &[u8]) -> Field<'_> {
-    #[derive(Clone, Copy)]
-    enum Name {
-        Data,
-        Event,
-        Id,
-        Retry,
-    }
-    let (name_len, name) = match line[0] {
-        b'd' if line.starts_with(b"data") => (4, Name::Data),
-        b'i' if line.starts_with(b"id") => (2, Name::Id),
-        b'e' if line.starts_with(b"event") => (5, Name::Event),
-        b'r' if line.starts_with(b"retry") => (5, Name::Retry),
-        _ => return Field::Other,
+/// Splits a (non-empty) field line without searching for the colon: the four names we know are
+/// matched as prefixes, and every other name is ignored anyway. Returns the field and where its
+/// value starts. A pair in registers, not an enum of slices: that one went through memory and
+/// was read back with a wider load than it was written with, a store-forwarding stall per line.
+#[inline(always)]
+fn field(line: &[u8]) -> (Name, usize) {
+    let (name, name_len) = match line.first() {
+        Some(b'd') if line.starts_with(b"data") => (Name::Data, 4),
+        Some(b'i') if line.starts_with(b"id") => (Name::Id, 2),
+        Some(b'e') if line.starts_with(b"event") => (Name::Event, 5),
+        Some(b'r') if line.starts_with(b"retry") => (Name::Retry, 5),
+        _ => return (Name::Other, line.len()),
     };
-    let value = match line.get(name_len) {
+    match line.get(name_len) {
         // A colon-less line is the field name with an empty value.
-        None => &line[name_len..],
-        Some(b':') => strip_one_space(&line[name_len + 1..]),
+        None => (name, name_len),
+        Some(b':') => match line.get(name_len + 1) {
+            Some(b' ') => (name, name_len + 2),
+            _ => (name, name_len + 1),
+        },
         // A longer name that merely starts like ours ("datum:") is unknown.
-        Some(_) => return Field::Other,
-    };
-    match name {
-        Name::Data => Field::Data(value),
-        Name::Event => Field::Event(value),
-        Name::Id => Field::Id(value),
-        Name::Retry => Field::Retry(value),
+        Some(_) => (Name::Other, line.len()),
     }
 }
 
@@ -544,5 +884,209 @@ fn strip_one_space(v: &[u8]) -> &[u8] {
     match v.first() {
         Some(b' ') => &v[1..],
         _ => v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A frame as plain strings, to compare the two ways of being handed frames.
+    fn plain(frame: Frame) -> (u8, String, String, String, bool) {
+        match frame {
+            Frame::Event(e) => (
+                0,
+                e.event.to_string(),
+                e.data.to_string(),
+                e.id.to_string(),
+                e.has_id,
+            ),
+            Frame::Comment(c) => (1, c.to_string(), String::new(), String::new(), false),
+            Frame::Retry(ms) => (2, ms.to_string(), String::new(), String::new(), false),
+        }
+    }
+
+    fn borrowed(frame: &FrameRef<'_>) -> (u8, String, String, String, bool) {
+        match frame {
+            FrameRef::Event(e) => (
+                0,
+                e.event().into(),
+                e.data().into(),
+                e.id().into(),
+                e.has_id(),
+            ),
+            FrameRef::Comment(c) => (1, c.as_str().into(), String::new(), String::new(), false),
+            FrameRef::Retry(ms) => (2, ms.to_string(), String::new(), String::new(), false),
+        }
+    }
+
+    /// Feeds `input` cut at `cuts` through `feed`, and through `feed_ref` both looking at each
+    /// frame in place and keeping it; all three must agree.
+    fn parse_three_ways(input: &[u8], cuts: &[usize]) -> Vec<(u8, String, String, String, bool)> {
+        let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
+        bounds.push(input.len());
+        bounds.sort_unstable();
+        let reads: Vec<Bytes> = std::iter::once(0)
+            .chain(bounds.iter().copied())
+            .zip(bounds.iter().copied())
+            .map(|(a, b)| Bytes::copy_from_slice(&input[a..b]))
+            .collect();
+        let (mut owned, mut lent, mut kept) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut p1, mut p2, mut p3) = (Parser::new(), Parser::new(), Parser::new());
+        for read in &reads {
+            p1.feed(read.clone(), |f| owned.push(plain(f)))
+                .expect("within the cap");
+            p2.feed_ref(read, |f| lent.push(borrowed(&f)))
+                .expect("within the cap");
+            p3.feed_ref(read, |f| kept.push(f.into_owned()))
+                .expect("within the cap");
+        }
+        let kept: Vec<_> = kept.into_iter().map(plain).collect();
+        assert_eq!(owned, lent, "feed and feed_ref disagree");
+        assert_eq!(owned, kept, "kept frames differ from lent ones");
+        assert_eq!(p1.last_event_id(), p2.last_event_id());
+        owned
+    }
+
+    fn event(data: &str) -> (u8, String, String, String, bool) {
+        (0, "message".into(), data.into(), String::new(), false)
+    }
+
+    #[test]
+    fn a_long_data_line_over_many_reads_keeps_only_its_value() {
+        let value = "0123456789".repeat(700);
+        for sep in ["data: ", "data:"] {
+            let input = format!("{sep}{value}\n\n");
+            // 300-byte reads: more pieces than the inline slots, so the list spills.
+            let cuts: Vec<usize> = (300..input.len()).step_by(300).collect();
+            assert_eq!(parse_three_ways(input.as_bytes(), &cuts), [event(&value)]);
+            // The field name itself split across the first pieces.
+            assert_eq!(
+                parse_three_ways(input.as_bytes(), &[2, 4, 5, 400, 7000]),
+                [event(&value)]
+            );
+        }
+    }
+
+    #[test]
+    fn a_joined_data_value_is_the_event_data_without_a_copy() {
+        let value = "v".repeat(5000);
+        let input = format!("data: {value}\n\n");
+        let mut p = Parser::new();
+        let mut ptrs = Vec::new();
+        for piece in input.as_bytes().chunks(1500) {
+            p.feed_ref(&Bytes::copy_from_slice(piece), |f| {
+                if let FrameRef::Event(e) = f {
+                    let before = e.data().as_ptr();
+                    let kept = e.into_owned();
+                    ptrs.push((before, kept.data.as_ptr(), kept.data.len()));
+                }
+            })
+            .expect("within the cap");
+        }
+        assert_eq!(ptrs.len(), 1);
+        let (lent, kept, len) = ptrs[0];
+        assert_eq!(
+            lent, kept,
+            "keeping the event must move the joined buffer, not copy it"
+        );
+        assert_eq!(len, value.len());
+    }
+
+    #[test]
+    fn long_lines_of_other_fields_and_later_data_lines_join_too() {
+        let long = "x".repeat(900);
+        let input =
+            format!(": {long}\nid: {long}\nevent: {long}\ndata: a\ndata: {long}\ndata: {long}\n\n");
+        let cuts: Vec<usize> = (7..input.len()).step_by(311).collect();
+        let got = parse_three_ways(input.as_bytes(), &cuts);
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            got[0],
+            (1, long.clone(), String::new(), String::new(), false)
+        );
+        assert_eq!(
+            got[1],
+            (
+                0,
+                long.clone(),
+                format!("a\n{long}\n{long}"),
+                long.clone(),
+                true
+            )
+        );
+    }
+
+    #[test]
+    fn data_still_open_when_a_read_ends_outlives_the_read() {
+        let mut p = Parser::new();
+        let mut got = Vec::new();
+        let first = Bytes::from(format!("data: {}\n", "d".repeat(100)));
+        p.feed_ref(&first, |f| got.push(f.into_owned()))
+            .expect("within the cap");
+        drop(first);
+        p.feed_ref(&Bytes::from_static(b"data: e\n\n"), |f| {
+            got.push(f.into_owned())
+        })
+        .expect("within the cap");
+        assert_eq!(
+            got.into_iter().map(plain).collect::<Vec<_>>(),
+            [event(&format!("{}\ne", "d".repeat(100)))]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_in_straddling_and_in_read_values_is_replaced() {
+        let input = b"data: a\xFFb\n\n: c\xFE\n\ndata: \xE2\x82\xACok\n\n";
+        for cuts in [vec![], vec![3], vec![8, 9], (1..input.len()).collect()] {
+            let got = parse_three_ways(input, &cuts);
+            assert_eq!(
+                got,
+                [
+                    event("a\u{FFFD}b"),
+                    (1, "c\u{FFFD}".into(), String::new(), String::new(), false),
+                    event("\u{20AC}ok"),
+                ]
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Lines short and long (past the inline head), multi-line data, comments and CRLF,
+        /// under any split, read the same through `feed` and `feed_ref`.
+        #[test]
+        fn both_apis_agree_under_any_split(
+            events in proptest::collection::vec(
+                (0usize..3, "[a-z]{0,4}", proptest::collection::vec(0usize..700, 1..3), any::<bool>()),
+                0..8,
+            ),
+            crlf in any::<bool>(),
+            cuts in proptest::collection::vec(0usize..6000, 0..40),
+        ) {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut input = String::new();
+            let mut want = Vec::new();
+            for (n, (kind, t, lines, comment)) in events.iter().enumerate() {
+                if *comment {
+                    input.push_str(&format!(":{}{nl}", "c".repeat(n * 97 % 400)));
+                }
+                input.push_str(&format!("id: {kind}{n}{nl}event: {t}{nl}"));
+                let data: Vec<String> = lines.iter().map(|&len| "é".repeat(len / 2) + &"z".repeat(len % 2)).collect();
+                for line in &data {
+                    input.push_str(&format!("data: {line}{nl}"));
+                }
+                input.push_str(nl);
+                want.push(data.join("\n"));
+            }
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            cuts.dedup();
+            let got = parse_three_ways(input.as_bytes(), &cuts);
+            let data: Vec<String> = got.into_iter().filter(|f| f.0 == 0).map(|f| f.2).collect();
+            prop_assert_eq!(data, want);
+        }
     }
 }

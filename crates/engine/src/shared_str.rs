@@ -8,14 +8,43 @@ use std::ops::Deref;
 /// atomic reference-count update per event on the parser's hot path.
 const INLINE_CAP: usize = 23;
 
-/// Short text stored in place. Word-aligned with the length inside, so moving a `SharedStr`
-/// is a few aligned word copies: a byte-aligned layout made every move of an event a
-/// store-forwarding stall on the parser's hot path.
+/// Bytes an `Inline` occupies: the text, then its length in the last byte.
+const INLINE_BYTES: usize = INLINE_CAP + 1;
+
+/// Where the length byte (the last byte in memory) sits in the last word.
+const LEN_SHIFT: u32 = if cfg!(target_endian = "little") {
+    56
+} else {
+    0
+};
+
+/// Short text stored in place: three machine words holding the text's bytes in memory order,
+/// the length in the last byte. Built, moved and compared as whole words: a byte-wise layout
+/// (or a length byte stored on its own) made the next 16-byte move of the value wait for a
+/// failed store-to-load forward, several times per event on the parser's hot path.
 #[derive(Clone, Copy)]
-#[repr(C, align(8))]
-struct Inline {
-    buf: [u8; INLINE_CAP],
-    len: u8,
+struct Inline([u64; 3]);
+
+impl Inline {
+    const EMPTY: Inline = Inline([0; 3]);
+
+    /// The text `padded[..len]`; the rest of `padded` is ignored (and never read back).
+    #[inline(always)]
+    fn from_padded(padded: &[u8; INLINE_BYTES], len: usize) -> Inline {
+        debug_assert!(len <= INLINE_CAP);
+        let mut words: [u64; 3] =
+            std::array::from_fn(|w| u64::from_ne_bytes(std::array::from_fn(|i| padded[w * 8 + i])));
+        words[2] = (words[2] & !(0xFF << LEN_SHIFT)) | ((len as u64 & 0xFF) << LEN_SHIFT);
+        Inline(words)
+    }
+
+    #[inline(always)]
+    fn as_bytes(&self) -> &[u8] {
+        let len = ((self.0[2] >> LEN_SHIFT) & 0xFF) as usize;
+        // SAFETY: `[u64; 3]` is 24 initialised bytes without padding, readable as bytes for as
+        // long as `self` is borrowed; `len` is capped at `INLINE_CAP` < 24.
+        unsafe { std::slice::from_raw_parts(self.0.as_ptr().cast::<u8>(), len.min(INLINE_CAP)) }
+    }
 }
 
 #[derive(Clone)]
@@ -31,10 +60,7 @@ pub struct SharedStr(Repr);
 impl SharedStr {
     /// The empty string.
     pub const fn empty() -> Self {
-        SharedStr(Repr::Inline(Inline {
-            buf: [0; INLINE_CAP],
-            len: 0,
-        }))
+        SharedStr(Repr::Inline(Inline::EMPTY))
     }
 
     /// Wraps a static string without copying.
@@ -66,23 +92,20 @@ impl SharedStr {
         }
     }
 
-    /// Decodes `slice`, which must lie inside `owner`, sharing `owner`'s allocation when long.
-    pub(crate) fn decode_in(owner: &Bytes, slice: &[u8]) -> Self {
-        if slice.len() <= INLINE_CAP {
-            return Self::decode_slice(slice);
-        }
-        Self::decode(owner.slice_ref(slice))
-    }
-
-    /// Wraps `slice` (inside `owner`) without validating it.
-    ///
-    /// # Safety
-    /// `slice` must be valid UTF-8.
-    pub(crate) unsafe fn from_utf8_unchecked_in(owner: &Bytes, slice: &[u8]) -> Self {
-        if slice.len() <= INLINE_CAP {
-            Self::copy_valid(slice)
+    /// `text`, which must lie inside `owner`: copied inline when short, else sharing `owner`'s
+    /// allocation. Panics if `text` is not inside `owner` (a bug in the caller, never input).
+    #[inline(always)]
+    pub(crate) fn share_in(owner: &Bytes, text: &str) -> Self {
+        if text.len() <= INLINE_CAP {
+            // Short text is copied as three whole words when `owner` has that many bytes from
+            // its start (the read usually does): no byte-by-byte copy of a variable length.
+            let start = text.as_ptr() as usize - owner.as_ptr() as usize;
+            match owner.get(start..).and_then(|rest| rest.first_chunk()) {
+                Some(padded) => SharedStr(Repr::Inline(Inline::from_padded(padded, text.len()))),
+                None => Self::copy_valid(text.as_bytes()),
+            }
         } else {
-            SharedStr(Repr::Shared(owner.slice_ref(slice)))
+            SharedStr(Repr::Shared(owner.slice_ref(text.as_bytes())))
         }
     }
 
@@ -104,12 +127,9 @@ impl SharedStr {
 
     fn copy_valid(bytes: &[u8]) -> Self {
         if bytes.len() <= INLINE_CAP {
-            let mut buf = [0; INLINE_CAP];
-            buf[..bytes.len()].copy_from_slice(bytes);
-            SharedStr(Repr::Inline(Inline {
-                buf,
-                len: bytes.len() as u8,
-            }))
+            let mut padded = [0; INLINE_BYTES];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            SharedStr(Repr::Inline(Inline::from_padded(&padded, bytes.len())))
         } else {
             SharedStr(Repr::Shared(Bytes::copy_from_slice(bytes)))
         }
@@ -123,7 +143,7 @@ impl SharedStr {
     /// The text.
     pub fn as_str(&self) -> &str {
         let bytes: &[u8] = match &self.0 {
-            Repr::Inline(i) => &i.buf[..i.len as usize],
+            Repr::Inline(i) => i.as_bytes(),
             Repr::Shared(b) => b,
         };
         // SAFETY: every constructor validates UTF-8 (or starts from a `str`/`String`), and the
@@ -222,14 +242,37 @@ mod tests {
     #[test]
     fn short_text_is_inline_and_long_text_is_shared() {
         let owner = Bytes::from(vec![b'a'; 100]);
-        let short = SharedStr::decode_in(&owner, &owner[..5]);
+        let text = std::str::from_utf8(&owner).expect("ASCII");
+        let short = SharedStr::share_in(&owner, &text[..5]);
         assert!(matches!(short.0, Repr::Inline(_)));
         assert_eq!(short, "aaaaa");
-        let long = SharedStr::decode_in(&owner, &owner[..64]);
+        let long = SharedStr::share_in(&owner, &text[..64]);
         match &long.0 {
             Repr::Shared(b) => assert_eq!(b.as_ptr(), owner.as_ptr()),
             Repr::Inline(_) => panic!("64 bytes must be shared, not copied"),
         }
+    }
+
+    #[test]
+    fn inline_text_keeps_its_bytes_and_length_whatever_follows_it() {
+        // 0..=23 bytes, at the start, middle and very end of the owner: with and without the
+        // padding `share_in` reads past the text, and with a non-zero byte where the length goes.
+        let owner =
+            Bytes::from_static("abcdefghijklmnopqrstuvwxyzé0123456789ABCDEFGHIJ".as_bytes());
+        let text = std::str::from_utf8(&owner).expect("valid");
+        for start in [0, 5, 20, text.len() - 23, text.len() - 10] {
+            for len in 0..=INLINE_CAP {
+                let Some(part) = text.get(start..start + len) else {
+                    continue; // not on a character boundary, or past the end
+                };
+                let shared = SharedStr::share_in(&owner, part);
+                assert!(matches!(shared.0, Repr::Inline(_)));
+                assert_eq!(shared.as_str(), part);
+                assert_eq!(shared.clone(), SharedStr::from(part));
+            }
+        }
+        assert_eq!(SharedStr::empty().as_str(), "");
+        assert_eq!(SharedStr::from("x".repeat(23)).as_str(), "x".repeat(23));
     }
 
     #[test]

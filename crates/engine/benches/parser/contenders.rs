@@ -6,7 +6,10 @@ use crate::support::{eventsource_peer, line_scan, ours, sse_stream_peer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Contender {
+    /// Events looked at in place (`FrameRef`).
     Ours,
+    /// Events made owned (`Frame`), as the engine's connection forwards them.
+    OursOwned,
     SseStream,
     EventsourceClient,
     /// `memchr_iter(b'\n', ..).count()`: no parser can find lines faster than this.
@@ -16,6 +19,7 @@ pub enum Contender {
 /// The three parsers, for rows without the line scan.
 pub const PARSERS: &[Contender] = &[
     Contender::Ours,
+    Contender::OursOwned,
     Contender::SseStream,
     Contender::EventsourceClient,
 ];
@@ -23,6 +27,7 @@ pub const PARSERS: &[Contender] = &[
 /// The parsers and the line scan.
 pub const ALL: &[Contender] = &[
     Contender::Ours,
+    Contender::OursOwned,
     Contender::SseStream,
     Contender::EventsourceClient,
     Contender::LineScan,
@@ -32,6 +37,7 @@ impl Contender {
     pub fn name(self) -> &'static str {
         match self {
             Contender::Ours => "ours",
+            Contender::OursOwned => "ours-owned",
             Contender::SseStream => "sse-stream",
             Contender::EventsourceClient => "eventsource-client",
             Contender::LineScan => "memchr LF scan",
@@ -46,6 +52,7 @@ impl Contender {
     pub fn run(self, chunks: &Chunks) -> Tally {
         match self {
             Contender::Ours => ours::parse(chunks),
+            Contender::OursOwned => ours::parse_owned(chunks),
             Contender::SseStream => sse_stream_peer::parse(chunks),
             Contender::EventsourceClient => eventsource_peer::parse(chunks),
             Contender::LineScan => Tally {

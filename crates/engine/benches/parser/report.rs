@@ -1,5 +1,6 @@
 //! The summary printed after criterion's own output: every row's throughput per parser, the
-//! ratios, and the targets we promised.
+//! ratios, and the targets we promised. `ours` looks at events in place; `ours-owned` makes
+//! each one owned, as the engine's connection does; both are shown so neither hides the other.
 
 use crate::contenders::{Contender, PARSERS};
 use crate::rows::{Row, ALL_ROWS};
@@ -43,8 +44,15 @@ pub fn print(timings: &Timings, samples: usize) {
     println!();
     println!("Throughput, MB/s (10^6 bytes of SSE input per second), median of {samples} samples");
     println!(
-        "{:<16} {:>9} {:>11} {:>19} {:>9} {:>10}  targets",
-        "workload", "ours", "sse-stream", "eventsource-client", "ours/sse", "ours/best"
+        "{:<16} {:>9} {:>11} {:>11} {:>19} {:>9} {:>10} {:>11}  targets (on ours)",
+        "workload",
+        "ours",
+        "ours-owned",
+        "sse-stream",
+        "eventsource-client",
+        "ours/sse",
+        "ours/best",
+        "owned/best"
     );
     for &row in ALL_ROWS {
         let ours = speed(row, Contender::Ours);
@@ -57,14 +65,17 @@ pub fn print(timings: &Timings, samples: usize) {
         if ours.is_none() && best_peer.is_none() {
             continue; // not run (filtered out on the command line)
         }
+        let owned = speed(row, Contender::OursOwned);
         println!(
-            "{:<16} {:>9} {:>11} {:>19} {:>9} {:>10}  {}",
+            "{:<16} {:>9} {:>11} {:>11} {:>19} {:>9} {:>10} {:>11}  {}",
             row.label(),
             mb(ours),
+            mb(owned),
             mb(sse),
             mb(speed(row, Contender::EventsourceClient)),
             ratio(ours, sse),
             ratio(ours, best_peer),
+            ratio(owned, best_peer),
             verdicts(row, ours, sse, best_peer),
         );
     }

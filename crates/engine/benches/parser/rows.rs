@@ -73,7 +73,7 @@ impl Row {
     pub fn contenders(self) -> &'static [Contender] {
         match self {
             Row::Ticks => ALL,
-            Row::TicksWhole => &[Contender::Ours],
+            Row::TicksWhole => &[Contender::Ours, Contender::OursOwned],
             _ => PARSERS,
         }
     }

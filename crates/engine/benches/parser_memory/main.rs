@@ -40,8 +40,9 @@ fn main() {
         "{:<20} {:>14} {:>16} {:>8}  vs budget",
         "parser", "peak heap (B)", "above input (B)", "events"
     );
-    let parsers: [(&str, Driver); 3] = [
+    let parsers: [(&str, Driver); 4] = [
         ("ours", |c| ours::parse(c)),
+        ("ours-owned", |c| ours::parse_owned(c)),
         ("sse-stream", |c| sse_stream_peer::parse(c)),
         ("eventsource-client", eventsource_peer::parse),
     ];

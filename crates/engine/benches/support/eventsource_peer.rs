@@ -23,7 +23,8 @@ struct MemoryTransport {
 impl HttpTransport for MemoryTransport {
     fn request(&self, _request: Request<Option<Bytes>>) -> ResponseFuture {
         let chunks = self.chunks.clone();
-        // Cloning a read is one reference-count increment, as our driver's `feed(chunk.clone())`.
+        // Its transport must hand over owned `Bytes`: one reference-count increment per read,
+        // the cheapest way its public API allows.
         let body: ByteStream = Box::pin(futures_util::stream::iter(
             (0..chunks.len()).map(move |i| Ok::<_, TransportError>(chunks[i].clone())),
         ));

@@ -1,20 +1,40 @@
-//! Drives our parser the way `connection::stream_body` does: one `feed` per read, each event
-//! looked at and dropped.
+//! Drives our parser, one `feed_ref` per read (it borrows the read, so the driver needs no
+//! clone of it), in two ways:
+//! - `parse`: each event looked at where it lies (`FrameRef`), as a consumer that only
+//!   inspects events (a filter, a counter) would;
+//! - `parse_owned`: each event made owned (`into_owned`, what `Parser::feed` hands out and
+//!   `connection::stream_body` forwards) and dropped: the cost of a consumer that keeps events.
 
 use super::tally::Tally;
 use bytes::Bytes;
 use std::hint::black_box;
-use streamwatch_engine::parser::{Frame, Parser};
+use streamwatch_engine::parser::{FrameRef, Parser};
 
-/// Parses `chunks` in order and counts the events.
+/// Parses `chunks` in order and counts the events, looking at each one in place.
 pub fn parse(chunks: &[Bytes]) -> Tally {
     let mut parser = Parser::new();
     let mut tally = Tally::default();
     for chunk in chunks {
         parser
-            .feed(chunk.clone(), |frame| {
-                if let Frame::Event(event) = frame {
-                    tally.event(black_box(event).data.len());
+            .feed_ref(chunk, |frame| {
+                if let FrameRef::Event(event) = frame {
+                    tally.event(black_box(event).data().len());
+                }
+            })
+            .expect("the workloads are within the event size cap");
+    }
+    tally
+}
+
+/// Parses `chunks` in order and counts the events, making each one owned.
+pub fn parse_owned(chunks: &[Bytes]) -> Tally {
+    let mut parser = Parser::new();
+    let mut tally = Tally::default();
+    for chunk in chunks {
+        parser
+            .feed_ref(chunk, |frame| {
+                if let FrameRef::Event(event) = frame {
+                    tally.event(black_box(event.into_owned()).data.len());
                 }
             })
             .expect("the workloads are within the event size cap");

@@ -180,6 +180,7 @@ describe('App', () => {
         url: 'https://nowhere.test/events',
         headers: [{ name: 'Authorization', value: 'Bearer t0ken', secret: true, hasStoredValue: false }],
         maxRetries: 5,
+        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, messages: [] },
       }),
     );
     await waitFor(() => expect(items().map((i) => i.dataset.name)).toEqual(['Orders']));

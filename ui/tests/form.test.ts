@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { draftFromForm, emptyDraft, errorKeyForField, newHeader, validateDraft, type FormDraft } from '../src/lib/form';
+import {
+  defaultNotifyDraft,
+  draftFromForm,
+  emptyDraft,
+  errorKeyForField,
+  newHeader,
+  newRule,
+  notifyErrorTarget,
+  regexHint,
+  validateDraft,
+  type FormDraft,
+  type RuleDraft,
+} from '../src/lib/form';
 import { form } from './fixtures';
 
 function draft(p: Partial<FormDraft> = {}): FormDraft {
@@ -29,6 +41,7 @@ describe('validateDraft', () => {
         maxRetries: null,
         idleTimeoutSecs: null,
         paused: false,
+        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, messages: [] },
       },
     });
   });
@@ -98,6 +111,13 @@ describe('validateDraft', () => {
       body: 'b',
       lastEventId: '9',
       paused: true,
+      notify: {
+        downAfterSecs: 0,
+        recovered: false,
+        gaveUp: true,
+        fatal: false,
+        messages: [{ event: 'alert', contains: ' x ', regex: '(?i)err', jsonPointer: '/level', jsonEquals: '"error"' }],
+      },
     });
     const v = validateDraft(draftFromForm(f));
     expect(v).toEqual({ ok: true, form: f });
@@ -113,5 +133,61 @@ describe('errorKeyForField', () => {
     expect(errorKeyForField('headers[2]')).toBe('headers.2.name');
     expect(errorKeyForField('headers.1.value')).toBe('headers.1.value');
     expect(errorKeyForField('somethingElse')).toBeNull();
+  });
+});
+
+describe('notification settings', () => {
+  const rule = (p: Partial<RuleDraft> = {}) => newRule(p);
+  const withRules = (...messages: RuleDraft[]) => draft({ notify: { ...defaultNotifyDraft(), messages } });
+
+  it('defaults for a new subscription: down after 10 s, recovered, gave up, fatal, no rules', () => {
+    expect(emptyDraft().notify).toEqual({ downAfterSecs: '10', recovered: true, gaveUp: true, fatal: true, messages: [] });
+  });
+
+  it('shows the defaults when a form comes without notify (an older shell)', () => {
+    const d = draftFromForm(form());
+    expect(d.notify).toEqual(defaultNotifyDraft());
+  });
+
+  it('checks the down threshold: whole seconds, 0 to 86400', () => {
+    const at = (v: string) => draft({ notify: { ...defaultNotifyDraft(), downAfterSecs: v } });
+    expect(errorsOf(at('x'))['notify.downAfterSecs']).toMatch(/whole number/);
+    expect(errorsOf(at('86401'))['notify.downAfterSecs']).toBeDefined();
+    expect(errorsOf(at('-1'))['notify.downAfterSecs']).toBeDefined();
+    const zero = validateDraft(at(' 0 '));
+    expect(zero.ok && zero.form.notify?.downAfterSecs).toBe(0);
+  });
+
+  it('requires a condition in each rule', () => {
+    expect(errorsOf(withRules(rule()))['notify.messages.0']).toMatch(/at least one condition/);
+    expect(errorsOf(withRules(rule({ event: 'a' }), rule({ event: '  ' })))['notify.messages.1']).toBeDefined();
+    // Spaces are text to look for: the shell keeps `contains` as typed.
+    expect(validateDraft(withRules(rule({ contains: ' ' }))).ok).toBe(true);
+  });
+
+  it('pairs a JSON pointer starting with / with a value', () => {
+    expect(errorsOf(withRules(rule({ jsonPointer: 'level', jsonEquals: '1' })))['notify.messages.0.jsonPointer']).toMatch(/starts with \//);
+    expect(errorsOf(withRules(rule({ jsonEquals: '"error"' })))['notify.messages.0.jsonPointer']).toMatch(/pointer/);
+    expect(errorsOf(withRules(rule({ jsonPointer: '/level' })))['notify.messages.0.jsonEquals']).toMatch(/value/);
+    const ok = validateDraft(withRules(rule({ jsonPointer: ' /level ', jsonEquals: ' "error" ' })));
+    expect(ok.ok && ok.form.notify?.messages).toEqual([{ event: '', contains: '', regex: '', jsonPointer: '/level', jsonEquals: '"error"' }]);
+  });
+
+  it('checks regexes in JS only as a hint: the shell decides', () => {
+    expect(regexHint('')).toBeNull();
+    expect(regexHint('a+b')).toBeNull();
+    expect(regexHint('(?i)timeout')).toBeNull();
+    expect(regexHint('(unclosed')).toMatch(/may not be a valid regular expression/);
+    // Not an error: the rule is sent, and the shell's verdict comes back as a "notify" error.
+    expect(validateDraft(withRules(rule({ regex: '(unclosed' }))).ok).toBe(true);
+    expect(errorsOf(withRules(rule({ regex: 'a'.repeat(1001) })))['notify.messages.0.regex']).toMatch(/1000/);
+  });
+
+  it('reads which rule a shell error names', () => {
+    expect(notifyErrorTarget('message rule 2: invalid regular expression: unclosed group')).toEqual({ rule: 1 });
+    expect(notifyErrorTarget('message rule 1 has no condition: set an event type')).toEqual({ rule: 0 });
+    expect(notifyErrorTarget('"down after" must be at most 86400 seconds (0 turns it off)')).toBe('downAfter');
+    expect(notifyErrorTarget('notification rules are not valid: x')).toBeNull();
+    expect(errorKeyForField('notify')).toBe('notify');
   });
 });

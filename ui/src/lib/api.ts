@@ -1,8 +1,11 @@
 // The only module that talks to the shell. Every command of docs/app-contract.md has one typed
 // function here, so components never spell a command name or an argument object themselves.
 import { Channel, invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
+  AppSettings,
   CommandError,
+  NotificationView,
   MessageView,
   StatsView,
   SubscriptionForm,
@@ -97,4 +100,75 @@ export function exportSubscriptions(withHistory: boolean): Promise<string> {
 export function connectUpdates(onUpdate: (batch: UpdateBatch) => void): Promise<null> {
   const channel = new Channel<UpdateBatch>(onUpdate);
   return call('connect_updates', { onUpdate: channel });
+}
+
+// ---- notifications and app settings ------------------------------------------------------------
+
+/** The most notifications one `list_notifications` call returns (the shell caps `limit`). */
+export const NOTIFICATIONS_PAGE_MAX = 500;
+
+/** Listed notifications with an id below `before` (all when null), newest first. */
+export function listNotifications(before: number | null, limit: number): Promise<NotificationView[]> {
+  return call('list_notifications', { before, limit: Math.max(1, Math.min(NOTIFICATIONS_PAGE_MAX, Math.floor(limit))) });
+}
+
+/** Empties the in-app notification list. */
+export function clearNotifications(): Promise<null> {
+  return call('clear_notifications');
+}
+
+export function getSettings(): Promise<AppSettings> {
+  return call('get_settings');
+}
+
+/** Do Not Disturb: notifications are still listed (as `silenced`) but not shown. */
+export function setDoNotDisturb(on: boolean): Promise<AppSettings> {
+  return call('set_do_not_disturb', { on });
+}
+
+/** Start the app (hidden, in the tray) at login. */
+export function setStartAtLogin(on: boolean): Promise<AppSettings> {
+  return call('set_start_at_login', { on });
+}
+
+// ---- events from the shell ---------------------------------------------------------------------
+
+/** Emitted with a NotificationView each time the shell lists a notification. */
+export const NOTIFICATION_EVENT = 'streamwatch://notification';
+/** Emitted with a subscription id when the user picks a subscription in the tray menu. */
+export const FOCUS_EVENT = 'streamwatch://focus';
+
+export type Unlisten = () => void;
+
+async function subscribe<T>(event: string, handler: (payload: T) => void): Promise<Unlisten> {
+  let unlisten: UnlistenFn;
+  try {
+    unlisten = await listen<T>(event, (e) => handler(e.payload));
+  } catch (e) {
+    throw toCommandError(e);
+  }
+  // Unlistening twice, or after the window's event plugin went away, is harmless.
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    try {
+      void Promise.resolve(unlisten()).catch(() => {});
+    } catch {
+      // see above
+    }
+  };
+}
+
+/** Calls `handler` with each new notification; resolves to the function that stops it. */
+export function onNotification(handler: (n: NotificationView) => void): Promise<Unlisten> {
+  return subscribe<NotificationView>(NOTIFICATION_EVENT, handler);
+}
+
+/** Calls `handler` with the subscription id the tray asked to show; resolves to the stop function. */
+export function onFocusRequest(handler: (subscriptionId: number) => void): Promise<Unlisten> {
+  return subscribe<unknown>(FOCUS_EVENT, (id) => {
+    const n = typeof id === 'string' ? Number(id) : id;
+    if (typeof n === 'number' && Number.isSafeInteger(n)) handler(n);
+  });
 }

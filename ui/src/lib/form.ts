@@ -1,7 +1,7 @@
 // The add/edit form's model: text fields as typed (numbers stay strings until saved, so a
 // half-typed value is never coerced), validation with one message per field, and the
 // conversion to and from the contract's SubscriptionForm.
-import type { HeaderForm, SubscriptionForm } from './bindings';
+import type { HeaderForm, MessageRuleForm, NotifyForm, SubscriptionForm } from './bindings';
 
 export interface HeaderDraft {
   /** Local key for the keyed list; not sent. */
@@ -13,6 +13,26 @@ export interface HeaderDraft {
   hasStoredValue: boolean;
   /** The user chose to type a new value for a stored secret. */
   replacing: boolean;
+}
+
+/** One message rule as typed; empty fields are not conditions. */
+export interface RuleDraft {
+  /** Local key for the keyed list; not sent. */
+  key: number;
+  event: string;
+  contains: string;
+  regex: string;
+  jsonPointer: string;
+  jsonEquals: string;
+}
+
+/** When to notify, as typed. */
+export interface NotifyDraft {
+  downAfterSecs: string;
+  recovered: boolean;
+  gaveUp: boolean;
+  fatal: boolean;
+  messages: RuleDraft[];
 }
 
 export interface FormDraft {
@@ -27,12 +47,17 @@ export interface FormDraft {
   maxRetries: string;
   idleTimeoutSecs: string;
   paused: boolean;
+  notify: NotifyDraft;
 }
 
 /** Field names as the shell names them in CommandError.field (camelCase, as the DTO). */
-export type FieldName = Exclude<keyof FormDraft, 'headers'> | 'headers';
+export type FieldName = Exclude<keyof FormDraft, 'headers' | 'notify'> | 'headers' | 'notify';
 
-/** Errors keyed by field; header rows use `headers.<index>.name` / `headers.<index>.value`. */
+/**
+ * Errors keyed by field; header rows use `headers.<index>.name` / `headers.<index>.value`,
+ * notification settings `notify.downAfterSecs` and `notify.messages.<index>.<field>` (or
+ * `notify.messages.<index>` for the rule as a whole), and the shell's verdict on them `notify`.
+ */
 export type FormErrors = Partial<Record<string, string>>;
 
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -42,11 +67,35 @@ export const DEFAULT_RETRY_MAX_MS = 30_000;
 const MAX_DELAY_MS = 24 * 3600 * 1000;
 const MAX_IDLE_SECS = 24 * 3600;
 const MAX_RETRIES = 1_000_000;
+/** The shell's limits on notification rules (crates/engine/src/alerts/rules.rs). */
+export const DEFAULT_DOWN_AFTER_SECS = 10;
+export const MAX_DOWN_AFTER_SECS = 86_400;
+export const MAX_PATTERN_LEN = 1000;
 
 let nextKey = 1;
 
 export function newHeader(): HeaderDraft {
   return { key: nextKey++, name: '', value: '', secret: false, hasStoredValue: false, replacing: false };
+}
+
+export function newRule(p: Partial<Omit<RuleDraft, 'key'>> = {}): RuleDraft {
+  return { key: nextKey++, event: '', contains: '', regex: '', jsonPointer: '', jsonEquals: '', ...p };
+}
+
+/** What a new subscription notifies about: down for 10 s, recovered, gave up, fatal errors. */
+export function defaultNotifyDraft(): NotifyDraft {
+  return { downAfterSecs: String(DEFAULT_DOWN_AFTER_SECS), recovered: true, gaveUp: true, fatal: true, messages: [] };
+}
+
+function notifyDraftFrom(n: NotifyForm | undefined): NotifyDraft {
+  if (!n) return defaultNotifyDraft();
+  return {
+    downAfterSecs: String(n.downAfterSecs),
+    recovered: n.recovered,
+    gaveUp: n.gaveUp,
+    fatal: n.fatal,
+    messages: n.messages.map((m) => newRule({ ...m })),
+  };
 }
 
 export function emptyDraft(): FormDraft {
@@ -62,6 +111,7 @@ export function emptyDraft(): FormDraft {
     maxRetries: '',
     idleTimeoutSecs: '',
     paused: false,
+    notify: defaultNotifyDraft(),
   };
 }
 
@@ -78,6 +128,7 @@ export function draftFromForm(f: SubscriptionForm): FormDraft {
     maxRetries: f.maxRetries === null ? '' : String(f.maxRetries),
     idleTimeoutSecs: f.idleTimeoutSecs === null ? '' : String(f.idleTimeoutSecs),
     paused: f.paused,
+    notify: notifyDraftFrom(f.notify),
   };
 }
 
@@ -96,6 +147,66 @@ function parseWhole(text: string, min: number, max: number): number | null {
 /** Whether a header row is blank and should simply be dropped. */
 function isBlankHeader(h: HeaderDraft): boolean {
   return h.name.trim() === '' && h.value === '' && !h.hasStoredValue;
+}
+
+/**
+ * Whether JavaScript can compile `pattern`: a hint only, the shell (Rust's regex crate) decides.
+ * A leading inline flag group such as `(?i)`, which Rust reads and older JS engines do not, is
+ * left out of the check.
+ */
+export function regexHint(pattern: string): string | null {
+  const src = pattern.trim();
+  if (src === '') return null;
+  const flags = /^\(\?([a-zA-Z]+)\)/.exec(src);
+  try {
+    new RegExp(flags ? src.slice(flags[0].length) : src);
+    return null;
+  } catch (e) {
+    const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: /, '') : String(e);
+    return `This may not be a valid regular expression (${why}); it is checked when you save.`;
+  }
+}
+
+/** Checks the notification settings; errors go into `errors` under `notify.…` keys. */
+function validateNotify(n: NotifyDraft, errors: FormErrors): NotifyForm {
+  const downAfterSecs = parseWhole(n.downAfterSecs, 0, MAX_DOWN_AFTER_SECS);
+  if (downAfterSecs === null) errors['notify.downAfterSecs'] = `A whole number of seconds up to ${MAX_DOWN_AFTER_SECS} (0: never).`;
+  const messages: MessageRuleForm[] = n.messages.map((r, i) => {
+    const at = `notify.messages.${i}`;
+    const rule: MessageRuleForm = {
+      event: r.event.trim(),
+      // The shell matches the text as typed, spaces included.
+      contains: r.contains,
+      regex: r.regex.trim(),
+      jsonPointer: r.jsonPointer.trim(),
+      jsonEquals: r.jsonEquals.trim(),
+    };
+    if (LINE_BREAK_OR_NUL.test(rule.event)) errors[`${at}.event`] = 'An event type cannot contain line breaks.';
+    if (rule.regex.length > MAX_PATTERN_LEN) errors[`${at}.regex`] = `Keep the pattern under ${MAX_PATTERN_LEN} characters.`;
+    if (rule.jsonPointer !== '' && !rule.jsonPointer.startsWith('/'))
+      errors[`${at}.jsonPointer`] = 'A JSON pointer starts with / (e.g. /level).';
+    else if (rule.jsonPointer === '' && rule.jsonEquals !== '')
+      errors[`${at}.jsonPointer`] = 'Say where to look: a JSON pointer such as /level.';
+    else if (rule.jsonPointer !== '' && rule.jsonEquals === '')
+      errors[`${at}.jsonEquals`] = 'The value to compare with, e.g. "error", 5 or true.';
+    if (rule.event === '' && rule.contains === '' && rule.regex === '' && rule.jsonPointer === '' && rule.jsonEquals === '')
+      errors[at] = 'Set at least one condition: an event type, text, a regex or a JSON pointer.';
+    return rule;
+  });
+  return { downAfterSecs: downAfterSecs ?? 0, recovered: n.recovered, gaveUp: n.gaveUp, fatal: n.fatal, messages };
+}
+
+/**
+ * Which part of the notification settings a shell error with field "notify" is about: the rule
+ * it names ("message rule 2: …" → index 1), the down threshold, or the section as a whole.
+ */
+export function notifyErrorTarget(message: string): { rule: number } | 'downAfter' | null {
+  const rule = /message rule (\d+)/i.exec(message);
+  if (rule) {
+    const n = Number(rule[1]);
+    return n >= 1 ? { rule: n - 1 } : null;
+  }
+  return /down after/i.test(message) ? 'downAfter' : null;
 }
 
 export type Validation = { ok: true; form: SubscriptionForm } | { ok: false; errors: FormErrors };
@@ -168,6 +279,8 @@ export function validateDraft(d: FormDraft): Validation {
     else if (idleTimeoutSecs === 0) idleTimeoutSecs = null;
   }
 
+  const notify = validateNotify(d.notify, errors);
+
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -183,6 +296,7 @@ export function validateDraft(d: FormDraft): Validation {
       maxRetries,
       idleTimeoutSecs,
       paused: d.paused,
+      notify,
     },
   };
 }
@@ -202,6 +316,7 @@ export function errorKeyForField(field: string | null): string | null {
   }
   const known: readonly string[] = [
     'name', 'url', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'paused',
+    'notify',
   ];
   return known.includes(camel) ? camel : null;
 }

@@ -20,7 +20,10 @@ DEB_PACKAGES=(build-essential pkg-config ca-certificates curl
   gnome-keyring libsecret-tools dbus-daemon dbus-bin
   # The desktop app (Tauri 2 on WebKitGTK) and its window/tray/notification tests.
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libxdo-dev
-  xvfb webkit2gtk-driver dbus-x11 dunst nodejs npm)
+  xvfb webkit2gtk-driver dbus-x11 nodejs npm
+  # The tray and notification tests: a real notification daemon and its font, notify-send,
+  # xdotool (is a popup mapped?) and ImageMagick's import (screenshots of the display).
+  dunst fonts-dejavu-core libnotify-bin xdotool imagemagick)
 
 install_system_packages() {
   local missing=()

@@ -187,6 +187,16 @@ async fn tray_and_notifications_follow_the_servers() {
     .await
     .unwrap_or_else(|e| panic!("{e}"));
 
+    // Choosing a subscription in the menu opens the window on it.
+    item.click("● Storm 2 — open")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for("the detail of Storm 2", async || match app.detail().await {
+        Some(d) if d.name == "Storm 2" => Ok(()),
+        other => Err(format!("{other:?}")),
+    })
+    .await;
+
     // One server down: amber while retrying, red and a notification after 2 s.
     let before = notes.count();
     alpha.stop().await;

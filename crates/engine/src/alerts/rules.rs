@@ -142,7 +142,6 @@ pub struct CompiledRules {
     messages: Vec<CompiledMessageRule>,
 }
 
-
 impl CompiledRules {
     /// The index of the first message rule matching this event, if any.
     pub fn matching_message_rule(&self, event: &str, data: &str) -> Option<usize> {

@@ -12,6 +12,7 @@ mod export;
 pub mod form;
 pub mod notifications;
 pub mod notify_form;
+pub mod rendering;
 pub mod state;
 pub mod stats;
 pub mod tray;
@@ -38,6 +39,8 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 
 /// Builds and runs the app.
 pub fn run() {
+    // Before Tauri starts any thread or webview: WebKit reads it when it spawns the web process.
+    rendering::choose_webview_rendering();
     let app = tauri::Builder::default()
         // First: a second launch hands over to the running app and exits before it opens the
         // database.

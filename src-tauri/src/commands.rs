@@ -129,7 +129,8 @@ fn start_again(monitor: &Monitor, id: SubscriptionId) -> Result<()> {
     Err(CommandError::internal(why))
 }
 
-fn view_of(monitor: &Monitor, id: SubscriptionId) -> Result<SubscriptionView> {
+/// A saved subscription as the windows show it, with its status.
+pub(crate) fn view_of(monitor: &Monitor, id: SubscriptionId) -> Result<SubscriptionView> {
     let saved = monitor.store().subscription(id)?;
     Ok(SubscriptionView::new(
         id,

@@ -15,6 +15,7 @@ pub mod notify_form;
 pub mod rendering;
 pub mod state;
 pub mod stats;
+pub mod store_sync;
 pub mod tray;
 
 use state::{AppState, StartOptions, StartupError};
@@ -77,6 +78,7 @@ pub fn run() {
                     // On the async runtime: each subscription is a task spawned there.
                     let state = app.state::<AppState>();
                     tauri::async_runtime::block_on(async { state.start_saved() })?;
+                    state.watch_store();
                     let hidden = std::env::args().any(|a| a == HIDDEN_ARG);
                     let config = app
                         .config()

@@ -141,6 +141,12 @@ impl AppState {
     }
 
     /// Stops the bridge of the webview `label`, if one runs.
+    /// Starts applying changes other processes (the CLI) make to the saved subscriptions,
+    /// every [`crate::store_sync::SYNC_EVERY`]; call after [`AppState::start_saved`].
+    pub fn watch_store(&self) {
+        crate::store_sync::spawn(Arc::clone(&self.monitor), self.added.clone());
+    }
+
     pub fn stop_bridge(&self, label: &str) {
         let old = self
             .bridges

@@ -567,3 +567,92 @@ fn a_subscription_that_cannot_start_shows_failed_until_fixed() {
     });
     h.shutdown();
 }
+
+/// Waits until a batch in `batches` satisfies `found`.
+fn wait_for_batch(
+    batches: &Mutex<Vec<UpdateBatch>>,
+    what: &str,
+    found: impl Fn(&UpdateBatch) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !batches.lock().unwrap().iter().any(&found) {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn changes_the_cli_makes_while_the_app_runs_are_applied_and_shown() {
+    use streamwatch_engine::storage::{Store, SubscriptionRecord};
+    let h = Harness::start();
+    let batches: Arc<Mutex<Vec<UpdateBatch>>> = Arc::default();
+    let sink = Arc::clone(&batches);
+    commands::start_bridge(&h.state(), "test-window", move |b| {
+        sink.lock().unwrap().push(b);
+        true
+    });
+    h.state().watch_store();
+    // The CLI is another process with its own connection to the same database.
+    let cli = Store::open(&h.state().data_dir).unwrap();
+
+    let url = h.demo_url("/events?rate=50");
+    let id = cli
+        .add_subscription(&SubscriptionRecord::new("from the cli", &url))
+        .unwrap();
+    wait_for_batch(
+        &batches,
+        "the window is told of the new subscription",
+        |b| {
+            b.added
+                .iter()
+                .any(|v| v.id == id.0 && v.name == "from the cli")
+        },
+    );
+    h.wait_for(id.0, "the app runs it", |s| {
+        state_of(s) == "open" && messages_of(s) > 0
+    });
+
+    let mut renamed = cli.subscription(id).unwrap().record;
+    renamed.name = "renamed by the cli".into();
+    renamed.url = h.demo_url("/events?rate=60");
+    cli.update_subscription(id, &renamed).unwrap();
+    wait_for_batch(&batches, "the window is told of the edit", |b| {
+        b.added
+            .iter()
+            .any(|v| v.id == id.0 && v.name == "renamed by the cli")
+    });
+    h.wait_for(id.0, "it runs with the new URL", |s| {
+        s["url"] == h.demo_url("/events?rate=60").as_str() && state_of(s) == "open"
+    });
+
+    // One the engine cannot run shows as failed with why, told once.
+    let broken = cli
+        .add_subscription(&SubscriptionRecord::new("broken by the cli", "ftp://x/"))
+        .unwrap();
+    wait_for_batch(&batches, "the window is told it failed", |b| {
+        b.added.iter().any(|v| {
+            v.id == broken.0
+                && v.status.state == streamwatch_app::dto::StateName::Failed
+                && v.status
+                    .last_error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("ftp"))
+        })
+    });
+    std::thread::sleep(streamwatch_app::store_sync::SYNC_EVERY * 2);
+    let told = batches
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|b| &b.added)
+        .filter(|v| v.id == broken.0)
+        .count();
+    assert_eq!(told, 1, "a failure that does not change is told once");
+
+    cli.remove_subscription(id).unwrap();
+    wait_for_batch(&batches, "the window is told of the removal", |b| {
+        b.removed.contains(&id.0)
+    });
+    assert!(h.find(id.0).is_none());
+    h.shutdown();
+}

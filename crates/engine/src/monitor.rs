@@ -365,7 +365,8 @@ impl Monitor {
     }
 
     /// Applies changes another process (the CLI) made to the saved subscriptions: new ones
-    /// start, deleted ones stop, edited ones reconnect with their new settings.
+    /// start, deleted ones stop, edited ones reconnect with their new settings. One that cannot
+    /// start is in the report and in [`Monitor::startup_errors`], and is tried again next time.
     pub fn sync_from_store(&self) -> Result<SyncReport, MonitorError> {
         let saved = lock(&self.store).subscriptions()?;
         let mut report = SyncReport::default();
@@ -393,6 +394,16 @@ impl Monitor {
                 report.removed.push(*id);
             }
         }
+        // Why each saved subscription is not running, as of now: it reads like a failed start.
+        let mut errors = lock(&self.startup_errors);
+        errors.retain(|e| {
+            saved.iter().any(|s| s.id == e.id)
+                && !report.added.contains(&e.id)
+                && !report.updated.contains(&e.id)
+                && !report.errors.iter().any(|n| n.id == e.id)
+        });
+        errors.extend(report.errors.iter().cloned());
+        drop(errors);
         Ok(report)
     }
 

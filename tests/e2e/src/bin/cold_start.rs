@@ -184,7 +184,12 @@ fn one_start(
     while Instant::now() < deadline {
         // The time the grab started: the frame is at least that old.
         let at = t0.elapsed().as_secs_f64() * 1000.0;
-        if let Some(frame) = grab(&display, &window) {
+        let grabbed = grab(&display, &window);
+        GRAB_MS.with(|g| {
+            g.borrow_mut()
+                .push(t0.elapsed().as_secs_f64() * 1000.0 - at)
+        });
+        if let Some(frame) = grabbed {
             let s = similarity(&frame, reference);
             best = best.max(s);
             if s >= MATCH {
@@ -193,6 +198,11 @@ fn one_start(
         }
     }
     (child, Some(mapped), None, best)
+}
+
+thread_local! {
+    /// How long each grab (xwd + decode) took: the resolution of the painted times.
+    static GRAB_MS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 fn stats(v: &[f64]) -> (f64, f64, f64) {
@@ -250,6 +260,8 @@ async fn main() {
     }
     let (a, b, c) = stats(&mapped_ms);
     let (d, e, g) = stats(&painted_ms);
+    let (ga, gb, gc) = GRAB_MS.with(|g| stats(&g.borrow()));
+    println!("\nframe grabs (xwd + decode, the resolution of the painted times): min {ga:.0} ms, median {gb:.0} ms, max {gc:.0} ms");
     println!("\n| cold start ({runs} runs) | min | median | max |");
     println!("|---|---|---|---|");
     println!("| spawn → window mapped | {a:.0} ms | {b:.0} ms | {c:.0} ms |");

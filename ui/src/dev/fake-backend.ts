@@ -2,11 +2,20 @@
 // of docs/app-contract.md and streams batches like the real bridge (every 50 ms, statuses
 // coalesced). Only imported when import.meta.env.DEV and no Tauri runtime is present, so it is
 // never part of a production build. `?rate=N` adds a stream of N msgs/s to try the log at load.
+//
+// Notifications follow the shell's notifier in small: an outage past a threshold, the recovery
+// after a told one, at most one of each a minute per subscription (the rest folded, then summed
+// up), Do Not Disturb listing without showing. Each one is also emitted as the
+// `streamwatch://notification` event, so the bell counts them live.
 import type { Channel } from '@tauri-apps/api/core';
+import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
+import { NOTIFICATION_EVENT, NOTIFICATIONS_PAGE_MAX } from '../lib/api';
 import type {
+  AppSettings,
   LifecycleView,
   MessageView,
+  NotificationView,
   StatusView,
   SubscriptionForm,
   SubscriptionView,
@@ -16,6 +25,13 @@ import type {
 
 type Behaviour = 'ticker' | 'flaky' | 'quiet' | 'bursty' | 'firehose' | 'plain';
 
+type RuleKey = 'down' | 'recovered';
+
+interface RateWindow {
+  openedMs: number;
+  folded: number;
+}
+
 interface FakeSub {
   view: SubscriptionView;
   behaviour: Behaviour;
@@ -24,9 +40,48 @@ interface FakeSub {
   n: number;
   phaseUntil: number;
   transitions: TimelineEntry[];
+  /** When the current outage began; null while open (or paused: the user's doing, not an outage). */
+  downSince: number | null;
+  downTold: boolean;
+  /** Open again after a told outage: "recovered" waits for a message, or the grace, to say more. */
+  recovery: { openedMs: number; messageSeen: boolean } | null;
+  windows: Map<RuleKey, RateWindow>;
 }
 
 const MAX_BATCH = 2000;
+/**
+ * The shell's default is 10 s, but the flaky stream here is down for about 1.4 s at a time: a
+ * shorter threshold makes it produce notifications while you watch.
+ */
+const DOWN_AFTER_MS = 1000;
+const RECOVERY_GRACE_MS = 3000;
+const RATE_WINDOW_MS = 60_000;
+/** A dev session left open for hours must not grow the list without end. */
+const NOTIFICATIONS_KEPT = 5000;
+const NOUNS: Record<RuleKey, string> = { down: 'outages', recovered: 'recoveries' };
+
+/** As the shell words a duration: "45 s", "3 min", "3 min 12 s", "2 h 5 min". */
+function humanDuration(ms: number): string {
+  const s = Math.floor(Math.max(0, ms) / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** The last link of an error chain, as the shell puts it in a notification. */
+function shortReason(message: string): string {
+  const last = (message.split(': ').at(-1) ?? message).replace(/ \(os error \d+\)$/, '').trim();
+  return last || message;
+}
+
+/** Tauri rejects arguments that do not deserialize with a plain string before the command runs. */
+function badArg(cmd: string, name: string, expected: string): string {
+  return `invalid args \`${name}\` for command \`${cmd}\`: expected ${expected}`;
+}
+
+function uint(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
 
 function status(partial: Partial<StatusView> = {}): StatusView {
   return {
@@ -76,6 +131,10 @@ export function installDevBackend(): void {
   let added: SubscriptionView[] = [];
   let removed: number[] = [];
   let dropped = 0;
+  /** Oldest first, so ids ascend. */
+  let notes: NotificationView[] = [];
+  let nextNoteId = 1;
+  const settings: AppSettings = { doNotDisturb: false, startAtLogin: false };
 
   function create(f: SubscriptionForm, behaviour: Behaviour): FakeSub {
     const id = nextId++;
@@ -88,6 +147,10 @@ export function installDevBackend(): void {
       n: 0,
       phaseUntil: now + 600,
       transitions: [{ atMs: now - 3_600_000, kind: 'transition', from: null, to: 'connecting', reason: 'app started', missed: null }],
+      downSince: f.paused ? null : now,
+      downTold: false,
+      recovery: null,
+      windows: new Map(),
     };
     if (behaviour === 'ticker' && !f.paused) {
       // An hour-old history, so scrolling up pages rows in from "storage".
@@ -108,6 +171,72 @@ export function installDevBackend(): void {
     statuses.set(s.view.id, s.view.status);
     if (patch.state && patch.state !== prev) {
       s.transitions.push({ atMs: Date.now(), kind: 'transition', from: prev, to: patch.state, reason: patch.lastError ?? '', missed: null });
+      watchOutage(s, patch.state, Date.now());
+    }
+  }
+
+  function watchOutage(s: FakeSub, to: StatusView['state'], now: number): void {
+    if (to === 'paused' || to === 'stopped') {
+      s.downSince = null;
+      s.downTold = false;
+      s.recovery = null;
+    } else if (to === 'open') {
+      if (s.downTold) s.recovery = { openedMs: now, messageSeen: false };
+      else s.downSince = null;
+    } else if (s.recovery) {
+      // Dropped again before the recovery was told: the same outage goes on.
+      s.recovery = null;
+    } else if (s.downSince === null) {
+      s.downSince = now;
+    }
+  }
+
+  function listNote(subscriptionId: number | null, kind: string, title: string, body: string, delivery: string, atMs: number): NotificationView {
+    const n: NotificationView = { id: nextNoteId++, atMs, subscriptionId, kind, title, body, delivery };
+    notes.push(n);
+    if (notes.length > NOTIFICATIONS_KEPT) notes.splice(0, notes.length - NOTIFICATIONS_KEPT);
+    return n;
+  }
+
+  function note(subscriptionId: number | null, kind: string, title: string, body: string, folded: boolean, atMs: number): void {
+    const delivery = folded ? 'folded' : settings.doNotDisturb ? 'silenced' : 'shown';
+    const n = listNote(subscriptionId, kind, title, body, delivery, atMs);
+    // Once a test has cleared the IPC mocks there is nothing left to emit through.
+    emit(NOTIFICATION_EVENT, n).catch(() => {});
+  }
+
+  /** A rule fired: shown, unless the same rule already spoke for this stream within the window. */
+  function fire(s: FakeSub, key: RuleKey, title: string, body: string, now: number): void {
+    const w = s.windows.get(key);
+    const folded = w !== undefined && now - w.openedMs < RATE_WINDOW_MS;
+    if (w && folded) w.folded++;
+    else s.windows.set(key, { openedMs: now, folded: 0 });
+    note(s.view.id, key, title, body, folded, now);
+  }
+
+  function tellNotifications(now: number): void {
+    for (const s of subs.values()) {
+      for (const [key, w] of s.windows) {
+        if (w.folded > 0 && now - w.openedMs >= RATE_WINDOW_MS) {
+          note(s.view.id, 'summary', `${s.view.name}: and ${w.folded} more ${NOUNS[key]}`, "Folded to keep notifications quiet (at most one a minute per rule); the app's notification list has them.", false, now);
+          s.windows.set(key, { openedMs: now, folded: 0 });
+        }
+      }
+      const st = s.view.status;
+      if (s.downSince !== null && !s.downTold && !s.recovery && now - s.downSince >= DOWN_AFTER_MS) {
+        s.downTold = true;
+        const retry = st.attempt > 0 ? ` · retry ${st.attempt}` : '';
+        const reason = st.lastError ? ` · ${shortReason(st.lastError)}` : '';
+        fire(s, 'down', `${s.view.name} is down`, `Not connected for ${humanDuration(now - s.downSince)}${retry}${reason}.`, now);
+      }
+      const r = s.recovery;
+      if (r && (r.messageSeen || now - r.openedMs >= RECOVERY_GRACE_MS)) {
+        const downFor = r.openedMs - (s.downSince ?? r.openedMs);
+        s.downSince = null;
+        s.downTold = false;
+        s.recovery = null;
+        fire(s, 'recovered', `${s.view.name} recovered`, `Back after ${humanDuration(downFor)} down.${r.messageSeen ? ' Resumed with no missed events.' : ''}`, now);
+      }
     }
   }
 
@@ -133,6 +262,7 @@ export function installDevBackend(): void {
     if (s.stored.length > 200_000) s.stored.splice(0, 50_000);
     if (messages.length < MAX_BATCH) messages.push(m);
     else dropped++;
+    if (s.recovery) s.recovery.messageSeen = true;
     const st = s.view.status;
     setStatus(s, { messages: st.messages + 1, bytes: st.bytes + data.length, lastMessageAtMs: now, lastId: m.id, attempt: 0 });
   }
@@ -205,17 +335,35 @@ export function installDevBackend(): void {
     }
   }
 
-  create(form('Demo stream', 'http://127.0.0.1:8787/events?rate=5&close_after=25'), 'ticker');
-  create(form('Orders (bursts every 6 s)', 'https://api.example.com/orders/stream', { method: 'POST', body: '{"since":"now"}', headers: [{ name: 'Authorization', value: '', secret: true, hasStoredValue: true }, { name: 'Accept-Language', value: 'en', secret: false, hasStoredValue: false }] }), 'bursty');
-  create(form('Prices (flaky)', 'https://feed.example.com/prices', { maxRetries: 10 }), 'flaky');
-  create(form('Health (goes quiet)', 'http://localhost:9000/health/events', { idleTimeoutSecs: 30 }), 'quiet');
+  const demo = create(form('Demo stream', 'http://127.0.0.1:8787/events?rate=5&close_after=25'), 'ticker');
+  const orders = create(form('Orders (bursts every 6 s)', 'https://api.example.com/orders/stream', { method: 'POST', body: '{"since":"now"}', headers: [{ name: 'Authorization', value: '', secret: true, hasStoredValue: true }, { name: 'Accept-Language', value: 'en', secret: false, hasStoredValue: false }] }), 'bursty');
+  const prices = create(form('Prices (flaky)', 'https://feed.example.com/prices', { maxRetries: 10 }), 'flaky');
+  const health = create(form('Health (goes quiet)', 'http://localhost:9000/health/events', { idleTimeoutSecs: 30 }), 'quiet');
   create(form('Plain text', 'http://localhost:9000/log'), 'plain');
   create(form('Archive', 'https://example.org/archive/events', { paused: true }), 'ticker');
   if (firehoseRate > 0) create(form(`Firehose ${firehoseRate}/s`, 'http://127.0.0.1:8787/events?rate=' + firehoseRate), 'firehose');
 
+  function seedNotifications(): void {
+    const now = Date.now();
+    const ago = (min: number): number => now - min * 60_000;
+    const names = [demo, orders, prices].map((s) => s.view.name);
+    for (const s of [demo, orders, prices]) listNote(s.view.id, 'down', `${s.view.name} is down`, 'Not connected for 10 s · retry 3 · Connection refused.', 'folded', ago(52));
+    listNote(null, 'many-down', '3 subscriptions down — network unreachable?', `Not connected: ${names.join(', ')}.`, 'shown', ago(52));
+    for (const s of [demo, orders, prices]) listNote(s.view.id, 'recovered', `${s.view.name} recovered`, 'Back after 3 min 12 s down. Resumed with no missed events.', 'folded', ago(49));
+    listNote(null, 'many-recovered', '3 subscriptions recovered', `Back: ${names.join(', ')}.`, 'shown', ago(49));
+    listNote(orders.view.id, 'fatal', `${orders.view.name} stopped: HTTP 401`, 'HTTP 401 Unauthorized. Retrying cannot fix this: check the URL, credentials or server, then resume it.', 'shown', ago(31));
+    // A stream removed since: its notifications stay listed, naming it, with an id nothing has.
+    listNote(nextId++, 'gave-up', 'Staging feed gave up', 'Stopped after 10 failed retries. Last error: Connection refused. Reconnect it by hand.', 'shown', ago(24));
+    listNote(health.view.id, 'message', `${health.view.name}: /ok = false`, '{"ok":false,"reason":"disk 91% full"}\n(event status, id 7)', 'shown', ago(17));
+    listNote(prices.view.id, 'down', `${prices.view.name} is down`, 'Not connected for 12 s · retry 3 · connection reset by peer.', 'silenced', ago(8));
+    listNote(prices.view.id, 'recovered', `${prices.view.name} recovered`, 'Back after 14 s down. 3 events were missed (ids skipped on resume).', 'silenced', ago(8));
+  }
+  seedNotifications();
+
   setInterval(() => {
     const now = Date.now();
     for (const s of subs.values()) step(s, now);
+    tellNotifications(now);
     if (!channel) return;
     if (statuses.size + messages.length + lifecycle.length + added.length + removed.length === 0) return;
     const batch: UpdateBatch = {
@@ -245,6 +393,7 @@ export function installDevBackend(): void {
     if (/example\.invalid/.test(f.url)) throw { kind: 'invalid', message: 'the host does not resolve', field: 'url' };
   }
 
+  // shouldMockEvents: `listen` and `emit` work in the page, so the notification event reaches the UI.
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
     switch (cmd) {
@@ -307,8 +456,30 @@ export function installDevBackend(): void {
       }
       case 'export_subscriptions':
         return JSON.stringify([...subs.values()].map((s) => s.view.form), null, 2);
+      case 'list_notifications': {
+        const before = args.before ?? null;
+        if (before !== null && !uint(before)) throw badArg(cmd, 'before', 'u64 or null');
+        if (!uint(args.limit)) throw badArg(cmd, 'limit', 'u32');
+        const limit = Math.min(NOTIFICATIONS_PAGE_MAX, args.limit);
+        const older = before === null ? notes : notes.filter((n) => n.id < before);
+        return limit === 0 ? [] : older.slice(-limit).reverse();
+      }
+      case 'clear_notifications':
+        notes = [];
+        nextNoteId = 1;
+        return null;
+      case 'get_settings':
+        return { ...settings };
+      case 'set_do_not_disturb':
+        if (typeof args.on !== 'boolean') throw badArg(cmd, 'on', 'a boolean');
+        settings.doNotDisturb = args.on;
+        return { ...settings };
+      case 'set_start_at_login':
+        if (typeof args.on !== 'boolean') throw badArg(cmd, 'on', 'a boolean');
+        settings.startAtLogin = args.on;
+        return { ...settings };
       default:
         throw `fake backend: unknown command ${cmd}`;
     }
-  });
+  }, { shouldMockEvents: true });
 }

@@ -202,6 +202,10 @@ impl Desktop {
                     .env("STREAMWATCH_DEMO_PORT", "0")
                     .env("GDK_BACKEND", "x11")
                     .env("NO_AT_BRIDGE", "1")
+                    // The app chooses how WebKit draws (src-tauri/src/rendering.rs) unless the
+                    // user did: a developer's own choice must not leak into what is tested.
+                    .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
+                    .env_remove("WEBKIT_FORCE_COMPOSITING_MODE")
                     .env_remove("WAYLAND_DISPLAY")
                     .stdout(log_file(root.path(), "driver.log"))
                     .stderr(log_file(root.path(), "driver.log")),

@@ -81,6 +81,22 @@ async fn first_run_shows_the_demo_stream_live() {
         "log rows are in increasing order: {ns:?}"
     );
     app.screenshot("first-run").await;
+
+    // The page is drawn without accelerated compositing (src-tauri/src/rendering.rs): the
+    // harness removed the switch from the environment, so the app set it for its web process.
+    let web: Vec<_> = streamwatch_e2e::app_processes(app.data_dir())
+        .into_iter()
+        .filter(|p| p.is_web_process())
+        .collect();
+    assert!(!web.is_empty(), "the app's web process is found");
+    for p in &web {
+        assert_eq!(
+            p.env("WEBKIT_DISABLE_COMPOSITING_MODE"),
+            Some("1"),
+            "web process {} draws without compositing",
+            p.pid
+        );
+    }
     app.close().await;
 }
 

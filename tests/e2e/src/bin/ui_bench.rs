@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use streamwatch_demo_server::{DemoConfig, DemoServer};
-use streamwatch_e2e::{demo_n, App};
+use streamwatch_e2e::{app_processes, demo_n, App};
 use streamwatch_engine::storage::{HistoryQuery, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -153,38 +153,24 @@ async fn start_proxy(upstream: SocketAddr, fwd: Arc<Forwarded>) -> SocketAddr {
 
 // ---- processes and memory ----------------------------------------------------------------------
 
-/// RSS in KiB of every process whose environment has `STREAMWATCH_DATA_DIR=<data_dir>` (the app
-/// and the WebKit processes it starts), summed per process name.
+/// The bench's name for one of the app's processes (`comm` is cut at 15 bytes).
+fn process_name(comm: &str) -> Option<&'static str> {
+    match comm {
+        c if c.starts_with("WebKitWebProces") => Some("WebKitWebProcess"),
+        c if c.starts_with("WebKitNetworkPr") => Some("WebKitNetworkProcess"),
+        c if c.starts_with("streamwatch-app") => Some("streamwatch-app"),
+        _ => None,
+    }
+}
+
+/// RSS in KiB of the app and the WebKit processes it starts, summed per process name.
 fn rss_by_name(data_dir: &Path) -> BTreeMap<String, u64> {
-    let needle = format!("STREAMWATCH_DATA_DIR={}", data_dir.display());
     let mut out = BTreeMap::new();
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return out;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        let Some(pid) = p.file_name().and_then(|n| n.to_str()) else {
+    for p in app_processes(data_dir) {
+        let Some(name) = process_name(&p.comm) else {
             continue;
         };
-        if !pid.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        let Ok(env) = fs::read(p.join("environ")) else {
-            continue;
-        };
-        if !env.split(|&b| b == 0).any(|v| v == needle.as_bytes()) {
-            continue;
-        }
-        let comm = fs::read_to_string(p.join("comm")).unwrap_or_default();
-        let comm = comm.trim();
-        let name = match comm {
-            c if c.starts_with("WebKitWebProces") => "WebKitWebProcess",
-            c if c.starts_with("WebKitNetworkPr") => "WebKitNetworkProcess",
-            c if c.starts_with("streamwatch-app") => "streamwatch-app",
-            // tauri-driver / WebKitWebDriver carry the variable too: not the app's memory.
-            _ => continue,
-        };
-        let status = fs::read_to_string(p.join("status")).unwrap_or_default();
+        let status = fs::read_to_string(format!("/proc/{}/status", p.pid)).unwrap_or_default();
         let kib = status
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -197,38 +183,23 @@ fn rss_by_name(data_dir: &Path) -> BTreeMap<String, u64> {
 
 /// CPU seconds (user + system) of those processes, for context.
 fn cpu_secs(data_dir: &Path) -> BTreeMap<String, f64> {
-    let needle = format!("STREAMWATCH_DATA_DIR={}", data_dir.display());
     let tick = 100.0; // USER_HZ on Linux
     let mut out = BTreeMap::new();
-    for e in fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let p = e.path();
-        let Ok(env) = fs::read(p.join("environ")) else {
+    for p in app_processes(data_dir) {
+        let Some(name) = process_name(&p.comm) else {
             continue;
         };
-        if !env.split(|&b| b == 0).any(|v| v == needle.as_bytes()) {
-            continue;
-        }
-        let Ok(stat) = fs::read_to_string(p.join("stat")) else {
+        let Ok(stat) = fs::read_to_string(format!("/proc/{}/stat", p.pid)) else {
             continue;
         };
         let Some(close) = stat.rfind(')') else {
             continue;
         };
-        let comm = &stat[stat.find('(').unwrap_or(0) + 1..close];
         let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
         let (Some(u), Some(s)) = (fields.get(11), fields.get(12)) else {
             continue;
         };
         let secs = (u.parse::<f64>().unwrap_or(0.0) + s.parse::<f64>().unwrap_or(0.0)) / tick;
-        let name = if comm.starts_with("WebKitWebProces") {
-            "WebKitWebProcess"
-        } else if comm.starts_with("WebKitNetworkPr") {
-            "WebKitNetworkProcess"
-        } else if comm.starts_with("streamwatch-app") {
-            "streamwatch-app"
-        } else {
-            continue;
-        };
         *out.entry(name.to_owned()).or_insert(0.0) += secs;
     }
     out

@@ -4,16 +4,21 @@
 //! The batching is the plain [`Batcher`] (no Tauri, no async), so it is tested on its own;
 //! [`run`] is the loop around it.
 
-use crate::dto::{LiveEvent, StatusUpdate, StatusView, SubscriptionView, UpdateBatch};
-use std::collections::{BTreeSet, HashMap};
+use crate::dto::{LiveEvent, MessageView, StatusUpdate, StatusView, SubscriptionView, UpdateBatch};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 use streamwatch_engine::{SubscriptionId, Supervisor, SupervisorEvent};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 /// How often a non-empty batch is sent.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
-/// Live messages per batch; beyond this they are counted in `droppedMessages`.
+/// Live messages per batch (at 20 batches a second, 40,000 messages/s keep up); more wait for
+/// the next batch, so a burst is spread over several frames instead of stalling one.
 pub const MAX_MESSAGES: usize = 2_000;
+/// Messages waiting for a batch; beyond this they are counted in `droppedMessages` (storage has
+/// them). A resume can bring a server's whole replay at once (the demo server sends up to
+/// 10,000 missed events): that waits and arrives in full.
+pub const MAX_BACKLOG: usize = 20_000;
 /// Lifecycle events per batch; beyond this they are left out (a reconnect storm across many
 /// subscriptions; each subscription's status still arrives).
 pub const MAX_LIFECYCLE: usize = 2_000;
@@ -53,6 +58,8 @@ impl StatusSource for () {
 #[derive(Debug)]
 pub struct Batcher {
     batch: UpdateBatch,
+    /// Messages not yet in a batch, oldest first.
+    backlog: VecDeque<MessageView>,
     /// Position of each subscription's entry in `batch.statuses`.
     status_at: HashMap<u64, usize>,
     /// Subscriptions whose counters moved: their status is refreshed when the batch is taken
@@ -61,24 +68,28 @@ pub struct Batcher {
     /// Events were lost: refresh every status.
     resync: bool,
     max_messages: usize,
+    max_backlog: usize,
     max_lifecycle: usize,
 }
 
 impl Default for Batcher {
     fn default() -> Self {
-        Batcher::new(MAX_MESSAGES, MAX_LIFECYCLE)
+        Batcher::new(MAX_MESSAGES, MAX_BACKLOG, MAX_LIFECYCLE)
     }
 }
 
 impl Batcher {
-    /// A batcher holding at most `max_messages` messages and `max_lifecycle` lifecycle events.
-    pub fn new(max_messages: usize, max_lifecycle: usize) -> Self {
+    /// A batcher sending at most `max_messages` messages per batch with up to `max_backlog`
+    /// waiting, and at most `max_lifecycle` lifecycle events per batch.
+    pub fn new(max_messages: usize, max_backlog: usize, max_lifecycle: usize) -> Self {
         Batcher {
             batch: UpdateBatch::default(),
+            backlog: VecDeque::new(),
             status_at: HashMap::new(),
             touched: BTreeSet::new(),
             resync: false,
             max_messages,
+            max_backlog,
             max_lifecycle,
         }
     }
@@ -89,8 +100,8 @@ impl Batcher {
             SupervisorEvent::Lifecycle { id, at, event } => match LiveEvent::new(id, at, &event) {
                 LiveEvent::Message(m) => {
                     self.touched.insert(id.0);
-                    if self.batch.messages.len() < self.max_messages {
-                        self.batch.messages.push(m);
+                    if self.backlog.len() < self.max_backlog {
+                        self.backlog.push_back(m);
                     } else {
                         self.batch.dropped_messages += 1;
                     }
@@ -141,7 +152,7 @@ impl Batcher {
     fn removed(&mut self, id: u64) {
         self.touched.remove(&id);
         self.batch.added.retain(|v| v.id != id);
-        self.batch.messages.retain(|m| m.subscription_id != id);
+        self.backlog.retain(|m| m.subscription_id != id);
         self.batch.lifecycle.retain(|l| l.subscription_id != id);
         if self.status_at.remove(&id).is_some() {
             self.batch.statuses.retain(|s| s.id != id);
@@ -160,7 +171,7 @@ impl Batcher {
 
     /// Whether there is nothing to send.
     pub fn is_empty(&self) -> bool {
-        self.batch.is_empty() && self.touched.is_empty() && !self.resync
+        self.batch.is_empty() && self.backlog.is_empty() && self.touched.is_empty() && !self.resync
     }
 
     /// The batch so far, with the statuses of touched subscriptions refreshed from `source`;
@@ -179,6 +190,8 @@ impl Batcher {
             }
         }
         self.status_at.clear();
+        let n = self.backlog.len().min(self.max_messages);
+        self.batch.messages.extend(self.backlog.drain(..n));
         std::mem::take(&mut self.batch)
     }
 }
@@ -206,9 +219,12 @@ pub async fn run(
                 Ok(e) => batcher.push(e),
                 Err(RecvError::Lagged(n)) => batcher.lagged(n),
                 Err(RecvError::Closed) => {
-                    let batch = batcher.take(source);
-                    if !batch.is_empty() {
-                        send(batch);
+                    // What is left goes out now, a batch at a time.
+                    while !batcher.is_empty() {
+                        let batch = batcher.take(source);
+                        if batch.is_empty() || !send(batch) {
+                            break;
+                        }
                     }
                     return;
                 }
@@ -312,20 +328,25 @@ mod tests {
     }
 
     #[test]
-    fn messages_are_capped_and_the_rest_counted_as_dropped() {
-        let mut b = Batcher::new(3, 10);
-        for n in 0..5 {
+    fn a_burst_waits_for_the_next_batches_and_only_beyond_the_backlog_is_dropped() {
+        let mut b = Batcher::new(3, 5, 10);
+        for n in 0..7 {
             b.push(msg(1, n));
         }
-        let batch = b.take(&());
-        let data: Vec<_> = batch.messages.iter().map(|m| m.data.as_str()).collect();
-        assert_eq!(data, ["0", "1", "2"]);
-        assert_eq!(batch.dropped_messages, 2);
-        assert!(batch.messages.iter().all(|m| m.seq.is_none()));
-        // The next batch starts afresh.
-        b.push(msg(1, 5));
-        let batch = b.take(&());
-        assert_eq!((batch.messages.len(), batch.dropped_messages), (1, 0));
+        let data = |batch: &UpdateBatch| -> Vec<String> {
+            batch.messages.iter().map(|m| m.data.to_string()).collect()
+        };
+        let first = b.take(&());
+        assert_eq!(data(&first), ["0", "1", "2"]);
+        // 5 could wait; the 6th and 7th could not.
+        assert_eq!(first.dropped_messages, 2);
+        assert!(first.messages.iter().all(|m| m.seq.is_none()));
+        assert!(!b.is_empty(), "the rest is still to be sent");
+        b.push(msg(1, 7));
+        let second = b.take(&());
+        assert_eq!(data(&second), ["3", "4", "7"]);
+        assert_eq!(second.dropped_messages, 0);
+        assert!(b.is_empty());
     }
 
     #[test]
@@ -393,6 +414,7 @@ mod tests {
         b.push(status(1, State::Open, 0));
         b.push(status(2, State::Open, 0));
         b.push(msg(1, 1));
+        b.push(msg(2, 1));
         b.push(SupervisorEvent::Removed {
             id: SubscriptionId(1),
         });
@@ -403,7 +425,14 @@ mod tests {
             batch.added.iter().map(|v| v.id).collect::<Vec<_>>(),
             vec![2]
         );
-        assert!(batch.messages.is_empty());
+        assert_eq!(
+            batch
+                .messages
+                .iter()
+                .map(|m| m.subscription_id)
+                .collect::<Vec<_>>(),
+            vec![2]
+        );
         assert_eq!(batch.statuses.len(), 1);
         assert_eq!(
             (batch.statuses[0].id, batch.statuses[0].status.state),

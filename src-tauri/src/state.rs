@@ -113,6 +113,10 @@ impl AppState {
         // that fails at once (401, wrong content type) must still be told.
         let mut options = MonitorOptions::new(dir.clone());
         options.autostart = false;
+        // Room for a server's replay burst on resume (the demo server sends up to 10,000 missed
+        // events at once) before a window's bridge is counted as lagging: 4 MiB of slots, and
+        // the last 32,768 events stay held until overwritten (~10 MiB at 200 B of data each).
+        options.event_capacity = 32_768;
         let monitor = Monitor::open(options).map_err(|e| StartupError::new(e, dir))?;
         if let Some(demo) = &demo {
             if first_run {

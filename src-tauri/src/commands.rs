@@ -41,6 +41,7 @@ pub const COMMANDS: &[&str] = &[
     "get_settings",
     "set_do_not_disturb",
     "set_start_at_login",
+    "window_ready",
 ];
 
 /// The invoke handler serving [`COMMANDS`].
@@ -63,6 +64,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         get_settings,
         set_do_not_disturb,
         set_start_at_login,
+        window_ready,
     ]
 }
 
@@ -444,4 +446,10 @@ pub async fn set_start_at_login<R: Runtime>(app: AppHandle<R>, on: bool) -> Resu
     };
     done.map_err(|e| CommandError::internal(format!("cannot change the login item: {e}")))?;
     get_settings(app.clone()).await
+}
+
+/// The page has built its first view: the window, created hidden, is shown now (once).
+#[tauri::command]
+pub fn window_ready<R: Runtime>(app: AppHandle<R>) {
+    crate::first_show::page_ready(&app);
 }

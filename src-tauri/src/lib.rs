@@ -9,6 +9,7 @@ pub mod commands;
 pub mod dto;
 mod error;
 mod export;
+pub mod first_show;
 pub mod form;
 pub mod notifications;
 pub mod notify_form;
@@ -48,7 +49,16 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_main_window(app);
         }))
-        .plugin(tauri_plugin_window_state::Builder::new().build())
+        .plugin(
+            // Size, position and maximised state; not visibility: the window is shown by
+            // `first_show` when its page is ready (or kept hidden when started at login).
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::all()
+                        - tauri_plugin_window_state::StateFlags::VISIBLE,
+                )
+                .build(),
+        )
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_notification::init())
         .plugin(
@@ -88,9 +98,14 @@ pub fn run() {
                         .find(|w| w.label == MAIN_WINDOW)
                         .cloned()
                         .ok_or("tauri.conf.json has no main window")?;
+                    // Hidden until the page has drawn its first view (first_show.rs).
                     tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
-                        .visible(config.visible && !(hidden && TRAY_UP.load(Ordering::Relaxed)))
+                        .visible(false)
                         .build()?;
+                    first_show::arm(
+                        app.handle(),
+                        config.visible && !(hidden && TRAY_UP.load(Ordering::Relaxed)),
+                    );
                     Ok(())
                 }
                 Err(e) => {

@@ -554,7 +554,31 @@ impl App {
             Ok(_) => {}
             Err(_) => return Err("the page did not answer (waiting for a frame)".into()),
         }
-        let png = match tokio::time::timeout(COMMAND_TIMEOUT, self.client.screenshot()).await {
+        // WebKitWebDriver takes the picture after the page's next paint; drawn without
+        // compositing, a page where nothing changes (the empty state) never paints again and
+        // the screenshot never comes. An invisible change a few times a second gives it that
+        // paint, and is undone afterwards.
+        let _ = self
+            .client
+            .execute(
+                "clearInterval(window.__swShotNudge);
+                 let on = false;
+                 window.__swShotNudge = setInterval(() => {
+                   on = !on;
+                   document.body.style.outline = on ? '1px solid transparent' : '';
+                 }, 100);",
+                Vec::new(),
+            )
+            .await;
+        let shot = tokio::time::timeout(COMMAND_TIMEOUT, self.client.screenshot()).await;
+        let _ = self
+            .client
+            .execute(
+                "clearInterval(window.__swShotNudge); document.body.style.outline = '';",
+                Vec::new(),
+            )
+            .await;
+        let png = match shot {
             Ok(Ok(png)) => png,
             Ok(Err(e)) => return Err(e.to_string()),
             Err(_) => return Err(format!("no screenshot within {COMMAND_TIMEOUT:?}")),

@@ -478,6 +478,9 @@ export function installDevBackend(): void {
         if (typeof args.on !== 'boolean') throw badArg(cmd, 'on', 'a boolean');
         settings.startAtLogin = args.on;
         return { ...settings };
+      case 'window_ready':
+        // A browser tab has no hidden window to show.
+        return null;
       default:
         throw `fake backend: unknown command ${cmd}`;
     }

@@ -102,6 +102,11 @@ export function connectUpdates(onUpdate: (batch: UpdateBatch) => void): Promise<
   return call('connect_updates', { onUpdate: channel });
 }
 
+/** Tells the shell the first view is built: the window, created hidden, is shown (once). */
+export function windowReady(): Promise<null> {
+  return call('window_ready');
+}
+
 // ---- notifications and app settings ------------------------------------------------------------
 
 /** The most notifications one `list_notifications` call returns (the shell caps `limit`). */

@@ -48,6 +48,8 @@ export class Subscription {
   readonly intervals = new IntervalEstimator();
   /** The detail view asked for stored timeline and first history page once. */
   detailLoaded = false;
+  /** That first load, while it runs and after (the window waits for it before it is shown). */
+  detailLoad: Promise<void> | null = null;
 
   constructor(
     view: SubscriptionView,
@@ -329,7 +331,15 @@ export class AppState {
       return;
     }
     sub.detailLoaded = true;
-    await Promise.all([this.loadTimeline(sub), this.refreshStats(sub), this.loadOlder(sub)]);
+    sub.detailLoad = Promise.all([this.loadTimeline(sub), this.refreshStats(sub), this.loadOlder(sub)]).then(
+      () => undefined,
+    );
+    await sub.detailLoad;
+  }
+
+  /** Settles when the first view has its data: the selected subscription's first detail load. */
+  firstViewLoaded(): Promise<void> {
+    return this.selected?.detailLoad ?? Promise.resolve();
   }
 
   async loadTimeline(sub: Subscription): Promise<void> {

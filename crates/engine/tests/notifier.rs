@@ -465,6 +465,28 @@ fn streams_that_dropped_together_are_told_together_across_ticks() {
 }
 
 #[test]
+fn the_title_counts_the_ones_listed_and_the_body_those_down_before() {
+    let mut h = Harness::new(&[(1, "a"), (2, "b"), (3, "c"), (9, "old")]);
+    for i in [1, 2, 3, 9] {
+        h.state(i, State::Open, 0, 0.0);
+    }
+    // Down long before the others (and told on its own).
+    h.state(9, State::Retrying, 1, 1.0);
+    assert_eq!(h.run(1.0, 20.0).len(), 1);
+    for i in 1..=3 {
+        h.state(i, State::Retrying, 1, 30.0);
+    }
+    let ns = h.run(30.0, 45.0);
+    assert_eq!(
+        shown(&ns),
+        [(
+            "3 subscriptions down — network unreachable?".into(),
+            "Not connected: a, b, c (4 down in all).".into()
+        )]
+    );
+}
+
+#[test]
 fn error_chains_are_cut_to_what_a_person_can_act_on() {
     use streamwatch_engine::alerts::notifier::short_reason;
     assert_eq!(

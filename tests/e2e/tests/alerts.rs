@@ -302,5 +302,23 @@ async fn tray_and_notifications_follow_the_servers() {
             "{title:?} is not in the in-app list: {listed}"
         );
     }
+    // And as a person sees them: the bell opens the panel that lists them.
+    app.click("notifications-button").await;
+    app.element("notifications-panel").await;
+    app.wait_for("the bell's panel lists the notifications", async || {
+        let items = app.count("[data-testid=\"notification-item\"]").await;
+        let text = app
+            .text("[data-testid=\"notifications-panel\"]")
+            .await
+            .map(|t| t.0)
+            .unwrap_or_default();
+        if items >= 4 && text.contains("Alpha recovered") && text.contains("Gamma gave up") {
+            Ok(())
+        } else {
+            Err(format!("{items} items: {text:?}"))
+        }
+    })
+    .await;
+    app.screenshot("notifications-panel").await;
     app.close().await;
 }

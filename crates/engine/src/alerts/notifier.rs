@@ -421,8 +421,17 @@ impl Notifier {
                     .values()
                     .filter(|s| s.down_since.is_some() && s.recovery.is_none())
                     .count();
-                let title = format!("{total_down} subscriptions down — network unreachable?");
-                let body = format!("Not connected: {}.", list_names(&names));
+                // The title counts the ones that dropped together (the ones listed); others
+                // already down before are added in the body, so the numbers agree.
+                let title = format!("{} subscriptions down — network unreachable?", names.len());
+                let body = if total_down > names.len() {
+                    format!(
+                        "Not connected: {} ({total_down} down in all).",
+                        list_names(&names)
+                    )
+                } else {
+                    format!("Not connected: {}.", list_names(&names))
+                };
                 self.many_down = Some(Window {
                     opened: now,
                     folded: 0,

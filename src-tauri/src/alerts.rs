@@ -3,6 +3,7 @@
 //! delivers what the notifier decides ([`crate::notifications`]). Do Not Disturb is a setting
 //! ([`AlertControl`]) kept in the app's settings store.
 
+use crate::dto::SubscriptionView;
 use crate::notifications;
 use crate::tray::Tray;
 use std::collections::HashMap;
@@ -10,17 +11,19 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use streamwatch_engine::alerts::{HealthTracker, Notifier, NotifyRules, TrayMenu};
 use streamwatch_engine::monitor::Monitor;
-use streamwatch_engine::SubscriptionId;
+use streamwatch_engine::storage::SavedSubscription;
+use streamwatch_engine::{SubscriptionId, SupervisorEvent};
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
 
 /// How often the clock moves and the tray may be redrawn (at most 4 times a second however
 /// fast states change).
 pub const TICK: Duration = Duration::from_millis(250);
-/// How often names and rules are reread from storage (edits by the app or by the CLI).
-pub const REFRESH: Duration = Duration::from_secs(2);
+/// How often every name and rule is reread from storage as a backstop; edits by the app or the
+/// CLI arrive at once as views (`AppState::added`), one subscription at a time.
+pub const REFRESH: Duration = Duration::from_secs(30);
 /// The settings file (tauri-plugin-store) and its Do Not Disturb key.
 pub const SETTINGS_FILE: &str = "settings.json";
 const DND_KEY: &str = "doNotDisturb";
@@ -72,12 +75,13 @@ pub fn spawn<R: Runtime>(
     monitor: Arc<Monitor>,
     tray: Option<Tray<R>>,
     control: &AlertControl,
+    views: broadcast::Receiver<SubscriptionView>,
 ) {
     let dnd = control.watch();
     // Subscribed here, before the caller starts the saved subscriptions, so no early event
     // (a 401 on the first request) is missed.
     let events = monitor.supervisor().subscribe();
-    tauri::async_runtime::spawn(run(app, monitor, tray, dnd, events));
+    tauri::async_runtime::spawn(run(app, monitor, tray, dnd, events, views));
 }
 
 async fn run<R: Runtime>(
@@ -85,35 +89,43 @@ async fn run<R: Runtime>(
     monitor: Arc<Monitor>,
     mut tray: Option<Tray<R>>,
     dnd: watch::Receiver<bool>,
-    mut events: tokio::sync::broadcast::Receiver<streamwatch_engine::SupervisorEvent>,
+    mut events: broadcast::Receiver<SupervisorEvent>,
+    mut views: broadcast::Receiver<SubscriptionView>,
 ) {
-    let mut health = HealthTracker::new();
+    let mut rules = Rules::default();
     let mut notifier = Notifier::new();
-    let mut known: HashMap<SubscriptionId, (String, serde_json::Value)> = HashMap::new();
-    refresh(
-        &monitor,
-        &mut known,
-        &mut health,
-        &mut notifier,
-        SystemTime::now(),
-    );
+    let mut health = HealthTracker::new();
+    rules.refresh(&monitor, &mut health, &mut notifier, SystemTime::now());
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_refresh = tokio::time::Instant::now();
     loop {
         tokio::select! {
             event = events.recv() => match event {
-                Ok(event) => notifier.observe(&event, SystemTime::now()),
+                Ok(event) => {
+                    if let SupervisorEvent::Removed { id } = &event {
+                        rules.forget(*id, &mut health);
+                    }
+                    notifier.observe(&event, SystemTime::now());
+                }
                 // Missed events: catch up from the snapshots (a message rule may miss a match
                 // in a flood; states are never missed).
                 Err(RecvError::Lagged(_)) => catch_up(&monitor, &mut notifier),
                 Err(RecvError::Closed) => break,
             },
+            view = views.recv() => match view {
+                Ok(v) => rules.reload(&monitor, SubscriptionId(v.id), &mut health, &mut notifier, SystemTime::now()),
+                Err(RecvError::Lagged(_)) => {
+                    rules.refresh(&monitor, &mut health, &mut notifier, SystemTime::now());
+                }
+                // The app is closing; the supervisor's events end the loop.
+                Err(RecvError::Closed) => {}
+            },
             _ = ticker.tick() => {
                 let now = SystemTime::now();
                 if last_refresh.elapsed() >= REFRESH {
                     last_refresh = tokio::time::Instant::now();
-                    refresh(&monitor, &mut known, &mut health, &mut notifier, now);
+                    rules.refresh(&monitor, &mut health, &mut notifier, now);
                 }
                 for (id, status) in monitor.supervisor().list() {
                     health.observe(id, &status, now);
@@ -141,48 +153,96 @@ fn catch_up(monitor: &Monitor, notifier: &mut Notifier) {
     }
 }
 
-/// Rereads names and rules; new subscriptions get their current status at once.
-fn refresh(
-    monitor: &Monitor,
-    known: &mut HashMap<SubscriptionId, (String, serde_json::Value)>,
-    health: &mut HealthTracker,
-    notifier: &mut Notifier,
-    now: SystemTime,
-) {
-    let saved = match monitor.store().subscriptions() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("streamwatch: cannot read the subscriptions for alerts: {e}");
+/// The name and notification rules each subscription was last set up with in the tracker and
+/// the notifier.
+#[derive(Default)]
+struct Rules {
+    known: HashMap<SubscriptionId, (String, serde_json::Value)>,
+}
+
+impl Rules {
+    /// Rereads every subscription's name and rules (at start, then as a backstop).
+    fn refresh(
+        &mut self,
+        monitor: &Monitor,
+        health: &mut HealthTracker,
+        notifier: &mut Notifier,
+        now: SystemTime,
+    ) {
+        let saved = match monitor.store().subscriptions() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("streamwatch: cannot read the subscriptions for alerts: {e}");
+                return;
+            }
+        };
+        let gone: Vec<SubscriptionId> = self
+            .known
+            .keys()
+            .filter(|id| !saved.iter().any(|s| s.id == **id))
+            .copied()
+            .collect();
+        for id in gone {
+            self.forget(id, health);
+            notifier.remove(id);
+        }
+        for s in saved {
+            self.apply(monitor, &s, health, notifier, now);
+        }
+    }
+
+    /// Rereads one subscription that was added or changed.
+    fn reload(
+        &mut self,
+        monitor: &Monitor,
+        id: SubscriptionId,
+        health: &mut HealthTracker,
+        notifier: &mut Notifier,
+        now: SystemTime,
+    ) {
+        // Deleted again in between: its removal is on its way.
+        if let Ok(s) = monitor.store().subscription(id) {
+            self.apply(monitor, &s, health, notifier, now);
+        }
+    }
+
+    /// A subscription is gone.
+    fn forget(&mut self, id: SubscriptionId, health: &mut HealthTracker) {
+        self.known.remove(&id);
+        health.remove(id);
+    }
+
+    /// Sets one subscription up in the tracker and the notifier if its name or rules changed;
+    /// a new one gets its current status at once.
+    fn apply(
+        &mut self,
+        monitor: &Monitor,
+        s: &SavedSubscription,
+        health: &mut HealthTracker,
+        notifier: &mut Notifier,
+        now: SystemTime,
+    ) {
+        let key = (s.record.name.clone(), s.record.notify.clone());
+        if self.known.get(&s.id) == Some(&key) {
             return;
         }
-    };
-    let mut seen = HashMap::with_capacity(saved.len());
-    for s in saved {
-        let key = (s.record.name.clone(), s.record.notify.clone());
-        if known.get(&s.id) != Some(&key) {
-            // Rules were checked when saved; a file edited by hand falls back to the defaults.
-            let rules = NotifyRules::from_json(&s.record.notify)
-                .and_then(|r| r.compile())
-                .or_else(|e| {
-                    eprintln!(
-                        "streamwatch: {:?}: {e}; using the default rules",
-                        s.record.name
-                    );
-                    NotifyRules::default().compile()
-                });
-            if let Ok(rules) = rules {
-                health.upsert(s.id, &s.record.name, rules.rules.down_after());
-                notifier.upsert(s.id, &s.record.name, rules);
-                if let Ok(status) = monitor.supervisor().status(s.id) {
-                    notifier.observe_status(s.id, &status, now);
-                }
+        // Rules were checked when saved; a file edited by hand falls back to the defaults.
+        let rules = NotifyRules::from_json(&s.record.notify)
+            .and_then(|r| r.compile())
+            .or_else(|e| {
+                eprintln!(
+                    "streamwatch: {:?}: {e}; using the default rules",
+                    s.record.name
+                );
+                NotifyRules::default().compile()
+            });
+        if let Ok(rules) = rules {
+            health.upsert(s.id, &s.record.name, rules.rules.down_after());
+            notifier.upsert(s.id, &s.record.name, rules);
+            if let Ok(status) = monitor.supervisor().status(s.id) {
+                notifier.observe_status(s.id, &status, now);
             }
         }
-        seen.insert(s.id, key);
+        self.known.insert(s.id, key);
     }
-    for id in known.keys().filter(|id| !seen.contains_key(id)) {
-        health.remove(*id);
-        notifier.remove(*id);
-    }
-    *known = seen;
 }

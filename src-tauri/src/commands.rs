@@ -180,7 +180,7 @@ pub async fn update_subscription(
     form: SubscriptionForm,
 ) -> Result<SubscriptionView> {
     let id = SubscriptionId(id);
-    blocking(&state, move |m| {
+    let view = blocking(&state, move |m| {
         let old = m.store().subscription(id)?;
         let record = record_from_form(&form, Some(&old.record))?;
         let running = is_running(m, id);
@@ -194,7 +194,10 @@ pub async fn update_subscription(
         }
         view_of(m, id)
     })
-    .await
+    .await?;
+    // Every window shows the new settings, and the alert loop rereads the rules.
+    let _ = state.added.send(view.clone());
+    Ok(view)
 }
 
 /// Stops a subscription and deletes it with its history and secrets.

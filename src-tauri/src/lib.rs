@@ -83,7 +83,8 @@ pub fn run() {
                         }
                     };
                     TRAY_UP.store(tray.is_some(), Ordering::Relaxed);
-                    alerts::spawn(app.handle().clone(), monitor, tray, &control);
+                    let views = app.state::<AppState>().added.subscribe();
+                    alerts::spawn(app.handle().clone(), monitor, tray, &control, views);
                     app.manage(control);
                     // On the async runtime: each subscription is a task spawned there.
                     let state = app.state::<AppState>();

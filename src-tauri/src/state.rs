@@ -83,7 +83,8 @@ pub struct AppState {
     pub demo: Option<DemoServer>,
     /// The data directory in use.
     pub data_dir: PathBuf,
-    /// Subscriptions added through a command, for every window's bridge.
+    /// Views of subscriptions added or changed (by a command, or by the CLI through
+    /// [`crate::store_sync`]), for every window's bridge and the alert loop.
     pub(crate) added: broadcast::Sender<SubscriptionView>,
     /// Each webview's running bridge, by webview label: a reloaded page replaces its own.
     pub(crate) bridges: Mutex<HashMap<String, tauri::async_runtime::JoinHandle<()>>>,

@@ -197,6 +197,21 @@ async fn tray_and_notifications_follow_the_servers() {
     })
     .await;
 
+    // Renamed in the window: the tray says the new name at once (the alert loop hears of the
+    // edit; its reread of everything from storage is only a 30 s backstop).
+    app.click("btn-edit").await;
+    app.element("subscription-form").await;
+    app.fill("field-name", "Storm 2 (renamed)").await;
+    app.click("btn-save").await;
+    app.wait_gone("subscription-form").await;
+    item.wait_menu(
+        "the new name in the tray",
+        |m| has_line(m, "● Storm 2 (renamed) — open") && !has_line(m, "● Storm 2 — open"),
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+
     // One server down: amber while retrying, red and a notification after 2 s.
     let before = notes.count();
     alpha.stop().await;

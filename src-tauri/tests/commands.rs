@@ -124,6 +124,17 @@ impl Harness {
         }
     }
 
+    /// Starts a bridge for a window that keeps every batch it is sent.
+    fn collect_batches(&self) -> Arc<Mutex<Vec<UpdateBatch>>> {
+        let batches: Arc<Mutex<Vec<UpdateBatch>>> = Arc::default();
+        let sink = Arc::clone(&batches);
+        commands::start_bridge(&self.state(), "test-window", move |b| {
+            sink.lock().unwrap().push(b);
+            true
+        });
+        batches
+    }
+
     fn shutdown(self) {
         tauri::async_runtime::block_on(self.state().shutdown());
     }
@@ -348,12 +359,7 @@ fn invalid_forms_name_the_field() {
 #[test]
 fn the_bridge_sends_batched_updates() {
     let h = Harness::start();
-    let batches: Arc<Mutex<Vec<UpdateBatch>>> = Arc::default();
-    let sink = Arc::clone(&batches);
-    commands::start_bridge(&h.state(), "test-window", move |b| {
-        sink.lock().unwrap().push(b);
-        true
-    });
+    let batches = h.collect_batches();
     // The first batch brings every status, the demo subscription's included.
     let demo_id = h.list()[0]["id"].as_u64().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -585,12 +591,7 @@ fn wait_for_batch(
 fn changes_the_cli_makes_while_the_app_runs_are_applied_and_shown() {
     use streamwatch_engine::storage::{Store, SubscriptionRecord};
     let h = Harness::start();
-    let batches: Arc<Mutex<Vec<UpdateBatch>>> = Arc::default();
-    let sink = Arc::clone(&batches);
-    commands::start_bridge(&h.state(), "test-window", move |b| {
-        sink.lock().unwrap().push(b);
-        true
-    });
+    let batches = h.collect_batches();
     h.state().watch_store();
     // The CLI is another process with its own connection to the same database.
     let cli = Store::open(&h.state().data_dir).unwrap();

@@ -51,10 +51,9 @@ impl<R: Runtime> Tray<R> {
             &[
                 &MenuItem::with_id(app, ITEM_HEADLINE, "Starting…", false, None::<&str>)?,
                 &PredefinedMenuItem::separator(app)?,
-                &MenuItem::with_id(app, ITEM_SHOW, "Show window", true, None::<&str>)?,
-                &MenuItem::with_id(app, ITEM_QUIT, "Quit Streamwatch", true, None::<&str>)?,
             ],
         )?;
+        append_window_items(app, &menu)?;
         let icon = TrayIconBuilder::with_id(TRAY_ID)
             .icon(icon(Level::Paused)?)
             .tooltip("Streamwatch")
@@ -139,6 +138,12 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, m: &TrayMenu, dnd: bool) -> tauri:
         None::<&str>,
     )?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
+    append_window_items(app, &menu)?;
+    Ok(menu)
+}
+
+/// The items every menu ends with, the one shown while starting included.
+fn append_window_items<R: Runtime>(app: &AppHandle<R>, menu: &Menu<R>) -> tauri::Result<()> {
     menu.append(&MenuItem::with_id(
         app,
         ITEM_SHOW,
@@ -152,8 +157,7 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, m: &TrayMenu, dnd: bool) -> tauri:
         "Quit Streamwatch",
         true,
         None::<&str>,
-    )?)?;
-    Ok(menu)
+    )?)
 }
 
 fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {

@@ -270,6 +270,18 @@ fn a_subscription_through_its_whole_life() {
         .unwrap();
     assert_eq!(exported["idle_timeout_ms"], 30_000);
     assert!(!exported["history"].as_array().unwrap().is_empty());
+    // What `streamwatch import` reads back: the same settings, every message with its time.
+    let read = streamwatch_engine::export_format::parse(text.as_str().unwrap(), "the export")
+        .expect("the CLI's parser reads the app's export");
+    let sub = read
+        .subscriptions
+        .iter()
+        .find(|s| s.name == "ticks renamed")
+        .unwrap();
+    assert_eq!(sub.to_record().0.idle_timeout_ms, Some(30_000));
+    for m in sub.history.as_deref().unwrap() {
+        m.received_at().expect("an RFC 3339 time");
+    }
 
     // Remove.
     assert_eq!(

@@ -10,9 +10,9 @@ use streamwatch_engine::secrets::{SecretRef, SecretStore};
 use streamwatch_engine::storage::{SavedSubscription, StorageError, StoredHeader};
 
 use crate::data_dir::open_store;
-use crate::export_format::{parse, ExportedSubscription};
 use crate::keyring;
 use crate::sub_options::check;
+use streamwatch_engine::export_format::{parse, ExportedSubscription};
 
 /// A checked config file.
 #[derive(Debug)]

@@ -9,9 +9,11 @@ use jiff::Timestamp;
 use streamwatch_engine::storage::HistoryQuery;
 
 use crate::data_dir::open_store;
-use crate::export_format::{ExportFile, ExportedMessage, ExportedSubscription, FORMAT, VERSION};
 use crate::keyring;
 use crate::output::rfc3339_millis;
+use streamwatch_engine::export_format::{
+    ExportFile, ExportedMessage, ExportedSubscription, FORMAT, VERSION,
+};
 
 /// Flags of `streamwatch export`.
 #[derive(Args, Debug)]

@@ -12,9 +12,9 @@ use streamwatch_engine::storage::{Record, Store, SubscriptionRecord, Writer, Wri
 use streamwatch_engine::SubscriptionId;
 
 use crate::data_dir::open_store;
-use crate::export_format::{parse, ExportedSubscription};
 use crate::keyring;
 use crate::sub_options::check;
+use streamwatch_engine::export_format::{parse, ExportedSubscription};
 
 /// Flags of `streamwatch import`.
 #[derive(Args, Debug)]

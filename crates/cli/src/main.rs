@@ -10,7 +10,6 @@ mod daemon_log;
 mod data_dir;
 mod demo;
 mod export;
-mod export_format;
 mod history;
 mod import;
 mod keyring;

@@ -208,10 +208,7 @@ pub fn json_object(
     }
 }
 
-/// A timestamp as RFC 3339 in UTC with milliseconds, as every JSON output writes it.
-pub fn rfc3339_millis(at: Timestamp) -> String {
-    format!("{at:.3}")
-}
+pub use streamwatch_engine::export_format::rfc3339_millis;
 
 /// The style an event's name is shown in.
 pub fn event_style(event: &Lifecycle) -> Style {

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod backoff;
 pub mod connection;
 pub mod continuity;
+pub mod export_format;
 pub mod lifecycle;
 mod line_ends;
 pub mod monitor;

@@ -1,18 +1,57 @@
-//! The export file (see EXPORT_FORMAT.md): `streamwatch export` writes it, `streamwatch import`
-//! reads it, and `streamwatch run --config` declares subscriptions with it. Spelled out here,
-//! apart from the engine's types, so an engine refactor cannot change the file format by accident.
+//! The export file (crates/cli/EXPORT_FORMAT.md): `streamwatch export` and the app's Export
+//! write it, `streamwatch import` reads it, and `streamwatch run --config` declares
+//! subscriptions with it. One definition for all of them, spelled out apart from the storage
+//! types so a storage refactor cannot change the file format by accident.
 
 use std::time::{Duration, SystemTime};
 
-use anyhow::{bail, Context as _};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use streamwatch_engine::storage::{
+
+use crate::storage::{
     Retention, SavedSubscription, StoredHeader, StoredMessage, SubscriptionRecord,
 };
-use streamwatch_engine::RetryConfig;
+use crate::RetryConfig;
 
-use crate::output::rfc3339_millis;
+/// Why a file could not be read as an export file; each names the file as the caller called it.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportFormatError {
+    /// Not JSON at all.
+    #[error("{what} is not a streamwatch export file (not JSON): {source}")]
+    NotJson {
+        what: String,
+        source: serde_json::Error,
+    },
+    /// JSON, but not ours.
+    #[error("{what} is not a streamwatch export file (its \"format\" is not {FORMAT:?})")]
+    NotExport { what: String },
+    /// Written by a newer streamwatch.
+    #[error(
+        "{what} is export format version {version}, newer than this streamwatch understands \
+         ({VERSION}): update streamwatch"
+    )]
+    Newer { what: String, version: u32 },
+    /// A version that never existed.
+    #[error("{what} has an unknown export format version {version:?}")]
+    UnknownVersion { what: String, version: Option<u32> },
+    /// Our envelope, but a field is wrong or unknown.
+    #[error("{what} is not a valid export file: {source}")]
+    Invalid {
+        what: String,
+        source: serde_json::Error,
+    },
+    /// Two subscriptions with one name.
+    #[error("{what} names subscription {name:?} twice")]
+    Twice { what: String, name: String },
+    /// A message's time that is not RFC 3339.
+    #[error("invalid received_at {value:?}: {reason}")]
+    Time { value: String, reason: String },
+}
+
+/// RFC 3339 in UTC with milliseconds, as every Streamwatch file and log writes times.
+pub fn rfc3339_millis(at: Timestamp) -> String {
+    format!("{at:.3}")
+}
 
 /// The `format` field's value.
 pub const FORMAT: &str = "streamwatch-export";
@@ -149,33 +188,50 @@ fn millis(d: Duration) -> u64 {
 }
 
 /// Parses and checks a file's text; `what` names it in errors.
-pub fn parse(text: &str, what: &str) -> anyhow::Result<ExportFile> {
+pub fn parse(text: &str, what: &str) -> Result<ExportFile, ExportFormatError> {
+    let what = || what.to_owned();
     // The envelope first, so a file from a newer version says so instead of failing on a field.
     #[derive(Deserialize)]
     struct Envelope {
         format: Option<String>,
         version: Option<u32>,
     }
-    let envelope: Envelope = serde_json::from_str(text)
-        .with_context(|| format!("{what} is not a streamwatch export file (not JSON)"))?;
+    let envelope: Envelope =
+        serde_json::from_str(text).map_err(|source| ExportFormatError::NotJson {
+            what: what(),
+            source,
+        })?;
     if envelope.format.as_deref() != Some(FORMAT) {
-        bail!("{what} is not a streamwatch export file (its \"format\" is not {FORMAT:?})");
+        return Err(ExportFormatError::NotExport { what: what() });
     }
     match envelope.version {
         Some(VERSION) => {}
-        Some(v) if v > VERSION => bail!(
-            "{what} is export format version {v}, newer than this streamwatch understands \
-             ({VERSION}): update streamwatch"
-        ),
-        other => bail!("{what} has an unknown export format version {other:?}"),
+        Some(version) if version > VERSION => {
+            return Err(ExportFormatError::Newer {
+                what: what(),
+                version,
+            })
+        }
+        version => {
+            return Err(ExportFormatError::UnknownVersion {
+                what: what(),
+                version,
+            })
+        }
     }
     let file: ExportFile =
-        serde_json::from_str(text).with_context(|| format!("{what} is not a valid export file"))?;
+        serde_json::from_str(text).map_err(|source| ExportFormatError::Invalid {
+            what: what(),
+            source,
+        })?;
     let mut seen: Vec<String> = Vec::new();
     for s in &file.subscriptions {
         let key = s.name.trim().to_lowercase();
         if seen.contains(&key) {
-            bail!("{what} names subscription {:?} twice", s.name.trim());
+            return Err(ExportFormatError::Twice {
+                what: what(),
+                name: s.name.trim().to_owned(),
+            });
         }
         seen.push(key);
     }
@@ -277,12 +333,13 @@ impl ExportedMessage {
     }
 
     /// When it arrived.
-    pub fn received_at(&self) -> anyhow::Result<SystemTime> {
-        let t: Timestamp = self
-            .received_at
-            .parse()
-            .with_context(|| format!("invalid received_at {:?}", self.received_at))?;
-        SystemTime::try_from(t).with_context(|| format!("received_at {t} is out of range"))
+    pub fn received_at(&self) -> Result<SystemTime, ExportFormatError> {
+        let bad = |reason: String| ExportFormatError::Time {
+            value: self.received_at.clone(),
+            reason,
+        };
+        let t: Timestamp = self.received_at.parse().map_err(|e| bad(format!("{e}")))?;
+        SystemTime::try_from(t).map_err(|_| bad("out of range".into()))
     }
 }
 
@@ -346,7 +403,7 @@ mod tests {
         record.paused = true;
         record.retention.max_rows = 7;
         let saved = SavedSubscription {
-            id: streamwatch_engine::SubscriptionId(1),
+            id: crate::SubscriptionId(1),
             record: record.clone(),
             created_at: SystemTime::UNIX_EPOCH,
             updated_at: SystemTime::UNIX_EPOCH,

@@ -131,10 +131,13 @@ impl Batcher {
         self.resync = true;
     }
 
-    /// A subscription was added.
+    /// A subscription was added or changed. The view's status is as of when it was made: the
+    /// batch also carries a fresh one (statuses apply after views), so a view that waited here
+    /// cannot take a window back to an older state.
     pub fn added(&mut self, view: SubscriptionView) {
         self.batch.removed.retain(|id| *id != view.id);
         self.batch.added.retain(|v| v.id != view.id);
+        self.touched.insert(view.id);
         self.batch.added.push(view);
     }
 
@@ -347,6 +350,25 @@ mod tests {
         assert_eq!(data(&second), ["3", "4", "7"]);
         assert_eq!(second.dropped_messages, 0);
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn a_view_comes_with_its_subscriptions_current_status() {
+        let mut b = Batcher::default();
+        // Made while it was connecting; it has opened since.
+        b.added(view(3));
+        let mut open = Status::new("".into(), false);
+        open.state = State::Open;
+        let batch = b.take(&Fixed(vec![(3, (&open).into())]));
+        assert_eq!(batch.added.len(), 1);
+        assert_eq!(
+            batch
+                .statuses
+                .iter()
+                .map(|s| (s.id, s.status.state))
+                .collect::<Vec<_>>(),
+            vec![(3, StateName::Open)]
+        );
     }
 
     #[test]

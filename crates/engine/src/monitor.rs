@@ -95,6 +95,10 @@ pub struct Monitor {
     /// process.
     running: Mutex<HashMap<SubscriptionId, Known>>,
     startup_errors: Mutex<Vec<StartError>>,
+    /// Held by each change made here and by [`Monitor::sync_from_store`]: a sync between an
+    /// add's save and its start would take the new subscription for one made elsewhere and
+    /// start it a second time.
+    changing: Mutex<()>,
 }
 
 /// A saved subscription that could not be started.
@@ -192,6 +196,7 @@ impl Monitor {
             secrets: opts.secrets,
             running: Mutex::new(HashMap::new()),
             startup_errors: Mutex::new(Vec::new()),
+            changing: Mutex::new(()),
         };
         if opts.autostart {
             monitor.start_saved()?;
@@ -203,6 +208,7 @@ impl Monitor {
     /// unreadable, its settings broken) does not keep the others from starting: it is listed
     /// in [`Monitor::startup_errors`].
     pub fn start_saved(&self) -> Result<(), MonitorError> {
+        let _changing = lock(&self.changing);
         let saved = lock(&self.store).subscriptions()?;
         let running: Vec<SubscriptionId> = lock(&self.running).keys().copied().collect();
         let mut errors = Vec::new();
@@ -286,6 +292,7 @@ impl Monitor {
     /// Checks, saves and starts a subscription. Secret headers hold their plain values here;
     /// they go to the keyring, never to the database.
     pub fn add(&self, record: &SubscriptionRecord) -> Result<SubscriptionId, MonitorError> {
+        let _changing = lock(&self.changing);
         runtime_config(record, None, &self.secrets, true)?;
         check_rules(record)?;
         let (sealed, created) = self.seal_secrets(record)?;
@@ -308,6 +315,7 @@ impl Monitor {
         id: SubscriptionId,
         record: &SubscriptionRecord,
     ) -> Result<(), MonitorError> {
+        let _changing = lock(&self.changing);
         let old = lock(&self.store).subscription(id)?;
         check_rules(record)?;
         let (sealed, created) = self.seal_secrets(record)?;
@@ -326,7 +334,7 @@ impl Monitor {
         let restart_from = record.last_event_id != old.record.last_event_id;
         self.supervisor.update(id, config, restart_from)?;
         if sealed.paused != old.record.paused {
-            self.set_paused(id, sealed.paused)?;
+            self.apply_paused(id, sealed.paused)?;
         }
         self.remember(id)
     }
@@ -339,6 +347,7 @@ impl Monitor {
 
     /// Stops a subscription and deletes it, its history and its secrets.
     pub fn remove(&self, id: SubscriptionId) -> Result<(), MonitorError> {
+        let _changing = lock(&self.changing);
         let old = lock(&self.store).subscription(id)?;
         lock(&self.store).remove_subscription(id)?;
         let _ = self.supervisor.remove(id);
@@ -350,6 +359,12 @@ impl Monitor {
 
     /// Pauses or resumes, durably.
     pub fn set_paused(&self, id: SubscriptionId, paused: bool) -> Result<(), MonitorError> {
+        let _changing = lock(&self.changing);
+        self.apply_paused(id, paused)
+    }
+
+    /// [`Monitor::set_paused`] for a caller that holds `changing`.
+    fn apply_paused(&self, id: SubscriptionId, paused: bool) -> Result<(), MonitorError> {
         lock(&self.store).set_paused(id, paused)?;
         if paused {
             self.supervisor.pause(id)?;
@@ -368,6 +383,7 @@ impl Monitor {
     /// start, deleted ones stop, edited ones reconnect with their new settings. One that cannot
     /// start is in the report and in [`Monitor::startup_errors`], and is tried again next time.
     pub fn sync_from_store(&self) -> Result<SyncReport, MonitorError> {
+        let _changing = lock(&self.changing);
         let saved = lock(&self.store).subscriptions()?;
         let mut report = SyncReport::default();
         let known = lock(&self.running).clone();

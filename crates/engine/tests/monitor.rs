@@ -329,3 +329,38 @@ async fn bad_notification_rules_are_refused_and_nothing_is_saved() {
         "the old rules are kept"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_beside_the_apps_own_changes_never_takes_them_for_outside_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let monitor = std::sync::Arc::new(Monitor::open(options(dir.path())).expect("open"));
+    // The app's store watcher, as fast as it can go, while the app adds and edits.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let syncing = {
+        let (monitor, stop) = (monitor.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut outside = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let r = monitor.sync_from_store().expect("sync");
+                outside.extend(r.added);
+                outside.extend(r.updated);
+                outside.extend(r.errors.into_iter().map(|e| e.id));
+            }
+            outside
+        })
+    };
+    for i in 0..60 {
+        // Nothing listens there: only starting and reconnecting matter here.
+        let id = monitor
+            .add(&record(&format!("s{i}"), "http://127.0.0.1:9/events"))
+            .expect("add");
+        monitor.set_paused(id, i % 2 == 0).expect("pause");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let outside = syncing.join().expect("the sync thread");
+    assert!(
+        outside.is_empty(),
+        "the app's own changes were applied a second time: {outside:?}"
+    );
+    assert_eq!(monitor.supervisor().list().len(), 60);
+}

@@ -23,6 +23,7 @@ mod paths;
 mod processes;
 mod servers;
 pub mod tray_watcher;
+pub mod x11_window;
 
 pub use app::{App, DetailView, LogRow, SubItem};
 pub use desktop::Desktop;

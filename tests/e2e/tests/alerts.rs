@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use streamwatch_demo_server::DemoConfig;
 use streamwatch_e2e::{
-    screenshot_display, tray_watcher::describe_menu, App, Colour, Demo, Desktop, MenuEntry,
-    NotificationWatch, Notified, TrayWatcher,
+    screenshot_display, tray_watcher::describe_menu, x11_window, App, Colour, Demo, Desktop,
+    MenuEntry, NotificationWatch, Notified, TrayWatcher,
 };
 use streamwatch_engine::storage::{Store, SubscriptionRecord};
 
@@ -335,5 +335,41 @@ async fn tray_and_notifications_follow_the_servers() {
     })
     .await;
     app.screenshot("notifications-panel").await;
+
+    // Closing the window (a window manager's WM_DELETE_WINDOW) hides it to the tray: the app
+    // keeps watching, and "Show window" brings it back.
+    let display = app.desktop().display().to_owned();
+    let window = x11_window::find_window(&display, "Streamwatch", true).expect("the app's window");
+    x11_window::request_close(&display, &window).expect("the close request is sent");
+    app.wait_for("the window hidden, not closed", async || {
+        if x11_window::is_viewable(&display, &window) {
+            Err("still shown".to_owned())
+        } else {
+            Ok(())
+        }
+    })
+    .await;
+    let before = notes.count();
+    storm.restart().await;
+    notes
+        .wait_for_after(
+            before,
+            "recoveries told while the window is hidden",
+            |n| n.summary.contains("recovered"),
+            ALERT_WAIT,
+        )
+        .await
+        .expect("monitoring goes on in the tray");
+    item.click("Show window")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for("the window shown again", async || {
+        if x11_window::is_viewable(&display, &window) {
+            Ok(())
+        } else {
+            Err("still hidden".to_owned())
+        }
+    })
+    .await;
     app.close().await;
 }

@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use streamwatch_e2e::{app_binary, Desktop};
+use streamwatch_e2e::{app_binary, x11_window, Desktop};
 
 const TITLE: &str = "Streamwatch";
 /// Share of pixels equal to the reference for the window to count as painted.
@@ -72,38 +72,7 @@ fn grab(display: &str, window: &str) -> Option<Frame> {
 
 /// The id of a viewable top-level window titled "Streamwatch" at least 700 px wide, if any.
 fn app_window(display: &str) -> Option<String> {
-    let out = Command::new("xwininfo")
-        .args(["-root", "-tree"])
-        .env("DISPLAY", display)
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    for line in text.lines() {
-        let line = line.trim();
-        if !line.contains(&format!("\"{TITLE}\"")) {
-            continue;
-        }
-        let id = line.split_whitespace().next()?.to_owned();
-        let wide = line
-            .split_whitespace()
-            .filter(|w| w.contains('+') && !w.starts_with('+'))
-            .find_map(|w| w.split_once('x').and_then(|(a, _)| a.parse::<u32>().ok()))
-            .is_some_and(|w| w >= 700);
-        if !wide {
-            continue;
-        }
-        let info = Command::new("xwininfo")
-            .args(["-id", &id])
-            .env("DISPLAY", display)
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        if String::from_utf8_lossy(&info.stdout).contains("IsViewable") {
-            return Some(id);
-        }
-    }
-    None
+    x11_window::find_window(display, TITLE, true)
 }
 
 fn similarity(a: &Frame, b: &Frame) -> f64 {

@@ -252,6 +252,31 @@ describe('actions', () => {
     expect(bad).toEqual({ ok: false, error: { kind: 'invalid', message: 'host not found', field: 'url' } });
   });
 
+  it('an answer that arrives after the live feed does not take the status back', async () => {
+    let answer!: (v: unknown) => void;
+    const be = backend({
+      add_subscription: (args) =>
+        new Promise((resolve) => {
+          answer = () => resolve({ ...view(7, 'New', { state: 'connecting' }), form: args.form });
+        }),
+    });
+    const sched = manualScheduler();
+    const app = new AppState(sched.schedule);
+    await app.start();
+    const saving = app.save(form({ name: 'New' }), null);
+    await vi.waitFor(() => expect(be.calls.some((c) => c.cmd === 'add_subscription')).toBe(true));
+    // The bridge announces it, already open, before the command's answer comes back.
+    be.channel().onmessage(
+      batch({ added: [view(7, 'New', { state: 'connecting' })], statuses: [{ id: 7, status: status({ state: 'open' }) }] }),
+    );
+    sched.frame();
+    expect(app.get(7)!.status.state).toBe('open');
+    answer(null);
+    expect((await saving).ok).toBe(true);
+    expect(app.get(7)!.status.state).toBe('open');
+    expect(app.get(7)!.name).toBe('New');
+  });
+
   it('updates with the id and the form', async () => {
     const be = backend({ update_subscription: (args) => ({ ...view(1, 'Edited'), form: args.form }) });
     const app = new AppState(manualScheduler().schedule);

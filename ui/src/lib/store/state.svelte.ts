@@ -242,12 +242,17 @@ export class AppState {
     sub.liveTimeline = all.length > TIMELINE_CAP ? all.slice(all.length - TIMELINE_CAP) : all;
   }
 
-  /** Adds a subscription, or replaces its view (an edit, or `added` for one we already have). */
-  upsert(view: SubscriptionView): Subscription {
+  /**
+   * Adds a subscription, or replaces its view (an edit, or `added` for one we already have).
+   * `keepStatus`: the view is a command's answer, whose status may be older than one the live
+   * feed already brought (the stream opened before the answer arrived); a subscription we hold
+   * keeps its status, and the feed brings every later one.
+   */
+  upsert(view: SubscriptionView, keepStatus = false): Subscription {
     const existing = this.byId.get(view.id);
     if (existing) {
       existing.view = view;
-      existing.setStatus(view.status, Date.now());
+      if (!keepStatus) existing.setStatus(view.status, Date.now());
       return existing;
     }
     const sub = new Subscription(view, this, this.logCap);
@@ -316,7 +321,7 @@ export class AppState {
   async save(form: SubscriptionForm, id: number | null): Promise<SaveResult> {
     try {
       const view = id === null ? await api.addSubscription(form) : await api.updateSubscription(id, form);
-      this.upsert(view);
+      this.upsert(view, true);
       if (id === null) this.selectedId = view.id;
       return { ok: true, view };
     } catch (e) {

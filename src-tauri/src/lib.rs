@@ -99,14 +99,15 @@ pub fn run() {
                         .find(|w| w.label == MAIN_WINDOW)
                         .cloned()
                         .ok_or("tauri.conf.json has no main window")?;
-                    // Hidden until the page has drawn its first view (first_show.rs).
-                    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
-                        .visible(false)
-                        .build()?;
+                    // Hidden until the page has drawn its first view (first_show.rs); armed
+                    // first, so a page that is ready at once still finds it waiting.
                     first_show::arm(
                         app.handle(),
                         config.visible && !(hidden && TRAY_UP.load(Ordering::Relaxed)),
                     );
+                    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+                        .visible(false)
+                        .build()?;
                     Ok(())
                 }
                 Err(e) => {

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use crate::paths;
+use crate::processes::stop_group;
 
 /// How long the display, the bus and the driver get to come up.
 const START_TIMEOUT: Duration = Duration::from_secs(15);
@@ -60,30 +61,11 @@ impl Proc {
         }
     }
 
-    /// SIGTERM to the whole group, up to 3 s for the leader to end, then SIGKILL to whatever
-    /// is left of the group. Only this process's own group is signalled.
+    /// Stops its whole process group ([`stop_group`], 3 s of grace).
     fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        let Ok(pgid) = libc::pid_t::try_from(child.id()) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            return;
-        };
-        // SAFETY: plain syscalls on a process group this guard created.
-        unsafe { libc::kill(-pgid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if matches!(child.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        if let Some(child) = self.child.take() {
+            stop_group(child, Duration::from_secs(3));
         }
-        // The group id stays reserved while any member lives, so this reaches only our own
-        // leftovers (e.g. WebKitWebDriver's browser process under tauri-driver).
-        unsafe { libc::kill(-pgid, libc::SIGKILL) };
-        let _ = child.wait();
     }
 }
 

@@ -30,7 +30,7 @@ pub use desktop::Desktop;
 pub use history::{demo_n, stored_history, stored_subscription_exists};
 pub use notifications::{screenshot_display, NotificationWatch, Notified};
 pub use paths::{app_binary, artifacts_dir, repo_root};
-pub use processes::{app_processes, AppProcess};
+pub use processes::{app_processes, stop_group, AppProcess};
 pub use servers::{Demo, RawSse};
 pub use tray_watcher::{
     Colour, IconImage, ItemProps, MenuEntry, TrayItem, TrayWatcher, UpdateCounter,

@@ -19,6 +19,7 @@ use tempfile::TempDir;
 use zbus::zvariant::OwnedValue;
 
 use crate::paths;
+use crate::processes::stop_group;
 
 /// The well-known name a notification daemon owns.
 pub const NOTIFICATIONS_NAME: &str = "org.freedesktop.Notifications";
@@ -459,7 +460,7 @@ impl Dunst {
 impl Drop for Dunst {
     fn drop(&mut self) {
         if let Some(child) = self.child.take() {
-            stop_group(child);
+            stop_group(child, Duration::from_secs(3));
         }
     }
 }
@@ -572,26 +573,6 @@ pub(crate) fn spawn_guarded(cmd: &mut Command) -> io::Result<Child> {
         });
     }
     cmd.spawn()
-}
-
-/// SIGTERM to the group `child` leads, up to 3 s for it to end, then SIGKILL to the group.
-pub(crate) fn stop_group(mut child: Child) {
-    let Ok(pgid) = libc::pid_t::try_from(child.id()) else {
-        let _ = child.kill();
-        let _ = child.wait();
-        return;
-    };
-    // SAFETY: plain syscalls on a process group this harness created.
-    unsafe { libc::kill(-pgid, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while Instant::now() < deadline {
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    unsafe { libc::kill(-pgid, libc::SIGKILL) };
-    let _ = child.wait();
 }
 
 fn which(name: &str) -> Option<PathBuf> {

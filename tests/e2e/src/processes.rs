@@ -3,6 +3,8 @@
 
 use std::fs;
 use std::path::Path;
+use std::process::Child;
+use std::time::{Duration, Instant};
 
 /// One process of the app under test.
 #[derive(Debug, Clone)]
@@ -60,4 +62,24 @@ pub fn app_processes(data_dir: &Path) -> Vec<AppProcess> {
         out.push(AppProcess { pid, comm, environ });
     }
     out
+}
+
+/// Stops the process group `child` leads (it was spawned with `process_group(0)`): SIGTERM to
+/// the group, up to `grace` for the leader to end, then SIGKILL to whatever is left of it.
+/// The group id stays reserved while any member lives, so only the harness's own processes
+/// are reached (e.g. WebKitWebDriver's browser process under tauri-driver).
+pub fn stop_group(mut child: Child, grace: Duration) {
+    let Ok(pgid) = libc::pid_t::try_from(child.id()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return;
+    };
+    // SAFETY: plain syscalls on a process group the harness created.
+    unsafe { libc::kill(-pgid, libc::SIGTERM) };
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe { libc::kill(-pgid, libc::SIGKILL) };
+    let _ = child.wait();
 }

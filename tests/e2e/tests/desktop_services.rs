@@ -10,7 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use streamwatch_e2e::{screenshot_display, Colour, NotificationWatch, TrayWatcher, WAIT};
+use streamwatch_e2e::{
+    screenshot_display, stop_group, Colour, NotificationWatch, TrayWatcher, WAIT,
+};
 
 /// Xvfb and a session bus, nothing else; both stopped (their process groups) when dropped.
 struct BareSession {
@@ -65,20 +67,11 @@ impl Guard {
 }
 
 impl Guard {
-    /// SIGTERM to the group, up to 3 s, then SIGKILL to what is left of it.
+    /// Stops its process group ([`stop_group`], 3 s of grace).
     fn stop(&mut self) {
-        let Some(mut child) = self.0.take() else {
-            return;
-        };
-        let pgid = child.id() as libc::pid_t;
-        // SAFETY: signals only the group this guard's process leads.
-        unsafe { libc::kill(-pgid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(20));
+        if let Some(child) = self.0.take() {
+            stop_group(child, Duration::from_secs(3));
         }
-        unsafe { libc::kill(-pgid, libc::SIGKILL) };
-        let _ = child.wait();
     }
 }
 

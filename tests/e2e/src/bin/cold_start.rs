@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use streamwatch_e2e::{app_binary, x11_window, Desktop};
+use streamwatch_e2e::{app_binary, stop_group, x11_window, Desktop};
 
 const TITLE: &str = "Streamwatch";
 /// Share of pixels equal to the reference for the window to count as painted.
@@ -109,19 +109,8 @@ fn spawn_app(desktop: &Desktop) -> Child {
     cmd.spawn().expect("the app starts")
 }
 
-fn stop(mut child: Child) {
-    let pgid = child.id() as libc::pid_t;
-    // SAFETY: signals only the process group this bench created for the app.
-    unsafe { libc::kill(-pgid, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    unsafe { libc::kill(-pgid, libc::SIGKILL) };
-    let _ = child.wait();
+fn stop(child: Child) {
+    stop_group(child, Duration::from_secs(5));
     // Let the single-instance lock and the X window go.
     std::thread::sleep(Duration::from_millis(500));
 }

@@ -3,7 +3,7 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
 import App from '../src/App.svelte';
-import type { SubscriptionForm, SubscriptionView, UpdateBatch } from '../src/lib/bindings';
+import { HTTP_METHODS, type SubscriptionForm, type SubscriptionView, type UpdateBatch } from '../src/lib/bindings';
 import { defaultPrefs, prefs } from '../src/lib/prefs.svelte';
 import { app } from '../src/lib/store/state.svelte';
 import { batch, form, msg, status, view } from './fixtures';
@@ -152,6 +152,8 @@ describe('App', () => {
     });
     render(App);
     await fireEvent.click(await screen.findByTestId('btn-add'));
+    const method = screen.getByTestId('field-method') as HTMLSelectElement;
+    expect([...method.options].map((o) => o.value)).toEqual([...HTTP_METHODS]);
     await fireEvent.click(screen.getByTestId('btn-save'));
     expect(screen.getByTestId('error-name').textContent).toMatch(/name/);
     expect(screen.getByTestId('error-url').textContent).toMatch(/URL/);

@@ -4,6 +4,7 @@ import {
   draftFromForm,
   emptyDraft,
   errorKeyForField,
+  methodChoices,
   newHeader,
   newRule,
   notifyErrorTarget,
@@ -12,6 +13,7 @@ import {
   type FormDraft,
   type RuleDraft,
 } from '../src/lib/form';
+import { HTTP_METHODS } from '../src/lib/bindings';
 import { form } from './fixtures';
 
 function draft(p: Partial<FormDraft> = {}): FormDraft {
@@ -121,6 +123,16 @@ describe('validateDraft', () => {
     });
     const v = validateDraft(draftFromForm(f));
     expect(v).toEqual({ ok: true, form: f });
+  });
+});
+
+describe('methodChoices', () => {
+  it('offers the engine’s methods, and keeps an extension method the subscription already uses', () => {
+    expect(methodChoices('GET')).toEqual([...HTTP_METHODS]);
+    expect(methodChoices('HEAD')).toEqual([...HTTP_METHODS]);
+    expect(methodChoices('PROPFIND')).toEqual([...HTTP_METHODS, 'PROPFIND']);
+    // An extension method is still a valid token to save.
+    expect(validateDraft(draft({ method: 'PROPFIND' })).ok).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 // The add/edit form's model: text fields as typed (numbers stay strings until saved, so a
 // half-typed value is never coerced), validation with one message per field, and the
 // conversion to and from the contract's SubscriptionForm.
-import type { HeaderForm, MessageRuleForm, NotifyForm, SubscriptionForm } from './bindings';
+import { HTTP_METHODS, type HeaderForm, type MessageRuleForm, type NotifyForm, type SubscriptionForm } from './bindings';
 
 export interface HeaderDraft {
   /** Local key for the keyed list; not sent. */
@@ -60,7 +60,14 @@ export type FieldName = Exclude<keyof FormDraft, 'headers' | 'notify'> | 'header
  */
 export type FormErrors = Partial<Record<string, string>>;
 
-export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+/**
+ * The methods the form offers: the engine's list, and the subscription's own if it is an
+ * extension method (any token is valid HTTP), so editing never silently changes it.
+ */
+export function methodChoices(current: string): string[] {
+  const known: readonly string[] = HTTP_METHODS;
+  return known.includes(current) ? [...known] : [...known, current];
+}
 
 export const DEFAULT_RETRY_INITIAL_MS = 1000;
 export const DEFAULT_RETRY_MAX_MS = 30_000;

@@ -13,3 +13,4 @@ export type { SubscriptionForm } from "./SubscriptionForm";
 export type { SubscriptionView } from "./SubscriptionView";
 export type { TimelineEntry } from "./TimelineEntry";
 export type { UpdateBatch } from "./UpdateBatch";
+export { HTTP_METHODS } from "./methods";

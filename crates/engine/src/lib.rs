@@ -3,13 +3,16 @@
 
 pub mod alerts;
 pub mod backoff;
+pub mod catalog;
 pub mod connection;
 pub mod continuity;
 pub mod export_format;
+pub mod ids;
 pub mod lifecycle;
 mod line_ends;
 pub mod monitor;
 pub mod parser;
+pub mod record;
 pub mod secrets;
 pub mod shared_str;
 pub mod status;

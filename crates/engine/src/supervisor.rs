@@ -5,25 +5,16 @@
 //! and never stalls a network read.
 
 use crate::connection::{self, ConnectionState, EventSink, Outcome};
+pub use crate::ids::SubscriptionId;
 use crate::lifecycle::Lifecycle;
+use crate::record::Record;
 use crate::status::{State, Status};
-use crate::storage::Record;
 use crate::subscription::{ConfigError, SubscriptionConfig};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 use tokio::sync::{broadcast, mpsc};
-
-/// Identifies a subscription within a supervisor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct SubscriptionId(pub u64);
-
-impl std::fmt::Display for SubscriptionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
 
 /// What the supervisor tells its consumers.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -3,8 +3,8 @@
 //! than the threshold) need a clock, so snapshots take `now`.
 
 use super::stale::{self, IntervalEstimator};
+use crate::ids::SubscriptionId;
 use crate::status::{State, Status};
-use crate::supervisor::SubscriptionId;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 

@@ -3,7 +3,7 @@
 //! counts, then one line per subscription with a glyph that reads without colour.
 
 use super::health::{Condition, Level, Snapshot};
-use crate::supervisor::SubscriptionId;
+use crate::ids::SubscriptionId;
 
 /// Subscriptions listed in the menu; the rest are summed up in one line that opens the window.
 pub const MAX_LISTED: usize = 25;

@@ -1,7 +1,7 @@
 //! The values the storage layer takes and gives back.
 
+use crate::ids::SubscriptionId;
 use crate::subscription::RetryConfig;
-use crate::supervisor::SubscriptionId;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime};
 

@@ -4,7 +4,7 @@
 use super::error::Result;
 use super::store::Store;
 use super::time::{from_ms, to_ms};
-use crate::supervisor::SubscriptionId;
+use crate::ids::SubscriptionId;
 use rusqlite::params;
 use serde::Serialize;
 use std::time::SystemTime;

@@ -7,8 +7,8 @@ use super::model::{
 };
 use super::schema;
 use super::time::{from_ms, now_ms, to_ms};
+use crate::ids::SubscriptionId;
 use crate::subscription::RetryConfig;
-use crate::supervisor::SubscriptionId;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

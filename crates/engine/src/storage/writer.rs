@@ -14,9 +14,8 @@ use super::error::{Result, StorageError};
 use super::retention::{self, SubRetention};
 use super::schema;
 use super::time::to_ms;
+pub use crate::record::Record;
 use crate::shared_str::SharedStr;
-use crate::status::State;
-use crate::supervisor::SubscriptionId;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,71 +23,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{mpsc, oneshot, watch};
-
-/// One thing to persist, in the order it happened.
-#[derive(Debug)]
-pub enum Record {
-    /// An event; its id becomes the subscription's last event id in the same transaction.
-    Message {
-        /// Whose.
-        sub: SubscriptionId,
-        /// When it arrived.
-        at: SystemTime,
-        /// The event type.
-        event: SharedStr,
-        /// The last event id in force ("" when none).
-        id: SharedStr,
-        /// The data.
-        data: SharedStr,
-    },
-    /// A new last event id without an event (an `id:`-only block).
-    LastId {
-        /// Whose.
-        sub: SubscriptionId,
-        /// The new last event id.
-        id: SharedStr,
-    },
-    /// Events were missed across a reconnect.
-    Gap {
-        /// Whose.
-        sub: SubscriptionId,
-        /// When it was noticed.
-        at: SystemTime,
-        /// The last id before the jump.
-        after: u64,
-        /// The first id after it.
-        next: u64,
-        /// How many were missed.
-        missed: u64,
-    },
-    /// The subscription's state changed.
-    Transition {
-        /// Whose.
-        sub: SubscriptionId,
-        /// When.
-        at: SystemTime,
-        /// The state before.
-        from: State,
-        /// The state after.
-        to: State,
-        /// Why, in words.
-        reason: String,
-    },
-    /// Answered once everything sent before it is committed.
-    Flush(oneshot::Sender<()>),
-}
-
-impl Record {
-    fn sub(&self) -> Option<SubscriptionId> {
-        match self {
-            Record::Message { sub, .. }
-            | Record::LastId { sub, .. }
-            | Record::Gap { sub, .. }
-            | Record::Transition { sub, .. } => Some(*sub),
-            Record::Flush(_) => None,
-        }
-    }
-}
 
 /// Test hook: a database size cap in pages, changeable while the writer runs, to simulate a full
 /// disk (`0` lifts it). Not for production use.

@@ -1,0 +1,24 @@
+//! The catalog: the one API over saved subscriptions that every front end uses (the CLI, the
+//! daemon, the desktop app). Validation ([`validate`]: names, methods, headers, every setting),
+//! secret sealing ([`sealing`]: one reference rule, rolled back on failure), add / edit / rename /
+//! remove / pause ([`Catalog`]; [`crate::monitor::Monitor`] applies the same changes to a running
+//! supervisor), and export / import ([`transfer`]). Front ends map their inputs and errors to
+//! this and nothing more; none of them opens storage.
+
+mod error;
+mod saved;
+pub mod sealing;
+pub mod transfer;
+pub mod validate;
+
+pub use error::CatalogError;
+pub use saved::{Catalog, Edited};
+pub use transfer::{Export, ExportOptions, Imported};
+pub use validate::{normalize_method, Field, Invalid, METHODS};
+
+/// The stored values front ends read and build, re-exported so none of them reaches into
+/// storage.
+pub use crate::storage::{
+    GapRecord, HistoryQuery, NewNotification, Retention, SavedSubscription, StoredCounters,
+    StoredHeader, StoredMessage, StoredNotification, SubscriptionRecord, Transition, DB_FILE_NAME,
+};

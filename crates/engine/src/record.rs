@@ -1,0 +1,74 @@
+//! What the supervisor hands to storage: one thing to persist, in the order it happened. Its own
+//! module so the supervisor builds rows without importing storage.
+
+use crate::ids::SubscriptionId;
+use crate::shared_str::SharedStr;
+use crate::status::State;
+use std::time::SystemTime;
+use tokio::sync::oneshot;
+
+/// One thing to persist, in the order it happened.
+#[derive(Debug)]
+pub enum Record {
+    /// An event; its id becomes the subscription's last event id in the same transaction.
+    Message {
+        /// Whose.
+        sub: SubscriptionId,
+        /// When it arrived.
+        at: SystemTime,
+        /// The event type.
+        event: SharedStr,
+        /// The last event id in force ("" when none).
+        id: SharedStr,
+        /// The data.
+        data: SharedStr,
+    },
+    /// A new last event id without an event (an `id:`-only block).
+    LastId {
+        /// Whose.
+        sub: SubscriptionId,
+        /// The new last event id.
+        id: SharedStr,
+    },
+    /// Events were missed across a reconnect.
+    Gap {
+        /// Whose.
+        sub: SubscriptionId,
+        /// When it was noticed.
+        at: SystemTime,
+        /// The last id before the jump.
+        after: u64,
+        /// The first id after it.
+        next: u64,
+        /// How many were missed.
+        missed: u64,
+    },
+    /// The subscription's state changed.
+    Transition {
+        /// Whose.
+        sub: SubscriptionId,
+        /// When.
+        at: SystemTime,
+        /// The state before.
+        from: State,
+        /// The state after.
+        to: State,
+        /// Why, in words.
+        reason: String,
+    },
+    /// Answered once everything sent before it is committed.
+    Flush(oneshot::Sender<()>),
+}
+
+impl Record {
+    /// Whose record this is; `None` for a flush marker.
+    pub(crate) fn sub(&self) -> Option<SubscriptionId> {
+        match self {
+            Record::Message { sub, .. }
+            | Record::LastId { sub, .. }
+            | Record::Gap { sub, .. }
+            | Record::Transition { sub, .. } => Some(*sub),
+            Record::Flush(_) => None,
+        }
+    }
+}

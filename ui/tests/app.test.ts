@@ -6,7 +6,7 @@ import App from '../src/App.svelte';
 import { HTTP_METHODS, type SubscriptionForm, type SubscriptionView, type UpdateBatch } from '../src/lib/bindings';
 import { defaultPrefs, prefs } from '../src/lib/prefs.svelte';
 import { app } from '../src/lib/store/state.svelte';
-import { batch, form, msg, status, view } from './fixtures';
+import { batch, form, msg, status, view } from '../src/dev/builders';
 
 interface Fake {
   calls: { cmd: string; args: Record<string, unknown> }[];
@@ -81,6 +81,34 @@ describe('App', () => {
     // The first subscription opens in the detail.
     expect(screen.getByTestId('detail-name').textContent).toBe('Alpha');
     expect(screen.getByTestId('detail-state').textContent).toBe('open');
+  });
+
+  it('shows the engine’s verdict: "stale" as stale, "down" as what the stream is doing', async () => {
+    const now = Date.now();
+    const shell = fakeShell([
+      view(1, 'Quiet', { state: 'open', health: 'stale', connectedSinceMs: now - 600_000, lastMessageAtMs: now - 125_000 }),
+      view(2, 'Out', { state: 'retrying', health: 'down', attempt: 3, nextRetryAtMs: now + 3500 }),
+    ]);
+    render(App);
+    await waitFor(() => expect(items().length).toBe(2));
+    expect(items().map((i) => [i.dataset.name, i.dataset.state, i.dataset.displayState])).toEqual([
+      ['Quiet', 'open', 'stale'],
+      ['Out', 'retrying', 'retrying'],
+    ]);
+    expect(items()[0].classList.contains('state-stale')).toBe(true);
+    expect(within(items()[0]).getByTestId('sub-state-word').textContent).toBe('stale');
+    expect(within(items()[1]).getByTestId('sub-state-word').textContent).toMatch(/^retrying 3 · next in [34] s$/);
+    expect(screen.getByTestId('aggregate').textContent).toBe('0 open · 1 retrying · 0 failed · 1 stale');
+    expect(screen.getByTestId('detail-state').dataset.state).toBe('stale');
+    expect(screen.getByTestId('detail-state').textContent).toBe('stale');
+    expect(screen.getByTestId('detail-attempt').textContent).toMatch(/^no message for 2 min [56] s$/);
+
+    // A message arrives: the engine's next status says open, and so does the UI.
+    await waitFor(() => expect(app.bridge).toBe('live'));
+    shell.send(batch({ statuses: [{ id: 1, status: status({ connectedSinceMs: now - 600_000, lastMessageAtMs: Date.now(), messages: 1 }) }] }));
+    await waitFor(() => expect(items()[0].dataset.displayState).toBe('open'));
+    expect(screen.getByTestId('detail-state').dataset.state).toBe('open');
+    expect(screen.queryByTestId('detail-attempt')).toBeNull();
   });
 
   it('follows live updates: state, attempt text, log rows', async () => {

@@ -5,7 +5,7 @@ import Detail from '../src/components/Detail.svelte';
 import { defaultPrefs, prefs } from '../src/lib/prefs.svelte';
 import { STATS_EVERY_MS, STATS_SETTLE_MS } from '../src/lib/stats-poll';
 import { app } from '../src/lib/store/state.svelte';
-import { status, view } from './fixtures';
+import { status, view } from '../src/dev/builders';
 
 const CHAIN =
   'error sending request for url (http://127.0.0.1:9/events): client error (Connect): tcp connect error: Connection refused (os error 111)';

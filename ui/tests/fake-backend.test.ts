@@ -131,6 +131,29 @@ describe('dev fake backend: notifications and settings', () => {
     expect(list[0]).toMatchObject({ id: 1, kind: 'down' });
   });
 
+  it('sends a health verdict: the quiet stream goes stale, the flaky one down while out', async () => {
+    // Every random draw passes: each stream sends whenever it may, so the timings below are exact.
+    vi.spyOn(Math, 'random').mockReturnValue(0.05);
+    const statusOf = async (name: string) => {
+      const s = (await api.listSubscriptions()).find((x) => x.name === name);
+      if (!s) throw new Error(`no ${name} in the fake`);
+      return s.status;
+    };
+    // Opened at 0.6 s, the quiet stream has sent all it sends by 1 s.
+    await vi.advanceTimersByTimeAsync(9_700);
+    expect(await statusOf('Health (goes quiet)')).toMatchObject({ state: 'open', health: 'open' });
+    // The flaky stream dropped at 8.6 s and is not open again yet: down after 1 s.
+    expect((await statusOf('Prices (flaky)')).health).toBe('down');
+    expect(['connecting', 'retrying']).toContain((await statusOf('Prices (flaky)')).state);
+    expect(await statusOf('Archive')).toMatchObject({ state: 'paused', health: 'paused' });
+
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(await statusOf('Health (goes quiet)')).toMatchObject({ state: 'open', health: 'stale' });
+    expect(await statusOf('Prices (flaky)')).toMatchObject({ state: 'open', health: 'open' });
+    expect(await statusOf('Demo stream')).toMatchObject({ state: 'open', health: 'open' });
+    expect(await statusOf('Orders (bursts every 6 s)')).toMatchObject({ state: 'open', health: 'open' });
+  });
+
   it('tells nothing for a paused stream', async () => {
     const id = await flakyId();
     const before = (await all()).length;

@@ -5,7 +5,7 @@ import { CARD_MIN, FIGURE_CARDS, figureLayout, GAP, ONE_ROW_MIN, WIDE } from '..
 import { defaultPrefs } from '../src/lib/prefs.svelte';
 import { AppState } from '../src/lib/store/state.svelte';
 import { immediateScheduler } from '../src/lib/schedule';
-import { view } from './fixtures';
+import { view } from '../src/dev/builders';
 
 /** The detail pane's inner width in a window `w` px wide with the default sidebar. */
 function detailWidth(w: number): number {

@@ -14,7 +14,7 @@ import {
   type RuleDraft,
 } from '../src/lib/form';
 import { HTTP_METHODS } from '../src/lib/bindings';
-import { form } from './fixtures';
+import { form } from '../src/dev/builders';
 
 function draft(p: Partial<FormDraft> = {}): FormDraft {
   return { ...emptyDraft(), name: 'Orders', url: 'https://example.com/events', ...p };

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateLine, formatAgo, formatBytes, formatCount, formatDuration, formatPercent, formatRate, statusWord } from '../src/lib/format';
-import { status } from './fixtures';
+import {
+  aggregateLine,
+  displayState,
+  formatAgo,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatPercent,
+  formatRate,
+  silenceMs,
+  statusWord,
+} from '../src/lib/format';
+import { status } from '../src/dev/builders';
 
 const NOW = 1_700_000_000_000;
 
@@ -17,6 +28,39 @@ describe('statusWord', () => {
     expect(statusWord('stale', status(), NOW)).toBe('stale');
     expect(statusWord('paused', status({ state: 'paused' }), NOW)).toBe('paused');
     expect(statusWord('connecting', status({ state: 'connecting', attempt: 2 }), NOW)).toBe('connecting · attempt 3');
+  });
+});
+
+describe('displayState', () => {
+  it('shows the engine’s "stale" verdict, and the state otherwise', () => {
+    expect(displayState(status({ health: 'stale' }))).toBe('stale');
+    expect(displayState(status({ health: 'open', lastMessageAtMs: NOW - 3_600_000, connectedSinceMs: NOW - 7_200_000 }))).toBe('open');
+    for (const state of ['connecting', 'retrying', 'paused', 'failed', 'stopped'] as const) {
+      expect(displayState(status({ state }))).toBe(state);
+    }
+  });
+
+  it('shows "down" as what the stream is doing: connecting or retrying', () => {
+    expect(displayState(status({ state: 'retrying', health: 'down' }))).toBe('retrying');
+    expect(displayState(status({ state: 'connecting', health: 'down' }))).toBe('connecting');
+  });
+});
+
+describe('silenceMs', () => {
+  it('is the time since the last message on an open stream', () => {
+    expect(silenceMs(status({ lastMessageAtMs: NOW - 61_000, connectedSinceMs: NOW - 600_000 }), NOW)).toBe(61_000);
+  });
+
+  it('counts from the connection when no message came since', () => {
+    expect(silenceMs(status({ lastMessageAtMs: NOW - 120_000, connectedSinceMs: NOW - 5000 }), NOW)).toBe(5000);
+    expect(silenceMs(status({ lastMessageAtMs: null, connectedSinceMs: NOW - 61_000 }), NOW)).toBe(61_000);
+  });
+
+  it('is none unless open, or before anything is known', () => {
+    for (const state of ['connecting', 'retrying', 'paused', 'failed', 'stopped'] as const) {
+      expect(silenceMs(status({ state, lastMessageAtMs: NOW - 3_600_000 }), NOW)).toBeNull();
+    }
+    expect(silenceMs(status(), NOW)).toBeNull();
   });
 });
 

@@ -7,7 +7,7 @@ import type { MessageView } from '../src/lib/bindings';
 import { immediateScheduler } from '../src/lib/schedule';
 import { defaultPrefs, prefs } from '../src/lib/prefs.svelte';
 import { AppState, type Subscription } from '../src/lib/store/state.svelte';
-import { batch, msg, view } from './fixtures';
+import { batch, msg, view } from '../src/dev/builders';
 
 const XSS = '<img src=x onerror=alert(1)>';
 

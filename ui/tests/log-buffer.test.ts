@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileFilter, LogBuffer, LogView } from '../src/lib/log-buffer';
-import { msg } from './fixtures';
+import { msg } from '../src/dev/builders';
 
 function datas(b: LogBuffer): string[] {
   const out: string[] = [];

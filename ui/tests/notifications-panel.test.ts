@@ -9,7 +9,7 @@ import type { AppSettings, NotificationView, SubscriptionForm, SubscriptionView,
 import { NOTIFICATIONS_PAGE, notifications } from '../src/lib/notifications.svelte';
 import { defaultPrefs, prefs } from '../src/lib/prefs.svelte';
 import { app } from '../src/lib/store/state.svelte';
-import { view } from './fixtures';
+import { view } from '../src/dev/builders';
 
 type Handler = (args: Record<string, unknown>) => unknown;
 

@@ -6,7 +6,7 @@ import type { MessageView, UpdateBatch } from '../src/lib/bindings';
 import { clock } from '../src/lib/clock.svelte';
 import type { FrameScheduler } from '../src/lib/schedule';
 import { AppState, HISTORY_PAGE } from '../src/lib/store/state.svelte';
-import { batch, form, lifecycle, msg, status, view } from './fixtures';
+import { batch, form, lifecycle, msg, status, view } from '../src/dev/builders';
 
 /** A scheduler the test runs by hand, to see what happens within one frame. */
 function manualScheduler(): { schedule: FrameScheduler; runs: () => number; frame: () => void } {
@@ -182,7 +182,7 @@ describe('applying batches', () => {
     expect(app.get(1)!.name).toBe('Renamed');
   });
 
-  it('derives the rate and staleness from status updates', async () => {
+  it('derives the rate from status updates, and shows the engine’s health verdict', async () => {
     const { be, sched, app } = await started();
     const t = Math.floor(Date.now() / 1000) * 1000;
     for (let i = 1; i <= 20; i++) {
@@ -193,8 +193,18 @@ describe('applying batches', () => {
     clock.set(t + 21_000);
     expect(one.msgRate).toBeCloseTo(5);
     expect(one.displayState).toBe('open');
-    clock.set(t + 20_000 + 5_500);
+    // Silence alone does not make a stream stale here: the engine's verdict does.
+    clock.set(t + 20_000 + 600_000);
+    expect(one.displayState).toBe('open');
+    expect(one.silenceMs).toBe(600_000);
+    be.channel().onmessage(batch({ statuses: [{ id: 1, status: status({ health: 'stale', messages: 100, lastMessageAtMs: t + 20_000, connectedSinceMs: t }) }] }));
+    sched.frame();
     expect(one.displayState).toBe('stale');
+    // "Down" is told by notifications; the sidebar keeps showing what the stream is doing.
+    be.channel().onmessage(batch({ statuses: [{ id: 1, status: status({ state: 'retrying', health: 'down', attempt: 4 }) }] }));
+    sched.frame();
+    expect(one.displayState).toBe('retrying');
+    expect(one.silenceMs).toBeNull();
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { foldTimeline, lifecycleItem, mergeTimeline, statusItem, storedItem } from '../src/lib/timeline';
-import { lifecycle } from './fixtures';
+import { lifecycle } from '../src/dev/builders';
 
 describe('timeline items', () => {
   it('describes lifecycle events', () => {

@@ -22,6 +22,8 @@ import type {
   TimelineEntry,
   UpdateBatch,
 } from '../lib/bindings';
+import type { Health } from '../lib/types';
+import * as build from './builders';
 
 type Behaviour = 'ticker' | 'flaky' | 'quiet' | 'bursty' | 'firehose' | 'plain';
 
@@ -55,6 +57,12 @@ const MAX_BATCH = 2000;
  */
 const DOWN_AFTER_MS = 1000;
 const RECOVERY_GRACE_MS = 3000;
+/**
+ * Open but silent this long is "stale" here. The engine learns each stream's usual pace; one
+ * figure is enough for the fake, above the bursty stream's 6 s gaps and well below how long the
+ * quiet stream stays silent.
+ */
+const STALE_AFTER_MS = 10_000;
 const RATE_WINDOW_MS = 60_000;
 /** A dev session left open for hours must not grow the list without end. */
 const NOTIFICATIONS_KEPT = 5000;
@@ -83,42 +91,6 @@ function uint(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }
 
-function status(partial: Partial<StatusView> = {}): StatusView {
-  return {
-    state: 'connecting',
-    attempt: 0,
-    nextRetryAtMs: null,
-    lastId: '',
-    lastMessageAtMs: null,
-    messages: 0,
-    bytes: 0,
-    reconnects: 0,
-    connectedSinceMs: null,
-    lastError: null,
-    finalUrl: null,
-    gaps: 0,
-    missedEvents: 0,
-    ...partial,
-  };
-}
-
-function form(name: string, url: string, extra: Partial<SubscriptionForm> = {}): SubscriptionForm {
-  return {
-    name,
-    url,
-    method: 'GET',
-    headers: [],
-    body: null,
-    lastEventId: null,
-    retryInitialMs: 1000,
-    retryMaxMs: 30000,
-    maxRetries: null,
-    idleTimeoutSecs: null,
-    paused: false,
-    ...extra,
-  };
-}
-
 export function installDevBackend(): void {
   const params = new URLSearchParams(location.search);
   const firehoseRate = Number(params.get('rate') ?? '0');
@@ -140,7 +112,7 @@ export function installDevBackend(): void {
     const id = nextId++;
     const now = Date.now();
     const s: FakeSub = {
-      view: { id, name: f.name, url: f.url, form: f, status: status({ state: f.paused ? 'paused' : 'connecting' }) },
+      view: build.viewOf(id, f, { state: f.paused ? 'paused' : 'connecting' }),
       behaviour,
       stored: [],
       seq: 0,
@@ -156,7 +128,7 @@ export function installDevBackend(): void {
       // An hour-old history, so scrolling up pages rows in from "storage".
       for (let i = 1; i <= 1200; i++) {
         const at = now - 3_600_000 + i * 2000;
-        s.stored.push({ subscriptionId: id, seq: ++s.seq, receivedAtMs: at, event: 'tick', id: String(i), data: JSON.stringify({ n: i, at: new Date(at).toISOString(), old: true }) });
+        s.stored.push(build.msg(id, i, { seq: ++s.seq, receivedAtMs: at, data: JSON.stringify({ n: i, at: new Date(at).toISOString(), old: true }) }));
       }
       s.n = 1200;
       s.view.status = { ...s.view.status, messages: 1200, lastId: '1200', lastMessageAtMs: now - 1_200_000 };
@@ -167,12 +139,29 @@ export function installDevBackend(): void {
 
   function setStatus(s: FakeSub, patch: Partial<StatusView>): void {
     const prev = s.view.status.state;
-    s.view = { ...s.view, status: { ...s.view.status, ...patch } };
-    statuses.set(s.view.id, s.view.status);
+    const now = Date.now();
     if (patch.state && patch.state !== prev) {
-      s.transitions.push({ atMs: Date.now(), kind: 'transition', from: prev, to: patch.state, reason: patch.lastError ?? '', missed: null });
-      watchOutage(s, patch.state, Date.now());
+      s.transitions.push({ atMs: now, kind: 'transition', from: prev, to: patch.state, reason: patch.lastError ?? '', missed: null });
+      watchOutage(s, patch.state, now);
     }
+    const next = { ...s.view.status, ...patch };
+    s.view = { ...s.view, status: { ...next, health: healthOf(next, s.downSince, now) } };
+    statuses.set(s.view.id, s.view.status);
+  }
+
+  /** The engine's verdict in small: stale when open and silent, down when out past the threshold. */
+  function healthOf(st: StatusView, downSince: number | null, now: number): Health {
+    if (st.state === 'open') {
+      const heard = Math.max(st.lastMessageAtMs ?? 0, st.connectedSinceMs ?? 0);
+      return now - heard > STALE_AFTER_MS ? 'stale' : 'open';
+    }
+    if ((st.state === 'connecting' || st.state === 'retrying') && downSince !== null && now - downSince >= DOWN_AFTER_MS) return 'down';
+    return st.state;
+  }
+
+  /** Silence and outages turn into a verdict with time alone, without a status change. */
+  function refreshHealth(s: FakeSub, now: number): void {
+    if (healthOf(s.view.status, s.downSince, now) !== s.view.status.health) setStatus(s, {});
   }
 
   function watchOutage(s: FakeSub, to: StatusView['state'], now: number): void {
@@ -241,23 +230,13 @@ export function installDevBackend(): void {
   }
 
   function life(s: FakeSub, kind: LifecycleView['kind'], extra: Partial<LifecycleView> = {}): void {
-    lifecycle.push({
-      subscriptionId: s.view.id,
-      atMs: Date.now(),
-      kind,
-      detail: '',
-      attempt: null,
-      delayMs: null,
-      status: null,
-      missed: null,
-      ...extra,
-    });
+    lifecycle.push(build.lifecycle(s.view.id, kind, { atMs: Date.now(), ...extra }));
   }
 
   function message(s: FakeSub, event: string, data: string): void {
     const now = Date.now();
     s.n++;
-    const m: MessageView = { subscriptionId: s.view.id, seq: null, receivedAtMs: now, event, id: String(s.n), data };
+    const m = build.msg(s.view.id, s.n, { receivedAtMs: now, event, data });
     s.stored.push({ ...m, seq: ++s.seq });
     if (s.stored.length > 200_000) s.stored.splice(0, 50_000);
     if (messages.length < MAX_BATCH) messages.push(m);
@@ -335,13 +314,13 @@ export function installDevBackend(): void {
     }
   }
 
-  const demo = create(form('Demo stream', 'http://127.0.0.1:8787/events?rate=5&close_after=25'), 'ticker');
-  const orders = create(form('Orders (bursts every 6 s)', 'https://api.example.com/orders/stream', { method: 'POST', body: '{"since":"now"}', headers: [{ name: 'Authorization', value: '', secret: true, hasStoredValue: true }, { name: 'Accept-Language', value: 'en', secret: false, hasStoredValue: false }] }), 'bursty');
-  const prices = create(form('Prices (flaky)', 'https://feed.example.com/prices', { maxRetries: 10 }), 'flaky');
-  const health = create(form('Health (goes quiet)', 'http://localhost:9000/health/events', { idleTimeoutSecs: 30 }), 'quiet');
-  create(form('Plain text', 'http://localhost:9000/log'), 'plain');
-  create(form('Archive', 'https://example.org/archive/events', { paused: true }), 'ticker');
-  if (firehoseRate > 0) create(form(`Firehose ${firehoseRate}/s`, 'http://127.0.0.1:8787/events?rate=' + firehoseRate), 'firehose');
+  const demo = create(build.form({ name: 'Demo stream', url: 'http://127.0.0.1:8787/events?rate=5&close_after=25' }), 'ticker');
+  const orders = create(build.form({ name: 'Orders (bursts every 6 s)', url: 'https://api.example.com/orders/stream', method: 'POST', body: '{"since":"now"}', headers: [{ name: 'Authorization', value: '', secret: true, hasStoredValue: true }, { name: 'Accept-Language', value: 'en', secret: false, hasStoredValue: false }] }), 'bursty');
+  const prices = create(build.form({ name: 'Prices (flaky)', url: 'https://feed.example.com/prices', maxRetries: 10 }), 'flaky');
+  const health = create(build.form({ name: 'Health (goes quiet)', url: 'http://localhost:9000/health/events', idleTimeoutSecs: 30 }), 'quiet');
+  create(build.form({ name: 'Plain text', url: 'http://localhost:9000/log' }), 'plain');
+  create(build.form({ name: 'Archive', url: 'https://example.org/archive/events', paused: true }), 'ticker');
+  if (firehoseRate > 0) create(build.form({ name: `Firehose ${firehoseRate}/s`, url: 'http://127.0.0.1:8787/events?rate=' + firehoseRate }), 'firehose');
 
   function seedNotifications(): void {
     const now = Date.now();
@@ -362,7 +341,10 @@ export function installDevBackend(): void {
 
   setInterval(() => {
     const now = Date.now();
-    for (const s of subs.values()) step(s, now);
+    for (const s of subs.values()) {
+      step(s, now);
+      refreshHealth(s, now);
+    }
     tellNotifications(now);
     if (!channel) return;
     if (statuses.size + messages.length + lifecycle.length + added.length + removed.length === 0) return;

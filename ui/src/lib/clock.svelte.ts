@@ -1,6 +1,6 @@
-// One shared clock for everything that shows time passing (countdowns, "4 s ago", staleness,
-// rates). A single timer ticking twice a second beats one timer per row, and keeps every
-// figure on screen consistent with the others.
+// One shared clock for everything that shows time passing (countdowns, "4 s ago", how long a
+// stale stream has been silent, rates). A single timer ticking twice a second beats one timer
+// per row, and keeps every figure on screen consistent with the others.
 
 export class Clock {
   now = $state(Date.now());

@@ -94,6 +94,18 @@ export function secondsUntil(atMs: number, nowMs: number): number {
   return Math.max(0, Math.ceil((atMs - nowMs) / 1000));
 }
 
+/** What the UI shows for a status: the engine's "stale" verdict, else the state itself. */
+export function displayState(status: StatusView): DisplayState {
+  return status.health === 'stale' ? 'stale' : status.state;
+}
+
+/** Milliseconds of silence on an open stream (since the last message, or since it opened). */
+export function silenceMs(status: StatusView, nowMs: number): number | null {
+  if (status.state !== 'open') return null;
+  const ref = Math.max(status.lastMessageAtMs ?? -Infinity, status.connectedSinceMs ?? -Infinity);
+  return Number.isFinite(ref) ? Math.max(0, nowMs - ref) : null;
+}
+
 /**
  * The status as words: the state, and for a retrying stream its attempt and a live countdown
  * ("retrying 3 · next in 4 s").

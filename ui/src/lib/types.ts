@@ -3,10 +3,15 @@
 import type { CommandError, LifecycleView, StatusView, TimelineEntry, UpdateBatch } from './bindings';
 
 export type ConnState = StatusView['state'];
+/** The engine's verdict on a subscription: its state, or "stale" / "down" on top of it. */
+export type Health = StatusView['health'];
 export type LifecycleKind = LifecycleView['kind'];
 export type CommandErrorKind = CommandError['kind'];
 export type StatusUpdate = UpdateBatch['statuses'][number];
 export type TimelineKind = TimelineEntry['kind'];
 
-/** What a subscription shows: the shell's state, or "stale" (open but silent for too long). */
+/**
+ * What a subscription shows: the shell's state, or "stale" when the engine says it is open but
+ * silent for longer than the stream's habits. "down" shows as the state (connecting, retrying).
+ */
 export type DisplayState = ConnState | 'stale';

@@ -3,4 +3,4 @@
 /**
  * A subscription's status snapshot.
  */
-export type StatusView = { state: "connecting" | "open" | "retrying" | "paused" | "failed" | "stopped", attempt: number, nextRetryAtMs: number | null, lastId: string, lastMessageAtMs: number | null, messages: number, bytes: number, reconnects: number, connectedSinceMs: number | null, lastError: string | null, finalUrl: string | null, gaps: number, missedEvents: number, };
+export type StatusView = { state: "connecting" | "open" | "retrying" | "paused" | "failed" | "stopped", health: "open" | "stale" | "connecting" | "retrying" | "down" | "failed" | "paused" | "stopped", attempt: number, nextRetryAtMs: number | null, lastId: string, lastMessageAtMs: number | null, messages: number, bytes: number, reconnects: number, connectedSinceMs: number | null, lastError: string | null, finalUrl: string | null, gaps: number, missedEvents: number, };

@@ -13,11 +13,10 @@ import type {
   UpdateBatch,
 } from '../bindings';
 import { clock } from '../clock.svelte';
-import { startOfDay } from '../format';
+import { displayState, silenceMs, startOfDay } from '../format';
 import { LogBuffer, LOG_CAP } from '../log-buffer';
 import { RateTracker } from '../rate';
 import { animationFrameScheduler, type FrameScheduler } from '../schedule';
-import { displayState, IntervalEstimator, silenceMs } from '../stale';
 import { lifecycleItem, mergeTimeline, statusItem, TIMELINE_CAP, type TimelineItem } from '../timeline';
 import type { DisplayState } from '../types';
 
@@ -45,7 +44,6 @@ export class Subscription {
 
   readonly log: LogBuffer;
   readonly rate = new RateTracker();
-  readonly intervals = new IntervalEstimator();
   /** The detail view asked for stored timeline and first history page once. */
   detailLoaded = false;
   /** That first load, while it runs and after (the window waits for it before it is shown). */
@@ -67,9 +65,9 @@ export class Subscription {
     return this.view.name;
   }
 
-  /** The state word's state: the shell's, or "stale" for an open stream that went quiet. */
+  /** The state word's state: the shell's, or "stale" when the engine says the stream went quiet. */
   get displayState(): DisplayState {
-    return displayState(this.status, clock.now, this.intervals.usualMs, this.intervals.samples);
+    return displayState(this.status);
   }
 
   /** msgs/s over the last 10 s. */
@@ -92,7 +90,6 @@ export class Subscription {
 
   private observeStatus(status: StatusView, nowMs: number): void {
     this.rate.observe(status.messages, status.lastMessageAtMs ?? nowMs);
-    this.intervals.observe(status.lastMessageAtMs, status.connectedSinceMs);
   }
 }
 

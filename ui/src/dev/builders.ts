@@ -1,9 +1,14 @@
-// Builders for contract objects, so each test states only what it is about.
-import type { LifecycleView, MessageView, StatusView, SubscriptionForm, SubscriptionView, UpdateBatch } from '../src/lib/bindings';
+// Builders for the contract's objects, shared by the dev fake backend and the tests: each caller
+// states only what it is about, and a field the contract gains gets its default in one place.
+// Never part of a production build: only the fake backend (dev only) and the tests import it.
+import type { LifecycleView, MessageView, StatusView, SubscriptionForm, SubscriptionView, UpdateBatch } from '../lib/bindings';
 
+/** A status, open unless told; its health is the state's own (no verdict on top) unless told. */
 export function status(p: Partial<StatusView> = {}): StatusView {
+  const state = p.state ?? 'open';
   return {
-    state: 'open',
+    state,
+    health: state,
     attempt: 0,
     nextRetryAtMs: null,
     lastId: '',
@@ -20,6 +25,7 @@ export function status(p: Partial<StatusView> = {}): StatusView {
   };
 }
 
+/** A form with the shell's defaults and no `notify` (as an older UI sends it). */
 export function form(p: Partial<SubscriptionForm> = {}): SubscriptionForm {
   return {
     name: 'Demo',
@@ -37,11 +43,17 @@ export function form(p: Partial<SubscriptionForm> = {}): SubscriptionForm {
   };
 }
 
-export function view(id: number, name = `Sub ${id}`, st: Partial<StatusView> = {}): SubscriptionView {
-  const f = form({ name });
-  return { id, name, url: f.url, form: f, status: status(st) };
+/** A saved subscription as the shell lists it: the form's name and URL, and a status. */
+export function viewOf(id: number, f: SubscriptionForm, st: Partial<StatusView> = {}): SubscriptionView {
+  return { id, name: f.name, url: f.url, form: f, status: status(st) };
 }
 
+/** A saved subscription with a default form under `name`. */
+export function view(id: number, name = `Sub ${id}`, st: Partial<StatusView> = {}): SubscriptionView {
+  return viewOf(id, form({ name }), st);
+}
+
+/** The n-th live message of a subscription: a "tick" with id n. */
 export function msg(subscriptionId: number, n: number, p: Partial<MessageView> = {}): MessageView {
   return { subscriptionId, seq: null, receivedAtMs: 1_000_000 + n, event: 'tick', id: String(n), data: `{"n":${n}}`, ...p };
 }

@@ -11,12 +11,30 @@ cd "$(dirname "$0")/.."
 # first one is incremental (CI runs in a fresh clone each time).
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/streamwatch-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# The sweep below deletes inside it: never the root or nothing.
+if [ -z "${CARGO_TARGET_DIR//\//}" ]; then
+  echo "CARGO_TARGET_DIR='$CARGO_TARGET_DIR' cannot be a build directory" >&2
+  exit 2
+fi
+
+# Disk: debug info is most of a debug target (every test executable links all of it), and one
+# fresh `test` run used to leave 16 GB. Dependencies get none, our own crates line tables (file
+# and line in backtraces and panics). Cargo has no environment variable for a profile override
+# of `package."*"`, and Cargo.toml / .cargo/config.toml are not this script's to change, so
+# every cargo call below goes through run_cargo, which passes it with --config. Measured on
+# `cargo build -p streamwatch-demo-server --tests` in an empty target: 1.06 GB with full debug
+# info everywhere, 0.64 GB with none for dependencies, about 0.52 GB with line tables for ours
+# too (its test executables: 349 MB, 145 MB, 108 MB).
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
+CARGO_CONFIG=(--config 'profile.dev.package."*".debug=false')
+run_cargo() { cargo "${CARGO_CONFIG[@]}" "$@"; }
 
 say() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the build and the tests need: a C toolchain (bundled SQLite, TLS), and for
-# the secret-header tests a real Secret Service (gnome-keyring) on a private D-Bus.
-DEB_PACKAGES=(build-essential pkg-config ca-certificates curl
+# the secret-header tests a real Secret Service (gnome-keyring) on a private D-Bus. Python 3.11+
+# runs the import-cycle check and the target sweep (scripts/*.py, standard library only).
+DEB_PACKAGES=(build-essential pkg-config ca-certificates curl python3
   gnome-keyring libsecret-tools dbus-daemon dbus-bin
   # The desktop app (Tauri 2 on WebKitGTK) and its window/tray/notification tests.
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libxdo-dev
@@ -63,7 +81,7 @@ install_rust() {
   # The end-to-end suite drives the real app through WebDriver.
   if ! command -v tauri-driver >/dev/null 2>&1; then
     say "Installing tauri-driver (WebDriver for Tauri apps)"
-    cargo install tauri-driver --version ^2 --locked
+    run_cargo install tauri-driver --version ^2 --locked
   fi
   # rustfmt and clippy are part of the checks.
   if command -v rustup >/dev/null 2>&1; then
@@ -80,29 +98,82 @@ build_ui() {
   npm --prefix ui run build
 }
 
+# Stale artifacts pile up in the target directory: test executables and incremental caches of
+# builds whose hash changed (a dependency, a feature, a profile setting). A `test` run records
+# what its build used; scripts/sweep_target.py deletes what the recorded run neither used nor
+# wrote (only in debug/deps and debug/incremental) and prints how much it freed.
+sweep_target() {
+  python3 scripts/sweep_target.py sweep "$CARGO_TARGET_DIR" ||
+    echo "warning: the target sweep failed (see above); nothing else depends on it" >&2
+}
+
+start_run() {
+  if [ -d "$CARGO_TARGET_DIR" ]; then
+    say "Sweeping stale build artifacts (as of the last recorded test run)"
+    sweep_target
+  fi
+  python3 scripts/sweep_target.py start "$CARGO_TARGET_DIR"
+}
+
+# What this run's `cargo test` used, fresh or rebuilt (cargo only lists it: everything is built).
+record_test_build() {
+  if ! run_cargo test --workspace --locked --no-run --message-format=json 2>/dev/null |
+    python3 scripts/sweep_target.py record "$CARGO_TARGET_DIR"; then
+    echo "warning: could not record what the build used; the sweep will keep everything" >&2
+  fi
+}
+
+# The app's Tauri-free core must stay Tauri-free (this fails, and says why, if the package is
+# missing or cargo cannot resolve it: it never passes by skipping).
+check_app_api_without_tauri() {
+  local tree tauri
+  if ! tree=$(run_cargo tree -p streamwatch-app-api -e normal,build,dev --prefix none --locked); then
+    echo "FAILED: cannot list the dependencies of streamwatch-app-api (cargo's error above)." >&2
+    echo "The package must exist in the workspace for this check; it is not skipped." >&2
+    return 1
+  fi
+  tauri=$(printf '%s\n' "$tree" | grep -E '^tauri' | sed 's/ (\*)$//' | sort -u || true)
+  if [ -n "$tauri" ]; then
+    echo "FAILED: streamwatch-app-api depends on Tauri (normal, build or dev dependencies):" >&2
+    printf '  %s\n' "$tauri" >&2
+    echo "See which dependency brings it in: cargo tree -p streamwatch-app-api -e normal,build,dev -i tauri" >&2
+    return 1
+  fi
+  echo "streamwatch-app-api: no tauri crate in its tree ($(printf '%s\n' "$tree" | sort -u | wc -l) crates)"
+}
+
 run_tests() {
   build_ui test
   say "Format"
-  cargo fmt --all -- --check
+  run_cargo fmt --all -- --check
   say "Lint (clippy, warnings are errors)"
-  cargo clippy --workspace --all-targets --locked -- -D warnings
+  run_cargo clippy --workspace --all-targets --locked -- -D warnings
   say "Tests (unit, property, integration against local servers, CLI, the app end to end)"
-  cargo test --workspace --locked
+  run_cargo test --workspace --locked
+  record_test_build
+  say "Import cycles between source files (the checker's own tests first)"
+  python3 scripts/test_check_import_cycles.py
+  python3 scripts/test_sweep_target.py
+  python3 scripts/check_import_cycles.py
+  say "streamwatch-app-api does not depend on Tauri"
+  check_app_api_without_tauri
   say "Benchmarks compile (run them with: cargo bench -p streamwatch-engine)"
-  cargo bench --workspace --locked --no-run
+  run_cargo bench --workspace --locked --no-run
+  say "Sweeping stale build artifacts"
+  sweep_target
 }
 
 run_app() {
   build_ui
   say "Building the Streamwatch desktop app"
-  cargo build --locked -p streamwatch-app
+  run_cargo build --locked -p streamwatch-app
   say "Opening Streamwatch (it starts its own demo stream on first run)"
   exec "$CARGO_TARGET_DIR/debug/streamwatch-app"
 }
 
 run_cli_demo() {
   say "Building streamwatch (release)"
-  cargo build --release --locked -p streamwatch-cli
+  run_cargo build --release --locked -p streamwatch-cli
   local bin="$CARGO_TARGET_DIR/release/streamwatch"
   local port="${STREAMWATCH_DEMO_PORT:-8787}"
   say "Starting the demo SSE server on 127.0.0.1:$port"
@@ -118,8 +189,8 @@ run_cli_demo() {
 }
 
 case "${1:-}" in
-  app) install_system_packages; install_rust; run_app ;;
-  cli-demo) install_system_packages; install_rust; run_cli_demo ;;
-  test) install_system_packages; install_rust; run_tests ;;
+  app) install_system_packages; install_rust; start_run; run_app ;;
+  cli-demo) install_system_packages; install_rust; start_run; run_cli_demo ;;
+  test) install_system_packages; install_rust; start_run; run_tests ;;
   *) echo "usage: bash scripts/dev.sh app|test" >&2; exit 2 ;;
 esac

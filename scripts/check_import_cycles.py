@@ -342,7 +342,6 @@ def _attr_info(attr: list[Tok]) -> tuple[bool, str | None]:
         if len(value) >= 2 and value[0] == value[-1] == '"':
             return False, value[1:-1]
     return False, None
-    return False, None
 
 
 def _join(toks: list[Tok]) -> str:

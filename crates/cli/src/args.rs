@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use streamwatch_engine::subscription::{ConfigError, RetryConfig, SubscriptionConfig};
+use streamwatch_engine::catalog::normalize_method;
+use streamwatch_engine::subscription::{RetryConfig, SubscriptionConfig};
 
 use crate::daemon::RunArgs;
 use crate::demo::DemoServerArgs;
@@ -13,14 +14,10 @@ use crate::export::ExportArgs;
 use crate::history::HistoryArgs;
 use crate::import::ImportArgs;
 use crate::subs::SubsArgs;
+use crate::usage::{parse_seconds, UsageError};
 
 /// The delay cap when `--retry-max` is not given (unless `--retry-initial` is larger).
 const DEFAULT_RETRY_MAX_MS: u64 = 30_000;
-
-/// Methods written in any case are sent upper-case, as users of `curl -X post` expect.
-const STANDARD_METHODS: &[&str] = &[
-    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
-];
 
 /// Watch Server-Sent Events streams from the terminal.
 #[derive(Parser, Debug)]
@@ -168,20 +165,6 @@ pub struct WatchArgs {
     pub json: bool,
 }
 
-/// Flags that parse but cannot be used; reported as a usage error (exit status 2).
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum UsageError {
-    /// The engine refused the URL, a header, the method or the retry settings.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// Control characters cannot travel in a `Last-Event-ID` header.
-    #[error("invalid --last-event-id {0:?}: it may not contain control characters")]
-    LastEventId(String),
-    /// Any other value that parses but cannot be used, in words.
-    #[error("{0}")]
-    Invalid(String),
-}
-
 impl WatchArgs {
     /// The subscription these flags describe, checked so bad input fails before connecting.
     pub fn subscription(&self) -> Result<SubscriptionConfig, UsageError> {
@@ -211,32 +194,11 @@ impl WatchArgs {
     }
 }
 
-pub fn normalize_method(method: &str) -> String {
-    let upper = method.to_ascii_uppercase();
-    if STANDARD_METHODS.contains(&upper.as_str()) {
-        upper
-    } else {
-        // Extension methods are case-sensitive; send them exactly as written.
-        method.to_owned()
-    }
-}
-
-/// Parses a non-negative number of seconds, fractions allowed.
-pub fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let secs: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if secs < 0.0 {
-        return Err("must not be negative".to_owned());
-    }
-    Duration::try_from_secs_f64(secs).map_err(|_| format!("{text:?} is out of range"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
+    use streamwatch_engine::subscription::ConfigError;
 
     fn watch(args: &[&str]) -> WatchArgs {
         let argv = ["streamwatch", "watch"]
@@ -345,16 +307,6 @@ mod tests {
     fn extension_methods_keep_their_case() {
         assert_eq!(normalize_method("Subscribe"), "Subscribe");
         assert_eq!(normalize_method("delete"), "DELETE");
-    }
-
-    #[test]
-    fn seconds_accept_fractions_and_reject_the_rest() {
-        assert_eq!(parse_seconds("1.5"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_seconds("0"), Ok(Duration::ZERO));
-        assert!(parse_seconds("-1").is_err());
-        assert!(parse_seconds("soon").is_err());
-        assert!(parse_seconds("inf").is_err());
-        assert!(parse_seconds("NaN").is_err());
     }
 
     #[test]

@@ -5,15 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Args;
-use jiff::Timestamp;
-use streamwatch_engine::storage::HistoryQuery;
+use streamwatch_engine::catalog::ExportOptions;
 
-use crate::data_dir::open_store;
-use crate::keyring;
-use crate::output::rfc3339_millis;
-use streamwatch_engine::export_format::{
-    ExportFile, ExportedMessage, ExportedSubscription, FORMAT, VERSION,
-};
+use crate::data_dir::open_catalog;
 
 /// Flags of `streamwatch export`.
 #[derive(Args, Debug)]
@@ -38,39 +32,15 @@ pub struct ExportArgs {
 
 /// Writes the export `args` asks for.
 pub fn run(dir: &Path, args: &ExportArgs) -> anyhow::Result<()> {
-    let store = open_store(dir)?;
-    let secrets = keyring::store();
-    let saved = store.subscriptions()?;
-    let mut subscriptions = Vec::with_capacity(saved.len());
-    let mut revealed = 0;
-    for s in &saved {
-        let record = if args.with_secrets && keyring::has_secrets(&s.record) {
-            revealed += 1;
-            keyring::reveal(&secrets, &s.record).with_context(|| {
-                format!(
-                    "cannot read the secret headers of {:?} from the OS keyring",
-                    s.record.name
-                )
-            })?
-        } else {
-            s.record.clone()
-        };
-        let resume = store.resume_point(s.id)?;
-        let mut exported = ExportedSubscription::from_saved(s, &record, args.with_secrets, resume);
-        if args.with_history {
-            let rows = store.history(s.id, &HistoryQuery::default())?;
-            exported.history = Some(rows.iter().map(ExportedMessage::from_stored).collect());
-        }
-        subscriptions.push(exported);
-    }
-    let file = ExportFile {
-        format: FORMAT.into(),
-        version: VERSION,
-        exported_at: Some(rfc3339_millis(Timestamp::now())),
-        subscriptions,
-    };
-    let mut text = serde_json::to_string_pretty(&file)?;
-    text.push('\n');
+    let catalog = open_catalog(dir)?;
+    let export = catalog
+        .export(ExportOptions {
+            with_history: args.with_history,
+            with_secrets: args.with_secrets,
+        })
+        .context("cannot export")?;
+    let text = export.to_json()?;
+    let revealed = export.revealed;
     if revealed > 0 {
         eprintln!(
             "streamwatch: WARNING: this export holds the secret header values of {revealed} \

@@ -8,10 +8,10 @@ use std::time::{Duration, SystemTime};
 use clap::{Args, ValueEnum};
 use jiff::Timestamp;
 use serde::Serialize;
-use streamwatch_engine::storage::{HistoryQuery, Store, StoredMessage};
+use streamwatch_engine::catalog::{Catalog, HistoryQuery, StoredMessage};
 use streamwatch_engine::SubscriptionId;
 
-use crate::data_dir::{find, open_store};
+use crate::data_dir::open_catalog;
 use crate::subs_view::stamp;
 
 /// Rows read from the database at a time when printing a whole history.
@@ -81,8 +81,8 @@ struct JsonMessage<'a> {
 
 /// Prints the history `args` asks for.
 pub fn run(dir: &Path, args: &HistoryArgs) -> anyhow::Result<()> {
-    let store = open_store(dir)?;
-    let saved = find(&store, &args.target)?;
+    let store = open_catalog(dir)?;
+    let saved = store.find(&args.target)?;
     let since = args.since.map(|s| s.time(SystemTime::now()));
     let out = BufWriter::new(io::stdout().lock());
     let mut sink = Sink::new(out, args.format)?;
@@ -109,7 +109,7 @@ pub fn run(dir: &Path, args: &HistoryArgs) -> anyhow::Result<()> {
 
 /// Streams every matching message, a page at a time, so a large history is never all in memory.
 fn write_all(
-    store: &Store,
+    store: &Catalog,
     id: SubscriptionId,
     since: Option<SystemTime>,
     sink: &mut Sink<impl Write>,

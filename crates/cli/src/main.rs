@@ -12,12 +12,12 @@ mod demo;
 mod export;
 mod history;
 mod import;
-mod keyring;
 mod metrics;
 mod output;
 mod sub_options;
 mod subs;
 mod subs_view;
+mod usage;
 mod watch;
 
 use std::future::Future;
@@ -26,8 +26,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 
-use crate::args::{Cli, Command, UsageError, WatchArgs};
+use crate::args::{Cli, Command, WatchArgs};
 use crate::output::{Format, Printer};
+use crate::usage::UsageError;
 use crate::watch::WatchEnd;
 
 /// The exit statuses `streamwatch` promises.

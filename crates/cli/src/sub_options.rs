@@ -4,12 +4,10 @@
 use std::time::Duration;
 
 use clap::Args;
-use streamwatch_engine::monitor::runtime_config;
-use streamwatch_engine::storage::{StoredHeader, SubscriptionRecord};
-use streamwatch_engine::subscription::SubscriptionConfig;
+use streamwatch_engine::catalog::validate::{check_last_event_id, parse_header_line};
+use streamwatch_engine::catalog::{normalize_method, StoredHeader, SubscriptionRecord};
 
-use crate::args::{normalize_method, parse_seconds, UsageError};
-use crate::keyring;
+use crate::usage::{parse_days, parse_seconds, UsageError};
 
 /// A subscription's settings; each flag left out keeps the current value (or, for a new
 /// subscription, the default shown).
@@ -74,7 +72,8 @@ impl SubOptions {
     pub fn apply(&self, record: &mut SubscriptionRecord) -> Result<(), UsageError> {
         let mut new_headers = Vec::new();
         for line in &self.headers {
-            let (name, value) = header_line(line, false)?;
+            let (name, value) =
+                parse_header_line(line, false).map_err(|e| header_error(e, "--header"))?;
             new_headers.push(StoredHeader {
                 name,
                 value,
@@ -82,7 +81,8 @@ impl SubOptions {
             });
         }
         for line in &self.secret_headers {
-            let (name, value) = header_line(line, true)?;
+            let (name, value) =
+                parse_header_line(line, true).map_err(|e| header_error(e, "--secret-header"))?;
             new_headers.push(StoredHeader {
                 name,
                 value,
@@ -103,7 +103,7 @@ impl SubOptions {
         }
         if let Some(id) = &self.last_event_id {
             // The engine would silently skip an id it cannot send; the user should hear about it.
-            if id.chars().any(|c| c.is_control() && c != '\t') {
+            if check_last_event_id(id).is_err() {
                 return Err(UsageError::LastEventId(id.clone()));
             }
             record.last_event_id = Some(id.clone()).filter(|id| !id.is_empty());
@@ -137,57 +137,9 @@ impl SubOptions {
     }
 }
 
-/// Checks a record as the engine will run it, without touching the keyring: bad settings are a
-/// usage error, reported before anything is saved.
-pub fn check(record: &SubscriptionRecord) -> Result<(), UsageError> {
-    let name = record.name.trim();
-    if name.is_empty() {
-        return Err(UsageError::Invalid("the name may not be empty".into()));
-    }
-    if name.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(UsageError::Invalid(format!(
-            "invalid name {name:?}: a name may not be a plain number (it would read as an id)"
-        )));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(UsageError::Invalid(format!(
-            "invalid name {name:?}: it may not contain control characters"
-        )));
-    }
-    runtime_config(record, None, &keyring::store(), true)
-        .map(drop)
-        .map_err(|e| match e {
-            streamwatch_engine::monitor::MonitorError::Config { source, .. } => source.into(),
-            other => UsageError::Invalid(other.to_string()),
-        })
-}
-
-/// Splits and checks a `Name: value` line. A secret's value never appears in the error.
-fn header_line(line: &str, secret: bool) -> Result<(String, String), UsageError> {
-    let mut probe = SubscriptionConfig::new("http://127.0.0.1/").map_err(UsageError::from)?;
-    match probe.add_header_line(line) {
-        Ok(()) => Ok(probe.headers.remove(0)),
-        Err(e) if !secret => Err(e.into()),
-        Err(_) => {
-            let name = line.split_once(':').map_or("", |(n, _)| n.trim());
-            Err(UsageError::Invalid(format!(
-                "invalid --secret-header {name:?}: expected \"Name: value\" with a valid name and \
-                 value (the value is not shown)"
-            )))
-        }
-    }
-}
-
-/// Parses a positive number of days, fractions allowed.
-fn parse_days(text: &str) -> Result<Duration, String> {
-    let days: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number of days"))?;
-    if days.is_nan() || days <= 0.0 {
-        return Err("must be more than 0".to_owned());
-    }
-    Duration::try_from_secs_f64(days * 86_400.0).map_err(|_| format!("{text:?} is out of range"))
+/// A header flag's problem, naming the flag (a secret value is never in the message).
+fn header_error(e: streamwatch_engine::catalog::Invalid, flag: &str) -> UsageError {
+    UsageError::Invalid(format!("invalid header ({flag}): {}", e.message))
 }
 
 fn millis(d: Duration) -> u64 {
@@ -254,21 +206,5 @@ mod tests {
         };
         forever.apply(&mut r).unwrap();
         assert_eq!((r.retry.max_retries, r.idle_timeout_ms), (None, None));
-    }
-
-    #[test]
-    fn checks_refuse_bad_urls_and_numeric_names() {
-        assert!(check(&record()).is_ok());
-        assert!(check(&SubscriptionRecord::new("x", "ftp://h/")).is_err());
-        assert!(check(&SubscriptionRecord::new("12", "http://h/")).is_err());
-        assert!(check(&SubscriptionRecord::new(" ", "http://h/")).is_err());
-    }
-
-    #[test]
-    fn days_must_be_positive() {
-        assert_eq!(parse_days("0.5"), Ok(Duration::from_secs(43_200)));
-        assert!(parse_days("0").is_err());
-        assert!(parse_days("NaN").is_err());
-        assert!(parse_days("soon").is_err());
     }
 }

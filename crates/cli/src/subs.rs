@@ -6,13 +6,13 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use streamwatch_engine::storage::{StorageError, SubscriptionRecord};
+use streamwatch_engine::catalog::SubscriptionRecord;
+use streamwatch_engine::secrets::{SecretError, SecretRef};
 
-use crate::args::UsageError;
-use crate::data_dir::{find, open_store};
-use crate::keyring;
-use crate::sub_options::{check, SubOptions};
+use crate::data_dir::open_catalog;
+use crate::sub_options::SubOptions;
 use crate::subs_view::{list_row, print_show, print_table, show_view};
+use crate::usage::{catalog_error, UsageError};
 
 /// `streamwatch subs …`.
 #[derive(Args, Debug)]
@@ -136,40 +136,23 @@ fn add(dir: &Path, a: &AddArgs, out: &mut impl Write) -> anyhow::Result<()> {
     let mut record = SubscriptionRecord::new(a.name.trim(), a.url.trim());
     record.paused = a.paused;
     a.options.apply(&mut record)?;
-    check(&record)?;
-    let store = open_store(dir)?;
-    // Checked before any secret reaches the keyring; the database refuses a duplicate anyway.
-    if store.find_subscription(&record.name).is_ok() {
-        return Err(StorageError::NameTaken(record.name).into());
-    }
-    let secrets = keyring::store();
-    let (sealed, created) = if keyring::has_secrets(&record) {
-        keyring::seal(&secrets, &record, None)?
-    } else {
-        (record, Vec::new())
-    };
-    let id = match store.add_subscription(&sealed) {
-        Ok(id) => id,
-        Err(e) => {
-            keyring::forget(&secrets, &created);
-            return Err(e.into());
-        }
-    };
-    let paused = if sealed.paused { ", paused" } else { "" };
+    let catalog = open_catalog(dir)?;
+    let id = catalog.add(&record).map_err(catalog_error)?;
+    let paused = if record.paused { ", paused" } else { "" };
     writeln!(
         out,
         "added subscription {:?} (id {id}{paused})",
-        sealed.name
+        record.name
     )?;
     Ok(())
 }
 
 fn list(dir: &Path, a: &ListArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = open_store(dir)?;
-    let rows = store
+    let catalog = open_catalog(dir)?;
+    let rows = catalog
         .subscriptions()?
         .iter()
-        .map(|s| list_row(&store, s))
+        .map(|s| list_row(&catalog, s))
         .collect::<anyhow::Result<Vec<_>>>()?;
     if a.json {
         serde_json::to_writer_pretty(&mut *out, &rows)?;
@@ -181,9 +164,9 @@ fn list(dir: &Path, a: &ListArgs, out: &mut impl Write) -> anyhow::Result<()> {
 }
 
 fn show(dir: &Path, a: &ShowArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = open_store(dir)?;
-    let saved = find(&store, &a.target)?;
-    let view = show_view(&store, &saved)?;
+    let catalog = open_catalog(dir)?;
+    let saved = catalog.find(&a.target)?;
+    let view = show_view(&catalog, &saved)?;
     if a.json {
         serde_json::to_writer_pretty(&mut *out, &view)?;
         writeln!(out)?;
@@ -194,8 +177,8 @@ fn show(dir: &Path, a: &ShowArgs, out: &mut impl Write) -> anyhow::Result<()> {
 }
 
 fn edit(dir: &Path, a: &EditArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = open_store(dir)?;
-    let saved = find(&store, &a.target)?;
+    let catalog = open_catalog(dir)?;
+    let saved = catalog.find(&a.target)?;
     let mut record = saved.record.clone();
     if let Some(name) = &a.name {
         record.name = name.trim().to_owned();
@@ -220,43 +203,27 @@ fn edit(dir: &Path, a: &EditArgs, out: &mut impl Write) -> anyhow::Result<()> {
         record.body = None;
     }
     a.options.apply(&mut record)?;
-    check(&record)?;
     if record == saved.record {
         writeln!(out, "nothing to change in {:?}", saved.record.name)?;
         return Ok(());
     }
-    let secrets = keyring::store();
-    let (sealed, created) = if keyring::has_secrets(&record) {
-        keyring::seal(&secrets, &record, Some(&saved.record))?
-    } else {
-        (record, Vec::new())
-    };
-    if let Err(e) = store.update_subscription(saved.id, &sealed) {
-        keyring::forget(&secrets, &created);
-        return Err(e.into());
-    }
-    let dropped = keyring::dropped(&saved.record, &sealed);
-    if !dropped.is_empty() {
-        keyring::forget(&secrets, &dropped);
-    }
+    let edited = catalog.edit(saved.id, &record).map_err(catalog_error)?;
+    warn_orphaned(&edited.orphaned);
     writeln!(
         out,
         "updated subscription {:?} (id {})",
-        sealed.name, saved.id
+        edited.new.name, saved.id
     )?;
     Ok(())
 }
 
 fn remove(dir: &Path, t: &Target, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = open_store(dir)?;
-    let saved = find(&store, &t.target)?;
-    store
-        .remove_subscription(saved.id)
+    let catalog = open_catalog(dir)?;
+    let saved = catalog.find(&t.target)?;
+    let (_, orphaned) = catalog
+        .remove(saved.id)
         .with_context(|| format!("cannot remove {:?}", saved.record.name))?;
-    let refs = keyring::refs(&saved.record);
-    if !refs.is_empty() {
-        keyring::forget(&keyring::store(), &refs);
-    }
+    warn_orphaned(&orphaned);
     writeln!(
         out,
         "removed subscription {:?} (id {}) and its history",
@@ -266,19 +233,26 @@ fn remove(dir: &Path, t: &Target, out: &mut impl Write) -> anyhow::Result<()> {
 }
 
 fn set_paused(dir: &Path, t: &Target, paused: bool, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = open_store(dir)?;
-    let saved = find(&store, &t.target)?;
-    let word = if paused { "paused" } else { "resumed" };
-    if saved.record.paused == paused {
+    let catalog = open_catalog(dir)?;
+    let saved = catalog.find(&t.target)?;
+    if !catalog.set_paused(saved.id, paused)? {
         let state = if paused { "paused" } else { "enabled" };
         writeln!(out, "{:?} is already {state}", saved.record.name)?;
         return Ok(());
     }
-    store.set_paused(saved.id, paused)?;
+    let word = if paused { "paused" } else { "resumed" };
     writeln!(
         out,
         "{word} subscription {:?} (id {})",
         saved.record.name, saved.id
     )?;
     Ok(())
+}
+
+/// Keyring items that could not be deleted hold a value nothing points at any more: say so,
+/// without failing a command whose change was saved.
+pub fn warn_orphaned(orphaned: &[(SecretRef, SecretError)]) {
+    for (r, e) in orphaned {
+        eprintln!("streamwatch: warning: could not delete the keyring item {r}: {e}");
+    }
 }

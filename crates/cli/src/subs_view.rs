@@ -6,11 +6,11 @@ use std::time::SystemTime;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use streamwatch_engine::storage::{
-    GapRecord, SavedSubscription, Store, StoredCounters, Transition,
+use streamwatch_engine::catalog::sealing::MASK;
+use streamwatch_engine::catalog::{
+    Catalog, GapRecord, SavedSubscription, StoredCounters, Transition,
 };
 
-use crate::keyring::MASK;
 use crate::output::{push_escaped, rfc3339_millis};
 
 /// How many of the latest transitions and gaps `subs show` lists.
@@ -106,7 +106,7 @@ pub fn stamp(t: SystemTime) -> String {
 }
 
 /// The `subs list` row of `saved`.
-pub fn list_row(store: &Store, saved: &SavedSubscription) -> anyhow::Result<ListRow> {
+pub fn list_row(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<ListRow> {
     Ok(ListRow {
         id: saved.id.0,
         name: saved.record.name.clone(),
@@ -179,7 +179,7 @@ pub fn print_table(out: &mut impl Write, rows: &[ListRow]) -> io::Result<()> {
 }
 
 /// Everything `subs show` says about `saved`.
-pub fn show_view(store: &Store, saved: &SavedSubscription) -> anyhow::Result<ShowView> {
+pub fn show_view(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<ShowView> {
     let r = &saved.record;
     let transitions = store.transitions(saved.id, None)?;
     let gaps = store.gaps(saved.id)?;

@@ -4,9 +4,10 @@
 
 use crate::alerts::{NotifyRules, RulesError};
 use crate::secrets::{SecretError, SecretRef, SecretStore};
+/// Whether the writer is committing; front ends report it.
+pub use crate::storage::WriterHealth;
 use crate::storage::{
     SavedSubscription, StorageError, Store, StoredHeader, SubscriptionRecord, Writer, WriterConfig,
-    WriterHealth,
 };
 use crate::subscription::{ConfigError, SubscriptionConfig};
 use crate::supervisor::{SubscriptionId, Supervisor, SupervisorError};

@@ -25,6 +25,14 @@ pub enum CatalogError {
     /// The OS keyring refused.
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// A subscription's secrets could not be read from the keyring.
+    #[error("cannot read the secret headers of {name:?} from the OS keyring: {source}")]
+    SecretsOf {
+        /// The subscription's name.
+        name: String,
+        /// What the keyring said.
+        source: SecretError,
+    },
     /// An import file is not a usable export file.
     #[error(transparent)]
     Format(#[from] ExportFormatError),

@@ -5,12 +5,14 @@
 //! supervisor), and export / import ([`transfer`]). Front ends map their inputs and errors to
 //! this and nothing more; none of them opens storage.
 
+mod declare;
 mod error;
 mod saved;
 pub mod sealing;
 pub mod transfer;
 pub mod validate;
 
+pub use declare::Declared;
 pub use error::CatalogError;
 pub use saved::{Catalog, Edited};
 pub use transfer::{Export, ExportOptions, Imported};

@@ -7,6 +7,9 @@ use super::validate::{Field, Invalid};
 use crate::secrets::{SecretError, SecretRef, SecretStore};
 use crate::storage::{StoredHeader, SubscriptionRecord};
 
+/// What every front end shows in place of a secret value.
+pub const MASK: &str = "••••";
+
 /// Why sealing failed; nothing it created is left in the keyring.
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {

@@ -64,7 +64,12 @@ impl Catalog {
         for s in self.subscriptions()? {
             let record = if opts.with_secrets && sealing::has_secrets(&s.record) {
                 revealed += 1;
-                sealing::reveal(self.secrets(), &s.record)?
+                sealing::reveal(self.secrets(), &s.record).map_err(|source| {
+                    CatalogError::SecretsOf {
+                        name: s.record.name.clone(),
+                        source,
+                    }
+                })?
             } else {
                 s.record.clone()
             };

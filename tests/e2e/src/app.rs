@@ -12,7 +12,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
 use crate::desktop::Desktop;
-use crate::{paths, COMMAND_TIMEOUT, POLL, WAIT};
+use crate::paths;
+use crate::timing::{COMMAND_TIMEOUT, POLL, WAIT};
 
 /// One subscription in the sidebar.
 #[derive(Debug, Clone, PartialEq)]

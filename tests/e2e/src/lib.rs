@@ -22,6 +22,7 @@ pub mod notifications;
 mod paths;
 mod processes;
 mod servers;
+mod timing;
 pub mod tray_watcher;
 pub mod x11_window;
 
@@ -32,18 +33,7 @@ pub use notifications::{screenshot_display, NotificationWatch, Notified};
 pub use paths::{app_binary, artifacts_dir, repo_root};
 pub use processes::{app_processes, stop_group, AppProcess};
 pub use servers::{Demo, RawSse};
+pub use timing::{COMMAND_TIMEOUT, POLL, WAIT};
 pub use tray_watcher::{
     Colour, IconImage, ItemProps, MenuEntry, TrayItem, TrayWatcher, UpdateCounter,
 };
-
-use std::time::Duration;
-
-/// How long a wait for something the user would see lasts before the test fails.
-pub const WAIT: Duration = Duration::from_secs(15);
-
-/// How long one WebDriver command may take before the test fails (a command the driver never
-/// answers would otherwise hang the test, and every later command queues behind it).
-pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// How often a wait looks again.
-pub const POLL: Duration = Duration::from_millis(100);

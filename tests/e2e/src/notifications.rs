@@ -20,6 +20,7 @@ use zbus::zvariant::OwnedValue;
 
 use crate::paths;
 use crate::processes::stop_group;
+use crate::timing::POLL;
 
 /// The well-known name a notification daemon owns.
 pub const NOTIFICATIONS_NAME: &str = "org.freedesktop.Notifications";
@@ -162,7 +163,7 @@ impl NotificationWatch {
                     "no notification {what} within {timeout:?} (looking after the first {skip})"
                 )));
             }
-            tokio::time::sleep(crate::POLL).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -185,7 +186,7 @@ impl NotificationWatch {
             if Instant::now() >= deadline {
                 return Ok(());
             }
-            tokio::time::sleep(crate::POLL).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -228,7 +229,7 @@ impl NotificationWatch {
                     "no dunst window became visible within {timeout:?}"
                 )));
             }
-            tokio::time::sleep(crate::POLL).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 

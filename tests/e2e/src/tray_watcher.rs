@@ -21,6 +21,8 @@ use futures_util::StreamExt;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedValue, Value};
 
+use crate::timing::POLL;
+
 /// The watcher's well-known name, object path and interface.
 pub const WATCHER_NAME: &str = "org.kde.StatusNotifierWatcher";
 pub const WATCHER_PATH: &str = "/StatusNotifierWatcher";
@@ -252,7 +254,7 @@ impl TrayWatcher {
                     self.log()
                 ));
             }
-            tokio::time::sleep(crate::POLL).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -270,7 +272,7 @@ impl TrayWatcher {
                     self.log()
                 ));
             }
-            tokio::time::sleep(crate::POLL).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -516,7 +518,7 @@ impl TrayItem {
                     "the tray menu did not show {what} within {timeout:?}; last:\n{last}"
                 ));
             }
-            tokio::time::sleep(crate::POLL).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -653,7 +655,7 @@ impl TrayItem {
                     "the tray icon did not turn {colour:?} within {timeout:?}; last: {last}"
                 ));
             }
-            tokio::time::sleep(crate::POLL).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 }

@@ -1,20 +1,21 @@
 //! The alert loop: feeds the supervisor's events and a clock into the engine's
-//! [`HealthTracker`] and [`Notifier`], redraws the tray at most four times a second, and
-//! delivers what the notifier decides ([`crate::notifications`]). Do Not Disturb is a setting
-//! ([`AlertControl`]) kept in the app's settings store.
+//! [`HealthTracker`] and [`Notifier`], publishes the tracker's verdicts ([`HealthBoard`]: the
+//! windows show them), redraws the tray at most four times a second, and delivers what the
+//! notifier decides ([`crate::notifications`]), quietly while [`DoNotDisturb`] is on.
 
-use crate::dto::SubscriptionView;
+use crate::dnd::DoNotDisturb;
 use crate::notifications;
 use crate::tray::Tray;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+use streamwatch_app_api::dto::SubscriptionView;
+use streamwatch_app_api::health::HealthBoard;
 use streamwatch_engine::alerts::{HealthTracker, Notifier, NotifyRules, TrayMenu};
 use streamwatch_engine::monitor::Monitor;
 use streamwatch_engine::storage::SavedSubscription;
 use streamwatch_engine::{SubscriptionId, SupervisorEvent};
 use tauri::{AppHandle, Runtime};
-use tauri_plugin_store::StoreExt;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
 
@@ -24,69 +25,28 @@ pub const TICK: Duration = Duration::from_millis(250);
 /// How often every name and rule is reread from storage as a backstop; edits by the app or the
 /// CLI arrive at once as views (`AppState::added`), one subscription at a time.
 pub const REFRESH: Duration = Duration::from_secs(30);
-/// The settings file (tauri-plugin-store) and its Do Not Disturb key.
-pub const SETTINGS_FILE: &str = "settings.json";
-const DND_KEY: &str = "doNotDisturb";
-
-/// The switch for Do Not Disturb, shared by the commands, the tray and the loop.
-pub struct AlertControl {
-    dnd: watch::Sender<bool>,
-}
-
-impl AlertControl {
-    /// Reads the saved setting (off when there is none or it cannot be read).
-    pub fn load<R: Runtime>(app: &AppHandle<R>) -> AlertControl {
-        let saved = app
-            .store(SETTINGS_FILE)
-            .ok()
-            .and_then(|s| s.get(DND_KEY))
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false);
-        AlertControl {
-            dnd: watch::Sender::new(saved),
-        }
-    }
-
-    /// Whether Do Not Disturb is on.
-    pub fn dnd(&self) -> bool {
-        *self.dnd.borrow()
-    }
-
-    /// Turns Do Not Disturb on or off and saves it; a save failure is reported, the switch
-    /// still applies for this run.
-    pub fn set_dnd<R: Runtime>(&self, app: &AppHandle<R>, on: bool) -> Result<(), String> {
-        self.dnd.send_replace(on);
-        let store = app.store(SETTINGS_FILE).map_err(|e| e.to_string())?;
-        store.set(DND_KEY, on);
-        store
-            .save()
-            .map_err(|e| format!("cannot save the settings: {e}"))
-    }
-
-    fn watch(&self) -> watch::Receiver<bool> {
-        self.dnd.subscribe()
-    }
-}
 
 /// Starts the loop on Tauri's runtime. `tray` is `None` where no tray could be created;
 /// notifications still work.
 pub fn spawn<R: Runtime>(
     app: AppHandle<R>,
     monitor: Arc<Monitor>,
+    board: HealthBoard,
     tray: Option<Tray<R>>,
-    control: &AlertControl,
+    dnd: &DoNotDisturb,
     views: broadcast::Receiver<SubscriptionView>,
 ) {
-    let dnd = control.watch();
+    let dnd = dnd.watch();
     // Subscribed here, before the caller starts the saved subscriptions, so no early event
     // (a 401 on the first request) is missed.
     let events = monitor.supervisor().subscribe();
-    tauri::async_runtime::spawn(run(app, monitor, tray, dnd, events, views));
+    tauri::async_runtime::spawn(run(app, monitor, board, tray, dnd, events, views));
 }
 
 async fn run<R: Runtime>(
     app: AppHandle<R>,
     monitor: Arc<Monitor>,
+    board: HealthBoard,
     mut tray: Option<Tray<R>>,
     dnd: watch::Receiver<bool>,
     mut events: broadcast::Receiver<SupervisorEvent>,
@@ -135,8 +95,11 @@ async fn run<R: Runtime>(
                 for n in notifier.drain() {
                     notifications::deliver(&app, &monitor, &n);
                 }
+                let snapshot = health.snapshot(now);
+                // Wakes the windows' bridges only when a verdict changed.
+                board.publish(&snapshot);
                 if let Some(t) = &mut tray {
-                    let menu = TrayMenu::from_snapshot(&health.snapshot(now));
+                    let menu = TrayMenu::from_snapshot(&snapshot);
                     if let Err(e) = t.show(&app, &menu, *dnd.borrow()) {
                         eprintln!("streamwatch: cannot update the tray: {e}");
                     }

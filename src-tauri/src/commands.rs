@@ -1,22 +1,21 @@
-//! The commands of docs/app-contract.md, each a thin call into the engine. Database and keyring
-//! calls block, so they run on the blocking pool; errors become [`CommandError`]s.
+//! The commands of docs/app-contract.md, each a thin adapter: it maps its arguments, calls the
+//! app crate ([`streamwatch_app_api`]) on the blocking pool (SQLite and the keyring block), and
+//! hands back its answer or its [`CommandError`].
 
-use crate::alerts::AlertControl;
-use crate::bridge;
-use crate::dto::{
-    AppSettings, CommandError, MessageView, NotificationView, StatsView, SubscriptionForm,
-    SubscriptionView, TimelineEntry, UpdateBatch,
-};
-use crate::form::record_from_form;
+use crate::dnd::DoNotDisturb;
+use crate::first_show;
 use crate::state::AppState;
-use crate::stats;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use streamwatch_engine::monitor::{runtime_config, Monitor, MonitorError};
-use streamwatch_engine::secrets::SecretStore;
-use streamwatch_engine::storage::{HistoryQuery, SavedSubscription};
-use streamwatch_engine::supervisor::SupervisorError;
-use streamwatch_engine::{Status, SubscriptionId};
+use std::time::SystemTime;
+use streamwatch_app_api::dto::{
+    AppSettings, MessageView, NotificationView, StatsView, SubscriptionForm, SubscriptionView,
+    TimelineEntry, UpdateBatch,
+};
+use streamwatch_app_api::error::CommandError;
+use streamwatch_app_api::health::HealthBoard;
+use streamwatch_app_api::{actions, views};
+use streamwatch_engine::monitor::Monitor;
+use streamwatch_engine::SubscriptionId;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State, Webview};
 use tauri_plugin_autostart::AutoLaunchManager;
@@ -68,90 +67,24 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
     ]
 }
 
-/// The most rows one `history_page` returns.
-pub const MAX_PAGE: u32 = 5_000;
-
 type Result<T> = std::result::Result<T, CommandError>;
 
-/// Runs `f` with the monitor on the blocking pool.
+/// Runs `f` with the monitor and the health board on the blocking pool.
 async fn blocking<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&Monitor) -> Result<T> + Send + 'static,
+    f: impl FnOnce(&Monitor, &HealthBoard) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let monitor = Arc::clone(&state.monitor);
-    tauri::async_runtime::spawn_blocking(move || f(&monitor))
+    let health = state.health.clone();
+    tauri::async_runtime::spawn_blocking(move || f(&monitor, &health))
         .await
         .map_err(|e| CommandError::internal(format!("the command failed to run: {e}")))?
-}
-
-fn status_of(monitor: &Monitor, saved: &SavedSubscription) -> Status {
-    monitor
-        .supervisor()
-        .status(saved.id)
-        .unwrap_or_else(|_| not_running(monitor, saved))
-}
-
-/// The status of a saved subscription the supervisor does not run: one that could not start
-/// (its secret unreadable, its settings broken) shows as failed, with why.
-fn not_running(monitor: &Monitor, saved: &SavedSubscription) -> Status {
-    let mut status = Status::new(Default::default(), saved.record.paused);
-    status.state = streamwatch_engine::State::Failed;
-    status.last_error = Some(
-        monitor
-            .startup_errors()
-            .into_iter()
-            .find(|e| e.id == saved.id)
-            .map_or_else(
-                || "not running".to_string(),
-                |e| format!("could not start: {}", e.message),
-            ),
-    );
-    status
-}
-
-fn is_running(monitor: &Monitor, id: SubscriptionId) -> bool {
-    monitor.supervisor().status(id).is_ok()
-}
-
-/// Tries again to start saved subscriptions that could not start; `id`'s failure, if it still
-/// fails, is the error.
-fn start_again(monitor: &Monitor, id: SubscriptionId) -> Result<()> {
-    monitor.start_saved()?;
-    if is_running(monitor, id) {
-        return Ok(());
-    }
-    // The same check `start` makes, for a typed error (keyring refused, settings broken).
-    let saved = monitor.store().subscription(id)?;
-    runtime_config(&saved.record, None, &SecretStore::default(), false)?;
-    let why = monitor
-        .startup_errors()
-        .into_iter()
-        .find(|e| e.id == id)
-        .map_or_else(|| "it could not start".to_string(), |e| e.message);
-    Err(CommandError::internal(why))
-}
-
-/// A saved subscription as the windows show it, with its status.
-pub(crate) fn view_of(monitor: &Monitor, id: SubscriptionId) -> Result<SubscriptionView> {
-    let saved = monitor.store().subscription(id)?;
-    Ok(SubscriptionView::new(
-        id,
-        &saved.record,
-        &status_of(monitor, &saved),
-    ))
 }
 
 /// Every saved subscription with its status, by id.
 #[tauri::command]
 pub async fn list_subscriptions(state: State<'_, AppState>) -> Result<Vec<SubscriptionView>> {
-    blocking(&state, |m| {
-        let saved = m.store().subscriptions()?;
-        Ok(saved
-            .iter()
-            .map(|s| SubscriptionView::new(s.id, &s.record, &status_of(m, s)))
-            .collect())
-    })
-    .await
+    blocking(&state, views::list).await
 }
 
 /// Checks, saves and starts a subscription.
@@ -160,12 +93,7 @@ pub async fn add_subscription(
     state: State<'_, AppState>,
     form: SubscriptionForm,
 ) -> Result<SubscriptionView> {
-    let record = record_from_form(&form, None)?;
-    let view = blocking(&state, move |m| {
-        let id = m.add(&record)?;
-        view_of(m, id)
-    })
-    .await?;
+    let view = blocking(&state, move |m, h| actions::add(m, h, &form)).await?;
     // Nobody listening (no window connected yet) is fine.
     let _ = state.added.send(view.clone());
     Ok(view)
@@ -180,21 +108,7 @@ pub async fn update_subscription(
     form: SubscriptionForm,
 ) -> Result<SubscriptionView> {
     let id = SubscriptionId(id);
-    let view = blocking(&state, move |m| {
-        let old = m.store().subscription(id)?;
-        let record = record_from_form(&form, Some(&old.record))?;
-        let running = is_running(m, id);
-        match m.update(id, &record) {
-            Ok(()) => {}
-            // Saved, but it was not running (it could not start): the edit may have fixed it.
-            Err(MonitorError::Supervisor(SupervisorError::NotFound(_))) if !running => {
-                start_again(m, id)?
-            }
-            Err(e) => return Err(e.into()),
-        }
-        view_of(m, id)
-    })
-    .await?;
+    let view = blocking(&state, move |m, h| actions::update(m, h, id, &form)).await?;
     // Every window shows the new settings, and the alert loop rereads the rules.
     let _ = state.added.send(view.clone());
     Ok(view)
@@ -203,53 +117,28 @@ pub async fn update_subscription(
 /// Stops a subscription and deletes it with its history and secrets.
 #[tauri::command]
 pub async fn remove_subscription(state: State<'_, AppState>, id: u64) -> Result<()> {
-    blocking(&state, move |m| Ok(m.remove(SubscriptionId(id))?)).await
+    blocking(&state, move |m, _| actions::remove(m, SubscriptionId(id))).await
 }
 
 /// Pauses, durably.
 #[tauri::command]
 pub async fn pause_subscription(state: State<'_, AppState>, id: u64) -> Result<()> {
-    blocking(&state, move |m| {
-        let id = SubscriptionId(id);
-        if is_running(m, id) {
-            m.set_paused(id, true)?;
-        } else {
-            // It could not start; it stays stopped, and now says paused.
-            m.store().set_paused(id, true)?;
-        }
-        Ok(())
-    })
-    .await
+    blocking(&state, move |m, _| actions::pause(m, SubscriptionId(id))).await
 }
 
 /// Resumes, durably (also restarts a failed or stopped subscription).
 #[tauri::command]
 pub async fn resume_subscription(state: State<'_, AppState>, id: u64) -> Result<()> {
-    blocking(&state, move |m| {
-        let id = SubscriptionId(id);
-        let paused = m.store().subscription(id)?.record.paused;
-        if !is_running(m, id) {
-            // It could not start: try again (the keyring may be unlocked by now).
-            if paused {
-                m.store().set_paused(id, false)?;
-            }
-            return start_again(m, id);
-        }
-        if paused {
-            m.set_paused(id, false)?;
-        } else {
-            // Not paused but ended (failed, or the server said 204): start it again.
-            m.reconnect_now(id)?;
-        }
-        Ok(())
-    })
-    .await
+    blocking(&state, move |m, _| actions::resume(m, SubscriptionId(id))).await
 }
 
 /// Connects at once, skipping any backoff wait.
 #[tauri::command]
 pub async fn reconnect_now(state: State<'_, AppState>, id: u64) -> Result<()> {
-    blocking(&state, move |m| Ok(m.reconnect_now(SubscriptionId(id))?)).await
+    blocking(&state, move |m, _| {
+        actions::reconnect_now(m, SubscriptionId(id))
+    })
+    .await
 }
 
 /// Up to `limit` stored messages older than `before_seq` (the newest when null), newest first.
@@ -260,22 +149,9 @@ pub async fn history_page(
     before_seq: Option<u64>,
     limit: u32,
 ) -> Result<Vec<MessageView>> {
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(CommandError::invalid(
-            format!("limit must be between 1 and {MAX_PAGE}"),
-            None,
-        ));
-    }
     let id = SubscriptionId(id);
-    blocking(&state, move |m| {
-        let q = HistoryQuery {
-            before_seq,
-            limit: limit as usize,
-            newest_first: true,
-            ..HistoryQuery::default()
-        };
-        let rows = m.store().history(id, &q)?;
-        Ok(rows.iter().map(|r| (id, r).into()).collect())
+    blocking(&state, move |m, _| {
+        views::history_page(m, id, before_seq, limit)
     })
     .await
 }
@@ -287,25 +163,8 @@ pub async fn timeline(
     id: u64,
     since_ms: Option<u64>,
 ) -> Result<Vec<TimelineEntry>> {
-    let id = SubscriptionId(id);
-    let since = since_ms.map(|ms| UNIX_EPOCH + Duration::from_millis(ms));
-    blocking(&state, move |m| {
-        let store = m.store();
-        let mut entries: Vec<TimelineEntry> = store
-            .transitions(id, since)?
-            .iter()
-            .map(Into::into)
-            .collect();
-        entries.extend(
-            store
-                .gaps(id)?
-                .iter()
-                .filter(|g| since.is_none_or(|s| g.at >= s))
-                .map(TimelineEntry::from),
-        );
-        // Stable: a transition and a gap at the same millisecond keep that order.
-        entries.sort_by_key(|e| e.at_ms);
-        Ok(entries)
+    blocking(&state, move |m, _| {
+        views::timeline(m, SubscriptionId(id), since_ms)
     })
     .await
 }
@@ -314,18 +173,8 @@ pub async fn timeline(
 #[tauri::command]
 pub async fn subscription_stats(state: State<'_, AppState>, id: u64) -> Result<StatsView> {
     let id = SubscriptionId(id);
-    blocking(&state, move |m| {
-        let store = m.store();
-        let saved = store.subscription(id)?;
-        let now = SystemTime::now();
-        let from = stats::local_midnight(now).max(saved.created_at);
-        let counters = store.counters(id)?;
-        Ok(StatsView {
-            uptime_today_percent: stats::open_percent(&store.transitions(id, None)?, from, now),
-            messages_stored: store.message_count(id)?,
-            gaps: counters.gaps,
-            missed_events: counters.missed_events,
-        })
+    blocking(&state, move |m, _| {
+        views::stats_view(m, id, SystemTime::now())
     })
     .await
 }
@@ -339,10 +188,7 @@ pub async fn export_subscriptions(
 ) -> Result<String> {
     // Commit what has been received, so the history is complete up to now.
     state.monitor.flush().await?;
-    blocking(&state, move |m| {
-        Ok(crate::export::export_json(&m.store(), with_history)?)
-    })
-    .await
+    blocking(&state, move |m, _| views::export(m, with_history)).await
 }
 
 /// Starts this webview's bridge: batched live updates on `on_update` until the webview goes
@@ -353,36 +199,9 @@ pub async fn connect_updates<R: Runtime>(
     state: State<'_, AppState>,
     on_update: Channel<UpdateBatch>,
 ) -> Result<()> {
-    start_bridge(&state, webview.label(), move |batch| {
-        on_update.send(batch).is_ok()
-    });
+    state.start_bridge(webview.label(), move |batch| on_update.send(batch).is_ok());
     Ok(())
 }
-
-/// Starts (or replaces) the bridge of the webview `label`, sending batches with `send`.
-pub fn start_bridge(
-    state: &AppState,
-    label: &str,
-    send: impl FnMut(UpdateBatch) -> bool + Send + 'static,
-) {
-    let monitor = Arc::clone(&state.monitor);
-    let events = monitor.supervisor().subscribe();
-    let added = state.added.subscribe();
-    let task = tauri::async_runtime::spawn(async move {
-        bridge::run(events, added, monitor.supervisor(), send).await;
-    });
-    let old = state
-        .bridges
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(label.to_string(), task);
-    if let Some(old) = old {
-        old.abort();
-    }
-}
-
-/// The most notifications one `list_notifications` returns.
-pub const MAX_NOTIFICATIONS_PAGE: u32 = 500;
 
 /// The in-app notification list, newest first: `limit` entries older than `before` (an id).
 #[tauri::command]
@@ -391,21 +210,13 @@ pub async fn list_notifications(
     before: Option<u64>,
     limit: u32,
 ) -> Result<Vec<NotificationView>> {
-    let limit = limit.min(MAX_NOTIFICATIONS_PAGE);
-    blocking(&state, move |m| {
-        Ok(m.store()
-            .notifications(before, limit)?
-            .iter()
-            .map(NotificationView::from)
-            .collect())
-    })
-    .await
+    blocking(&state, move |m, _| views::notifications(m, before, limit)).await
 }
 
 /// Empties the in-app notification list.
 #[tauri::command]
 pub async fn clear_notifications(state: State<'_, AppState>) -> Result<()> {
-    blocking(&state, |m| Ok(m.store().clear_notifications()?)).await
+    blocking(&state, |m, _| actions::clear_notifications(m)).await
 }
 
 fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> Result<bool> {
@@ -421,7 +232,7 @@ fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> Result<bool> {
 #[tauri::command]
 pub async fn get_settings<R: Runtime>(app: AppHandle<R>) -> Result<AppSettings> {
     Ok(AppSettings {
-        do_not_disturb: app.try_state::<AlertControl>().is_some_and(|a| a.dnd()),
+        do_not_disturb: app.try_state::<DoNotDisturb>().is_some_and(|d| d.is_on()),
         start_at_login: autostart_enabled(&app)?,
     })
 }
@@ -429,10 +240,11 @@ pub async fn get_settings<R: Runtime>(app: AppHandle<R>) -> Result<AppSettings> 
 /// Turns Do Not Disturb on or off (saved across restarts).
 #[tauri::command]
 pub async fn set_do_not_disturb<R: Runtime>(app: AppHandle<R>, on: bool) -> Result<AppSettings> {
-    let alerts = app
-        .try_state::<AlertControl>()
+    let dnd = app
+        .try_state::<DoNotDisturb>()
         .ok_or_else(|| CommandError::internal("notifications are not running"))?;
-    alerts.set_dnd(&app, on).map_err(CommandError::internal)?;
+    dnd.set(&app, on)
+        .map_err(|e| CommandError::internal(e.to_string()))?;
     get_settings(app.clone()).await
 }
 
@@ -454,5 +266,5 @@ pub async fn set_start_at_login<R: Runtime>(app: AppHandle<R>, on: bool) -> Resu
 /// The page has built its first view: the window, created hidden, is shown now (once).
 #[tauri::command]
 pub fn window_ready<R: Runtime>(app: AppHandle<R>) {
-    crate::first_show::page_ready(&app);
+    first_show::page_ready(&app);
 }

@@ -7,6 +7,7 @@
 //! the page's own loading) stalled: 2 of 10 cold starts took ~1.05 s to the first real frame
 //! instead of ~0.55 s. Shown when the page is ready, the first paint is the page.
 
+use crate::window::show_main_window;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tauri::{AppHandle, Runtime};
@@ -68,7 +69,7 @@ fn show_if_pending<R: Runtime>(app: &AppHandle<R>) -> bool {
     if !PENDING.take() {
         return false;
     }
-    crate::show_main_window(app);
+    show_main_window(app);
     true
 }
 

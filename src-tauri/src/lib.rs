@@ -1,27 +1,23 @@
-//! Streamwatch's desktop shell: Tauri wiring around the engine. Commands call the monitor
-//! ([`commands`]), one channel per window carries batched live updates ([`bridge`]); the
-//! contract with the web UI is docs/app-contract.md, its types [`dto`].
+//! Streamwatch's desktop shell: Tauri wiring around the engine and the app crate
+//! ([`streamwatch_app_api`], which computes everything the windows are shown). Commands are
+//! thin adapters ([`commands`]), one channel per window carries batched live updates (started
+//! from [`state`]); the contract with the web UI is docs/app-contract.md.
 
 pub mod alerts;
-pub mod bindings;
-pub mod bridge;
 pub mod commands;
-pub mod dto;
-mod error;
-mod export;
+pub mod dnd;
 pub mod first_show;
-pub mod form;
 pub mod notifications;
-pub mod notify_form;
 pub mod rendering;
 pub mod state;
-pub mod stats;
-pub mod store_sync;
 pub mod tray;
+pub mod window;
 
+use dnd::DoNotDisturb;
 use state::{AppState, StartOptions, StartupError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use tauri::{Manager, RunEvent, Runtime, WindowEvent};
+use window::{show_main_window, MAIN_WINDOW};
 
 /// Given by the login item (start at login): start in the tray without showing the window.
 pub const HIDDEN_ARG: &str = "--hidden";
@@ -29,9 +25,6 @@ pub const HIDDEN_ARG: &str = "--hidden";
 /// Whether a tray icon is up: only then does closing the window hide it instead of quitting
 /// (without a tray the hidden window could only come back through a second launch).
 static TRAY_UP: AtomicBool = AtomicBool::new(false);
-
-/// The label of the main window (tauri.conf.json; the capability grants it our commands).
-pub const MAIN_WINDOW: &str = "main";
 
 /// The app's context: tauri.conf.json at the repository root, with ui/dist embedded (or the
 /// dev server's URL without the `custom-protocol` feature) and the resolved capabilities.
@@ -73,8 +66,9 @@ pub fn run() {
             match opened {
                 Ok(state) => {
                     let monitor = state.monitor.clone();
+                    let board = state.health.clone();
                     app.manage(state);
-                    let control = alerts::AlertControl::load(app.handle());
+                    let dnd = DoNotDisturb::load(app.handle());
                     let tray = match tray::Tray::create(app.handle()) {
                         Ok(t) => Some(t),
                         Err(e) => {
@@ -84,8 +78,8 @@ pub fn run() {
                     };
                     TRAY_UP.store(tray.is_some(), Ordering::Relaxed);
                     let views = app.state::<AppState>().added.subscribe();
-                    alerts::spawn(app.handle().clone(), monitor, tray, &control, views);
-                    app.manage(control);
+                    alerts::spawn(app.handle().clone(), monitor, board, tray, &dnd, views);
+                    app.manage(dnd);
                     // On the async runtime: each subscription is a task spawned there.
                     let state = app.state::<AppState>();
                     tauri::async_runtime::block_on(async { state.start_saved() })?;
@@ -142,15 +136,6 @@ pub fn run() {
             }
         }
     });
-}
-
-/// Shows, unminimises and focuses the main window.
-pub fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
-    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
-        let _ = w.unminimize();
-        let _ = w.show();
-        let _ = w.set_focus();
-    }
 }
 
 /// The data cannot be opened: say so, on stderr and in a native dialog naming the file, then

@@ -2,10 +2,10 @@
 //! database) and to the open windows; those marked to be shown also go to the desktop
 //! (org.freedesktop.Notifications on Linux, through tauri-plugin-notification).
 
-use crate::dto::{ms, NotificationView};
+use streamwatch_app_api::dto::{ms, NotificationView};
 use streamwatch_engine::alerts::{Delivery, Notification};
 use streamwatch_engine::monitor::Monitor;
-use streamwatch_engine::storage::{NewNotification, StoredNotification};
+use streamwatch_engine::storage::NewNotification;
 use tauri::{AppHandle, Emitter, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
@@ -54,20 +54,6 @@ pub fn deliver<R: Runtime>(app: &AppHandle<R>, monitor: &Monitor, n: &Notificati
                 "streamwatch: cannot show the notification {:?}: {e}",
                 n.title
             );
-        }
-    }
-}
-
-impl From<&StoredNotification> for NotificationView {
-    fn from(n: &StoredNotification) -> Self {
-        NotificationView {
-            id: n.id,
-            at_ms: ms(n.at),
-            subscription_id: n.subscription.map(|s| s.0),
-            kind: n.kind.clone(),
-            title: n.title.clone(),
-            body: n.body.clone(),
-            delivery: n.delivery.clone(),
         }
     }
 }

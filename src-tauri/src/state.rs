@@ -1,11 +1,15 @@
 //! What the app holds while it runs, and how it starts: the data directory, the monitor, the
-//! embedded demo server and the first-run demo subscription.
+//! embedded demo server and the first-run demo subscription; and the tasks it runs beside the
+//! engine (each window's bridge, the pickup of the CLI's edits).
 
-use crate::dto::SubscriptionView;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use streamwatch_app_api::bridge::{self, AppStatuses};
+use streamwatch_app_api::dto::{SubscriptionView, UpdateBatch};
+use streamwatch_app_api::health::HealthBoard;
+use streamwatch_app_api::store_sync;
 use streamwatch_demo_server::{DemoConfig, DemoServer};
 use streamwatch_engine::monitor::{Monitor, MonitorError, MonitorOptions};
 use streamwatch_engine::storage::{SavedSubscription, StorageError, Store, SubscriptionRecord};
@@ -83,8 +87,10 @@ pub struct AppState {
     pub demo: Option<DemoServer>,
     /// The data directory in use.
     pub data_dir: PathBuf,
+    /// The alert loop's verdict on each subscription, shown with its status.
+    pub health: HealthBoard,
     /// Views of subscriptions added or changed (by a command, or by the CLI through
-    /// [`crate::store_sync`]), for every window's bridge and the alert loop.
+    /// [`store_sync`]), for every window's bridge and the alert loop.
     pub(crate) added: broadcast::Sender<SubscriptionView>,
     /// Each webview's running bridge, by webview label: a reloaded page replaces its own.
     pub(crate) bridges: Mutex<HashMap<String, tauri::async_runtime::JoinHandle<()>>>,
@@ -132,6 +138,7 @@ impl AppState {
             monitor: Arc::new(monitor),
             demo,
             data_dir: opts.data_dir,
+            health: HealthBoard::new(),
             added,
             bridges: Mutex::new(HashMap::new()),
         })
@@ -145,13 +152,46 @@ impl AppState {
             .map_err(|e| StartupError::new(e, &self.data_dir))
     }
 
-    /// Stops the bridge of the webview `label`, if one runs.
     /// Starts applying changes other processes (the CLI) make to the saved subscriptions,
-    /// every [`crate::store_sync::SYNC_EVERY`]; call after [`AppState::start_saved`].
+    /// every [`store_sync::SYNC_EVERY`]; call after [`AppState::start_saved`].
     pub fn watch_store(&self) {
-        crate::store_sync::spawn(Arc::clone(&self.monitor), self.added.clone());
+        tauri::async_runtime::spawn(store_sync::run(
+            Arc::clone(&self.monitor),
+            self.health.clone(),
+            self.added.clone(),
+        ));
     }
 
+    /// Starts (or replaces) the bridge of the webview `label`: batched live updates, each
+    /// handed to `send` until it returns false (the webview is gone).
+    pub fn start_bridge(
+        &self,
+        label: &str,
+        send: impl FnMut(UpdateBatch) -> bool + Send + 'static,
+    ) {
+        let monitor = Arc::clone(&self.monitor);
+        let health = self.health.clone();
+        let events = monitor.supervisor().subscribe();
+        let added = self.added.subscribe();
+        let changes = health.watch();
+        let task = tauri::async_runtime::spawn(async move {
+            let source = AppStatuses {
+                supervisor: monitor.supervisor(),
+                health: &health,
+            };
+            bridge::run(events, added, changes, &source, send).await;
+        });
+        let old = self
+            .bridges
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(label.to_string(), task);
+        if let Some(old) = old {
+            old.abort();
+        }
+    }
+
+    /// Stops the bridge of the webview `label`, if one runs.
     pub fn stop_bridge(&self, label: &str) {
         let old = self
             .bridges

@@ -3,10 +3,11 @@
 //! show is decided by the engine ([`TrayMenu`]); this module only draws it and routes the
 //! menu's choices.
 
+use crate::dnd::DoNotDisturb;
 use crate::state::AppState;
-use crate::MAIN_WINDOW;
+use crate::window::{show_main_window, MAIN_WINDOW};
+use streamwatch_app_api::actions;
 use streamwatch_engine::alerts::{Level, TrayMenu};
-use streamwatch_engine::SubscriptionId;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
@@ -163,15 +164,14 @@ fn append_window_items<R: Runtime>(app: &AppHandle<R>, menu: &Menu<R>) -> tauri:
 fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     let id = event.id().as_ref();
     match id {
-        ITEM_SHOW | ITEM_MORE => crate::show_main_window(app),
+        ITEM_SHOW | ITEM_MORE => show_main_window(app),
         // Exit runs the app's exit hook, which stops every stream and flushes storage.
         ITEM_QUIT => app.exit(0),
         ITEM_PAUSE_ALL => set_all_paused(app, true),
         ITEM_RESUME_ALL => set_all_paused(app, false),
         ITEM_DND => {
-            if let Some(alerts) = app.try_state::<crate::alerts::AlertControl>() {
-                let on = !alerts.dnd();
-                if let Err(e) = alerts.set_dnd(app, on) {
+            if let Some(dnd) = app.try_state::<DoNotDisturb>() {
+                if let Err(e) = dnd.set(app, !dnd.is_on()) {
                     eprintln!("streamwatch: {e}");
                 }
             }
@@ -181,7 +181,7 @@ fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
                 .strip_prefix(SUB_PREFIX)
                 .and_then(|n| n.parse::<u64>().ok())
             {
-                crate::show_main_window(app);
+                show_main_window(app);
                 if let Err(e) = app.emit_to(MAIN_WINDOW, FOCUS_EVENT, sub) {
                     eprintln!("streamwatch: cannot show subscription {sub}: {e}");
                 }
@@ -197,19 +197,11 @@ fn set_all_paused<R: Runtime>(app: &AppHandle<R>, paused: bool) {
     };
     let monitor = state.monitor.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let ids: Vec<SubscriptionId> = monitor
-            .supervisor()
-            .list()
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        for id in ids {
-            if let Err(e) = monitor.set_paused(id, paused) {
-                eprintln!(
-                    "streamwatch: cannot {} subscription {id}: {e}",
-                    if paused { "pause" } else { "resume" }
-                );
-            }
+        for (id, e) in actions::set_all_paused(&monitor, paused) {
+            eprintln!(
+                "streamwatch: cannot {} subscription {id}: {e}",
+                if paused { "pause" } else { "resume" }
+            );
         }
     });
 }

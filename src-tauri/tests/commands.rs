@@ -5,9 +5,10 @@
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use streamwatch_app::dto::UpdateBatch;
+use streamwatch_app::commands;
 use streamwatch_app::state::{AppState, StartOptions, DEMO_NAME, FIRST_RUN_MARKER};
-use streamwatch_app::{commands, MAIN_WINDOW};
+use streamwatch_app::window::MAIN_WINDOW;
+use streamwatch_app_api::dto::{StateName, UpdateBatch};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
     get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
@@ -128,7 +129,7 @@ impl Harness {
     fn collect_batches(&self) -> Arc<Mutex<Vec<UpdateBatch>>> {
         let batches: Arc<Mutex<Vec<UpdateBatch>>> = Arc::default();
         let sink = Arc::clone(&batches);
-        commands::start_bridge(&self.state(), "test-window", move |b| {
+        self.state().start_bridge("test-window", move |b| {
             sink.lock().unwrap().push(b);
             true
         });
@@ -188,6 +189,8 @@ fn a_subscription_through_its_whole_life() {
         state_of(s) == "open" && messages_of(s) >= 5
     });
     assert!(open["status"]["connectedSinceMs"].as_u64().is_some());
+    // No alert loop runs here: the health is the state's own.
+    assert_eq!(open["status"]["health"], "open");
     assert!(open["status"]["lastMessageAtMs"].as_u64().is_some());
 
     // Pause and resume.
@@ -401,7 +404,7 @@ fn the_bridge_sends_batched_updates() {
             let saw_open = got.iter().any(|b| {
                 b.statuses
                     .iter()
-                    .any(|s| s.id == id && s.status.state == streamwatch_app::dto::StateName::Open)
+                    .any(|s| s.id == id && s.status.state == StateName::Open)
             });
             let saw_started = got.iter().any(|b| {
                 b.lifecycle
@@ -645,14 +648,14 @@ fn changes_the_cli_makes_while_the_app_runs_are_applied_and_shown() {
     wait_for_batch(&batches, "the window is told it failed", |b| {
         b.added.iter().any(|v| {
             v.id == broken.0
-                && v.status.state == streamwatch_app::dto::StateName::Failed
+                && v.status.state == StateName::Failed
                 && v.status
                     .last_error
                     .as_deref()
                     .is_some_and(|e| e.contains("ftp"))
         })
     });
-    std::thread::sleep(streamwatch_app::store_sync::SYNC_EVERY * 2);
+    std::thread::sleep(streamwatch_app_api::store_sync::SYNC_EVERY * 2);
     let told = batches
         .lock()
         .unwrap()

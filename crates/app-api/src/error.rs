@@ -1,10 +1,43 @@
-//! Engine failures as [`CommandError`]s: which kind, and which form field is to blame.
+//! Why a command failed ([`CommandError`], the value an `invoke` promise rejects with), and
+//! engine failures as such: which kind, and which form field is to blame.
 
-use crate::dto::{CommandError, ErrorKind};
+use serde::{Deserialize, Serialize};
 use streamwatch_engine::monitor::MonitorError;
 use streamwatch_engine::storage::StorageError;
 use streamwatch_engine::subscription::ConfigError;
 use streamwatch_engine::supervisor::SupervisorError;
+use ts_rs::TS;
+
+/// What kind of failure a command reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorKind {
+    /// The input is unusable; `field` names the form field when one is to blame.
+    Invalid,
+    /// No such subscription.
+    NotFound,
+    /// The database refused (the message names the file and what to do).
+    Storage,
+    /// The OS keyring refused.
+    Secret,
+    /// A bug or an unexpected failure.
+    Internal,
+}
+
+/// Why a command failed: the value an `invoke` promise rejects with.
+///
+/// `field` is a [`SubscriptionForm`] field name (`name`, `url`, `method`, `retryMaxMs`,
+/// `idleTimeoutSecs`…) or, for a header, `headers.N.name` / `headers.N.value` (N counts from 0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "CommandError.ts")]
+#[error("{message}")]
+pub struct CommandError {
+    #[ts(inline)]
+    pub kind: ErrorKind,
+    pub message: String,
+    pub field: Option<String>,
+}
 
 impl CommandError {
     /// Unusable input, blamed on `field` when one is known.
@@ -136,5 +169,14 @@ mod tests {
         let e: CommandError =
             SupervisorError::NotFound(streamwatch_engine::SubscriptionId(1)).into();
         assert_eq!(e.kind, ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn json_is_camel_case() {
+        let e = CommandError::not_found("m");
+        assert_eq!(
+            serde_json::to_value(e).unwrap(),
+            serde_json::json!({"kind": "notFound", "message": "m", "field": null})
+        );
     }
 }

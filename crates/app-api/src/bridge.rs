@@ -1,10 +1,14 @@
-//! One window's live updates: the supervisor's broadcast, batched and sent over the window's
-//! Tauri `Channel` about 20 times a second.
+//! One window's live updates: the supervisor's broadcast and the alert loop's verdicts,
+//! batched for the window's channel (a Tauri `Channel` in the app) about 20 times a second.
 //!
-//! The batching is the plain [`Batcher`] (no Tauri, no async), so it is tested on its own;
-//! [`run`] is the loop around it.
+//! The batching is the plain [`Batcher`] (no async), so it is tested on its own; [`run`] is the
+//! loop around it, on whichever tokio runtime the caller spawns it.
 
-use crate::dto::{LiveEvent, MessageView, StatusUpdate, StatusView, SubscriptionView, UpdateBatch};
+use crate::dto::{
+    HealthName, MessageView, StatusUpdate, StatusView, SubscriptionView, UpdateBatch,
+};
+use crate::health::{HealthBoard, HealthChanges};
+use crate::live::LiveEvent;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 use streamwatch_engine::{SubscriptionId, Supervisor, SupervisorEvent};
@@ -29,17 +33,38 @@ pub trait StatusSource {
     fn status(&self, id: u64) -> Option<StatusView>;
     /// Every subscription's status.
     fn all(&self) -> Vec<(u64, StatusView)>;
+    /// The alert loop's verdict on one subscription, if it has one.
+    fn health(&self, _id: u64) -> Option<HealthName> {
+        None
+    }
 }
 
-impl StatusSource for Supervisor {
+/// The app's statuses: the supervisor's snapshots, with the alert loop's verdicts.
+pub struct AppStatuses<'a> {
+    /// Where the snapshots come from.
+    pub supervisor: &'a Supervisor,
+    /// Where the verdicts come from.
+    pub health: &'a HealthBoard,
+}
+
+impl StatusSource for AppStatuses<'_> {
     fn status(&self, id: u64) -> Option<StatusView> {
-        Supervisor::status(self, SubscriptionId(id))
+        self.supervisor
+            .status(SubscriptionId(id))
             .ok()
             .map(|s| (&s).into())
     }
 
     fn all(&self) -> Vec<(u64, StatusView)> {
-        self.list().iter().map(|(id, s)| (id.0, s.into())).collect()
+        self.supervisor
+            .list()
+            .iter()
+            .map(|(id, s)| (id.0, s.into()))
+            .collect()
+    }
+
+    fn health(&self, id: u64) -> Option<HealthName> {
+        self.health.get(SubscriptionId(id))
     }
 }
 
@@ -131,6 +156,12 @@ impl Batcher {
         self.resync = true;
     }
 
+    /// The alert loop's verdict on `id` changed (it went stale, or came back): its status is
+    /// sent with the next batch although no event said anything.
+    pub fn health_changed(&mut self, id: u64) {
+        self.touched.insert(id);
+    }
+
     /// A subscription was added or changed. The view's status is as of when it was made: the
     /// batch also carries a fresh one (statuses apply after views), so a view that waited here
     /// cannot take a window back to an older state.
@@ -177,8 +208,8 @@ impl Batcher {
         self.batch.is_empty() && self.backlog.is_empty() && self.touched.is_empty() && !self.resync
     }
 
-    /// The batch so far, with the statuses of touched subscriptions refreshed from `source`;
-    /// the batcher starts empty again.
+    /// The batch so far, with the statuses of touched subscriptions refreshed from `source`
+    /// and every status given its verdict; the batcher starts empty again.
     pub fn take(&mut self, source: &dyn StatusSource) -> UpdateBatch {
         if std::mem::take(&mut self.resync) {
             for (id, status) in source.all() {
@@ -192,6 +223,9 @@ impl Batcher {
                 self.set_status(id, status);
             }
         }
+        for s in &mut self.batch.statuses {
+            s.status.set_health(source.health(s.id));
+        }
         self.status_at.clear();
         let n = self.backlog.len().min(self.max_messages);
         self.batch.messages.extend(self.backlog.drain(..n));
@@ -200,11 +234,13 @@ impl Batcher {
 }
 
 /// Runs one window's bridge until `send` fails (the window is gone) or the supervisor closes:
-/// events from `events` and views from `added` are batched and sent every [`FLUSH_EVERY`] when
-/// there is something to send. The first batch holds every subscription's status.
+/// events from `events`, views from `added` and changed verdicts from `health` are batched and
+/// sent every [`FLUSH_EVERY`] when there is something to send. The first batch holds every
+/// subscription's status.
 pub async fn run(
     mut events: broadcast::Receiver<SupervisorEvent>,
     mut added: broadcast::Receiver<SubscriptionView>,
+    mut health: HealthChanges,
     source: &(dyn StatusSource + Send + Sync),
     mut send: impl FnMut(UpdateBatch) -> bool,
 ) {
@@ -216,6 +252,7 @@ pub async fn run(
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + FLUSH_EVERY, FLUSH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut adding = true;
+    let mut judging = true;
     loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -238,6 +275,11 @@ pub async fn run(
                 Err(RecvError::Lagged(_)) => batcher.lagged(0),
                 Err(RecvError::Closed) => adding = false,
             },
+            changed = health.next(), if judging => match changed {
+                Some(ids) => ids.into_iter().for_each(|id| batcher.health_changed(id)),
+                // No alert loop any more: statuses keep their states' own conditions.
+                None => judging = false,
+            },
             _ = tick.tick() => {
                 if batcher.is_empty() {
                     continue;
@@ -256,6 +298,7 @@ mod tests {
     use super::*;
     use crate::dto::{StateName, SubscriptionForm};
     use std::time::UNIX_EPOCH;
+    use streamwatch_engine::alerts::Condition;
     use streamwatch_engine::{Lifecycle, State, Status};
 
     fn msg(id: u64, n: u64) -> SupervisorEvent {
@@ -295,6 +338,27 @@ mod tests {
 
     /// Snapshots keyed by id.
     struct Fixed(Vec<(u64, StatusView)>);
+
+    /// Fixed snapshots with a board's verdicts.
+    struct Judged(Fixed, HealthBoard);
+
+    impl StatusSource for Judged {
+        fn status(&self, id: u64) -> Option<StatusView> {
+            self.0.status(id)
+        }
+        fn all(&self) -> Vec<(u64, StatusView)> {
+            self.0.all()
+        }
+        fn health(&self, id: u64) -> Option<HealthName> {
+            self.1.get(SubscriptionId(id))
+        }
+    }
+
+    fn open_view() -> StatusView {
+        let mut open = Status::new("".into(), false);
+        open.state = State::Open;
+        (&open).into()
+    }
 
     impl StatusSource for Fixed {
         fn status(&self, id: u64) -> Option<StatusView> {
@@ -467,8 +531,13 @@ mod tests {
         let (tx, rx) = broadcast::channel(64);
         let (added_tx, added_rx) = broadcast::channel(4);
         let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
+        let board = HealthBoard::new();
+        let health = board.watch();
         let task = tokio::spawn(async move {
-            run(rx, added_rx, &(), move |batch| out_tx.send(batch).is_ok()).await;
+            run(rx, added_rx, health, &(), move |batch| {
+                out_tx.send(batch).is_ok()
+            })
+            .await;
         });
         for n in 0..10 {
             tx.send(msg(1, n)).unwrap();
@@ -489,5 +558,72 @@ mod tests {
             .await
             .expect("the bridge ends")
             .unwrap();
+    }
+
+    #[test]
+    fn a_changed_verdict_sends_the_status_and_every_status_carries_its_verdict() {
+        let board = HealthBoard::new();
+        let source = Judged(
+            Fixed(vec![(1, open_view()), (2, open_view())]),
+            board.clone(),
+        );
+        let mut b = Batcher::default();
+        board.replace([(SubscriptionId(1), Condition::Stale)]);
+        b.health_changed(1);
+        assert!(!b.is_empty());
+        let batch = b.take(&source);
+        let got: Vec<_> = batch
+            .statuses
+            .iter()
+            .map(|s| (s.id, s.status.health))
+            .collect();
+        assert_eq!(got, vec![(1, HealthName::Stale)]);
+        // A status from an event gets the verdict too.
+        b.push(status(2, State::Open, 0));
+        board.replace([(SubscriptionId(2), Condition::Stale)]);
+        assert_eq!(b.take(&source).statuses[0].status.health, HealthName::Stale);
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_subscription_going_stale_and_back_is_told_without_events() {
+        let (_tx, rx) = broadcast::channel(4);
+        let (_added_tx, added_rx) = broadcast::channel(4);
+        let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
+        let board = HealthBoard::new();
+        board.replace([(SubscriptionId(1), Condition::Open)]);
+        let source = Judged(Fixed(vec![(1, open_view())]), board.clone());
+        let health = board.watch();
+        tokio::spawn(async move {
+            run(rx, added_rx, health, &source, move |batch| {
+                out_tx.send(batch).is_ok()
+            })
+            .await;
+        });
+        let healths = |batch: UpdateBatch| -> Vec<(u64, HealthName)> {
+            batch
+                .statuses
+                .iter()
+                .map(|s| (s.id, s.status.health))
+                .collect()
+        };
+        // The first batch: every status.
+        assert_eq!(
+            healths(out_rx.recv().await.unwrap()),
+            [(1, HealthName::Open)]
+        );
+        board.replace([(SubscriptionId(1), Condition::Stale)]);
+        assert_eq!(
+            healths(out_rx.recv().await.unwrap()),
+            [(1, HealthName::Stale)]
+        );
+        // The same verdict again: nothing to say.
+        board.replace([(SubscriptionId(1), Condition::Stale)]);
+        tokio::time::sleep(FLUSH_EVERY * 4).await;
+        assert!(out_rx.try_recv().is_err());
+        board.replace([(SubscriptionId(1), Condition::Open)]);
+        assert_eq!(
+            healths(out_rx.recv().await.unwrap()),
+            [(1, HealthName::Open)]
+        );
     }
 }

@@ -6,8 +6,9 @@
 //! [`SYNC_EVERY`] and turns what it changed into the views the bridge announces. Removals need
 //! nothing here: the supervisor announces them itself.
 
-use crate::commands::view_of;
 use crate::dto::SubscriptionView;
+use crate::health::HealthBoard;
+use crate::views::view_of;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +33,7 @@ impl StoreSync {
     pub fn pass(
         &mut self,
         monitor: &Monitor,
+        health: &HealthBoard,
         added: &broadcast::Sender<SubscriptionView>,
     ) -> Result<SyncReport, MonitorError> {
         let report = monitor.sync_from_store()?;
@@ -51,7 +53,7 @@ impl StoreSync {
             .retain(|id, _| report.errors.iter().any(|e| e.id == *id));
         for id in announce {
             // A subscription deleted again in between has nothing to show.
-            if let Ok(view) = view_of(monitor, id) {
+            if let Ok(view) = view_of(monitor, health, id) {
                 // Nobody listening (no window yet) is fine: a window lists on connect.
                 let _ = added.send(view);
             }
@@ -76,39 +78,76 @@ pub fn problem(outcome: &Result<SyncReport, MonitorError>) -> Option<String> {
     }
 }
 
-/// Runs [`StoreSync::pass`] every [`SYNC_EVERY`] on Tauri's runtime for as long as the app runs.
-/// A problem is written to stderr once, not every pass; the subscription it names shows as
-/// failed in the window with its reason.
-pub fn spawn(monitor: Arc<Monitor>, added: broadcast::Sender<SubscriptionView>) {
-    tauri::async_runtime::spawn(async move {
-        let mut tick = tokio::time::interval(SYNC_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // The first tick is immediate; the saved subscriptions were just started.
+/// Runs [`StoreSync::pass`] every [`SYNC_EVERY`] for as long as the app runs (spawn it on the
+/// runtime the monitor lives on). A problem is written to stderr once, not every pass; the
+/// subscription it names shows as failed in the window with its reason.
+pub async fn run(
+    monitor: Arc<Monitor>,
+    health: HealthBoard,
+    added: broadcast::Sender<SubscriptionView>,
+) {
+    let mut tick = tokio::time::interval(SYNC_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is immediate; the saved subscriptions were just started.
+    tick.tick().await;
+    let mut last_problem: Option<String> = None;
+    let mut sync = StoreSync::default();
+    loop {
         tick.tick().await;
-        let mut last_problem: Option<String> = None;
-        let mut sync = StoreSync::default();
-        loop {
-            tick.tick().await;
-            let m = Arc::clone(&monitor);
-            let tx = added.clone();
-            // SQLite reads: off the async workers.
-            let (outcome, back) = match tokio::task::spawn_blocking(move || {
-                let outcome = sync.pass(&m, &tx);
-                (outcome, sync)
-            })
-            .await
-            {
-                Ok(done) => done,
-                Err(_) => return,
-            };
-            sync = back;
-            let now = problem(&outcome);
-            if now.is_some() && now != last_problem {
-                if let Some(text) = &now {
-                    eprintln!("streamwatch: cannot apply changes made outside the app: {text}");
-                }
+        let m = Arc::clone(&monitor);
+        let h = health.clone();
+        let tx = added.clone();
+        // SQLite reads: off the async workers.
+        let (outcome, back) = match tokio::task::spawn_blocking(move || {
+            let outcome = sync.pass(&m, &h, &tx);
+            (outcome, sync)
+        })
+        .await
+        {
+            Ok(done) => done,
+            Err(_) => return,
+        };
+        sync = back;
+        let now = problem(&outcome);
+        if now.is_some() && now != last_problem {
+            if let Some(text) = &now {
+                eprintln!("streamwatch: cannot apply changes made outside the app: {text}");
             }
-            last_problem = now;
         }
-    });
+        last_problem = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::StateName;
+    use streamwatch_engine::monitor::MonitorOptions;
+    use streamwatch_engine::storage::{Store, SubscriptionRecord};
+
+    #[tokio::test]
+    async fn a_failure_made_elsewhere_is_announced_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut options = MonitorOptions::new(dir.path().to_path_buf());
+        options.autostart = false;
+        let m = Monitor::open(options).unwrap();
+        let (tx, mut rx) = broadcast::channel(8);
+        let mut sync = StoreSync::default();
+        let board = HealthBoard::new();
+        assert_eq!(problem(&sync.pass(&m, &board, &tx)), None);
+        // The CLI: another connection to the same database.
+        let cli = Store::open(dir.path()).unwrap();
+        let id = cli
+            .add_subscription(&SubscriptionRecord::new("broken", "ftp://x/"))
+            .unwrap();
+        let outcome = sync.pass(&m, &board, &tx);
+        assert!(
+            problem(&outcome).is_some_and(|p| p.contains("broken")),
+            "{outcome:?}"
+        );
+        let view = rx.try_recv().unwrap();
+        assert_eq!((view.id, view.status.state), (id.0, StateName::Failed));
+        sync.pass(&m, &board, &tx).unwrap();
+        assert!(rx.try_recv().is_err(), "the same failure is told once");
+    }
 }

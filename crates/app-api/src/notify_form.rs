@@ -1,6 +1,7 @@
 //! Notification rules between the engine's [`NotifyRules`] and the form's [`NotifyForm`].
 
-use crate::dto::{CommandError, MessageRuleForm, NotifyForm};
+use crate::dto::{MessageRuleForm, NotifyForm};
+use crate::error::CommandError;
 use streamwatch_engine::alerts::{MessageRule, NotifyRules};
 
 /// The form showing saved rules (`notify` JSON that does not load shows the defaults).

@@ -1,7 +1,8 @@
-//! A [`SubscriptionForm`] as the record the engine saves: each problem reported against the
-//! field that caused it, and the secret-header rules of the contract applied.
+//! A [`SubscriptionForm`] as the record the engine saves, and back: each problem reported
+//! against the field that caused it, and the secret-header rules of the contract applied.
 
-use crate::dto::{CommandError, SubscriptionForm};
+use crate::dto::{HeaderForm, SubscriptionForm};
+use crate::error::CommandError;
 use streamwatch_engine::monitor::runtime_config;
 use streamwatch_engine::secrets::{SecretRef, SecretStore};
 use streamwatch_engine::storage::{StoredHeader, SubscriptionRecord};
@@ -94,6 +95,44 @@ pub fn record_from_form(
     Ok(record)
 }
 
+impl SubscriptionForm {
+    /// The form showing a saved record. Secret values stay behind: they come back empty, marked
+    /// as stored.
+    pub fn from_record(r: &SubscriptionRecord) -> Self {
+        SubscriptionForm {
+            name: r.name.clone(),
+            url: r.url.clone(),
+            method: r.method.clone(),
+            headers: r
+                .headers
+                .iter()
+                .map(|h| HeaderForm {
+                    name: h.name.clone(),
+                    value: if h.secret {
+                        String::new()
+                    } else {
+                        h.value.clone()
+                    },
+                    secret: h.secret,
+                    has_stored_value: h.secret,
+                })
+                .collect(),
+            body: r.body.clone(),
+            last_event_id: r.last_event_id.clone(),
+            retry_initial_ms: r.retry.initial_ms,
+            retry_max_ms: r.retry.max_ms,
+            max_retries: r.retry.max_retries,
+            // The form counts whole seconds; a value saved elsewhere in milliseconds rounds up.
+            idle_timeout_secs: r
+                .idle_timeout_ms
+                .filter(|ms| *ms > 0)
+                .map(|ms| ms.div_ceil(1000)),
+            paused: r.paused,
+            notify: Some(crate::notify_form::form_of(&r.notify)),
+        }
+    }
+}
+
 fn headers(
     form: &SubscriptionForm,
     old: Option<&SubscriptionRecord>,
@@ -167,7 +206,7 @@ fn headers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dto::{ErrorKind, HeaderForm};
+    use crate::error::ErrorKind;
 
     fn form() -> SubscriptionForm {
         SubscriptionForm {
@@ -286,5 +325,29 @@ mod tests {
         ];
         let e = record_from_form(&f, Some(&old)).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("headers.1.value"));
+    }
+
+    #[test]
+    fn secret_values_never_reach_the_form() {
+        let mut r = SubscriptionRecord::new("a", "http://127.0.0.1/");
+        r.headers = vec![
+            StoredHeader {
+                name: "Authorization".into(),
+                value: "keyring:streamwatch/authorization-0123".into(),
+                secret: true,
+            },
+            StoredHeader {
+                name: "X-Plain".into(),
+                value: "v".into(),
+                secret: false,
+            },
+        ];
+        r.idle_timeout_ms = Some(1500);
+        let f = SubscriptionForm::from_record(&r);
+        assert_eq!(f.headers[0].value, "");
+        assert!(f.headers[0].has_stored_value);
+        assert_eq!(f.headers[1].value, "v");
+        assert!(!f.headers[1].has_stored_value);
+        assert_eq!(f.idle_timeout_secs, Some(2));
     }
 }

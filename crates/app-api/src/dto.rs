@@ -1,14 +1,16 @@
 //! The transport types of docs/app-contract.md: what crosses the IPC boundary, in camelCase
 //! JSON, with the TypeScript bindings generated from them (see [`crate::bindings`]). Engine
-//! types never cross it directly; the conversions below are the only place they meet.
+//! types never cross it directly; the conversions below (and the form's, [`crate::form`]) are
+//! where they meet. [`CommandError`](crate::error::CommandError) lives with its conversions.
 //!
 //! Ids and counters are `u64` in Rust and `number` in TypeScript (`#[ts(type = "number")]`):
 //! they stay far below 2^53. Times are milliseconds since the Unix epoch.
 
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
-use streamwatch_engine::storage::{GapRecord, StoredMessage, SubscriptionRecord, Transition};
-use streamwatch_engine::{Lifecycle, State, Status, SubscriptionId};
+use streamwatch_engine::alerts::Condition;
+use streamwatch_engine::storage::{GapRecord, StoredMessage, StoredNotification, Transition};
+use streamwatch_engine::{State, Status, SubscriptionId};
 use ts_rs::TS;
 
 /// A subscription as the user edits it. Settings the form does not show (event size cap,
@@ -145,13 +147,79 @@ impl From<State> for StateName {
     }
 }
 
-/// A subscription's status snapshot.
+/// How a subscription looks at a glance: the alert loop's verdict (the engine's
+/// [`Condition`]), which is where "stale" (open but silent for longer than usual) and "down"
+/// (not open for longer than its threshold) are judged. The UI shows it as it comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum HealthName {
+    Open,
+    Stale,
+    Connecting,
+    Retrying,
+    Down,
+    Failed,
+    Paused,
+    Stopped,
+}
+
+impl From<Condition> for HealthName {
+    fn from(c: Condition) -> Self {
+        match c {
+            Condition::Open => HealthName::Open,
+            Condition::Stale => HealthName::Stale,
+            Condition::Connecting => HealthName::Connecting,
+            Condition::Retrying { .. } => HealthName::Retrying,
+            Condition::Down { .. } => HealthName::Down,
+            Condition::Failed => HealthName::Failed,
+            Condition::Paused => HealthName::Paused,
+            Condition::Stopped => HealthName::Stopped,
+        }
+    }
+}
+
+/// A state's own condition, for a subscription the alert loop has no verdict on.
+impl From<StateName> for HealthName {
+    fn from(s: StateName) -> Self {
+        match s {
+            StateName::Connecting => HealthName::Connecting,
+            StateName::Open => HealthName::Open,
+            StateName::Retrying => HealthName::Retrying,
+            StateName::Paused => HealthName::Paused,
+            StateName::Failed => HealthName::Failed,
+            StateName::Stopped => HealthName::Stopped,
+        }
+    }
+}
+
+impl HealthName {
+    /// Whether this verdict can describe a subscription in `state`. The alert loop judges
+    /// from snapshots taken a few times a second, so a status can be newer than the verdict;
+    /// one that no longer fits (open, while the status already says retrying) is out of date.
+    pub fn fits(self, state: StateName) -> bool {
+        match state {
+            StateName::Open => matches!(self, HealthName::Open | HealthName::Stale),
+            StateName::Connecting => matches!(self, HealthName::Connecting | HealthName::Down),
+            StateName::Retrying => matches!(self, HealthName::Retrying | HealthName::Down),
+            StateName::Paused => self == HealthName::Paused,
+            StateName::Failed => self == HealthName::Failed,
+            StateName::Stopped => self == HealthName::Stopped,
+        }
+    }
+}
+
+/// A subscription's status snapshot. `health` is how it looks at a glance, as the alert loop
+/// judged it (the one place "stale" and "down" are decided): show it as it comes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = "StatusView.ts")]
 pub struct StatusView {
     #[ts(inline)]
     pub state: StateName,
+    // A plain comment: a doc comment would be copied into StatusView.ts. The alert loop's
+    // verdict when it fits `state`, else the state's own condition.
+    #[ts(inline)]
+    pub health: HealthName,
     pub attempt: u32,
     #[ts(type = "number | null")]
     pub next_retry_at_ms: Option<u64>,
@@ -316,37 +384,6 @@ impl UpdateBatch {
     }
 }
 
-/// What kind of failure a command reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub enum ErrorKind {
-    /// The input is unusable; `field` names the form field when one is to blame.
-    Invalid,
-    /// No such subscription.
-    NotFound,
-    /// The database refused (the message names the file and what to do).
-    Storage,
-    /// The OS keyring refused.
-    Secret,
-    /// A bug or an unexpected failure.
-    Internal,
-}
-
-/// Why a command failed: the value an `invoke` promise rejects with.
-///
-/// `field` is a [`SubscriptionForm`] field name (`name`, `url`, `method`, `retryMaxMs`,
-/// `idleTimeoutSecs`…) or, for a header, `headers.N.name` / `headers.N.value` (N counts from 0).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
-#[serde(rename_all = "camelCase")]
-#[ts(export_to = "CommandError.ts")]
-#[error("{message}")]
-pub struct CommandError {
-    #[ts(inline)]
-    pub kind: ErrorKind,
-    pub message: String,
-    pub field: Option<String>,
-}
-
 // ---- conversions from engine types ----
 
 /// Milliseconds since the Unix epoch (0 before it).
@@ -356,10 +393,29 @@ pub fn ms(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
+impl StatusView {
+    /// Puts the alert loop's `verdict` on this status when it still fits the state, and the
+    /// state's own condition otherwise.
+    pub fn set_health(&mut self, verdict: Option<HealthName>) {
+        self.health = verdict
+            .filter(|h| h.fits(self.state))
+            .unwrap_or_else(|| self.state.into());
+    }
+
+    /// This status with [`StatusView::set_health`] applied.
+    pub fn with_health(mut self, verdict: Option<HealthName>) -> Self {
+        self.set_health(verdict);
+        self
+    }
+}
+
+/// The status as the supervisor has it; its health is the state's own until
+/// [`StatusView::with_health`] gives it the alert loop's verdict.
 impl From<&Status> for StatusView {
     fn from(s: &Status) -> Self {
         StatusView {
             state: s.state.into(),
+            health: StateName::from(s.state).into(),
             attempt: s.attempt,
             next_retry_at_ms: s.next_retry_at.map(ms),
             last_id: s.last_id.to_string(),
@@ -372,57 +428,6 @@ impl From<&Status> for StatusView {
             final_url: s.final_url.clone(),
             gaps: s.gaps,
             missed_events: s.missed_events,
-        }
-    }
-}
-
-impl SubscriptionForm {
-    /// The form showing a saved record. Secret values stay behind: they come back empty, marked
-    /// as stored.
-    pub fn from_record(r: &SubscriptionRecord) -> Self {
-        SubscriptionForm {
-            name: r.name.clone(),
-            url: r.url.clone(),
-            method: r.method.clone(),
-            headers: r
-                .headers
-                .iter()
-                .map(|h| HeaderForm {
-                    name: h.name.clone(),
-                    value: if h.secret {
-                        String::new()
-                    } else {
-                        h.value.clone()
-                    },
-                    secret: h.secret,
-                    has_stored_value: h.secret,
-                })
-                .collect(),
-            body: r.body.clone(),
-            last_event_id: r.last_event_id.clone(),
-            retry_initial_ms: r.retry.initial_ms,
-            retry_max_ms: r.retry.max_ms,
-            max_retries: r.retry.max_retries,
-            // The form counts whole seconds; a value saved elsewhere in milliseconds rounds up.
-            idle_timeout_secs: r
-                .idle_timeout_ms
-                .filter(|ms| *ms > 0)
-                .map(|ms| ms.div_ceil(1000)),
-            paused: r.paused,
-            notify: Some(crate::notify_form::form_of(&r.notify)),
-        }
-    }
-}
-
-impl SubscriptionView {
-    /// A saved subscription with its status.
-    pub fn new(id: SubscriptionId, record: &SubscriptionRecord, status: &Status) -> Self {
-        SubscriptionView {
-            id: id.0,
-            name: record.name.clone(),
-            url: record.url.clone(),
-            form: SubscriptionForm::from_record(record),
-            status: status.into(),
         }
     }
 }
@@ -440,105 +445,8 @@ impl From<(SubscriptionId, &StoredMessage)> for MessageView {
     }
 }
 
-/// A live event as the UI sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LiveEvent {
-    /// A message, for the log.
-    Message(MessageView),
-    /// Anything else worth showing.
-    Lifecycle(LifecycleView),
-    /// A comment: not forwarded (heartbeats would flood the log).
-    Comment,
-}
-
-impl LiveEvent {
-    /// Converts one supervisor lifecycle event.
-    pub fn new(id: SubscriptionId, at: SystemTime, event: &Lifecycle) -> LiveEvent {
-        let at_ms = ms(at);
-        let view = |kind, detail: String| LifecycleView {
-            subscription_id: id.0,
-            at_ms,
-            kind,
-            detail,
-            attempt: None,
-            delay_ms: None,
-            status: None,
-            missed: None,
-        };
-        let lifecycle = match event {
-            Lifecycle::Message {
-                event,
-                data,
-                id: last_id,
-            } => {
-                return LiveEvent::Message(MessageView {
-                    subscription_id: id.0,
-                    seq: None,
-                    received_at_ms: at_ms,
-                    event: event.to_string(),
-                    id: last_id.to_string(),
-                    data: data.to_string(),
-                })
-            }
-            Lifecycle::Comment { .. } => return LiveEvent::Comment,
-            Lifecycle::Connecting { attempt } => LifecycleView {
-                attempt: Some(*attempt),
-                ..view(
-                    LifecycleKind::Connecting,
-                    if *attempt == 0 {
-                        "connecting".into()
-                    } else {
-                        format!("reconnecting (retry {attempt})")
-                    },
-                )
-            },
-            Lifecycle::Started { url, status } => LifecycleView {
-                status: Some(*status),
-                ..view(LifecycleKind::Started, url.clone())
-            },
-            Lifecycle::Gap {
-                after,
-                next,
-                missed,
-            } => LifecycleView {
-                missed: Some(*missed),
-                ..view(LifecycleKind::Gap, gap_words(*after, *next, *missed))
-            },
-            Lifecycle::RetryChanged { retry_ms } => LifecycleView {
-                delay_ms: Some(*retry_ms),
-                ..view(
-                    LifecycleKind::RetryChanged,
-                    format!("the server set the retry delay to {retry_ms} ms"),
-                )
-            },
-            Lifecycle::Error {
-                message, status, ..
-            } => LifecycleView {
-                status: *status,
-                ..view(LifecycleKind::Error, message.clone())
-            },
-            Lifecycle::Finished => view(LifecycleKind::Finished, "stream ended".into()),
-            Lifecycle::Retrying { attempt, delay_ms } => LifecycleView {
-                attempt: Some(*attempt),
-                delay_ms: Some(*delay_ms),
-                ..view(
-                    LifecycleKind::Retrying,
-                    format!("retry {attempt} in {delay_ms} ms"),
-                )
-            },
-            Lifecycle::RetriesFailed { attempts } => LifecycleView {
-                attempt: Some(*attempts),
-                ..view(
-                    LifecycleKind::RetriesFailed,
-                    format!("gave up after {attempts} retries"),
-                )
-            },
-        };
-        LiveEvent::Lifecycle(lifecycle)
-    }
-}
-
-fn gap_words(after: u64, next: u64, missed: u64) -> String {
+/// How a gap reads in the log and the timeline.
+pub fn gap_words(after: u64, next: u64, missed: u64) -> String {
     format!("ids jumped from {after} to {next}: {missed} event(s) missed")
 }
 
@@ -568,10 +476,23 @@ impl From<&GapRecord> for TimelineEntry {
     }
 }
 
+impl From<&StoredNotification> for NotificationView {
+    fn from(n: &StoredNotification) -> Self {
+        NotificationView {
+            id: n.id,
+            at_ms: ms(n.at),
+            subscription_id: n.subscription.map(|s| s.0),
+            kind: n.kind.clone(),
+            title: n.title.clone(),
+            body: n.body.clone(),
+            delivery: n.delivery.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use streamwatch_engine::storage::StoredHeader;
 
     #[test]
     fn json_is_camel_case_with_kebab_states() {
@@ -580,91 +501,46 @@ mod tests {
         s.next_retry_at = Some(UNIX_EPOCH + std::time::Duration::from_millis(1500));
         let v = serde_json::to_value(StatusView::from(&s)).unwrap();
         assert_eq!(v["state"], "retrying");
+        assert_eq!(v["health"], "retrying");
         assert_eq!(v["nextRetryAtMs"], 1500);
         assert_eq!(v["lastId"], "7");
         assert!(v["lastMessageAtMs"].is_null());
-        let e = CommandError {
-            kind: ErrorKind::NotFound,
-            message: "m".into(),
-            field: None,
-        };
+    }
+
+    #[test]
+    fn the_verdict_applies_only_while_it_fits_the_state() {
+        let mut s = Status::new("".into(), false);
+        s.state = State::Open;
+        let open = StatusView::from(&s);
+        assert_eq!(open.health, HealthName::Open);
+        let stale = open.clone().with_health(Some(HealthName::Stale));
+        assert_eq!(serde_json::to_value(&stale).unwrap()["health"], "stale");
+        // Judged before the stream dropped: the status is newer.
+        s.state = State::Retrying;
+        let retrying = StatusView::from(&s).with_health(Some(HealthName::Open));
+        assert_eq!(retrying.health, HealthName::Retrying);
+        let down = StatusView::from(&s).with_health(Some(HealthName::Down));
+        assert_eq!(down.health, HealthName::Down);
         assert_eq!(
-            serde_json::to_value(e).unwrap(),
-            serde_json::json!({"kind": "notFound", "message": "m", "field": null})
+            open.with_health(None).health,
+            HealthName::Open,
+            "no verdict: the state's own"
         );
     }
 
     #[test]
-    fn secret_values_never_reach_the_form() {
-        let mut r = SubscriptionRecord::new("a", "http://127.0.0.1/");
-        r.headers = vec![
-            StoredHeader {
-                name: "Authorization".into(),
-                value: "keyring:streamwatch/authorization-0123".into(),
-                secret: true,
-            },
-            StoredHeader {
-                name: "X-Plain".into(),
-                value: "v".into(),
-                secret: false,
-            },
-        ];
-        r.idle_timeout_ms = Some(1500);
-        let f = SubscriptionForm::from_record(&r);
-        assert_eq!(f.headers[0].value, "");
-        assert!(f.headers[0].has_stored_value);
-        assert_eq!(f.headers[1].value, "v");
-        assert!(!f.headers[1].has_stored_value);
-        assert_eq!(f.idle_timeout_secs, Some(2));
-    }
-
-    #[test]
-    fn lifecycle_events_convert() {
-        let at = UNIX_EPOCH + std::time::Duration::from_millis(42);
-        let id = SubscriptionId(3);
-        match LiveEvent::new(
-            id,
-            at,
-            &Lifecycle::Retrying {
-                attempt: 2,
-                delay_ms: 900,
-            },
-        ) {
-            LiveEvent::Lifecycle(l) => {
-                assert_eq!(
-                    (l.kind, l.attempt, l.delay_ms, l.at_ms),
-                    (LifecycleKind::Retrying, Some(2), Some(900), 42)
-                );
-                let v = serde_json::to_value(&l).unwrap();
-                assert_eq!(v["kind"], "retrying");
-                assert_eq!(v["subscriptionId"], 3);
-            }
-            other => panic!("{other:?}"),
+    fn conditions_read_as_their_words() {
+        for (c, word) in [
+            (Condition::Open, "open"),
+            (Condition::Stale, "stale"),
+            (Condition::Connecting, "connecting"),
+            (Condition::Retrying { attempt: 3 }, "retrying"),
+            (Condition::Down { attempt: 2 }, "down"),
+            (Condition::Failed, "failed"),
+            (Condition::Paused, "paused"),
+            (Condition::Stopped, "stopped"),
+        ] {
+            assert_eq!(serde_json::to_value(HealthName::from(c)).unwrap(), word);
         }
-        let msg = Lifecycle::Message {
-            event: "tick".into(),
-            data: "d".into(),
-            id: "9".into(),
-        };
-        assert!(matches!(
-            LiveEvent::new(id, at, &msg),
-            LiveEvent::Message(MessageView { seq: None, .. })
-        ));
-        let gap = Lifecycle::Gap {
-            after: 4,
-            next: 9,
-            missed: 4,
-        };
-        match LiveEvent::new(id, at, &gap) {
-            LiveEvent::Lifecycle(l) => {
-                assert_eq!(serde_json::to_value(&l).unwrap()["kind"], "gap");
-                assert_eq!(l.missed, Some(4));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(
-            serde_json::to_value(LifecycleKind::RetriesFailed).unwrap(),
-            "retries-failed"
-        );
     }
 }

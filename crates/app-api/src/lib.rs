@@ -1,0 +1,22 @@
+//! The desktop app's Tauri-free half: the contract with the web UI (docs/app-contract.md) and
+//! everything the shell computes for it. The transport types ([`dto`], [`error`]) and their
+//! TypeScript ([`bindings`]); the update batcher ([`bridge`]) with the live events it carries
+//! ([`live`]) and the alert loop's verdicts ([`health`]); the form ↔ record mapping ([`form`],
+//! [`notify_form`]); what the windows are shown ([`views`], [`stats`], [`export`]) and the
+//! changes they ask for ([`actions`]); and the pickup of edits made by the CLI
+//! ([`store_sync`]). The shell (src-tauri) only wires these to Tauri, which this crate never
+//! depends on: all of it builds and tests without a webview.
+
+pub mod actions;
+pub mod bindings;
+pub mod bridge;
+pub mod dto;
+pub mod error;
+pub mod export;
+pub mod form;
+pub mod health;
+pub mod live;
+pub mod notify_form;
+pub mod stats;
+pub mod store_sync;
+pub mod views;

@@ -9,17 +9,16 @@ use common::exposition::{self, value};
 use common::store::Data;
 use serde_json::{json, Value};
 use streamwatch_demo_server::{DemoConfig, DemoServer};
+use streamwatch_test_support::{assert_consecutive, start_demo};
 
 /// A demo server whose streams can be resumed far back.
 async fn demo() -> DemoServer {
-    let config = DemoConfig {
+    start_demo(DemoConfig {
         heartbeat: None,
         replay: 1_000_000,
         ..DemoConfig::default()
-    };
-    DemoServer::start(([127, 0, 0, 1], 0).into(), config)
-        .await
-        .expect("demo server starts")
+    })
+    .await
 }
 
 /// The event ids of `history`, checking that each message's data says the same number.
@@ -33,23 +32,6 @@ fn checked_ids(history: &[Value]) -> Vec<u64> {
             id
         })
         .collect()
-}
-
-/// Fails unless `ids` go up by exactly one each time: no hole, no duplicate.
-fn assert_contiguous(ids: &[u64]) {
-    assert!(!ids.is_empty(), "no history");
-    for pair in ids.windows(2) {
-        assert_eq!(
-            pair[1],
-            pair[0] + 1,
-            "ids jump from {} to {} ({} ids in all, {}..={})",
-            pair[0],
-            pair[1],
-            ids.len(),
-            ids[0],
-            ids[ids.len() - 1]
-        );
-    }
 }
 
 /// The stored resume point of `name`, as a number.
@@ -77,7 +59,7 @@ async fn clean_restarts_resume_without_holes_or_duplicates() {
         "a final summary: {first:#?}"
     );
     let before = checked_ids(&data.history("ticks").await);
-    assert_contiguous(&before);
+    assert_consecutive(&before);
     assert!(
         before.len() >= 100,
         "about 200 in a second: {}",
@@ -95,7 +77,7 @@ async fn clean_restarts_resume_without_holes_or_duplicates() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     run.terminate().await;
     let after = checked_ids(&data.history("ticks").await);
-    assert_contiguous(&after);
+    assert_consecutive(&after);
     assert_eq!(
         &after[..before.len()],
         &before[..],
@@ -133,7 +115,7 @@ async fn kill_9_in_a_fast_stream_loses_nothing_and_repeats_nothing() {
     let last_after_kill = stored_last_id(&data, "fast").await;
     let first = data.history("fast").await;
     let first_ids = checked_ids(&first);
-    assert_contiguous(&first_ids);
+    assert_consecutive(&first_ids);
     assert!(first_ids.len() > 1000, "{} stored", first_ids.len());
     // A message and the new last id share a transaction: the stored last id is exactly the
     // newest stored message, never past it.
@@ -151,7 +133,7 @@ async fn kill_9_in_a_fast_stream_loses_nothing_and_repeats_nothing() {
     );
     let all = data.history("fast").await;
     let all_ids = checked_ids(&all);
-    assert_contiguous(&all_ids);
+    assert_consecutive(&all_ids);
     assert_eq!(last_final, *all_ids.last().unwrap());
     assert_eq!(
         &all[..first.len()],
@@ -159,7 +141,7 @@ async fn kill_9_in_a_fast_stream_loses_nothing_and_repeats_nothing() {
         "the first run's rows are a prefix"
     );
     let seqs: Vec<u64> = all.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
-    assert_contiguous(&seqs);
+    assert_consecutive(&seqs);
     let show = data.show("fast").await;
     assert_eq!(show["counters"]["gaps"], 0, "{show:#}");
     assert_eq!(show["counters"]["messages"], all.len(), "{show:#}");

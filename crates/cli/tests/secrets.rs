@@ -4,44 +4,13 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::keyring::Keyring;
 use common::store::Data;
 use serde_json::Value;
-use streamwatch_demo_server::{DemoConfig, DemoServer};
+use streamwatch_demo_server::DemoServer;
+use streamwatch_test_support::files::assert_no_file_contains;
+use streamwatch_test_support::keyring::PrivateBus;
 
 const SECRET: &str = "Bearer s3cr3t-token-4b9e";
-
-/// Every file under `dir` (the database, its WAL and anything else).
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
-}
-
-fn assert_nowhere_in(dir: &Path, needle: &[u8]) {
-    let files = files_under(dir);
-    assert!(!files.is_empty(), "nothing to search in {}", dir.display());
-    for file in files {
-        let bytes = std::fs::read(&file).unwrap_or_default();
-        assert!(
-            !bytes.windows(needle.len()).any(|w| w == needle),
-            "{} holds the secret in plain text",
-            file.display()
-        );
-    }
-}
 
 /// The header called `name` in a subscription's JSON.
 fn header(sub: &Value, name: &str) -> Value {
@@ -67,14 +36,10 @@ async fn authorizations(server: &DemoServer) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secret_headers_live_in_the_keyring_only() {
-    let keyring = tokio::task::spawn_blocking(Keyring::start).await.unwrap();
-    let config = DemoConfig {
-        heartbeat: None,
-        ..DemoConfig::default()
-    };
-    let server = DemoServer::start(([127, 0, 0, 1], 0).into(), config)
+    let keyring = tokio::task::spawn_blocking(PrivateBus::with_keyring)
         .await
-        .expect("demo server starts");
+        .unwrap();
+    let server = common::demo().await;
     let data = Data::with_env(keyring.env());
     let url = server.url("/events?rate=50");
     let auth_line = format!("Authorization: {SECRET}");
@@ -91,8 +56,8 @@ async fn secret_headers_live_in_the_keyring_only() {
     .await;
 
     // Not in the database, its WAL, or any other file of the data directory.
-    assert_nowhere_in(data.path(), SECRET.as_bytes());
-    assert_nowhere_in(data.path(), b"s3cr3t");
+    assert_no_file_contains(data.path(), SECRET.as_bytes());
+    assert_no_file_contains(data.path(), b"s3cr3t");
     // Shown masked.
     let show = data.show("private").await;
     let auth = header(&show, "Authorization");
@@ -110,7 +75,7 @@ async fn secret_headers_live_in_the_keyring_only() {
     run.until_state("private", "open").await;
     run.terminate().await;
     assert_eq!(authorizations(&server).await, [SECRET]);
-    assert_nowhere_in(data.path(), b"s3cr3t");
+    assert_no_file_contains(data.path(), b"s3cr3t");
 
     // Exports leave it out unless asked, and then warn.
     let plain = data.ok(&["export"]).await;
@@ -132,7 +97,7 @@ async fn secret_headers_live_in_the_keyring_only() {
     std::fs::write(&file, &with.stdout).unwrap();
     moved.ok(&["import", file.to_str().unwrap()]).await;
     std::fs::remove_file(&file).unwrap();
-    assert_nowhere_in(moved.path(), b"s3cr3t");
+    assert_no_file_contains(moved.path(), b"s3cr3t");
     assert_eq!(
         header(&moved.show("private").await, "Authorization")["value"],
         "••••"
@@ -176,7 +141,7 @@ async fn secret_headers_live_in_the_keyring_only() {
 }
 
 /// What another Secret Service client (libsecret's secret-tool) finds under our service.
-fn keyring_items(keyring: &Keyring) -> String {
+fn keyring_items(keyring: &PrivateBus) -> String {
     let out = std::process::Command::new("secret-tool")
         .args(["search", "--all", "service", "streamwatch"])
         .env_clear()

@@ -1,19 +1,14 @@
 //! The monitor end to end: saved subscriptions run against the real demo server, persist every
 //! event, and resume after a restart with nothing lost and nothing stored twice.
 
-use std::net::SocketAddr;
 use std::time::Duration;
-use streamwatch_demo_server::{DemoConfig, DemoServer};
+use streamwatch_demo_server::DemoConfig;
 use streamwatch_engine::monitor::{Monitor, MonitorOptions};
 use streamwatch_engine::storage::{HistoryQuery, Store, SubscriptionRecord};
 use streamwatch_engine::{State, SubscriptionId};
+use streamwatch_test_support::{assert_consecutive, start_demo, wait_until};
 
 const LIMIT: Duration = Duration::from_secs(15);
-
-async fn demo(config: DemoConfig) -> DemoServer {
-    let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
-    DemoServer::start(addr, config).await.expect("demo server")
-}
 
 fn record(name: &str, url: &str) -> SubscriptionRecord {
     let mut r = SubscriptionRecord::new(name, url);
@@ -24,6 +19,15 @@ fn record(name: &str, url: &str) -> SubscriptionRecord {
 
 fn options(dir: &std::path::Path) -> MonitorOptions {
     MonitorOptions::new(dir.to_path_buf())
+}
+
+/// How many messages the monitor has seen for `id` (0 before its status exists).
+fn messages_seen(monitor: &Monitor, id: SubscriptionId) -> u64 {
+    monitor
+        .supervisor()
+        .status(id)
+        .map(|s| s.messages)
+        .unwrap_or(0)
 }
 
 /// Every stored event's `n`, oldest first, checking the id matches it.
@@ -41,29 +45,9 @@ fn stored_numbers(store: &Store, id: SubscriptionId) -> Vec<u64> {
         .collect()
 }
 
-fn assert_contiguous(ns: &[u64]) {
-    for w in ns.windows(2) {
-        assert_eq!(
-            w[1],
-            w[0] + 1,
-            "hole or duplicate between {} and {}",
-            w[0],
-            w[1]
-        );
-    }
-}
-
-async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + LIMIT;
-    while !cond() {
-        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_resumes_from_the_stored_id_with_no_loss_and_no_duplicates() {
-    let server = demo(DemoConfig {
+    let server = start_demo(DemoConfig {
         rate: 300.0,
         ..DemoConfig::default()
     })
@@ -73,21 +57,13 @@ async fn a_restart_resumes_from_the_stored_id_with_no_loss_and_no_duplicates() {
     let id = monitor
         .add(&record("demo", &server.url("/events")))
         .expect("add");
-    wait_until("60 messages", || {
-        monitor
-            .supervisor()
-            .status(id)
-            .map(|s| s.messages)
-            .unwrap_or(0)
-            >= 60
-    })
-    .await;
+    wait_until("60 messages", LIMIT, || messages_seen(&monitor, id) >= 60).await;
     monitor.shutdown().await.expect("shutdown");
 
     let first = {
         let store = Store::open(dir.path()).expect("store");
         let ns = stored_numbers(&store, id);
-        assert_contiguous(&ns);
+        assert_consecutive(&ns);
         let last = *ns.last().expect("some");
         assert_eq!(store.resume_point(id).expect("rp"), Some(last.to_string()));
         ns
@@ -99,7 +75,7 @@ async fn a_restart_resumes_from_the_stored_id_with_no_loss_and_no_duplicates() {
     let before = *first.last().expect("some");
     let status = monitor.supervisor().status(id).expect("status");
     assert_eq!(status.messages, first.len() as u64, "counters carried over");
-    wait_until("resumed past the downtime", || {
+    wait_until("resumed past the downtime", LIMIT, || {
         let store = monitor.store();
         stored_numbers(&store, id).last().copied().unwrap_or(0) > before + 120
     })
@@ -109,7 +85,7 @@ async fn a_restart_resumes_from_the_stored_id_with_no_loss_and_no_duplicates() {
     let store = Store::open(dir.path()).expect("store");
     let all = stored_numbers(&store, id);
     assert_eq!(&all[..first.len()], &first[..]);
-    assert_contiguous(&all);
+    assert_consecutive(&all);
     let transitions = store.transitions(id, None).expect("transitions");
     assert!(
         transitions
@@ -121,7 +97,7 @@ async fn a_restart_resumes_from_the_stored_id_with_no_loss_and_no_duplicates() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missed_events_beyond_the_replay_buffer_are_recorded_as_a_gap() {
-    let server = demo(DemoConfig {
+    let server = start_demo(DemoConfig {
         rate: 200.0,
         replay: 5,
         ..DemoConfig::default()
@@ -132,20 +108,12 @@ async fn missed_events_beyond_the_replay_buffer_are_recorded_as_a_gap() {
     let id = monitor
         .add(&record("lossy", &server.url("/events")))
         .expect("add");
-    wait_until("first messages", || {
-        monitor
-            .supervisor()
-            .status(id)
-            .map(|s| s.messages)
-            .unwrap_or(0)
-            >= 5
-    })
-    .await;
+    wait_until("first messages", LIMIT, || messages_seen(&monitor, id) >= 5).await;
     monitor.set_paused(id, true).expect("pause");
     // 200 ev/s for 500 ms is ~100 events, far more than the 5 the server replays.
     tokio::time::sleep(Duration::from_millis(500)).await;
     monitor.set_paused(id, false).expect("resume");
-    wait_until("a gap", || {
+    wait_until("a gap", LIMIT, || {
         monitor.supervisor().status(id).map(|s| s.gaps).unwrap_or(0) >= 1
     })
     .await;
@@ -166,7 +134,7 @@ async fn missed_events_beyond_the_replay_buffer_are_recorded_as_a_gap() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_made_by_another_process_are_picked_up() {
-    let server = demo(DemoConfig {
+    let server = start_demo(DemoConfig {
         rate: 100.0,
         ..DemoConfig::default()
     })
@@ -180,20 +148,12 @@ async fn edits_made_by_another_process_are_picked_up() {
         .expect("add");
     let report = monitor.sync_from_store().expect("sync");
     assert_eq!(report.added, [id]);
-    wait_until("messages", || {
-        monitor
-            .supervisor()
-            .status(id)
-            .map(|s| s.messages)
-            .unwrap_or(0)
-            >= 3
-    })
-    .await;
+    wait_until("messages", LIMIT, || messages_seen(&monitor, id) >= 3).await;
     tokio::time::sleep(Duration::from_millis(5)).await;
     other.set_paused(id, true).expect("pause");
     let report = monitor.sync_from_store().expect("sync");
     assert_eq!(report.updated, [id]);
-    wait_until("paused", || {
+    wait_until("paused", LIMIT, || {
         monitor.supervisor().status(id).map(|s| s.state).ok() == Some(State::Paused)
     })
     .await;
@@ -218,7 +178,7 @@ async fn bad_settings_are_refused_before_anything_is_saved() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_keeps_the_position_and_remove_deletes_history() {
-    let server = demo(DemoConfig {
+    let server = start_demo(DemoConfig {
         rate: 200.0,
         ..DemoConfig::default()
     })
@@ -228,33 +188,20 @@ async fn update_keeps_the_position_and_remove_deletes_history() {
     let id = monitor
         .add(&record("edit-me", &server.url("/events")))
         .expect("add");
-    wait_until("messages", || {
-        monitor
-            .supervisor()
-            .status(id)
-            .map(|s| s.messages)
-            .unwrap_or(0)
-            >= 10
-    })
-    .await;
+    wait_until("messages", LIMIT, || messages_seen(&monitor, id) >= 10).await;
     let mut edited = record("edited", &server.url("/events?size=20"));
     edited.idle_timeout_ms = Some(5000);
     monitor.update(id, &edited).expect("update");
     let seen = monitor.supervisor().status(id).expect("s").messages;
-    wait_until("more messages", || {
-        monitor
-            .supervisor()
-            .status(id)
-            .map(|s| s.messages)
-            .unwrap_or(0)
-            >= seen + 20
+    wait_until("more messages", LIMIT, || {
+        messages_seen(&monitor, id) >= seen + 20
     })
     .await;
     monitor.flush().await.expect("flush");
     {
         let store = monitor.store();
         assert_eq!(store.subscription(id).expect("saved").record.name, "edited");
-        assert_contiguous(&stored_numbers(&store, id));
+        assert_consecutive(&stored_numbers(&store, id));
     }
     monitor.remove(id).expect("remove");
     assert!(monitor.store().subscription(id).is_err());
@@ -268,7 +215,7 @@ async fn update_keeps_the_position_and_remove_deletes_history() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_broken_saved_subscription_does_not_stop_the_others() {
-    let server = demo(DemoConfig {
+    let server = start_demo(DemoConfig {
         rate: 100.0,
         ..DemoConfig::default()
     })
@@ -293,13 +240,8 @@ async fn one_broken_saved_subscription_does_not_stop_the_others() {
         errors[0].message
     );
     let fine = monitor.store().find_subscription("fine").expect("fine").id;
-    wait_until("the fine one runs", || {
-        monitor
-            .supervisor()
-            .status(fine)
-            .map(|s| s.messages)
-            .unwrap_or(0)
-            >= 2
+    wait_until("the fine one runs", LIMIT, || {
+        messages_seen(&monitor, fine) >= 2
     })
     .await;
     monitor.shutdown().await.expect("shutdown");

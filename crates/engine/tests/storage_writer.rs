@@ -8,6 +8,8 @@ use streamwatch_engine::storage::{
     WriterConfig, WriterHealth,
 };
 use streamwatch_engine::{State, SubscriptionId};
+use streamwatch_test_support::process::{single_test, KillOnDrop};
+use streamwatch_test_support::wait_for;
 use tokio::sync::mpsc;
 
 fn setup(retention: Retention) -> (tempfile::TempDir, Store, SubscriptionId) {
@@ -382,16 +384,6 @@ async fn shutdown_commits_queued_records_and_refuses_later_ones() {
 /// Set in the child process of the crash test: where to write until killed.
 const CHILD_DIR: &str = "STREAMWATCH_STORAGE_CRASH_CHILD_DIR";
 
-/// Kills the child even when the test fails halfway, so no writer is left running.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// In the child process only: writes numbered messages as fast as it can until killed (and
 /// gives up by itself after a while, should the parent vanish).
 #[tokio::test]
@@ -419,14 +411,10 @@ fn after_kill_9_the_last_id_never_points_past_the_history() {
     }
     let (tmp, store, id) = setup(Retention::default());
     drop(store);
-    let mut child = KillOnDrop(
-        std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "crash_child_writer",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+    // Guarded: a test failing halfway must not leave a writer running.
+    let mut child = KillOnDrop::new(
+        "crash child",
+        single_test("crash_child_writer")
             .env(CHILD_DIR, tmp.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -434,13 +422,13 @@ fn after_kill_9_the_last_id_never_points_past_the_history() {
             .unwrap(),
     );
     let store = Store::open(tmp.path()).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while store.message_count(id).unwrap() < 5_000 {
-        assert!(Instant::now() < deadline, "the child wrote nothing");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.0.kill().unwrap(); // SIGKILL: no destructor, no flush, no checkpoint.
-    child.0.wait().unwrap();
+    wait_for(
+        "the child's first 5000 messages",
+        Duration::from_secs(5),
+        || store.message_count(id).unwrap() >= 5_000,
+    );
+    child.child.kill().unwrap(); // SIGKILL: no destructor, no flush, no checkpoint.
+    child.child.wait().unwrap();
     drop(store);
 
     let store = Store::open(tmp.path()).unwrap();

@@ -1,14 +1,12 @@
 //! The supervisor: many subscriptions, commands, status snapshots, and fan-out that never
 //! lets a slow consumer stall the network.
 
-mod support;
-
 use std::time::Duration;
 use streamwatch_engine::supervisor::SupervisorError;
 use streamwatch_engine::{
     Lifecycle, State, SubscriptionConfig, SubscriptionId, Supervisor, SupervisorEvent,
 };
-use support::scripted_server::{Reply, ScriptedServer};
+use streamwatch_test_support::scripted_server::{Reply, ScriptedServer};
 use tokio::sync::broadcast;
 
 const LIMIT: Duration = Duration::from_secs(10);

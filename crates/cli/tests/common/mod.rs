@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use streamwatch_demo_server::{DemoConfig, DemoServer};
+use streamwatch_test_support::start_demo;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
@@ -17,13 +18,11 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(15);
 
 /// Starts a demo server on 127.0.0.1 with a free port and no heartbeats unless asked for.
 pub async fn demo() -> DemoServer {
-    let config = DemoConfig {
+    start_demo(DemoConfig {
         heartbeat: None,
         ..DemoConfig::default()
-    };
-    DemoServer::start(([127, 0, 0, 1], 0).into(), config)
-        .await
-        .expect("demo server starts")
+    })
+    .await
 }
 
 /// The built binary with an environment that does not force colour either way.
@@ -175,5 +174,4 @@ pub fn data_n(message: &Value) -> u64 {
 }
 
 pub mod exposition;
-pub mod keyring;
 pub mod store;

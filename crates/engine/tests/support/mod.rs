@@ -1,7 +1,5 @@
-//! Test support: a raw scripted HTTP server that can break every rule on purpose.
+//! Runs one connection and reads what it emitted, for the connection and supervisor tests.
 #![allow(dead_code)]
-
-pub mod scripted_server;
 
 use std::time::Duration;
 use streamwatch_engine::connection::{self, ConnectionState, Outcome};

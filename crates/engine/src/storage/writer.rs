@@ -14,9 +14,11 @@ use super::error::{Result, StorageError};
 use super::retention::{self, SubRetention};
 use super::schema;
 use super::time::to_ms;
+use crate::ids::SubscriptionId;
 pub use crate::record::Record;
 use crate::shared_str::SharedStr;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use crate::status::State;
+use rusqlite::{params, CachedStatement, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -312,11 +314,46 @@ struct Touched {
     age_due: bool,
 }
 
+impl Touched {
+    /// A subscription that still exists, nothing of the batch written for it yet.
+    fn alive(retention: SubRetention, last_seq: i64, age_due: bool) -> Touched {
+        Touched {
+            alive: true,
+            retention,
+            last_seq,
+            written: 0,
+            last_id: None,
+            bytes: 0,
+            gaps: 0,
+            missed: 0,
+            last_message_at: None,
+            age_due,
+        }
+    }
+
+    /// A subscription that no longer exists: its records are dropped.
+    fn removed() -> Touched {
+        Touched {
+            alive: false,
+            ..Touched::alive(SubRetention::default(), 0, false)
+        }
+    }
+}
+
+/// The subscriptions a batch touches, in the order they first appear in it.
+struct TouchedSubs {
+    by_key: HashMap<i64, Touched>,
+    order: Vec<i64>,
+}
+
+/// A subscription touched by a batch, and what the writer keeps of it: `None` if it no longer
+/// exists, else its last seq and whether a complete age pass ran.
+type SubOutcome = (i64, Option<(i64, bool)>);
+
 /// What a committed batch changes in the writer's memory.
 struct Committed {
-    /// Per subscription touched: `None` if it no longer exists, else its last seq and whether a
-    /// complete age pass ran.
-    subs: Vec<(i64, Option<(i64, bool)>)>,
+    /// One per subscription touched.
+    subs: Vec<SubOutcome>,
     records: u64,
     dropped: u64,
     pruned: u64,
@@ -502,217 +539,15 @@ impl Worker {
     fn commit(&mut self, records: &[Record]) -> Result<Committed> {
         let path = self.path.clone();
         let sql = |e| StorageError::from_sqlite(&path, e);
-        // IMMEDIATE takes the write lock first, so a subscription cannot be removed between the
-        // check below and the inserts (which its foreign key would then refuse).
+        // IMMEDIATE takes the write lock first, so a subscription cannot be removed between
+        // reading it (`load_touched`) and the inserts (which its foreign key would then refuse).
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql)?;
-        let now = Instant::now();
-        let mut touched: HashMap<i64, Touched> = HashMap::new();
-        let mut order: Vec<i64> = Vec::new();
-        for sub in records.iter().filter_map(Record::sub) {
-            // Ids above i64::MAX cannot exist in the table: treat them as removed.
-            let key = i64::try_from(sub.0).unwrap_or(-1);
-            if touched.contains_key(&key) {
-                continue;
-            }
-            let row: Option<(SubRetention, i64)> = tx
-                .prepare_cached(
-                    "SELECT s.retention_max_rows, s.retention_max_age_ms,
-                            coalesce(st.last_seq, 0),
-                            coalesce((SELECT max(seq) FROM messages WHERE subscription_id = s.id), 0)
-                     FROM subscriptions s LEFT JOIN sub_state st ON st.subscription_id = s.id
-                     WHERE s.id = ?1",
-                )
-                .and_then(|mut s| {
-                    s.query_row([key], |r| {
-                        let stored: i64 = r.get(2)?;
-                        let max_seq: i64 = r.get(3)?;
-                        Ok((
-                            SubRetention {
-                                max_rows: r.get(0)?,
-                                max_age_ms: r.get(1)?,
-                            },
-                            stored.max(max_seq),
-                        ))
-                    })
-                    .optional()
-                })
-                .map_err(sql)?;
-            let cached = self.subs.get(&key);
-            let t = match row {
-                Some((retention, db_last_seq)) => Touched {
-                    alive: true,
-                    retention,
-                    last_seq: cached.map_or(db_last_seq, |c| c.last_seq.max(db_last_seq)),
-                    written: 0,
-                    last_id: None,
-                    bytes: 0,
-                    gaps: 0,
-                    missed: 0,
-                    last_message_at: None,
-                    age_due: cached.is_none_or(|c| c.next_age_check <= now),
-                },
-                None => Touched {
-                    alive: false,
-                    retention: SubRetention::default(),
-                    last_seq: 0,
-                    written: 0,
-                    last_id: None,
-                    bytes: 0,
-                    gaps: 0,
-                    missed: 0,
-                    last_message_at: None,
-                    age_due: false,
-                },
-            };
-            touched.insert(key, t);
-            order.push(key);
-        }
-
-        let mut written = 0u64;
-        let mut dropped = 0u64;
-        {
-            let mut insert_message = tx
-                .prepare_cached(
-                    "INSERT INTO messages (subscription_id, seq, received_at, event, event_id, data, size)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(sql)?;
-            let mut insert_gap = tx
-                .prepare_cached(
-                    "INSERT INTO gaps (subscription_id, at, after_id, next_id, missed)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(sql)?;
-            let mut insert_transition = tx
-                .prepare_cached(
-                    "INSERT INTO transitions (subscription_id, at, from_state, to_state, reason)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(sql)?;
-            for r in records {
-                let Some(sub) = r.sub() else { continue };
-                let key = i64::try_from(sub.0).unwrap_or(-1);
-                let Some(t) = touched.get_mut(&key).filter(|t| t.alive) else {
-                    // The subscription was removed while its records were on their way.
-                    dropped += 1;
-                    continue;
-                };
-                match r {
-                    Record::Message {
-                        at,
-                        event,
-                        id,
-                        data,
-                        ..
-                    } => {
-                        t.last_seq += 1;
-                        t.written += 1;
-                        let at = to_ms(*at);
-                        let size = i64::try_from(data.len()).unwrap_or(i64::MAX);
-                        insert_message
-                            .execute(params![
-                                key,
-                                t.last_seq,
-                                at,
-                                event.as_str(),
-                                id.as_str(),
-                                data.as_str(),
-                                size
-                            ])
-                            .map_err(sql)?;
-                        t.last_id = Some(id.clone());
-                        t.bytes = t.bytes.saturating_add(size);
-                        t.last_message_at = Some(at);
-                    }
-                    Record::LastId { id, .. } => t.last_id = Some(id.clone()),
-                    Record::Gap {
-                        at,
-                        after,
-                        next,
-                        missed,
-                        ..
-                    } => {
-                        // Bit-cast: see the schema.
-                        insert_gap
-                            .execute(params![
-                                key,
-                                to_ms(*at),
-                                *after as i64,
-                                *next as i64,
-                                *missed as i64
-                            ])
-                            .map_err(sql)?;
-                        t.gaps += 1;
-                        t.missed = t.missed.saturating_add_unsigned(*missed);
-                    }
-                    Record::Transition {
-                        at,
-                        from,
-                        to,
-                        reason,
-                        ..
-                    } => {
-                        insert_transition
-                            .execute(params![key, to_ms(*at), from.as_str(), to.as_str(), reason])
-                            .map_err(sql)?;
-                    }
-                    Record::Flush(_) => {}
-                }
-                written += 1;
-            }
-        }
-
-        let mut pruned = 0u64;
-        let mut subs = Vec::with_capacity(order.len());
-        let now_ms = to_ms(SystemTime::now());
-        for key in order {
-            let Some(t) = touched.get(&key) else { continue };
-            if !t.alive {
-                subs.push((key, None));
-                continue;
-            }
-            tx.prepare_cached(
-                "INSERT INTO sub_state (subscription_id, last_event_id, last_seq, messages, bytes,
-                                        gaps, missed_events, last_message_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (subscription_id) DO UPDATE SET
-                     last_event_id = coalesce(excluded.last_event_id, last_event_id),
-                     last_seq = max(last_seq, excluded.last_seq),
-                     messages = messages + excluded.messages,
-                     bytes = bytes + excluded.bytes,
-                     gaps = gaps + excluded.gaps,
-                     missed_events = missed_events + excluded.missed_events,
-                     last_message_at = coalesce(excluded.last_message_at, last_message_at)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    key,
-                    t.last_id.as_ref().map(|s| s.as_str()),
-                    t.last_seq,
-                    t.written,
-                    t.bytes,
-                    t.gaps,
-                    t.missed,
-                    t.last_message_at
-                ])
-            })
-            .map_err(sql)?;
-            if t.written > 0 {
-                pruned += retention::prune_rows(&tx, key, t.last_seq, t.written, &t.retention)
-                    .map_err(sql)?;
-            }
-            let mut age_complete = false;
-            if t.age_due {
-                let (n, complete) =
-                    retention::prune_age(&tx, key, now_ms, &t.retention).map_err(sql)?;
-                pruned += n;
-                age_complete = complete;
-            }
-            subs.push((key, Some((t.last_seq, t.age_due && age_complete))));
-        }
+        let mut touched = load_touched(&tx, records, &self.subs, Instant::now()).map_err(sql)?;
+        let (written, dropped) = insert_records(&tx, records, &mut touched.by_key).map_err(sql)?;
+        let (subs, pruned) = finish_subs(&tx, touched, to_ms(SystemTime::now())).map_err(sql)?;
         tx.commit().map_err(sql)?;
         Ok(Committed {
             subs,
@@ -747,4 +582,292 @@ impl Worker {
         s.dropped.fetch_add(c.dropped, Ordering::Relaxed);
         s.pruned.fetch_add(c.pruned, Ordering::Relaxed);
     }
+}
+
+/// A subscription's key in the tables. Ids above i64::MAX cannot exist in the table: they get
+/// a key no row has, so their records are treated as a removed subscription's.
+fn sub_key(sub: SubscriptionId) -> i64 {
+    i64::try_from(sub.0).unwrap_or(-1)
+}
+
+/// Reads what the batch needs about each subscription it touches: whether it still exists, its
+/// retention, where its seqs continue, and whether an age pass is due.
+fn load_touched(
+    conn: &Connection,
+    records: &[Record],
+    cache: &HashMap<i64, SubCache>,
+    now: Instant,
+) -> rusqlite::Result<TouchedSubs> {
+    let mut touched = TouchedSubs {
+        by_key: HashMap::new(),
+        order: Vec::new(),
+    };
+    for sub in records.iter().filter_map(Record::sub) {
+        let key = sub_key(sub);
+        if touched.by_key.contains_key(&key) {
+            continue;
+        }
+        let t = match read_sub(conn, key)? {
+            Some((retention, db_last_seq)) => {
+                let cached = cache.get(&key);
+                Touched::alive(
+                    retention,
+                    cached.map_or(db_last_seq, |c| c.last_seq.max(db_last_seq)),
+                    cached.is_none_or(|c| c.next_age_check <= now),
+                )
+            }
+            None => Touched::removed(),
+        };
+        touched.by_key.insert(key, t);
+        touched.order.push(key);
+    }
+    Ok(touched)
+}
+
+/// A subscription's retention and the highest seq it has used (in its state or its messages),
+/// or `None` if it no longer exists.
+fn read_sub(conn: &Connection, key: i64) -> rusqlite::Result<Option<(SubRetention, i64)>> {
+    conn.prepare_cached(
+        "SELECT s.retention_max_rows, s.retention_max_age_ms,
+                coalesce(st.last_seq, 0),
+                coalesce((SELECT max(seq) FROM messages WHERE subscription_id = s.id), 0)
+         FROM subscriptions s LEFT JOIN sub_state st ON st.subscription_id = s.id
+         WHERE s.id = ?1",
+    )?
+    .query_row([key], |r| {
+        let stored: i64 = r.get(2)?;
+        let max_seq: i64 = r.get(3)?;
+        Ok((
+            SubRetention {
+                max_rows: r.get(0)?,
+                max_age_ms: r.get(1)?,
+            },
+            stored.max(max_seq),
+        ))
+    })
+    .optional()
+}
+
+/// Inserts the batch's records in order and tallies each subscription's share. Returns how
+/// many records were written and how many dropped because their subscription is gone.
+fn insert_records(
+    conn: &Connection,
+    records: &[Record],
+    touched: &mut HashMap<i64, Touched>,
+) -> rusqlite::Result<(u64, u64)> {
+    let mut inserts = Inserts::prepare(conn)?;
+    let mut written = 0u64;
+    let mut dropped = 0u64;
+    for r in records {
+        let Some(sub) = r.sub() else { continue };
+        let key = sub_key(sub);
+        let Some(t) = touched.get_mut(&key).filter(|t| t.alive) else {
+            // The subscription was removed while its records were on their way.
+            dropped += 1;
+            continue;
+        };
+        inserts.apply(key, t, r)?;
+        written += 1;
+    }
+    Ok((written, dropped))
+}
+
+/// The insert statements of one batch, prepared once for all its records.
+struct Inserts<'c> {
+    message: CachedStatement<'c>,
+    gap: CachedStatement<'c>,
+    transition: CachedStatement<'c>,
+}
+
+impl<'c> Inserts<'c> {
+    /// The three statements, from the connection's cache after the first batch.
+    fn prepare(conn: &'c Connection) -> rusqlite::Result<Inserts<'c>> {
+        Ok(Inserts {
+            message: conn.prepare_cached(
+                "INSERT INTO messages (subscription_id, seq, received_at, event, event_id, data, size)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+            gap: conn.prepare_cached(
+                "INSERT INTO gaps (subscription_id, at, after_id, next_id, missed)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
+            transition: conn.prepare_cached(
+                "INSERT INTO transitions (subscription_id, at, from_state, to_state, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
+        })
+    }
+
+    /// Writes `r` for the live subscription `key`, whose share of the batch is `t`.
+    fn apply(&mut self, key: i64, t: &mut Touched, r: &Record) -> rusqlite::Result<()> {
+        match r {
+            Record::Message {
+                at,
+                event,
+                id,
+                data,
+                ..
+            } => self.message(key, t, *at, event, id, data),
+            Record::LastId { id, .. } => {
+                t.last_id = Some(id.clone());
+                Ok(())
+            }
+            Record::Gap {
+                at,
+                after,
+                next,
+                missed,
+                ..
+            } => self.gap(key, t, *at, *after, *next, *missed),
+            Record::Transition {
+                at,
+                from,
+                to,
+                reason,
+                ..
+            } => self.transition(key, *at, from, to, reason),
+            Record::Flush(_) => Ok(()),
+        }
+    }
+
+    /// Stores an event under the subscription's next seq; its id becomes the last id.
+    fn message(
+        &mut self,
+        key: i64,
+        t: &mut Touched,
+        at: SystemTime,
+        event: &SharedStr,
+        id: &SharedStr,
+        data: &SharedStr,
+    ) -> rusqlite::Result<()> {
+        t.last_seq += 1;
+        t.written += 1;
+        let at = to_ms(at);
+        let size = i64::try_from(data.len()).unwrap_or(i64::MAX);
+        self.message.execute(params![
+            key,
+            t.last_seq,
+            at,
+            event.as_str(),
+            id.as_str(),
+            data.as_str(),
+            size
+        ])?;
+        t.last_id = Some(id.clone());
+        t.bytes = t.bytes.saturating_add(size);
+        t.last_message_at = Some(at);
+        Ok(())
+    }
+
+    /// Logs a jump in ids from `after` to `next` and counts it.
+    fn gap(
+        &mut self,
+        key: i64,
+        t: &mut Touched,
+        at: SystemTime,
+        after: u64,
+        next: u64,
+        missed: u64,
+    ) -> rusqlite::Result<()> {
+        // Bit-cast: see the schema.
+        self.gap.execute(params![
+            key,
+            to_ms(at),
+            after as i64,
+            next as i64,
+            missed as i64
+        ])?;
+        t.gaps += 1;
+        t.missed = t.missed.saturating_add_unsigned(missed);
+        Ok(())
+    }
+
+    /// Logs a state change.
+    fn transition(
+        &mut self,
+        key: i64,
+        at: SystemTime,
+        from: &State,
+        to: &State,
+        reason: &str,
+    ) -> rusqlite::Result<()> {
+        self.transition
+            .execute(params![key, to_ms(at), from.as_str(), to.as_str(), reason])?;
+        Ok(())
+    }
+}
+
+/// For each touched subscription, in the order the batch touched them: its stored state brought
+/// up to date, then its retention applied. Returns what the writer's memory learns per
+/// subscription (see [`Committed::subs`]) and how many messages retention deleted.
+fn finish_subs(
+    conn: &Connection,
+    touched: TouchedSubs,
+    now_ms: i64,
+) -> rusqlite::Result<(Vec<SubOutcome>, u64)> {
+    let mut pruned = 0u64;
+    let mut subs = Vec::with_capacity(touched.order.len());
+    for key in touched.order {
+        let Some(t) = touched.by_key.get(&key) else {
+            continue;
+        };
+        if !t.alive {
+            subs.push((key, None));
+            continue;
+        }
+        save_sub_state(conn, key, t)?;
+        let (n, age_complete) = apply_retention(conn, key, t, now_ms)?;
+        pruned += n;
+        subs.push((key, Some((t.last_seq, age_complete))));
+    }
+    Ok((subs, pruned))
+}
+
+/// Adds the batch's share to the subscription's stored state: last id, last seq, counters.
+fn save_sub_state(conn: &Connection, key: i64, t: &Touched) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sub_state (subscription_id, last_event_id, last_seq, messages, bytes,
+                                gaps, missed_events, last_message_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (subscription_id) DO UPDATE SET
+             last_event_id = coalesce(excluded.last_event_id, last_event_id),
+             last_seq = max(last_seq, excluded.last_seq),
+             messages = messages + excluded.messages,
+             bytes = bytes + excluded.bytes,
+             gaps = gaps + excluded.gaps,
+             missed_events = missed_events + excluded.missed_events,
+             last_message_at = coalesce(excluded.last_message_at, last_message_at)",
+    )?
+    .execute(params![
+        key,
+        t.last_id.as_ref().map(|s| s.as_str()),
+        t.last_seq,
+        t.written,
+        t.bytes,
+        t.gaps,
+        t.missed,
+        t.last_message_at
+    ])?;
+    Ok(())
+}
+
+/// Applies the subscription's retention: by rows when the batch added some, by age when a pass
+/// is due. Returns how many messages it deleted and whether an age pass ran and completed.
+fn apply_retention(
+    conn: &Connection,
+    key: i64,
+    t: &Touched,
+    now_ms: i64,
+) -> rusqlite::Result<(u64, bool)> {
+    let mut pruned = 0;
+    if t.written > 0 {
+        pruned += retention::prune_rows(conn, key, t.last_seq, t.written, &t.retention)?;
+    }
+    let mut age_complete = false;
+    if t.age_due {
+        let (n, complete) = retention::prune_age(conn, key, now_ms, &t.retention)?;
+        pruned += n;
+        age_complete = complete;
+    }
+    Ok((pruned, age_complete))
 }

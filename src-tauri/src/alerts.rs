@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 use streamwatch_app_api::dto::SubscriptionView;
 use streamwatch_app_api::health::HealthBoard;
 use streamwatch_engine::alerts::{HealthTracker, Notifier, NotifyRules, TrayMenu};
+use streamwatch_engine::catalog::SavedSubscription;
 use streamwatch_engine::monitor::Monitor;
-use streamwatch_engine::storage::SavedSubscription;
 use streamwatch_engine::{SubscriptionId, SupervisorEvent};
 use tauri::{AppHandle, Runtime};
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -132,7 +132,7 @@ impl Rules {
         notifier: &mut Notifier,
         now: SystemTime,
     ) {
-        let saved = match monitor.store().subscriptions() {
+        let saved = match monitor.catalog().subscriptions() {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("streamwatch: cannot read the subscriptions for alerts: {e}");
@@ -164,7 +164,7 @@ impl Rules {
         now: SystemTime,
     ) {
         // Deleted again in between: its removal is on its way.
-        if let Ok(s) = monitor.store().subscription(id) {
+        if let Ok(s) = monitor.catalog().subscription(id) {
             self.apply(monitor, &s, health, notifier, now);
         }
     }

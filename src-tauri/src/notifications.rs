@@ -4,8 +4,8 @@
 
 use streamwatch_app_api::dto::{ms, NotificationView};
 use streamwatch_engine::alerts::{Delivery, Notification};
+use streamwatch_engine::catalog::NewNotification;
 use streamwatch_engine::monitor::Monitor;
-use streamwatch_engine::storage::NewNotification;
 use tauri::{AppHandle, Emitter, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
@@ -15,7 +15,7 @@ pub const NOTIFICATION_EVENT: &str = "streamwatch://notification";
 /// Lists `n`, tells the windows, and shows it on the desktop unless it is silenced or folded.
 /// A failure to list it does not stop it from being shown, and the other way round.
 pub fn deliver<R: Runtime>(app: &AppHandle<R>, monitor: &Monitor, n: &Notification) {
-    let listed = monitor.store().add_notification(&NewNotification {
+    let listed = monitor.catalog().add_notification(&NewNotification {
         at: n.at,
         subscription: n.subscription,
         kind: n.kind.as_str(),

@@ -11,8 +11,9 @@ use streamwatch_app_api::dto::{SubscriptionView, UpdateBatch};
 use streamwatch_app_api::health::HealthBoard;
 use streamwatch_app_api::store_sync;
 use streamwatch_demo_server::{DemoConfig, DemoServer};
+use streamwatch_engine::catalog::{Catalog, CatalogError, SavedSubscription, SubscriptionRecord};
 use streamwatch_engine::monitor::{Monitor, MonitorError, MonitorOptions};
-use streamwatch_engine::storage::{SavedSubscription, StorageError, Store, SubscriptionRecord};
+use streamwatch_engine::secrets::SecretStore;
 use tokio::sync::broadcast;
 
 /// Overrides the data directory (tests and side-by-side runs use it).
@@ -44,7 +45,7 @@ impl StartOptions {
     pub fn from_env() -> Result<StartOptions, StartupError> {
         let data_dir = match std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
             Some(dir) => PathBuf::from(dir),
-            None => Store::default_dir().map_err(|e| StartupError {
+            None => Catalog::default_dir().map_err(|e| StartupError {
                 message: e.to_string(),
                 data_dir: None,
             })?,
@@ -106,7 +107,8 @@ impl AppState {
         let demo = start_demo(opts.demo_port).await;
         let first_run = {
             // Before anything connects: a stale demo URL may now belong to another program.
-            let store = Store::open(dir).map_err(|e| StartupError::new(e, dir))?;
+            let store = Catalog::open(dir, SecretStore::default())
+                .map_err(|e| StartupError::new(e, dir))?;
             let saved = store
                 .subscriptions()
                 .map_err(|e| StartupError::new(e, dir))?;
@@ -244,10 +246,10 @@ fn is_demo(record: &SubscriptionRecord) -> bool {
 
 /// Moves demo subscriptions that point at another local port to `port`.
 fn repoint_demo_subscriptions(
-    store: &Store,
+    store: &Catalog,
     saved: &[SavedSubscription],
     port: u16,
-) -> Result<(), StorageError> {
+) -> Result<(), CatalogError> {
     for s in saved.iter().filter(|s| is_demo(&s.record)) {
         let Ok(mut url) = url::Url::parse(&s.record.url) else {
             continue;
@@ -261,7 +263,7 @@ fn repoint_demo_subscriptions(
         }
         let mut record = s.record.clone();
         record.url = url.to_string();
-        store.update_subscription(s.id, &record)?;
+        store.edit(s.id, &record)?;
     }
     Ok(())
 }

@@ -446,7 +446,7 @@ fn the_demo_subscription_follows_the_port_and_is_offered_once() {
     let dir = tempfile::tempdir().unwrap();
     let first = open_state(dir.path());
     let port = first.demo.as_ref().unwrap().addr().port();
-    let saved = first.monitor.store().subscriptions().unwrap();
+    let saved = first.monitor.catalog().subscriptions().unwrap();
     assert_eq!(saved.len(), 1);
     assert_eq!(saved[0].record.notify, json!({"demo": true}));
     assert!(saved[0].record.url.contains(&format!(":{port}/")));
@@ -471,7 +471,7 @@ fn the_demo_subscription_follows_the_port_and_is_offered_once() {
     .unwrap();
     let new_port = second.demo.as_ref().unwrap().addr().port();
     assert_ne!(new_port, busy_port);
-    let saved = second.monitor.store().subscriptions().unwrap();
+    let saved = second.monitor.catalog().subscriptions().unwrap();
     assert_eq!(saved.len(), 1);
     assert_eq!(
         saved[0].record.url,
@@ -482,7 +482,7 @@ fn the_demo_subscription_follows_the_port_and_is_offered_once() {
     tauri::async_runtime::block_on(second.shutdown());
     drop(second);
     let third = open_state(dir.path());
-    assert!(third.monitor.store().subscriptions().unwrap().is_empty());
+    assert!(third.monitor.catalog().subscriptions().unwrap().is_empty());
     tauri::async_runtime::block_on(third.shutdown());
 }
 

@@ -8,34 +8,10 @@ use crate::error::CommandError;
 use crate::form::record_from_form;
 use crate::health::HealthBoard;
 use crate::views::view_of;
-use streamwatch_engine::monitor::{runtime_config, Monitor, MonitorError};
-use streamwatch_engine::secrets::SecretStore;
-use streamwatch_engine::supervisor::SupervisorError;
+use streamwatch_engine::monitor::{Monitor, MonitorError};
 use streamwatch_engine::SubscriptionId;
 
 type Result<T> = std::result::Result<T, CommandError>;
-
-fn is_running(monitor: &Monitor, id: SubscriptionId) -> bool {
-    monitor.supervisor().status(id).is_ok()
-}
-
-/// Tries again to start saved subscriptions that could not start; `id`'s failure, if it still
-/// fails, is the error.
-fn start_again(monitor: &Monitor, id: SubscriptionId) -> Result<()> {
-    monitor.start_saved()?;
-    if is_running(monitor, id) {
-        return Ok(());
-    }
-    // The same check `start` makes, for a typed error (keyring refused, settings broken).
-    let saved = monitor.store().subscription(id)?;
-    runtime_config(&saved.record, None, &SecretStore::default(), false)?;
-    let why = monitor
-        .startup_errors()
-        .into_iter()
-        .find(|e| e.id == id)
-        .map_or_else(|| "it could not start".to_string(), |e| e.message);
-    Err(CommandError::internal(why))
-}
 
 /// Checks, saves and starts a subscription; its view.
 pub fn add(
@@ -56,17 +32,10 @@ pub fn update(
     id: SubscriptionId,
     form: &SubscriptionForm,
 ) -> Result<SubscriptionView> {
-    let old = monitor.store().subscription(id)?;
+    let old = monitor.catalog().subscription(id)?;
     let record = record_from_form(form, Some(&old.record))?;
-    let running = is_running(monitor, id);
-    match monitor.update(id, &record) {
-        Ok(()) => {}
-        // Saved, but it was not running (it could not start): the edit may have fixed it.
-        Err(MonitorError::Supervisor(SupervisorError::NotFound(_))) if !running => {
-            start_again(monitor, id)?
-        }
-        Err(e) => return Err(e.into()),
-    }
+    // One that could not start is started again: the edit may have fixed it.
+    monitor.update(id, &record)?;
     view_of(monitor, health, id)
 }
 
@@ -75,34 +44,14 @@ pub fn remove(monitor: &Monitor, id: SubscriptionId) -> Result<()> {
     Ok(monitor.remove(id)?)
 }
 
-/// Pauses, durably.
+/// Pauses, durably (one that could not start stays stopped, and now says paused).
 pub fn pause(monitor: &Monitor, id: SubscriptionId) -> Result<()> {
-    if is_running(monitor, id) {
-        monitor.set_paused(id, true)?;
-    } else {
-        // It could not start; it stays stopped, and now says paused.
-        monitor.store().set_paused(id, true)?;
-    }
-    Ok(())
+    Ok(monitor.set_paused(id, true)?)
 }
 
-/// Resumes, durably (also restarts a failed or stopped subscription).
+/// Resumes, durably (also restarts a failed, stopped or never-started subscription).
 pub fn resume(monitor: &Monitor, id: SubscriptionId) -> Result<()> {
-    let paused = monitor.store().subscription(id)?.record.paused;
-    if !is_running(monitor, id) {
-        // It could not start: try again (the keyring may be unlocked by now).
-        if paused {
-            monitor.store().set_paused(id, false)?;
-        }
-        return start_again(monitor, id);
-    }
-    if paused {
-        monitor.set_paused(id, false)?;
-    } else {
-        // Not paused but ended (failed, or the server said 204): start it again.
-        monitor.reconnect_now(id)?;
-    }
-    Ok(())
+    Ok(monitor.resume(id)?)
 }
 
 /// Connects at once, skipping any backoff wait.
@@ -112,7 +61,7 @@ pub fn reconnect_now(monitor: &Monitor, id: SubscriptionId) -> Result<()> {
 
 /// Empties the in-app notification list.
 pub fn clear_notifications(monitor: &Monitor) -> Result<()> {
-    Ok(monitor.store().clear_notifications()?)
+    Ok(monitor.catalog().clear_notifications()?)
 }
 
 /// Pauses or resumes every running subscription (the tray's "Pause all" / "Resume all"); the
@@ -134,8 +83,8 @@ mod tests {
     use super::*;
     use crate::dto::{HealthName, StateName};
     use crate::error::ErrorKind;
+    use streamwatch_engine::catalog::SubscriptionRecord;
     use streamwatch_engine::monitor::MonitorOptions;
-    use streamwatch_engine::storage::SubscriptionRecord;
 
     fn monitor(dir: &std::path::Path) -> Monitor {
         let mut options = MonitorOptions::new(dir.to_path_buf());
@@ -167,24 +116,43 @@ mod tests {
         assert_eq!(pause(&m, id).unwrap_err().kind, ErrorKind::NotFound);
         let e = add(&m, &board, &form("")).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("name"));
+        // The catalog's rules, not the form's: a name that reads as an id is refused here as
+        // in the CLI, and a secret that is a keyring reference (another item's) is refused
+        // before anything reaches the keyring.
+        let e = add(&m, &board, &form("12")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("name"));
+        let mut f = form("pointing");
+        f.headers = vec![crate::dto::HeaderForm {
+            name: "X-Key".into(),
+            value: "keyring:streamwatch/x-key-0123".into(),
+            secret: true,
+            has_stored_value: false,
+        }];
+        let e = add(&m, &board, &f).unwrap_err();
+        assert_eq!(
+            (e.kind, e.field.as_deref()),
+            (ErrorKind::Invalid, Some("headers.0.value"))
+        );
+        assert!(m.catalog().find("pointing").is_err(), "nothing was saved");
     }
 
     #[tokio::test]
     async fn one_that_could_not_start_is_paused_in_storage_and_resumed_with_why() {
         let dir = tempfile::tempdir().unwrap();
         let m = monitor(dir.path());
-        let id = m
-            .store()
+        // Saved by an older version (the catalog refuses it now), as another process would.
+        let id = streamwatch_engine::storage::Store::open(dir.path())
+            .unwrap()
             .add_subscription(&SubscriptionRecord::new("broken", "ftp://x/"))
             .unwrap();
         m.start_saved().unwrap();
         pause(&m, id).unwrap();
-        assert!(m.store().subscription(id).unwrap().record.paused);
+        assert!(m.catalog().subscription(id).unwrap().record.paused);
         let e = resume(&m, id).unwrap_err();
         assert_eq!(
             (e.kind, e.field.as_deref()),
             (ErrorKind::Invalid, Some("url"))
         );
-        assert!(!m.store().subscription(id).unwrap().record.paused);
+        assert!(!m.catalog().subscription(id).unwrap().record.paused);
     }
 }

@@ -330,7 +330,7 @@ mod tests {
             name: format!("s{id}"),
             url: "http://127.0.0.1/".into(),
             form: SubscriptionForm::from_record(
-                &streamwatch_engine::storage::SubscriptionRecord::new("s", "http://127.0.0.1/"),
+                &streamwatch_engine::catalog::SubscriptionRecord::new("s", "http://127.0.0.1/"),
             ),
             status: (&status).into(),
         }

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 use streamwatch_engine::alerts::Condition;
-use streamwatch_engine::storage::{GapRecord, StoredMessage, StoredNotification, Transition};
+use streamwatch_engine::catalog::{GapRecord, StoredMessage, StoredNotification, Transition};
 use streamwatch_engine::{State, Status, SubscriptionId};
 use ts_rs::TS;
 

@@ -2,8 +2,8 @@
 //! engine failures as such: which kind, and which form field is to blame.
 
 use serde::{Deserialize, Serialize};
+use streamwatch_engine::catalog::{CatalogError, Field, Invalid, StorageError};
 use streamwatch_engine::monitor::MonitorError;
-use streamwatch_engine::storage::StorageError;
 use streamwatch_engine::subscription::ConfigError;
 use streamwatch_engine::supervisor::SupervisorError;
 use ts_rs::TS;
@@ -120,20 +120,60 @@ impl From<SupervisorError> for CommandError {
     }
 }
 
+/// The form field a catalog problem is about (the names of docs/app-contract.md).
+pub fn form_field(field: Field) -> Option<String> {
+    Some(match field {
+        Field::Name => "name".into(),
+        Field::Url => "url".into(),
+        Field::Method => "method".into(),
+        Field::HeaderName(i) => format!("headers.{i}.name"),
+        Field::HeaderValue(i) => format!("headers.{i}.value"),
+        Field::Body => "body".into(),
+        Field::LastEventId => "lastEventId".into(),
+        Field::RetryInitial => "retryInitialMs".into(),
+        Field::RetryMax => "retryMaxMs".into(),
+        Field::IdleTimeout => "idleTimeoutSecs".into(),
+        Field::Notify => "notify".into(),
+        // The form does not show these; the message says what is wrong.
+        Field::MaxEventSize | Field::Retention => return None,
+    })
+}
+
+impl From<Invalid> for CommandError {
+    fn from(e: Invalid) -> Self {
+        CommandError {
+            kind: ErrorKind::Invalid,
+            field: form_field(e.field),
+            message: e.message,
+        }
+    }
+}
+
+impl From<CatalogError> for CommandError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Invalid(i) => i.into(),
+            CatalogError::NameTaken(_) => CommandError::invalid(e.to_string(), Some("name")),
+            CatalogError::NotFound(_) => CommandError::not_found(e.to_string()),
+            CatalogError::Storage(s) => s.into(),
+            CatalogError::Secret(_) | CatalogError::SecretsOf { .. } => CommandError {
+                kind: ErrorKind::Secret,
+                message: e.to_string(),
+                field: None,
+            },
+            CatalogError::Format(_)
+            | CatalogError::ImportEntry { .. }
+            | CatalogError::ImportClash(_) => CommandError::invalid(e.to_string(), None),
+        }
+    }
+}
+
 impl From<MonitorError> for CommandError {
     fn from(e: MonitorError) -> Self {
         match e {
+            MonitorError::Catalog(c) => c.into(),
             MonitorError::Storage(s) => s.into(),
-            MonitorError::Secret(s) => CommandError {
-                kind: ErrorKind::Secret,
-                message: s.to_string(),
-                field: None,
-            },
-            MonitorError::Config { source, .. } => source.into(),
             MonitorError::Supervisor(s) => s.into(),
-            MonitorError::Rules { source, .. } => {
-                CommandError::invalid(source.to_string(), Some("notify"))
-            }
         }
     }
 }
@@ -145,15 +185,17 @@ mod tests {
 
     #[test]
     fn kinds_and_fields() {
-        let e: CommandError = MonitorError::Config {
-            name: "x".into(),
-            source: ConfigError::UnsupportedScheme("ftp".into()),
-        }
+        let e: CommandError = MonitorError::Catalog(CatalogError::Invalid(Invalid::new(
+            Field::HeaderValue(2),
+            "bad",
+        )))
         .into();
         assert_eq!(
             (e.kind, e.field.as_deref()),
-            (ErrorKind::Invalid, Some("url"))
+            (ErrorKind::Invalid, Some("headers.2.value"))
         );
+        let e: CommandError = CatalogError::NameTaken("a".into()).into();
+        assert_eq!(e.field.as_deref(), Some("name"));
         let e: CommandError = StorageError::NameTaken("a".into()).into();
         assert_eq!(e.field.as_deref(), Some("name"));
         let e: CommandError = StorageError::Invalid("the URL is empty".into()).into();

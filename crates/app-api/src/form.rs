@@ -3,95 +3,47 @@
 
 use crate::dto::{HeaderForm, SubscriptionForm};
 use crate::error::CommandError;
-use streamwatch_engine::monitor::runtime_config;
-use streamwatch_engine::secrets::{SecretRef, SecretStore};
-use streamwatch_engine::storage::{StoredHeader, SubscriptionRecord};
-use streamwatch_engine::SubscriptionConfig;
-
-const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+use streamwatch_engine::catalog::validate::{check_header_name, check_record};
+use streamwatch_engine::catalog::{normalize_method, StoredHeader, SubscriptionRecord};
 
 /// The record to save for `form`: a new one, or `old` (the saved record being edited) with the
-/// form's fields replaced. Settings the form does not show are kept from `old`.
+/// form's fields replaced. Settings the form does not show are kept from `old`. The rules are
+/// the engine catalog's; this only maps fields (and the catalog's problems back to them).
 ///
 /// A secret header sent back with an empty value and `hasStoredValue` keeps `old`'s keyring
 /// reference for a secret header of the same name; a non-empty value is the new secret itself
-/// (never taken as a reference, so the UI cannot point a header at another keyring item).
+/// (the catalog refuses a value that is a keyring reference not already the subscription's own).
 pub fn record_from_form(
     form: &SubscriptionForm,
     old: Option<&SubscriptionRecord>,
 ) -> Result<SubscriptionRecord, CommandError> {
-    let invalid = |msg: &str, field: &str| CommandError::invalid(msg, Some(field));
-
     let name = form.name.trim();
-    if name.is_empty() {
-        return Err(invalid("Give the subscription a name.", "name"));
-    }
     let url = form.url.trim();
-    SubscriptionConfig::new(url)?;
-    let method = match form.method.trim() {
-        "" => "GET".to_string(),
-        m => METHODS
-            .into_iter()
-            .find(|known| known.eq_ignore_ascii_case(m))
-            .map_or_else(|| m.to_string(), str::to_string),
-    };
-
     let mut record = match old {
         Some(old) => old.clone(),
         None => SubscriptionRecord::new(name, url),
     };
     record.name = name.to_string();
     record.url = url.to_string();
-    record.method = method;
+    record.method = normalize_method(&form.method);
     record.headers = headers(form, old)?;
     record.body = form.body.clone().filter(|b| !b.is_empty());
     record.last_event_id = form.last_event_id.clone().filter(|id| !id.is_empty());
-    if let Some(id) = &record.last_event_id {
-        if id.contains(['\0', '\r', '\n']) {
-            return Err(invalid(
-                "A Last-Event-ID cannot contain line breaks or NUL.",
-                "lastEventId",
-            ));
-        }
-    }
     record.retry.initial_ms = form.retry_initial_ms;
     record.retry.max_ms = form.retry_max_ms;
     record.retry.max_retries = form.max_retries;
-    if form.retry_max_ms == 0 {
-        return Err(invalid(
-            "The maximum retry delay must be above 0 ms, or a failing server would be hammered.",
-            "retryMaxMs",
-        ));
-    }
-    if form.retry_max_ms < form.retry_initial_ms {
-        return Err(invalid(
-            "The maximum retry delay must be at least the initial delay.",
-            "retryMaxMs",
-        ));
-    }
-    for (value, field) in [
-        (form.retry_initial_ms, "retryInitialMs"),
-        (form.retry_max_ms, "retryMaxMs"),
-    ] {
-        if i64::try_from(value).is_err() {
-            return Err(invalid("This delay is too large.", field));
-        }
-    }
     record.idle_timeout_ms = match form.idle_timeout_secs {
         None | Some(0) => None,
-        Some(s) => Some(
-            s.checked_mul(1000)
-                .filter(|ms| i64::try_from(*ms).is_ok())
-                .ok_or_else(|| invalid("This timeout is too large.", "idleTimeoutSecs"))?,
-        ),
+        // Past u64 the catalog could not even be told; it checks what storage can hold.
+        Some(s) => Some(s.checked_mul(1000).ok_or_else(|| {
+            CommandError::invalid("This timeout is too large.", Some("idleTimeoutSecs"))
+        })?),
     };
     record.paused = form.paused;
     if let Some(notify) = &form.notify {
         record.notify = crate::notify_form::notify_json(notify, old.map(|o| &o.notify))?;
     }
-
-    // The engine's own check, as it will run the subscription (secrets not resolved here).
-    runtime_config(&record, None, &SecretStore::default(), true)?;
+    check_record(&record)?;
     Ok(record)
 }
 
@@ -143,57 +95,19 @@ fn headers(
         .unwrap_or_default();
     let mut out = Vec::with_capacity(form.headers.len());
     for (i, h) in form.headers.iter().enumerate() {
-        let name_field = format!("headers.{i}.name");
-        let value_field = format!("headers.{i}.value");
         let name = h.name.trim();
-        if name.is_empty() {
-            return Err(CommandError::invalid(
-                "The header needs a name.",
-                Some(&name_field),
-            ));
+        // Checked here too: the stored value is matched by a usable name.
+        check_header_name(i, name)?;
+        let mut value = h.value.trim().to_string();
+        if h.secret && value.is_empty() && h.has_stored_value {
+            if let Some(kept) = stored
+                .iter_mut()
+                .find(|slot| slot.is_some_and(|s| s.name.eq_ignore_ascii_case(name)))
+                .and_then(Option::take)
+            {
+                value = kept.value.clone();
+            }
         }
-        let mut probe = SubscriptionConfig::new("http://127.0.0.1/").expect("a valid URL");
-        if probe.add_header_line(&format!("{name}: x")).is_err() {
-            return Err(CommandError::invalid(
-                format!("{name:?} is not a valid header name."),
-                Some(&name_field),
-            ));
-        }
-        let value = h.value.trim();
-        let value = if h.secret && value.is_empty() {
-            let kept = if h.has_stored_value {
-                stored
-                    .iter_mut()
-                    .find(|slot| slot.is_some_and(|s| s.name.eq_ignore_ascii_case(name)))
-                    .and_then(Option::take)
-                    .map(|s| s.value.clone())
-            } else {
-                None
-            };
-            match kept {
-                Some(reference) => reference,
-                None => {
-                    return Err(CommandError::invalid(
-                        "Enter the secret value.",
-                        Some(&value_field),
-                    ))
-                }
-            }
-        } else {
-            if h.secret && value.parse::<SecretRef>().is_ok() {
-                return Err(CommandError::invalid(
-                    "Enter the secret itself, not a keyring reference.",
-                    Some(&value_field),
-                ));
-            }
-            if probe.add_header_line(&format!("{name}: {value}")).is_err() {
-                return Err(CommandError::invalid(
-                    "This header value cannot be sent (line breaks or control characters?).",
-                    Some(&value_field),
-                ));
-            }
-            value.to_string()
-        };
         out.push(StoredHeader {
             name: name.to_string(),
             value,
@@ -276,13 +190,13 @@ mod tests {
         assert_eq!(field_of(&f).as_deref(), Some("headers.0.value"));
         f.headers = vec![header("Authorization", "", true, false)];
         assert_eq!(field_of(&f).as_deref(), Some("headers.0.value"));
-        f.headers = vec![header(
-            "Authorization",
-            "keyring:streamwatch/x-1",
-            true,
-            false,
-        )];
-        assert_eq!(field_of(&f).as_deref(), Some("headers.0.value"));
+        let mut f = form();
+        f.name = "12".into();
+        assert_eq!(
+            field_of(&f).as_deref(),
+            Some("name"),
+            "a plain number reads as an id"
+        );
         let mut f = form();
         f.last_event_id = Some("a\nb".into());
         assert_eq!(field_of(&f).as_deref(), Some("lastEventId"));

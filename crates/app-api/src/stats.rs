@@ -1,7 +1,7 @@
 //! The uptime figure of `subscription_stats`, from the stored state transitions.
 
 use std::time::{Duration, SystemTime};
-use streamwatch_engine::storage::Transition;
+use streamwatch_engine::catalog::Transition;
 
 /// The start of today in the local time zone (UTC when the zone is unknown).
 pub fn local_midnight(now: SystemTime) -> SystemTime {

@@ -123,6 +123,8 @@ mod tests {
     use super::*;
     use crate::dto::StateName;
     use streamwatch_engine::monitor::MonitorOptions;
+    // The CLI of an older version (or a hand-edited database) can save what the catalog now
+    // refuses: written straight to storage, as another process would.
     use streamwatch_engine::storage::{Store, SubscriptionRecord};
 
     #[tokio::test]

@@ -11,11 +11,11 @@ use crate::error::CommandError;
 use crate::health::HealthBoard;
 use crate::{export, stats};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use streamwatch_engine::monitor::Monitor;
-use streamwatch_engine::storage::{
+use streamwatch_engine::catalog::{
     GapRecord, HistoryQuery, SavedSubscription, SubscriptionRecord, Transition,
 };
-use streamwatch_engine::{State, Status, SubscriptionId};
+use streamwatch_engine::monitor::Monitor;
+use streamwatch_engine::{Status, SubscriptionId};
 
 /// The most rows one history page holds.
 pub const MAX_PAGE: u32 = 5_000;
@@ -26,28 +26,7 @@ type Result<T> = std::result::Result<T, CommandError>;
 
 /// A saved subscription's status as the supervisor has it, or, when it does not run, why.
 fn status_of(monitor: &Monitor, saved: &SavedSubscription) -> Status {
-    monitor
-        .supervisor()
-        .status(saved.id)
-        .unwrap_or_else(|_| not_running(monitor, saved))
-}
-
-/// The status of a saved subscription the supervisor does not run: one that could not start
-/// (its secret unreadable, its settings broken) shows as failed, with why.
-fn not_running(monitor: &Monitor, saved: &SavedSubscription) -> Status {
-    let mut status = Status::new(Default::default(), saved.record.paused);
-    status.state = State::Failed;
-    status.last_error = Some(
-        monitor
-            .startup_errors()
-            .into_iter()
-            .find(|e| e.id == saved.id)
-            .map_or_else(
-                || "not running".to_string(),
-                |e| format!("could not start: {}", e.message),
-            ),
-    );
-    status
+    monitor.status_of(saved)
 }
 
 /// A saved subscription's status with the alert loop's verdict.
@@ -80,14 +59,14 @@ pub fn view_of(
     health: &HealthBoard,
     id: SubscriptionId,
 ) -> Result<SubscriptionView> {
-    let saved = monitor.store().subscription(id)?;
+    let saved = monitor.catalog().subscription(id)?;
     let status = status_view(monitor, health, &saved);
     Ok(subscription_view(id, &saved.record, status))
 }
 
 /// Every saved subscription with its status, by id.
 pub fn list(monitor: &Monitor, health: &HealthBoard) -> Result<Vec<SubscriptionView>> {
-    let saved = monitor.store().subscriptions()?;
+    let saved = monitor.catalog().subscriptions()?;
     Ok(saved
         .iter()
         .map(|s| subscription_view(s.id, &s.record, status_view(monitor, health, s)))
@@ -114,7 +93,7 @@ pub fn history_page(
         newest_first: true,
         ..HistoryQuery::default()
     };
-    let rows = monitor.store().history(id, &q)?;
+    let rows = monitor.catalog().history(id, &q)?;
     Ok(rows.iter().map(|r| (id, r).into()).collect())
 }
 
@@ -126,7 +105,7 @@ pub fn timeline(
     since_ms: Option<u64>,
 ) -> Result<Vec<TimelineEntry>> {
     let since = since_ms.map(|ms| UNIX_EPOCH + Duration::from_millis(ms));
-    let store = monitor.store();
+    let store = monitor.catalog();
     Ok(merge_timeline(
         &store.transitions(id, since)?,
         &store.gaps(id)?,
@@ -153,7 +132,7 @@ pub fn merge_timeline(
 
 /// `id`'s uptime today (up to `now`) and its stored counters.
 pub fn stats_view(monitor: &Monitor, id: SubscriptionId, now: SystemTime) -> Result<StatsView> {
-    let store = monitor.store();
+    let store = monitor.catalog();
     let saved = store.subscription(id)?;
     let from = stats::local_midnight(now).max(saved.created_at);
     let counters = store.counters(id)?;
@@ -174,7 +153,7 @@ pub fn notifications(
 ) -> Result<Vec<NotificationView>> {
     let limit = limit.min(MAX_NOTIFICATIONS_PAGE);
     Ok(monitor
-        .store()
+        .catalog()
         .notifications(before, limit)?
         .iter()
         .map(NotificationView::from)
@@ -184,7 +163,7 @@ pub fn notifications(
 /// Every subscription as export-format JSON text ([`export::export_json`]). Flush the monitor
 /// first for a history complete up to now.
 pub fn export(monitor: &Monitor, with_history: bool) -> Result<String> {
-    Ok(export::export_json(&monitor.store(), with_history)?)
+    Ok(export::export_json(monitor.catalog(), with_history)?)
 }
 
 #[cfg(test)]
@@ -239,8 +218,9 @@ mod tests {
     async fn a_subscription_that_could_not_start_shows_failed_with_why() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let m = monitor(dir.path());
-            m.store()
+            // Saved by an older version (the catalog refuses it now).
+            streamwatch_engine::storage::Store::open(dir.path())
+                .unwrap()
                 .add_subscription(&SubscriptionRecord::new("broken", "ftp://x/"))
                 .unwrap();
         }

@@ -122,7 +122,7 @@ async fn daemon(
         );
     }
     let mut health = monitor.writer_health();
-    let db = monitor.store().path().to_path_buf();
+    let db = monitor.catalog().path().to_path_buf();
     let mut known: HashMap<SubscriptionId, Known> = HashMap::new();
     refresh_names(&monitor, &mut known)?;
     log.daemon(
@@ -311,7 +311,7 @@ fn refresh_names(
     monitor: &Monitor,
     known: &mut HashMap<SubscriptionId, Known>,
 ) -> anyhow::Result<()> {
-    let saved = monitor.store().subscriptions()?;
+    let saved = monitor.catalog().subscriptions()?;
     for s in saved {
         known
             .entry(s.id)

@@ -1,60 +1,34 @@
-//! The whole engine behind one handle: saved subscriptions and their secrets, the supervisor
-//! that runs them, and the writer that persists what they receive. The CLI daemon and the
-//! desktop shell are both thin layers over this.
+//! The whole engine behind one handle: the catalog of saved subscriptions, the supervisor that
+//! runs them, and the writer that persists what they receive. Every change to a saved
+//! subscription goes through the catalog's rules and is then applied to the running stream; the
+//! CLI daemon and the desktop app are thin layers over this.
 
-use crate::alerts::{NotifyRules, RulesError};
-use crate::secrets::{SecretError, SecretRef, SecretStore};
-/// Whether the writer is committing; front ends report it.
-pub use crate::storage::WriterHealth;
-use crate::storage::{
-    SavedSubscription, StorageError, Store, StoredHeader, SubscriptionRecord, Writer, WriterConfig,
-};
-use crate::subscription::{ConfigError, SubscriptionConfig};
+use crate::catalog::{Catalog, CatalogError, SavedSubscription, SubscriptionRecord};
+use crate::secrets::SecretStore;
+use crate::status::{State, Status};
+use crate::storage::{StorageError, Writer, WriterConfig};
 use crate::supervisor::{SubscriptionId, Supervisor, SupervisorError};
-use crate::SharedStr;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
+
+/// Whether the writer is committing; front ends report it.
+pub use crate::storage::WriterHealth;
 
 /// Why a monitor operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {
-    /// The database refused.
+    /// The catalog refused (a setting, a taken name, the database, the keyring); nothing was
+    /// saved.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The writer failed to commit what was received.
     #[error(transparent)]
     Storage(#[from] StorageError),
-    /// The OS keyring refused; nothing was saved.
-    #[error(transparent)]
-    Secret(#[from] SecretError),
-    /// The subscription's settings are unusable.
-    #[error("subscription {name:?}: {source}")]
-    Config {
-        /// The subscription's name.
-        name: String,
-        /// What is wrong.
-        source: ConfigError,
-    },
     /// The supervisor refused.
     #[error(transparent)]
     Supervisor(#[from] SupervisorError),
-    /// The subscription's notification rules are unusable; nothing was saved.
-    #[error("subscription {name:?}: {source}")]
-    Rules {
-        /// The subscription's name.
-        name: String,
-        /// What is wrong.
-        source: RulesError,
-    },
-}
-
-/// Checks a record's notification rules before it is saved.
-fn check_rules(record: &SubscriptionRecord) -> Result<(), MonitorError> {
-    NotifyRules::from_json(&record.notify)
-        .and_then(|r| r.compile().map(drop))
-        .map_err(|source| MonitorError::Rules {
-            name: record.name.clone(),
-            source,
-        })
 }
 
 /// Where and how to run.
@@ -88,10 +62,9 @@ impl MonitorOptions {
 
 /// Saved subscriptions, running and persisted.
 pub struct Monitor {
-    store: Mutex<Store>,
+    catalog: Catalog,
     writer: Writer,
     supervisor: Supervisor,
-    secrets: SecretStore,
     /// What each running subscription was started with, to spot edits made by another
     /// process.
     running: Mutex<HashMap<SubscriptionId, Known>>,
@@ -136,65 +109,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Builds a runnable config from a saved record; secret headers are resolved through `secrets`
-/// unless `plain_secrets`, where they still hold the user's values.
-pub fn runtime_config(
-    record: &SubscriptionRecord,
-    resume_point: Option<String>,
-    secrets: &SecretStore,
-    plain_secrets: bool,
-) -> Result<SubscriptionConfig, MonitorError> {
-    let bad = |source| MonitorError::Config {
-        name: record.name.clone(),
-        source,
-    };
-    let mut config = SubscriptionConfig::new(&record.url).map_err(bad)?;
-    config.method = record.method.clone();
-    for h in &record.headers {
-        let value = if h.secret && !plain_secrets {
-            let r: SecretRef = h.value.parse()?;
-            secrets.get(&r)?
-        } else {
-            h.value.clone()
-        };
-        config.headers.push((h.name.clone(), value));
-    }
-    config.body = record.body.clone();
-    config.last_event_id = resume_point
-        .or_else(|| record.last_event_id.clone())
-        .filter(|id| !id.is_empty())
-        .map(SharedStr::from);
-    config.retry = record.retry.clone();
-    config.idle_timeout = record
-        .idle_timeout_ms
-        .filter(|ms| *ms > 0)
-        .map(Duration::from_millis);
-    config.max_event_size = record.max_event_size;
-    config.validate().map_err(bad)?;
-    Ok(config)
-}
-
-/// Whether a header value is already a reference into our keyring (kept on edit).
-fn is_reference(secrets: &SecretStore, value: &str) -> bool {
-    value
-        .parse::<SecretRef>()
-        .ok()
-        .and_then(|r| r.parts().ok().map(|(svc, _)| svc == secrets.service()))
-        .unwrap_or(false)
-}
-
 impl Monitor {
     /// Opens the database and starts every saved subscription (paused ones stay paused),
     /// each resuming from its stored last event id. Call inside a tokio runtime.
     pub fn open(opts: MonitorOptions) -> Result<Monitor, MonitorError> {
-        let store = Store::open(&opts.dir)?;
-        let writer = Writer::spawn(store.path(), opts.writer.clone())?;
+        let catalog = Catalog::open(&opts.dir, opts.secrets)?;
+        let writer = Writer::spawn(catalog.path(), opts.writer.clone())?;
         let supervisor = Supervisor::with_recorder(opts.event_capacity, writer.sender())?;
         let monitor = Monitor {
-            store: Mutex::new(store),
+            catalog,
             writer,
             supervisor,
-            secrets: opts.secrets,
             running: Mutex::new(HashMap::new()),
             startup_errors: Mutex::new(Vec::new()),
             changing: Mutex::new(()),
@@ -210,7 +135,7 @@ impl Monitor {
     /// in [`Monitor::startup_errors`].
     pub fn start_saved(&self) -> Result<(), MonitorError> {
         let _changing = lock(&self.changing);
-        let saved = lock(&self.store).subscriptions()?;
+        let saved = self.catalog.subscriptions()?;
         let running: Vec<SubscriptionId> = lock(&self.running).keys().copied().collect();
         let mut errors = Vec::new();
         for s in saved.iter().filter(|s| !running.contains(&s.id)) {
@@ -232,14 +157,38 @@ impl Monitor {
     }
 
     fn start(&self, saved: &SavedSubscription) -> Result<(), MonitorError> {
-        let resume = lock(&self.store).resume_point(saved.id)?;
-        let config = runtime_config(&saved.record, resume, &self.secrets, false)?;
+        let resume = self.catalog.resume_point(saved.id)?;
+        let config = self.catalog.runtime_config(&saved.record, resume)?;
         self.supervisor.add(saved.id, config, saved.record.paused)?;
-        let c = lock(&self.store).counters(saved.id)?;
+        let c = self.catalog.counters(saved.id)?;
         self.supervisor
             .seed_counters(saved.id, c.messages, c.bytes, c.gaps, c.missed_events)?;
         lock(&self.running).insert(saved.id, Known::of(saved));
         Ok(())
+    }
+
+    /// Starts `id` again after it could not start (the keyring may be unlocked by now, an
+    /// edit may have fixed it); its failure is recorded for [`Monitor::status_of`] and
+    /// returned.
+    fn start_again(&self, id: SubscriptionId) -> Result<(), MonitorError> {
+        let saved = self.catalog.subscription(id)?;
+        let mut errors = lock(&self.startup_errors);
+        errors.retain(|e| e.id != id);
+        match self.start(&saved) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                errors.push(StartError {
+                    id,
+                    name: saved.record.name.clone(),
+                    message: e.to_string(),
+                });
+                Err(e)
+            }
+        }
+    }
+
+    fn is_running(&self, id: SubscriptionId) -> bool {
+        lock(&self.running).contains_key(&id)
     }
 
     /// The supervisor, for status snapshots and live events.
@@ -247,9 +196,10 @@ impl Monitor {
         &self.supervisor
     }
 
-    /// The database, for reads (history, transitions, counters).
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        lock(&self.store)
+    /// The catalog, for reads (subscriptions, history, transitions, counters, notifications).
+    /// Changes go through the monitor's own methods, which apply them to the running streams.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     /// Whether the writer is committing.
@@ -257,91 +207,72 @@ impl Monitor {
         self.writer.health()
     }
 
-    /// Moves secret header values into the keyring, returning the record to store and the
-    /// references created (to undo on failure).
-    fn seal_secrets(
-        &self,
-        record: &SubscriptionRecord,
-    ) -> Result<(SubscriptionRecord, Vec<SecretRef>), MonitorError> {
-        let mut sealed = record.clone();
-        let mut created = Vec::new();
-        for h in sealed.headers.iter_mut().filter(|h| h.secret) {
-            if is_reference(&self.secrets, &h.value) {
-                continue;
-            }
-            match self.secrets.put(&h.name, &h.value) {
-                Ok(r) => {
-                    h.value = r.to_string();
-                    created.push(r);
-                }
-                Err(e) => {
-                    self.forget(&created);
-                    return Err(e.into());
-                }
-            }
+    /// The status of a saved subscription: the supervisor's, or, for one that is not running
+    /// (it could not start), failed with why.
+    pub fn status_of(&self, saved: &SavedSubscription) -> Status {
+        if let Ok(status) = self.supervisor.status(saved.id) {
+            return status;
         }
-        Ok((sealed, created))
-    }
-
-    fn forget(&self, refs: &[SecretRef]) {
-        for r in refs {
-            // Best effort: an orphaned keyring item holds no data we still point at.
-            let _ = self.secrets.delete(r);
-        }
+        let mut status = Status::new(Default::default(), saved.record.paused);
+        status.state = State::Failed;
+        status.last_error = Some(
+            self.startup_errors()
+                .into_iter()
+                .find(|e| e.id == saved.id)
+                .map_or_else(
+                    || "not running".to_string(),
+                    |e| format!("could not start: {}", e.message),
+                ),
+        );
+        status
     }
 
     /// Checks, saves and starts a subscription. Secret headers hold their plain values here;
     /// they go to the keyring, never to the database.
-    pub fn add(&self, record: &SubscriptionRecord) -> Result<SubscriptionId, MonitorError> {
+    pub fn add(&self, draft: &SubscriptionRecord) -> Result<SubscriptionId, MonitorError> {
         let _changing = lock(&self.changing);
-        runtime_config(record, None, &self.secrets, true)?;
-        check_rules(record)?;
-        let (sealed, created) = self.seal_secrets(record)?;
-        let id = match lock(&self.store).add_subscription(&sealed) {
-            Ok(id) => id,
-            Err(e) => {
-                self.forget(&created);
-                return Err(e.into());
-            }
-        };
-        let saved = lock(&self.store).subscription(id)?;
-        self.start(&saved)?;
+        let id = self.catalog.add(draft)?;
+        self.start_again(id)?;
         Ok(id)
     }
 
-    /// Saves new settings and reconnects with them, keeping the stream's position. Secret
-    /// headers may hold a new plain value or their existing keyring reference.
+    /// Saves new settings and reconnects with them, keeping the stream's position unless the
+    /// starting id changed. Secret headers may hold a new plain value or their existing keyring
+    /// reference. One that was not running (it could not start) is started again: the edit may
+    /// have fixed it.
     pub fn update(
         &self,
         id: SubscriptionId,
-        record: &SubscriptionRecord,
+        draft: &SubscriptionRecord,
     ) -> Result<(), MonitorError> {
         let _changing = lock(&self.changing);
-        let old = lock(&self.store).subscription(id)?;
-        check_rules(record)?;
-        let (sealed, created) = self.seal_secrets(record)?;
-        let config = match runtime_config(&sealed, None, &self.secrets, false) {
-            Ok(c) => c,
-            Err(e) => {
-                self.forget(&created);
-                return Err(e);
-            }
-        };
-        if let Err(e) = lock(&self.store).update_subscription(id, &sealed) {
-            self.forget(&created);
-            return Err(e.into());
+        let edited = self.catalog.edit(id, draft)?;
+        warn_orphaned(&edited.orphaned);
+        if !self.is_running(id) {
+            return self.start_again(id);
         }
-        self.forget(&dropped_secrets(&old.record, &sealed));
-        let restart_from = record.last_event_id != old.record.last_event_id;
+        let config = self.catalog.runtime_config(&edited.new, None)?;
+        let restart_from = edited.new.last_event_id != edited.old.last_event_id;
         self.supervisor.update(id, config, restart_from)?;
-        if sealed.paused != old.record.paused {
-            self.apply_paused(id, sealed.paused)?;
+        if edited.new.paused != edited.old.paused {
+            self.apply_paused(id, edited.new.paused)?;
         }
         self.remember(id)
     }
 
+    /// Renames a subscription; its stream goes on untouched.
+    pub fn rename(&self, id: SubscriptionId, name: &str) -> Result<(), MonitorError> {
+        let _changing = lock(&self.changing);
+        let edited = self.catalog.rename(id, name)?;
+        warn_orphaned(&edited.orphaned);
+        if self.is_running(id) {
+            self.remember(id)?;
+        }
+        Ok(())
+    }
+
     fn remember(&self, id: SubscriptionId) -> Result<(), MonitorError> {
-        let saved = lock(&self.store).subscription(id)?;
+        let saved = self.catalog.subscription(id)?;
         lock(&self.running).insert(id, Known::of(&saved));
         Ok(())
     }
@@ -349,24 +280,39 @@ impl Monitor {
     /// Stops a subscription and deletes it, its history and its secrets.
     pub fn remove(&self, id: SubscriptionId) -> Result<(), MonitorError> {
         let _changing = lock(&self.changing);
-        let old = lock(&self.store).subscription(id)?;
-        lock(&self.store).remove_subscription(id)?;
+        let (_, orphaned) = self.catalog.remove(id)?;
+        warn_orphaned(&orphaned);
         let _ = self.supervisor.remove(id);
         lock(&self.running).remove(&id);
-        let refs: Vec<SecretRef> = secret_refs(&old.record);
-        self.forget(&refs);
+        lock(&self.startup_errors).retain(|e| e.id != id);
         Ok(())
     }
 
-    /// Pauses or resumes, durably.
+    /// Pauses or resumes, durably. Resuming one that never started (or could not) starts it;
+    /// pausing one that is not running just records it, and it then says paused.
     pub fn set_paused(&self, id: SubscriptionId, paused: bool) -> Result<(), MonitorError> {
         let _changing = lock(&self.changing);
         self.apply_paused(id, paused)
     }
 
+    /// What a "Resume" button means: a paused subscription resumes; one that is not running
+    /// (it could not start) is started again; one that ended (failed, or the server said 204)
+    /// connects again at once.
+    pub fn resume(&self, id: SubscriptionId) -> Result<(), MonitorError> {
+        let _changing = lock(&self.changing);
+        let paused = self.catalog.subscription(id)?.record.paused;
+        if paused || !self.is_running(id) {
+            return self.apply_paused(id, false);
+        }
+        Ok(self.supervisor.reconnect_now(id)?)
+    }
+
     /// [`Monitor::set_paused`] for a caller that holds `changing`.
     fn apply_paused(&self, id: SubscriptionId, paused: bool) -> Result<(), MonitorError> {
-        lock(&self.store).set_paused(id, paused)?;
+        self.catalog.set_paused(id, paused)?;
+        if !self.is_running(id) {
+            return if paused { Ok(()) } else { self.start_again(id) };
+        }
         if paused {
             self.supervisor.pause(id)?;
         } else {
@@ -385,7 +331,7 @@ impl Monitor {
     /// start is in the report and in [`Monitor::startup_errors`], and is tried again next time.
     pub fn sync_from_store(&self) -> Result<SyncReport, MonitorError> {
         let _changing = lock(&self.changing);
-        let saved = lock(&self.store).subscriptions()?;
+        let saved = self.catalog.subscriptions()?;
         let mut report = SyncReport::default();
         let known = lock(&self.running).clone();
         for s in &saved {
@@ -428,7 +374,7 @@ impl Monitor {
     /// reconnect.
     fn apply_edit(&self, s: &SavedSubscription, known: &Known) -> Result<(), MonitorError> {
         let restart_from = known.initial_id != s.record.last_event_id;
-        let config = runtime_config(&s.record, None, &self.secrets, false)?;
+        let config = self.catalog.runtime_config(&s.record, None)?;
         let unchanged = self
             .supervisor
             .config(s.id)
@@ -467,6 +413,14 @@ impl Monitor {
     }
 }
 
+/// Keyring items a change no longer uses but could not delete hold a value nothing points at;
+/// the change itself was saved, so this is a warning, not a failure.
+fn warn_orphaned(orphaned: &[(crate::secrets::SecretRef, crate::secrets::SecretError)]) {
+    for (r, e) in orphaned {
+        tracing::warn!("could not delete the keyring item {r}: {e}");
+    }
+}
+
 /// What [`Monitor::sync_from_store`] changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SyncReport {
@@ -478,22 +432,4 @@ pub struct SyncReport {
     pub removed: Vec<SubscriptionId>,
     /// Could not be applied, with why; the rest were.
     pub errors: Vec<StartError>,
-}
-
-fn secret_refs(record: &SubscriptionRecord) -> Vec<SecretRef> {
-    record
-        .headers
-        .iter()
-        .filter(|h| h.secret)
-        .filter_map(|h| h.value.parse().ok())
-        .collect()
-}
-
-/// References the old record had that the new one no longer uses.
-fn dropped_secrets(old: &SubscriptionRecord, new: &SubscriptionRecord) -> Vec<SecretRef> {
-    let kept: Vec<&StoredHeader> = new.headers.iter().filter(|h| h.secret).collect();
-    secret_refs(old)
-        .into_iter()
-        .filter(|r| !kept.iter().any(|h| h.value == r.as_str()))
-        .collect()
 }

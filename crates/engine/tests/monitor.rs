@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 use streamwatch_demo_server::DemoConfig;
+use streamwatch_engine::catalog::{Catalog, HistoryQuery, SubscriptionRecord};
 use streamwatch_engine::monitor::{Monitor, MonitorOptions};
-use streamwatch_engine::storage::{HistoryQuery, Store, SubscriptionRecord};
+use streamwatch_engine::storage::Store;
 use streamwatch_engine::{State, SubscriptionId};
 use streamwatch_test_support::{assert_consecutive, start_demo, wait_until};
 
@@ -31,7 +32,7 @@ fn messages_seen(monitor: &Monitor, id: SubscriptionId) -> u64 {
 }
 
 /// Every stored event's `n`, oldest first, checking the id matches it.
-fn stored_numbers(store: &Store, id: SubscriptionId) -> Vec<u64> {
+fn stored_numbers(store: &Catalog, id: SubscriptionId) -> Vec<u64> {
     store
         .history(id, &HistoryQuery::default())
         .expect("history")
@@ -61,7 +62,7 @@ async fn a_restart_resumes_from_the_stored_id_with_no_loss_and_no_duplicates() {
     monitor.shutdown().await.expect("shutdown");
 
     let first = {
-        let store = Store::open(dir.path()).expect("store");
+        let store = Catalog::open(dir.path(), Default::default()).expect("catalog");
         let ns = stored_numbers(&store, id);
         assert_consecutive(&ns);
         let last = *ns.last().expect("some");
@@ -76,13 +77,13 @@ async fn a_restart_resumes_from_the_stored_id_with_no_loss_and_no_duplicates() {
     let status = monitor.supervisor().status(id).expect("status");
     assert_eq!(status.messages, first.len() as u64, "counters carried over");
     wait_until("resumed past the downtime", LIMIT, || {
-        let store = monitor.store();
-        stored_numbers(&store, id).last().copied().unwrap_or(0) > before + 120
+        let store = monitor.catalog();
+        stored_numbers(store, id).last().copied().unwrap_or(0) > before + 120
     })
     .await;
     monitor.shutdown().await.expect("shutdown");
 
-    let store = Store::open(dir.path()).expect("store");
+    let store = Catalog::open(dir.path(), Default::default()).expect("catalog");
     let all = stored_numbers(&store, id);
     assert_eq!(&all[..first.len()], &first[..]);
     assert_consecutive(&all);
@@ -120,11 +121,11 @@ async fn missed_events_beyond_the_replay_buffer_are_recorded_as_a_gap() {
     let status = monitor.supervisor().status(id).expect("status");
     assert!(status.missed_events >= 50, "{status:#?}");
     monitor.flush().await.expect("flush");
-    let gaps = monitor.store().gaps(id).expect("gaps");
+    let gaps = monitor.catalog().gaps(id).expect("gaps");
     assert_eq!(gaps.len(), 1);
     assert_eq!(gaps[0].missed, status.missed_events);
     assert_eq!(gaps[0].next - gaps[0].after - 1, gaps[0].missed);
-    let counters = monitor.store().counters(id).expect("counters");
+    let counters = monitor.catalog().counters(id).expect("counters");
     assert_eq!(
         (counters.gaps, counters.missed_events),
         (1, status.missed_events)
@@ -172,7 +173,7 @@ async fn bad_settings_are_refused_before_anything_is_saved() {
         .add(&record("broken", "ftp://example.invalid/"))
         .expect_err("must refuse");
     assert!(err.to_string().contains("ftp"), "{err}");
-    assert!(monitor.store().subscriptions().expect("list").is_empty());
+    assert!(monitor.catalog().subscriptions().expect("list").is_empty());
     monitor.shutdown().await.expect("shutdown");
 }
 
@@ -199,14 +200,14 @@ async fn update_keeps_the_position_and_remove_deletes_history() {
     .await;
     monitor.flush().await.expect("flush");
     {
-        let store = monitor.store();
+        let store = monitor.catalog();
         assert_eq!(store.subscription(id).expect("saved").record.name, "edited");
-        assert_consecutive(&stored_numbers(&store, id));
+        assert_consecutive(&stored_numbers(store, id));
     }
     monitor.remove(id).expect("remove");
-    assert!(monitor.store().subscription(id).is_err());
+    assert!(monitor.catalog().subscription(id).is_err());
     assert!(monitor
-        .store()
+        .catalog()
         .history(id, &HistoryQuery::default())
         .map(|h| h.is_empty())
         .unwrap_or(true));
@@ -239,7 +240,7 @@ async fn one_broken_saved_subscription_does_not_stop_the_others() {
         "{}",
         errors[0].message
     );
-    let fine = monitor.store().find_subscription("fine").expect("fine").id;
+    let fine = monitor.catalog().find("fine").expect("fine").id;
     wait_until("the fine one runs", LIMIT, || {
         messages_seen(&monitor, fine) >= 2
     })
@@ -259,13 +260,13 @@ async fn bad_notification_rules_are_refused_and_nothing_is_saved() {
             .contains("message rule 1: invalid regular expression"),
         "{e}"
     );
-    assert!(monitor.store().subscriptions().expect("subs").is_empty());
+    assert!(monitor.catalog().subscriptions().expect("subs").is_empty());
     r.notify = serde_json::json!({"downAfterSecs": 5, "messages": [{"event": "alert"}]});
     let id = monitor.add(&r).expect("valid rules are saved");
     let mut bad = r.clone();
     bad.notify = serde_json::json!({"downAfterSecs": "soon"});
     assert!(monitor.update(id, &bad).is_err());
-    let saved = monitor.store().subscription(id).expect("saved");
+    let saved = monitor.catalog().subscription(id).expect("saved");
     assert_eq!(
         saved.record.notify["downAfterSecs"], 5,
         "the old rules are kept"

@@ -162,7 +162,7 @@ async fn run_once(server: &ServerProcess, events: u64) -> Result<Run, Error> {
     };
     let persisted = loop {
         monitor.flush().await?;
-        let stored = monitor.store().message_count(id)?;
+        let stored = monitor.catalog().message_count(id)?;
         if stored >= events {
             break start.elapsed();
         }
@@ -194,7 +194,7 @@ async fn run_once(server: &ServerProcess, events: u64) -> Result<Run, Error> {
 
 /// Every event 1..=events is stored exactly once, in order: seq n holds id n and data n.
 fn check_history(monitor: &Monitor, id: SubscriptionId, events: u64) -> Result<(), Error> {
-    let store = monitor.store();
+    let store = monitor.catalog();
     let count = store.message_count(id)?;
     if count != events {
         return Err(format!("{count} events stored, expected {events}").into());

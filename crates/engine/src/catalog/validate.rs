@@ -353,7 +353,7 @@ mod tests {
         r.idle_timeout_ms = Some(u64::MAX);
         assert_eq!(field(&r), Field::IdleTimeout);
         let mut r = record();
-        r.notify = serde_json::json!({ "down_after_secs": u64::MAX });
+        r.notify = serde_json::json!({ "downAfterSecs": "soon" });
         assert_eq!(field(&r), Field::Notify);
         let mut r = record();
         r.headers = vec![

@@ -3,6 +3,7 @@
 
 use crate::dto::{HeaderForm, SubscriptionForm};
 use crate::error::CommandError;
+use streamwatch_engine::catalog::sealing::shown_value;
 use streamwatch_engine::catalog::validate::{check_header_name, check_record};
 use streamwatch_engine::catalog::{normalize_method, StoredHeader, SubscriptionRecord};
 
@@ -60,11 +61,7 @@ impl SubscriptionForm {
                 .iter()
                 .map(|h| HeaderForm {
                     name: h.name.clone(),
-                    value: if h.secret {
-                        String::new()
-                    } else {
-                        h.value.clone()
-                    },
+                    value: shown_value(h, "").to_string(),
                     secret: h.secret,
                     has_stored_value: h.secret,
                 })

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use streamwatch_engine::catalog::sealing::MASK;
+use streamwatch_engine::catalog::sealing::{shown_value, MASK};
 use streamwatch_engine::catalog::{
     Catalog, GapRecord, SavedSubscription, StoredCounters, Transition,
 };
@@ -193,11 +193,7 @@ pub fn show_view(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<S
             .iter()
             .map(|h| HeaderView {
                 name: h.name.clone(),
-                value: if h.secret {
-                    MASK.to_owned()
-                } else {
-                    h.value.clone()
-                },
+                value: shown_value(h, MASK).to_owned(),
                 secret: h.secret,
             })
             .collect(),

@@ -34,6 +34,16 @@ fn secret_headers(record: &SubscriptionRecord) -> impl Iterator<Item = &StoredHe
     record.headers.iter().filter(|h| h.secret)
 }
 
+/// What a header shows in place of its value when secret (`mask`: "••••" in text, "" in a
+/// form that keeps the stored value), or its value.
+pub fn shown_value<'a>(header: &'a StoredHeader, mask: &'a str) -> &'a str {
+    if header.secret {
+        mask
+    } else {
+        &header.value
+    }
+}
+
 /// Whether `record` has any secret header (only those reach the keyring).
 pub fn has_secrets(record: &SubscriptionRecord) -> bool {
     secret_headers(record).next().is_some()

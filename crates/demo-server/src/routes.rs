@@ -168,10 +168,86 @@ async fn edge_cases_expected() -> Response {
     Json(edge_case_expected()).into_response()
 }
 
-async fn requests(State(app): State<Arc<App>>) -> Response {
+/// The request log, for local clients only: it holds every header a client sent, secrets
+/// included, so a web page must not read it through DNS rebinding (a hostile name that
+/// resolves to 127.0.0.1 still carries its own name in `Host`).
+async fn requests(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) -> Response {
+    if !names_loopback(&uri, &headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "/requests answers only to a Host of 127.0.0.1, [::1] or localhost\n",
+        )
+            .into_response();
+    }
     Json(app.requests.snapshot()).into_response()
+}
+
+/// Whether the request names this machine by a loopback address: the `Host` header (or, with
+/// none, an absolute request target's authority) must be present and every one given must be
+/// loopback.
+fn names_loopback(uri: &Uri, headers: &HeaderMap) -> bool {
+    let mut hosts = headers
+        .get_all(header::HOST)
+        .iter()
+        .map(|v| v.to_str().ok())
+        .collect::<Vec<_>>();
+    if let Some(authority) = uri.authority() {
+        hosts.push(Some(authority.as_str()));
+    }
+    !hosts.is_empty() && hosts.iter().all(|h| h.is_some_and(is_loopback_host))
+}
+
+/// Whether a `Host` value (`host[:port]`) names 127.0.0.1, ::1 or localhost.
+pub(crate) fn is_loopback_host(value: &str) -> bool {
+    // The authority parser splits the port off and rejects junk; userinfo has no place in Host.
+    let Ok(authority) = value.trim().parse::<axum::http::uri::Authority>() else {
+        return false;
+    };
+    if authority.as_str().contains('@') {
+        return false;
+    }
+    let host = authority.host();
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1" || host == "::1"
 }
 
 async fn health() -> &'static str {
     "ok"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn only_loopback_names_pass() {
+        for ok in [
+            "127.0.0.1",
+            "127.0.0.1:8080",
+            "[::1]",
+            "[::1]:80",
+            "localhost",
+            "LocalHost:3000",
+        ] {
+            assert!(is_loopback_host(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "evil.example",
+            "evil.example:80",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+            "user@127.0.0.1",
+            "127.0.0.2",
+            "0.0.0.0",
+            "[::2]",
+            "::1",
+            "127.0.0.1:80:80",
+        ] {
+            assert!(!is_loopback_host(bad), "{bad:?}");
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! the supervisor's events and a clock; the desktop shell only draws and sends what they decide.
 
 pub mod health;
+pub mod markup;
 pub mod notifier;
 pub mod rules;
 pub mod stale;

@@ -40,11 +40,16 @@ impl Store {
 
     /// Opens `dir/streamwatch.db`, creating the directory and the database if missing, in WAL
     /// mode with the schema brought up to date. A damaged, foreign or newer file is refused and
-    /// left as it was.
+    /// left as it was. On Unix the directory is created 0700 and the database files are 0600:
+    /// history holds whatever the monitored servers sent, which other local users have no
+    /// business reading.
     pub fn open(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|e| StorageError::from_io(dir, &e))?;
+        create_private_dir(dir).map_err(|e| StorageError::from_io(dir, &e))?;
         let path = dir.join(DB_FILE_NAME);
+        create_private_file(&path)
+            .map_err(|e| explain_cannot_open(StorageError::from_io(&path, &e), dir))?;
         let conn = schema::open(&path).map_err(|e| explain_cannot_open(e, dir))?;
+        tighten_companions(&path);
         Ok(Store {
             conn: Mutex::new(conn),
             path,
@@ -401,11 +406,68 @@ impl Store {
     }
 }
 
+/// Creates `dir` and any missing parents, owner-only on Unix. An existing directory keeps its
+/// mode: the user may have chosen a shared folder on purpose, and the files inside are 0600.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Makes sure the database file exists with owner-only permissions (Unix) before SQLite opens
+/// it: SQLite gives its `-wal` and `-shm` files the database file's mode, so all three end up
+/// 0600. An empty file is what SQLite itself would have created. A file left more open by an
+/// older version is tightened.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    // `create_new`: never truncate, and never follow a planted symlink to create elsewhere.
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            tighten(path);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Tightens the `-wal` and `-shm` files an older version may have left readable by others.
+fn tighten_companions(db: &Path) {
+    for suffix in ["-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        tighten(Path::new(&name));
+    }
+}
+
+/// Removes group and other access from `path` if it has any (Unix). Best effort: a file we do
+/// not own cannot be changed, and that is no reason to refuse to open the history.
+fn tighten(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::symlink_metadata(path) {
+            let mode = meta.permissions().mode();
+            if meta.is_file() && mode & 0o077 != 0 {
+                let _ =
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 /// SQLite says only "unable to open database file" when the folder forbids creating the file
 /// (or its WAL companions); name the real cause when the folder is plainly not writable.
 fn explain_cannot_open(e: StorageError, dir: &Path) -> StorageError {
     match e {
-        StorageError::CannotOpen { path, .. }
+        StorageError::CannotOpen { path, .. } | StorageError::ReadOnly { path, .. }
             if std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly()) =>
         {
             StorageError::ReadOnly {

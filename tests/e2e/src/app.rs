@@ -540,6 +540,47 @@ impl App {
         }
     }
 
+    /// Resizes the window to `width`×`height`, saves `<step>-<width>x<height>.png`, and puts the
+    /// window back to the size it had: the same screen at the smallest size the window allows,
+    /// the default one and a large desktop.
+    pub async fn screenshot_at(&self, step: &str, width: u32, height: u32) -> PathBuf {
+        let before = match self
+            .cmd("read the window size", self.client.get_window_size())
+            .await
+        {
+            Ok(size) => size,
+            Err(e) => {
+                self.fail(&format!("cannot read the window size: {e}"))
+                    .await
+            }
+        };
+        if let Err(e) = self
+            .cmd(
+                "resize the window",
+                self.client.set_window_size(width, height),
+            )
+            .await
+        {
+            self.fail(&format!(
+                "cannot resize the window to {width}x{height}: {e}"
+            ))
+            .await
+        }
+        let shot = self.screenshot(&format!("{step}-{width}x{height}")).await;
+        let (w, h) = before;
+        if let Err(e) = self
+            .cmd(
+                "restore the window size",
+                self.client.set_window_size(w as u32, h as u32),
+            )
+            .await
+        {
+            self.fail(&format!("cannot restore the window size: {e}"))
+                .await
+        }
+        shot
+    }
+
     async fn try_screenshot(&self, step: &str) -> Result<PathBuf, String> {
         // Let two frames paint first, so the picture shows what the DOM already holds: the
         // snapshot is of the last painted frame, and WebKitGTK on Xvfb's software GL sometimes

@@ -120,7 +120,7 @@ impl Desktop {
         let mut xvfb = Proc::spawn(
             "Xvfb",
             Command::new(xvfb_bin)
-                .args(["-displayfd", "1", "-screen", "0", "1400x900x24"])
+                .args(["-displayfd", "1", "-screen", "0", "1920x1080x24"])
                 .args(["-nolisten", "tcp", "-noreset"])
                 .stdout(Stdio::piped())
                 .stderr(log_file(root.path(), "xvfb.log")),

@@ -146,6 +146,9 @@ async fn subscription_lifecycle_with_an_outage() {
         })
         .await;
     app.screenshot("detail-open").await;
+    // The smallest window the app allows and a large desktop, as well as the default size.
+    app.screenshot_at("detail-open", 720, 480).await;
+    app.screenshot_at("detail-open", 1920, 1080).await;
     let before_outage = *rows.last().expect("rows");
 
     // Outage: the sidebar and the detail say `retrying` with the attempt number.

@@ -169,7 +169,14 @@ impl<W: Write> Sink<W> {
             }
             Sink::Csv(w) => {
                 let seq = m.seq.to_string();
-                w.write_record([seq.as_str(), received_at.as_str(), &m.event, &m.id, &m.data])?;
+                // Event, id and data are the server's words: defuse them for spreadsheets.
+                w.write_record([
+                    seq.as_str(),
+                    received_at.as_str(),
+                    &csv_safe(&m.event),
+                    &csv_safe(&m.id),
+                    &csv_safe(&m.data),
+                ])?;
             }
         }
         Ok(())
@@ -181,6 +188,17 @@ impl<W: Write> Sink<W> {
             Sink::Csv(mut w) => w.flush()?,
         }
         Ok(())
+    }
+}
+
+/// A CSV cell a spreadsheet will not run as a formula (OWASP's CSV injection rule): text
+/// beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, which
+/// Excel, LibreOffice and Google Sheets take as "this is text". A hostile stream could
+/// otherwise plant `=HYPERLINK(…)` or `=cmd|…` in a user's export.
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
+        _ => cell.into(),
     }
 }
 
@@ -244,6 +262,24 @@ fn parse_duration(text: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_that_could_be_formulas_get_a_quote() {
+        for risky in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=cmd|' /C calc'!A0",
+        ] {
+            assert_eq!(csv_safe(risky), format!("'{risky}"), "{risky:?}");
+        }
+        for plain in ["", "1", "tick", " =1", "a=b", "'x", "{\"n\":1}"] {
+            assert_eq!(csv_safe(plain), plain, "{plain:?}");
+        }
+    }
 
     #[test]
     fn since_takes_times_and_durations() {

@@ -1,10 +1,14 @@
 //! The settings flags `subs add` and `subs edit` share, applied to a saved record and checked
 //! before anything is saved.
 
+use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 use clap::Args;
-use streamwatch_engine::catalog::validate::{check_last_event_id, parse_header_line};
+use streamwatch_engine::catalog::validate::{
+    check_header_name, check_header_value, check_last_event_id, parse_header_line,
+};
 use streamwatch_engine::catalog::{normalize_method, StoredHeader, SubscriptionRecord};
 
 use crate::usage::{parse_days, parse_seconds, UsageError};
@@ -23,6 +27,11 @@ pub struct SubOptions {
     /// Keychain, Credential Manager).
     #[arg(long = "secret-header", value_name = "NAME: VALUE")]
     pub secret_headers: Vec<String>,
+
+    /// Like --secret-header, but the value is read from the file PATH ('-' for stdin; one
+    /// trailing newline is dropped), so the token stays out of `ps` and shell history.
+    #[arg(long = "secret-header-file", value_name = "NAME=PATH")]
+    pub secret_header_files: Vec<String>,
 
     /// HTTP method (new subscriptions: GET); standard methods may be written in any case.
     #[arg(short = 'X', long, value_name = "METHOD")]
@@ -70,6 +79,15 @@ impl SubOptions {
     /// Applies the flags to `record`. Secret headers get their plain values here; they are
     /// moved to the keyring when saved.
     pub fn apply(&self, record: &mut SubscriptionRecord) -> Result<(), UsageError> {
+        self.apply_with_stdin(record, &mut std::io::stdin().lock())
+    }
+
+    /// [`SubOptions::apply`], with `--secret-header-file NAME=-` reading from `stdin`.
+    pub fn apply_with_stdin(
+        &self,
+        record: &mut SubscriptionRecord,
+        stdin: &mut dyn Read,
+    ) -> Result<(), UsageError> {
         let mut new_headers = Vec::new();
         for line in &self.headers {
             let (name, value) =
@@ -85,6 +103,38 @@ impl SubOptions {
                 parse_header_line(line, true).map_err(|e| header_error(e, "--secret-header"))?;
             new_headers.push(StoredHeader {
                 name,
+                value,
+                secret: true,
+            });
+        }
+        let mut stdin_used = false;
+        for spec in &self.secret_header_files {
+            let (name, path) = spec.split_once('=').ok_or_else(|| {
+                UsageError::Invalid(format!(
+                    "invalid --secret-header-file {spec:?}: expected NAME=PATH (PATH - for stdin)"
+                ))
+            })?;
+            let name = name.trim();
+            check_header_name(0, name).map_err(|e| header_error(e, "--secret-header-file"))?;
+            let raw = if path == "-" {
+                // Stdin can only be read once; a second `-` would silently get an empty value.
+                if std::mem::replace(&mut stdin_used, true) {
+                    return Err(UsageError::Invalid(
+                        "--secret-header-file: only one header can be read from stdin (-)".into(),
+                    ));
+                }
+                read_secret(stdin, name, "stdin")?
+            } else {
+                let mut file = std::fs::File::open(Path::new(path)).map_err(|e| {
+                    UsageError::Invalid(format!(
+                        "--secret-header-file: cannot read {path:?} for header {name:?}: {e}"
+                    ))
+                })?;
+                read_secret(&mut file, name, path)?
+            };
+            let value = secret_value(&raw, name)?;
+            new_headers.push(StoredHeader {
+                name: name.to_owned(),
                 value,
                 secret: true,
             });
@@ -142,6 +192,52 @@ fn header_error(e: streamwatch_engine::catalog::Invalid, flag: &str) -> UsageErr
     UsageError::Invalid(format!("invalid header ({flag}): {}", e.message))
 }
 
+/// The most a secret header file may hold: far more than any token, and it stops `/dev/zero`
+/// or a wrong path to a large file from filling memory.
+const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+
+/// Reads a secret's raw bytes from `source` (named `from` in errors, never its content).
+fn read_secret(source: &mut dyn Read, name: &str, from: &str) -> Result<Vec<u8>, UsageError> {
+    let mut raw = Vec::new();
+    source
+        .take(MAX_SECRET_FILE_BYTES + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| {
+            UsageError::Invalid(format!(
+                "--secret-header-file: cannot read {from} for header {name:?}: {e}"
+            ))
+        })?;
+    if raw.len() as u64 > MAX_SECRET_FILE_BYTES {
+        return Err(UsageError::Invalid(format!(
+            "--secret-header-file: {from} holds more than {MAX_SECRET_FILE_BYTES} bytes; \
+             not a header value for {name:?}"
+        )));
+    }
+    Ok(raw)
+}
+
+/// The header value in a secret file's bytes: one trailing line end (`\n` or `\r\n`, as
+/// editors and `echo` leave) is dropped, surrounding spaces are not part of a header value;
+/// anything else that cannot be sent is refused without quoting the value.
+fn secret_value(raw: &[u8], name: &str) -> Result<String, UsageError> {
+    let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    let refused = |why: &str| {
+        UsageError::Invalid(format!(
+            "invalid header (--secret-header-file): the secret value of header {name:?} {why} \
+             (the value is not shown)"
+        ))
+    };
+    let text = std::str::from_utf8(raw).map_err(|_| refused("is not UTF-8 text"))?;
+    let value = text.trim_matches([' ', '\t']);
+    if value.is_empty() {
+        return Err(refused("is empty"));
+    }
+    check_header_value(0, name, value, true)
+        .map_err(|e| header_error(e, "--secret-header-file"))?;
+    Ok(value.to_owned())
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -180,6 +276,68 @@ mod tests {
         let err = opts.apply(&mut record()).unwrap_err().to_string();
         assert!(err.contains("Authorization"), "{err}");
         assert!(!err.contains("hidden"), "{err}");
+    }
+
+    fn from_file(spec: &str, stdin: &[u8]) -> Result<SubscriptionRecord, String> {
+        let mut r = record();
+        let opts = SubOptions {
+            secret_header_files: vec![spec.into()],
+            ..Default::default()
+        };
+        opts.apply_with_stdin(&mut r, &mut &stdin[..])
+            .map(|()| r)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn secret_header_file_reads_stdin_and_drops_one_line_end() {
+        for input in [&b"Bearer tok\n"[..], b"Bearer tok\r\n", b"Bearer tok"] {
+            let r = from_file("Authorization=-", input).unwrap();
+            let h = &r.headers[0];
+            assert_eq!(
+                (&*h.name, &*h.value, h.secret),
+                ("Authorization", "Bearer tok", true)
+            );
+        }
+    }
+
+    #[test]
+    fn secret_header_file_reads_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "abc123\n").unwrap();
+        let r = from_file(&format!("X-Key={}", path.display()), b"").unwrap();
+        assert_eq!(&*r.headers[0].value, "abc123");
+        let missing = from_file(&format!("X-Key={}", dir.path().join("no").display()), b"");
+        assert!(missing.unwrap_err().contains("cannot read"));
+    }
+
+    #[test]
+    fn a_bad_secret_header_file_is_refused_without_echo() {
+        for bad in [
+            &b"hidden\n\n"[..],
+            b"hid\x07den",
+            b"hid\nden",
+            b"hidden\xff",
+            b"\n",
+            b"hidden\x7f",
+        ] {
+            let err = from_file("Authorization=-", bad).unwrap_err();
+            assert!(err.contains("Authorization"), "{err}");
+            assert!(!err.contains("hid"), "{err}");
+        }
+        assert!(from_file("Authorization", b"x").is_err());
+        assert!(from_file("Bad Name=-", b"x").is_err());
+        let big = vec![b'a'; 70 * 1024];
+        assert!(from_file("X=-", &big).unwrap_err().contains("more than"));
+        let twice = SubOptions {
+            secret_header_files: vec!["A=-".into(), "B=-".into()],
+            ..Default::default()
+        };
+        let err = twice
+            .apply_with_stdin(&mut record(), &mut &b"x"[..])
+            .unwrap_err();
+        assert!(err.to_string().contains("only one"), "{err}");
     }
 
     #[test]

@@ -122,3 +122,42 @@ async fn bad_arguments_are_usage_errors() {
     assert_eq!(unknown.code, Some(1), "{unknown:#?}");
     assert!(unknown.stderr.contains("\"nope\""), "{unknown:#?}");
 }
+
+#[tokio::test]
+async fn csv_cells_cannot_start_a_spreadsheet_formula() {
+    let data = Data::new();
+    let at = format!("{:.3}", Timestamp::now());
+    let file = json!({
+        "format": "streamwatch-export",
+        "version": 1,
+        "subscriptions": [{"name": "f", "url": "http://127.0.0.1:9/", "history": [
+            {"received_at": at, "event": "=HYPERLINK(\"http://x\")", "id": "-1", "data": "@SUM(A1)"},
+            {"received_at": at, "event": "tick", "id": "+7", "data": "\tpad"},
+            {"received_at": at, "event": "tick", "id": "8", "data": "a = b, -c"},
+        ]}],
+    });
+    let path = data.path().join("seed.json");
+    std::fs::write(&path, file.to_string()).unwrap();
+    data.ok(&["import", path.to_str().unwrap()]).await;
+
+    let out = data.ok(&["history", "f", "--format", "csv"]).await;
+    let mut reader = csv::Reader::from_reader(out.stdout.as_bytes());
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().skip(2).map(str::to_owned).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["'=HYPERLINK(\"http://x\")", "'-1", "'@SUM(A1)"],
+            ["tick", "'+7", "'\tpad"],
+            ["tick", "8", "a = b, -c"],
+        ],
+        "{}",
+        out.stdout
+    );
+    // JSON lines are data for programs, not spreadsheets: left exactly as received.
+    let lines = data.history("f").await;
+    assert_eq!(lines[0]["event"], "=HYPERLINK(\"http://x\")");
+    assert_eq!(lines[1]["data"], "\tpad");
+}

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use streamwatch_engine::catalog::normalize_method;
-use streamwatch_engine::subscription::{RetryConfig, SubscriptionConfig};
+use streamwatch_engine::subscription::{RedirectMode, RetryConfig, SubscriptionConfig};
 
 use crate::daemon::RunArgs;
 use crate::demo::DemoServerArgs;
@@ -63,7 +63,8 @@ pub enum Command {
     /// id as Last-Event-ID. The delay starts at --retry-initial (or the server's `retry:`),
     /// doubles per failed attempt up to --retry-max, is jittered to [d/2, d], and never
     /// undercuts a Retry-After from a 429 or 503. A 204 response ends the watch; a 4xx answer
-    /// or a wrong Content-Type ends it as a failure.
+    /// or a wrong Content-Type ends it as a failure, and so does a redirect that --redirects
+    /// refuses.
     ///
     /// Exit status: 0 when --count is reached, the server answers 204 or stdout is closed;
     /// 1 when the retries are exhausted or the failure cannot be retried; 2 for usage errors;
@@ -163,6 +164,32 @@ pub struct WatchArgs {
     /// Print one JSON object per line instead of human-readable lines.
     #[arg(long)]
     pub json: bool,
+
+    /// Which redirects to follow. Secret headers (Authorization, Cookie, Proxy-Authorization)
+    /// go only to the URL's own origin, never over http after https; no Referer is sent.
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = RedirectsArg::Any)]
+    pub redirects: RedirectsArg,
+}
+
+/// `--redirects` values: the engine's [`RedirectMode`], with help for each.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectsArg {
+    /// Follow any redirect (at most 10); secret headers stay with the first origin.
+    Any,
+    /// Follow redirects within the URL's origin (scheme, host, port); another is an error.
+    SameOrigin,
+    /// Follow none: a 3xx answer is an error naming its status and Location.
+    Never,
+}
+
+impl From<RedirectsArg> for RedirectMode {
+    fn from(arg: RedirectsArg) -> Self {
+        match arg {
+            RedirectsArg::Any => RedirectMode::Any,
+            RedirectsArg::SameOrigin => RedirectMode::SameOrigin,
+            RedirectsArg::Never => RedirectMode::Never,
+        }
+    }
 }
 
 impl WatchArgs {
@@ -189,6 +216,7 @@ impl WatchArgs {
             max_retries: self.max_retries,
         };
         config.idle_timeout = Some(self.idle_timeout).filter(|d| !d.is_zero());
+        config.redirects = self.redirects.into();
         config.validate()?;
         Ok(config)
     }
@@ -301,6 +329,32 @@ mod tests {
             bad(&["http://x/", "--last-event-id", "a\nb"]),
             UsageError::LastEventId(_)
         ));
+    }
+
+    #[test]
+    fn redirects_default_to_any_and_take_each_mode() {
+        let mode = |args: &[&str]| watch(args).subscription().expect("valid").redirects;
+        assert_eq!(mode(&["http://x/"]), RedirectMode::Any);
+        assert_eq!(
+            mode(&["http://x/", "--redirects", "any"]),
+            RedirectMode::Any
+        );
+        assert_eq!(
+            mode(&["http://x/", "--redirects", "same-origin"]),
+            RedirectMode::SameOrigin
+        );
+        assert_eq!(
+            mode(&["http://x/", "--redirects", "never"]),
+            RedirectMode::Never
+        );
+        let argv = [
+            "streamwatch",
+            "watch",
+            "http://x/",
+            "--redirects",
+            "sometimes",
+        ];
+        assert!(Cli::try_parse_from(argv).is_err());
     }
 
     #[test]

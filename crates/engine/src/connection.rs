@@ -8,6 +8,7 @@ use crate::backoff::{self, DelayInput};
 use crate::continuity::{self, Verdict};
 use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::parser::{Frame, Parser};
+use crate::redirects::{self, SendError};
 use crate::shared_str::SharedStr;
 use crate::subscription::SubscriptionConfig;
 use futures_util::StreamExt;
@@ -71,12 +72,17 @@ pub enum Outcome {
     },
 }
 
-/// Builds the HTTP client connections share (one pool, rustls).
+/// Builds the HTTP client connections share (one pool, rustls). It follows no redirects:
+/// [`redirects::send`] does, deciding per hop which headers go along.
 pub fn build_client() -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .user_agent(concat!("streamwatch/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(15))
         .tcp_nodelay(true)
+        // reqwest's policy would carry any header but a few well-known ones to another host.
+        .redirect(reqwest::redirect::Policy::none())
+        // A Referer tells the next server where we came from, query tokens included.
+        .referer(false)
         .build()
 }
 
@@ -245,8 +251,22 @@ async fn attempt<S: EventSink>(
             return AttemptEnd::Fatal;
         }
     };
+    let req = match req.build() {
+        Ok(r) => r,
+        Err(e) => {
+            emit_error(sink, ErrorKind::Network, describe(&e), None, false).await;
+            return AttemptEnd::Fatal;
+        }
+    };
     let idle = config.idle_timeout.filter(|d| !d.is_zero());
-    let response = match within(idle, req.send()).await {
+    let send = redirects::send(
+        client,
+        req,
+        config.body.as_deref(),
+        &config.secret_headers,
+        config.redirects,
+    );
+    let response = match within(idle, send).await {
         None => {
             let secs = idle.map(|d| d.as_secs_f64()).unwrap_or_default();
             let message = format!("no response within the {secs} s idle timeout");
@@ -254,7 +274,20 @@ async fn attempt<S: EventSink>(
             emit_error(sink, ErrorKind::Timeout, message, None, retry).await;
             return AttemptEnd::Retry { retry_after: None };
         }
-        Some(Err(e)) => {
+        Some(Err(SendError::Redirect(e))) => {
+            // Following it would take a different request than the user set up: they must act.
+            let status = e.status().as_u16();
+            emit_error(
+                sink,
+                ErrorKind::HttpStatus,
+                e.to_string(),
+                Some(status),
+                false,
+            )
+            .await;
+            return AttemptEnd::Fatal;
+        }
+        Some(Err(SendError::Http(e))) => {
             let fatal = e.is_builder();
             let retry = !fatal && budget_left(config, state.failures, false);
             emit_error(sink, ErrorKind::Network, describe(&e), None, retry).await;

@@ -13,6 +13,7 @@ mod line_ends;
 pub mod monitor;
 pub mod parser;
 pub mod record;
+pub mod redirects;
 pub mod secrets;
 pub mod shared_str;
 pub mod status;

@@ -1,5 +1,6 @@
 //! What one subscription asks for: the request and the retry settings.
 
+pub use crate::redirects::RedirectMode;
 use crate::shared_str::SharedStr;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -34,6 +35,13 @@ pub struct SubscriptionConfig {
     pub method: String,
     /// Extra request headers, sent on every (re)connect.
     pub headers: Vec<(String, String)>,
+    /// Names (any case) of the headers in `headers` that are secret: never sent to another
+    /// origin on a redirect. `Authorization`, `Cookie` and `Proxy-Authorization` always are.
+    #[serde(default)]
+    pub secret_headers: Vec<String>,
+    /// Which redirects to follow.
+    #[serde(default)]
+    pub redirects: RedirectMode,
     /// Request body, resent on every reconnect.
     pub body: Option<String>,
     /// `Last-Event-ID` for the first request.
@@ -85,6 +93,8 @@ impl SubscriptionConfig {
             url: parsed,
             method: "GET".into(),
             headers: Vec::new(),
+            secret_headers: Vec::new(),
+            redirects: RedirectMode::default(),
             body: None,
             last_event_id: None,
             retry: RetryConfig::default(),
@@ -125,6 +135,11 @@ impl SubscriptionConfig {
                 return Err(ConfigError::InvalidHeader(format!("{n}: {v}")));
             }
         }
+        for n in &self.secret_headers {
+            if reqwest::header::HeaderName::from_bytes(n.as_bytes()).is_err() {
+                return Err(ConfigError::InvalidHeader(n.clone()));
+            }
+        }
         if self.retry.max_ms == 0 {
             return Err(ConfigError::InvalidRetry(
                 "max delay is 0: a failing server would be hammered".into(),
@@ -163,6 +178,29 @@ mod tests {
         assert_eq!(c.headers, vec![("X-Token".into(), "abc".into())]);
         assert!(c.add_header_line("no colon").is_err());
         assert!(c.add_header_line("bad name: v").is_err());
+    }
+
+    #[test]
+    fn secret_header_names_are_checked_and_redirects_default_to_any() {
+        let mut c = SubscriptionConfig::new("http://127.0.0.1/").unwrap();
+        assert_eq!(c.redirects, RedirectMode::Any);
+        c.secret_headers.push("X-Api-Key".into());
+        assert_eq!(c.validate(), Ok(()));
+        c.secret_headers.push("bad name".into());
+        assert!(matches!(c.validate(), Err(ConfigError::InvalidHeader(_))));
+    }
+
+    #[test]
+    fn configs_saved_before_redirect_settings_still_load() {
+        let mut json = serde_json::to_value(SubscriptionConfig::new("http://a/").unwrap()).unwrap();
+        let map = json.as_object_mut().unwrap();
+        map.remove("secret_headers");
+        map.remove("redirects");
+        let c: SubscriptionConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(
+            (c.secret_headers.len(), c.redirects),
+            (0, RedirectMode::Any)
+        );
     }
 
     #[test]

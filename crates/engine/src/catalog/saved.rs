@@ -243,6 +243,12 @@ pub(super) fn runnable(
         .iter()
         .map(|h| (h.name.clone(), h.value.clone()))
         .collect();
+    config.secret_headers = record
+        .headers
+        .iter()
+        .filter(|h| h.secret)
+        .map(|h| h.name.clone())
+        .collect();
     config.body = record.body.clone();
     config.last_event_id = resume_point
         .or_else(|| record.last_event_id.clone())

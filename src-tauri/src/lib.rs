@@ -8,6 +8,7 @@ pub mod commands;
 pub mod dnd;
 pub mod first_show;
 pub mod notifications;
+pub mod prefs;
 pub mod rendering;
 pub mod state;
 pub mod tray;
@@ -61,6 +62,8 @@ pub fn run() {
         )
         .invoke_handler(commands::handler())
         .setup(|app| {
+            // Before any window: the page asks for this store as soon as it loads.
+            prefs::open(app.handle());
             let opened = StartOptions::from_env()
                 .and_then(|opts| tauri::async_runtime::block_on(AppState::open(opts)));
             match opened {

@@ -2,7 +2,9 @@
 //! database) and to the open windows; those marked to be shown also go to the desktop
 //! (org.freedesktop.Notifications on Linux, through tauri-plugin-notification).
 
+use std::borrow::Cow;
 use streamwatch_app_api::dto::{ms, NotificationView};
+
 use streamwatch_engine::alerts::{Delivery, Notification};
 use streamwatch_engine::catalog::NewNotification;
 use streamwatch_engine::monitor::Monitor;
@@ -47,7 +49,7 @@ pub fn deliver<R: Runtime>(app: &AppHandle<R>, monitor: &Monitor, n: &Notificati
             .notification()
             .builder()
             .title(&n.title)
-            .body(&n.body)
+            .body(desktop_body(&n.body))
             .show()
         {
             eprintln!(
@@ -55,5 +57,45 @@ pub fn deliver<R: Runtime>(app: &AppHandle<R>, monitor: &Monitor, n: &Notificati
                 n.title
             );
         }
+    }
+}
+
+/// The body as the desktop notification server should get it. freedesktop servers (Linux, the
+/// BSDs) may read a subset of HTML in the body, and the body holds server-sent text, so it is
+/// escaped there; the summary is plain text by the spec and the in-app list keeps the original.
+/// macOS and Windows show bodies as plain text, where entities would show literally.
+fn desktop_body(body: &str) -> Cow<'_, str> {
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    ))]
+    return streamwatch_engine::alerts::markup::escape_markup(body);
+    #[cfg(not(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    )))]
+    Cow::Borrowed(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::desktop_body;
+
+    #[test]
+    fn server_text_reaches_the_desktop_as_text_not_markup() {
+        let body = "feed: <b>down</b> & <a href=\"http://x\">see</a>";
+        #[cfg(all(
+            unix,
+            not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+        ))]
+        assert_eq!(
+            desktop_body(body),
+            "feed: &lt;b&gt;down&lt;/b&gt; &amp; &lt;a href=\"http://x\"&gt;see&lt;/a&gt;"
+        );
+        #[cfg(not(all(
+            unix,
+            not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+        )))]
+        assert_eq!(desktop_body(body), body);
     }
 }

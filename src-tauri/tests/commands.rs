@@ -524,7 +524,48 @@ fn the_capability_grants_our_commands_to_the_main_window_only() {
         .unwrap();
     let err = Harness::invoke_on(&other, "list_subscriptions", json!({})).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
+    // Plugin commands the page does not use are refused: above all the store's `load`, whose
+    // path may point anywhere; the page only gets the store the shell opened.
+    for (cmd, args) in [
+        ("plugin:store|load", json!({"path": "/tmp/anywhere.json"})),
+        ("plugin:store|save", json!({"rid": 0})),
+        ("plugin:window-state|filename", json!({})),
+        (
+            "plugin:window|set_title",
+            json!({"label": "main", "value": "x"}),
+        ),
+    ] {
+        let err = h.invoke(cmd, args).unwrap_err();
+        assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");
+    }
     h.shutdown();
+}
+
+#[test]
+fn the_capability_lists_only_what_the_page_uses() {
+    let capability: Value =
+        serde_json::from_str(include_str!("../capabilities/main.json")).unwrap();
+    let mut granted: Vec<&str> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().expect("plain permission identifiers"))
+        .collect();
+    granted.sort_unstable();
+    // `listen`/`unlisten`: ui/src/lib/api.ts; the store's get/set on the shell's prefs store:
+    // ui/src/lib/prefs.svelte.ts. A new plugin call in the UI needs its permission here.
+    assert_eq!(
+        granted,
+        [
+            "core:event:allow-listen",
+            "core:event:allow-unlisten",
+            "default",
+            "store:allow-get",
+            "store:allow-get-store",
+            "store:allow-set",
+        ]
+    );
+    assert_eq!(capability["windows"], json!([MAIN_WINDOW]));
 }
 
 #[test]

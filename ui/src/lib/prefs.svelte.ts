@@ -80,9 +80,11 @@ export class PrefsStore {
   async load(): Promise<void> {
     if (!isTauri()) return;
     try {
-      const { load } = await import('@tauri-apps/plugin-store');
-      // autoSave debounces writes: dragging a splitter must not write the file 60 times a second.
-      this.store = await load('prefs.json', { autoSave: 400, defaults: {} });
+      const { getStore } = await import('@tauri-apps/plugin-store');
+      // The shell opens this store (src-tauri/src/prefs.rs, with a debounced auto-save): the
+      // page may not `load` a path of its choosing, so it can only get the one it was given.
+      this.store = (await getStore('prefs.json')) ?? null;
+      if (!this.store) throw new Error('the preferences store is not open');
       const raw: Partial<Record<keyof Prefs, unknown>> = {};
       for (const k of KEYS) raw[k] = await this.store.get<unknown>(k);
       this.values = sanitizePrefs(raw);

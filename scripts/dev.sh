@@ -83,6 +83,11 @@ install_rust() {
     say "Installing tauri-driver (WebDriver for Tauri apps)"
     run_cargo install tauri-driver --version ^2 --locked
   fi
+  # The fuzz targets (fuzz/, scripts/fuzz.sh) are built and run with cargo-fuzz.
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    say "Installing cargo-fuzz (coverage-guided fuzzing with libFuzzer)"
+    run_cargo install cargo-fuzz --locked
+  fi
   # rustfmt and clippy are part of the checks.
   if command -v rustup >/dev/null 2>&1; then
     rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
@@ -159,6 +164,11 @@ run_tests() {
   check_app_api_without_tauri
   say "Benchmarks compile (run them with: cargo bench -p streamwatch-engine)"
   run_cargo bench --workspace --locked --no-run
+  # A short pass of every fuzz target (the long run: bash scripts/fuzz.sh, 600 s each); a
+  # crash fails the test command and leaves its reproducer in fuzz/artifacts/<target>/.
+  local fuzz_seconds="${STREAMWATCH_FUZZ_SECONDS:-20}"
+  say "Fuzzing: ${fuzz_seconds}s per target (parser, export file, notification rules)"
+  bash scripts/fuzz.sh "$fuzz_seconds"
   say "Sweeping stale build artifacts"
   sweep_target
 }

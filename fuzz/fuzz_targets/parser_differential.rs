@@ -1,0 +1,164 @@
+//! The SSE parser must not care how the bytes were split: the frames (and the error, if any)
+//! from the whole body in one read must equal those from the same body cut into random reads.
+//! Neither way may panic.
+//!
+//! Input layout, read with `arbitrary::Unstructured` one byte at a time so seed files can be
+//! written by hand (fuzz/corpus/parser_differential/ starts each with `\0\0`):
+//!   byte 0      event cap: 0 = the default (16 MiB), n > 0 = `8 * n` bytes, so the fuzzer
+//!               reaches `EventTooLarge` with small inputs;
+//!   then pairs  `[odd byte, len]`: one read of `len + 1` bytes, repeated while the first byte
+//!               of a pair is odd (an even byte ends the list);
+//!   the rest    the body. Reads past the list take what remains, in one read.
+#![no_main]
+
+use arbitrary::Unstructured;
+use bytes::Bytes;
+use libfuzzer_sys::fuzz_target;
+use streamwatch_engine::parser::{Frame, ParseError, Parser, DEFAULT_MAX_EVENT_SIZE};
+
+/// Reads one list at most this long: more adds nothing the fuzzer cannot reach by mutation.
+const MAX_SPLITS: usize = 64;
+/// What the parser may hold between reads beyond the event cap (`Parser::held_bytes`): the
+/// per-read handles of a held line, the ids and type kept across events, scratch space.
+const HELD_SLACK: usize = 1024;
+
+struct Run {
+    frames: Vec<Frame>,
+    error: Option<ParseError>,
+    last_event_id: String,
+}
+
+fn run(cap: usize, body: &[u8], reads: &[usize]) -> Run {
+    let mut parser = Parser::with_max_event_size(cap);
+    let mut frames = Vec::new();
+    let mut error = None;
+    let mut pos = 0;
+    let mut sizes = reads.iter().copied();
+    while pos < body.len() {
+        let n = sizes
+            .next()
+            .unwrap_or(body.len() - pos)
+            .min(body.len() - pos);
+        let chunk = Bytes::copy_from_slice(&body[pos..pos + n]);
+        pos += n;
+        if let Err(e) = parser.feed(chunk, |f| frames.push(f)) {
+            // On error the caller reconnects: nothing more is fed to this parser.
+            error = Some(e);
+            break;
+        }
+        // Memory is bounded by bytes under any server and any read size: once
+        // `Parser::held_bytes` is committed (it is being added to parser.rs), assert here
+        // `parser.held_bytes() <= cap + HELD_SLACK` (it held on the uncommitted parser).
+        let _ = HELD_SLACK;
+    }
+    Run {
+        frames,
+        error,
+        last_event_id: {
+            let id: &str = parser.last_event_id();
+            id.to_owned()
+        },
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut u = Unstructured::new(data);
+    let cap_byte: u8 = u.arbitrary().unwrap_or(0);
+    let cap = if cap_byte == 0 {
+        DEFAULT_MAX_EVENT_SIZE
+    } else {
+        8 * cap_byte as usize
+    };
+    let mut reads = Vec::new();
+    while reads.len() < MAX_SPLITS {
+        let more: u8 = u.arbitrary().unwrap_or(0);
+        if more & 1 == 0 {
+            break;
+        }
+        let len: u8 = u.arbitrary().unwrap_or(0);
+        reads.push(len as usize + 1);
+    }
+    let body = u.take_rest();
+
+    let Some(msg) = differs(cap, body, &reads) else {
+        return;
+    };
+    if KNOWN_COMMENT_CAP_GAP {
+        // Known and reported: check again without comment lines; a difference left is new.
+        if let Some(msg) = differs(cap, &without_comments(body), &reads) {
+            panic!("{msg} (also without comment lines)");
+        }
+        return;
+    }
+    panic!("{msg}");
+});
+
+/// Known parser bug (reported; reproducer in fuzz/regressions/parser_differential/): a comment
+/// line longer than the event cap is let through when it arrives in one read, but refused with
+/// `EventTooLarge` when it is split across reads (`Fields::line` returns for comments before
+/// `check_size`, `hold_partial` checks every held line). While `true`, an input whose frames
+/// differ is checked again with its comment lines removed, and only a difference that remains
+/// fails. Set to `false` once parser.rs checks comment lines too.
+const KNOWN_COMMENT_CAP_GAP: bool = true;
+
+/// The body without its comment lines (a line whose first byte is `:`, after a leading BOM).
+fn without_comments(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut pos = 0;
+    if body.starts_with(b"\xEF\xBB\xBF") {
+        out.extend_from_slice(&body[..3]);
+        pos = 3;
+    }
+    while pos < body.len() {
+        let rest = &body[pos..];
+        let next = match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
+            None => rest.len(),
+            Some(i) if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') => i + 2,
+            Some(i) => i + 1,
+        };
+        if rest.first() != Some(&b':') {
+            out.extend_from_slice(&rest[..next]);
+        }
+        pos += next;
+    }
+    out
+}
+
+/// Feeds `body` in one read, in `reads`, and byte by byte; says how the results differ.
+fn differs(cap: usize, body: &[u8], reads: &[usize]) -> Option<String> {
+    let whole = run(cap, body, &[]);
+    let split = run(cap, body, reads);
+    // Also byte by byte, the trickling server's way (the parser's tiny-read fast path).
+    let ones = vec![1usize; body.len()];
+    let trickle = run(cap, body, &ones);
+    for (name, other) in [("split", &split), ("byte-by-byte", &trickle)] {
+        if whole.error != other.error {
+            return Some(format!(
+                "error differs between one read and {name} reads {reads:?}: {:?} vs {:?}",
+                whole.error, other.error
+            ));
+        }
+        if whole.frames != other.frames {
+            return Some(format!(
+                "frames differ between one read and {name} reads {reads:?}:\n{:?}\nvs\n{:?}",
+                whole.frames, other.frames
+            ));
+        }
+        if whole.error.is_none() && whole.last_event_id != other.last_event_id {
+            return Some(format!(
+                "last event id differs between one read and {name} reads {reads:?}: {:?} vs {:?}",
+                whole.last_event_id, other.last_event_id
+            ));
+        }
+    }
+    // Every dispatched event fits the cap. The cap counts the bytes received; repairing
+    // invalid UTF-8 may turn one byte into U+FFFD (three), hence the factor.
+    for f in &whole.frames {
+        if let Frame::Event(e) = f {
+            if e.data.len() > 3 * cap {
+                return Some(format!("event data {} > 3 * cap {cap}", e.data.len()));
+            }
+        }
+    }
+    None
+}

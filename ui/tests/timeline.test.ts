@@ -21,6 +21,12 @@ describe('timeline items', () => {
     expect(storedItem({ atMs: 1, kind: 'transition', from: 'open', to: 'retrying', reason: 'eof', missed: null })).toMatchObject({ title: 'open → retrying', detail: 'eof', tone: 'warn' });
   });
 
+  it('describes id resets, live and stored', () => {
+    const words = 'ids went backwards from 41 to 1: did the server restart?';
+    expect(lifecycleItem(lifecycle(1, 'reset', { detail: words }))).toMatchObject({ kind: 'reset', title: 'ids reset', detail: words, tone: 'warn' });
+    expect(storedItem({ atMs: 1, kind: 'reset', from: null, to: null, reason: words, missed: null })).toMatchObject({ kind: 'reset', title: 'ids reset', detail: words, tone: 'warn' });
+  });
+
   it('merges stored entries from before the live feed with live items, oldest first', () => {
     const stored = [
       { atMs: 100, kind: 'transition' as const, from: null, to: 'open', reason: '', missed: null },

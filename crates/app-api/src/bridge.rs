@@ -309,6 +309,7 @@ mod tests {
                 event: "tick".into(),
                 data: format!("{n}").into(),
                 id: format!("{n}").into(),
+                replayed: false,
             },
         }
     }

@@ -9,7 +9,9 @@
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 use streamwatch_engine::alerts::Condition;
-use streamwatch_engine::catalog::{GapRecord, StoredMessage, StoredNotification, Transition};
+use streamwatch_engine::catalog::{
+    GapRecord, ResetRecord, StoredMessage, StoredNotification, Transition,
+};
 use streamwatch_engine::{State, Status, SubscriptionId};
 use ts_rs::TS;
 
@@ -257,6 +259,10 @@ pub struct MessageView {
     pub event: String,
     pub id: String,
     pub data: String,
+    // A plain comment, kept out of the TypeScript: true when the server re-sent an event the
+    // monitor already had (live only; stored history does not carry the flag to the app yet).
+    #[serde(default)]
+    pub replayed: bool,
 }
 
 /// What kind of lifecycle event (the connection's words, as `datastar-fetch` names them).
@@ -273,6 +279,7 @@ pub enum LifecycleKind {
     RetriesFailed,
     Gap,
     RetryChanged,
+    Reset,
 }
 
 /// A non-message lifecycle event.
@@ -280,7 +287,8 @@ pub enum LifecycleKind {
 /// `detail` holds the words: the URL for `started`, the message for `error`, the ids around a
 /// `gap`; `attempt` is set for `connecting`, `retrying` and `retries-failed`; `delayMs` for
 /// `retrying` (the wait) and `retry-changed` (the server's new base delay); `status` for
-/// `started` and HTTP `error`s; `missed` for `gap`.
+/// `started` and HTTP `error`s; `missed` for `gap`. A `reset` (ids went backwards: the server
+/// restarted its counter) has only `detail`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = "LifecycleView.ts")]
@@ -306,9 +314,11 @@ pub struct LifecycleView {
 pub enum TimelineKind {
     Transition,
     Gap,
+    Reset,
 }
 
-/// A stored state transition (`from`, `to`, `reason`) or gap (`missed`, `reason`).
+/// A stored state transition (`from`, `to`, `reason`), gap (`missed`, `reason`) or id reset
+/// (`reason`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = "TimelineEntry.ts")]
@@ -441,8 +451,14 @@ impl From<(SubscriptionId, &StoredMessage)> for MessageView {
             event: m.event.clone(),
             id: m.id.clone(),
             data: m.data.clone(),
+            replayed: false,
         }
     }
+}
+
+/// How an id reset reads in the log and the timeline.
+pub fn reset_words(last: u64, first: u64) -> String {
+    format!("ids went backwards from {last} to {first}: did the server restart?")
 }
 
 /// How a gap reads in the log and the timeline.
@@ -472,6 +488,19 @@ impl From<&GapRecord> for TimelineEntry {
             to: None,
             reason: gap_words(g.after, g.next, g.missed),
             missed: Some(g.missed),
+        }
+    }
+}
+
+impl From<&ResetRecord> for TimelineEntry {
+    fn from(r: &ResetRecord) -> Self {
+        TimelineEntry {
+            at_ms: ms(r.at),
+            kind: TimelineKind::Reset,
+            from: None,
+            to: None,
+            reason: reset_words(r.last, r.first),
+            missed: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The supervisor's live events as the windows see them: messages for the log, other
 //! lifecycle events in words, comments left out.
 
-use crate::dto::{gap_words, ms, LifecycleKind, LifecycleView, MessageView};
+use crate::dto::{gap_words, ms, reset_words, LifecycleKind, LifecycleView, MessageView};
 use std::time::SystemTime;
 use streamwatch_engine::{Lifecycle, SubscriptionId};
 
@@ -35,6 +35,7 @@ impl LiveEvent {
                 event,
                 data,
                 id: last_id,
+                replayed,
             } => {
                 return LiveEvent::Message(MessageView {
                     subscription_id: id.0,
@@ -43,6 +44,7 @@ impl LiveEvent {
                     event: event.to_string(),
                     id: last_id.to_string(),
                     data: data.to_string(),
+                    replayed: *replayed,
                 })
             }
             Lifecycle::Comment { .. } => return LiveEvent::Comment,
@@ -69,6 +71,9 @@ impl LiveEvent {
                 missed: Some(*missed),
                 ..view(LifecycleKind::Gap, gap_words(*after, *next, *missed))
             },
+            Lifecycle::Reset { last, first } => {
+                view(LifecycleKind::Reset, reset_words(*last, *first))
+            }
             Lifecycle::RetryChanged { retry_ms } => LifecycleView {
                 delay_ms: Some(*retry_ms),
                 ..view(
@@ -135,6 +140,7 @@ mod tests {
             event: "tick".into(),
             data: "d".into(),
             id: "9".into(),
+            replayed: false,
         };
         assert!(matches!(
             LiveEvent::new(id, at, &msg),
@@ -145,6 +151,16 @@ mod tests {
             next: 9,
             missed: 4,
         };
+        match LiveEvent::new(id, at, &Lifecycle::Reset { last: 41, first: 1 }) {
+            LiveEvent::Lifecycle(l) => {
+                assert_eq!(serde_json::to_value(&l).unwrap()["kind"], "reset");
+                assert_eq!(
+                    l.detail,
+                    "ids went backwards from 41 to 1: did the server restart?"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
         match LiveEvent::new(id, at, &gap) {
             LiveEvent::Lifecycle(l) => {
                 assert_eq!(serde_json::to_value(&l).unwrap()["kind"], "gap");

@@ -53,6 +53,10 @@ pub fn notify_json(
         recovered: form.recovered,
         gave_up: form.gave_up,
         fatal: form.fatal,
+        // Not on the form yet: keep what the rules had (on by default).
+        reset: old
+            .and_then(|o| NotifyRules::from_json(o).ok())
+            .is_none_or(|r| r.reset),
         messages: form
             .messages
             .iter()

@@ -12,7 +12,7 @@ use crate::health::HealthBoard;
 use crate::{export, stats};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use streamwatch_engine::catalog::{
-    GapRecord, HistoryQuery, SavedSubscription, SubscriptionRecord, Transition,
+    GapRecord, HistoryQuery, ResetRecord, SavedSubscription, SubscriptionRecord, Transition,
 };
 use streamwatch_engine::monitor::Monitor;
 use streamwatch_engine::{Status, SubscriptionId};
@@ -97,7 +97,7 @@ pub fn history_page(
     Ok(rows.iter().map(|r| (id, r).into()).collect())
 }
 
-/// `id`'s stored state transitions and gaps at or after `since_ms` (all when `None`), oldest
+/// `id`'s stored state transitions, gaps and id resets at or after `since_ms` (all when `None`), oldest
 /// first.
 pub fn timeline(
     monitor: &Monitor,
@@ -109,20 +109,29 @@ pub fn timeline(
     Ok(merge_timeline(
         &store.transitions(id, since)?,
         &store.gaps(id)?,
+        &store.resets(id)?,
         since,
     ))
 }
 
-/// Transitions (already from `since`) and the gaps at or after `since`, in time order.
+/// Transitions (already from `since`) and the gaps and resets at or after `since`, in time
+/// order.
 pub fn merge_timeline(
     transitions: &[Transition],
     gaps: &[GapRecord],
+    resets: &[ResetRecord],
     since: Option<SystemTime>,
 ) -> Vec<TimelineEntry> {
     let mut entries: Vec<TimelineEntry> = transitions.iter().map(Into::into).collect();
     entries.extend(
         gaps.iter()
             .filter(|g| since.is_none_or(|s| g.at >= s))
+            .map(TimelineEntry::from),
+    );
+    entries.extend(
+        resets
+            .iter()
+            .filter(|r| since.is_none_or(|s| r.at >= s))
             .map(TimelineEntry::from),
     );
     // Stable: a transition and a gap at the same millisecond keep that order.
@@ -269,9 +278,15 @@ mod tests {
             next: 5,
             missed: 3,
         };
+        let r = |ms| ResetRecord {
+            at: at(ms),
+            last: 41,
+            first: 1,
+        };
         let entries = merge_timeline(
             &[t(10, "open"), t(30, "retrying")],
             &[g(5), g(20), g(30)],
+            &[r(2), r(25)],
             Some(at(10)),
         );
         let got: Vec<_> = entries.iter().map(|e| (e.at_ms, e.kind)).collect();
@@ -280,10 +295,15 @@ mod tests {
             [
                 (10, TimelineKind::Transition),
                 (20, TimelineKind::Gap),
+                (25, TimelineKind::Reset),
                 (30, TimelineKind::Transition),
                 (30, TimelineKind::Gap),
             ]
         );
         assert_eq!(entries[1].missed, Some(3));
+        assert_eq!(
+            entries[2].reason,
+            "ids went backwards from 41 to 1: did the server restart?"
+        );
     }
 }

@@ -33,7 +33,8 @@ const SUMMARY_EVERY: Duration = Duration::from_secs(10);
         Metrics (OpenMetrics text, labels subscription=\"NAME\" and id=\"ID\"): streamwatch_up, \
         streamwatch_state{state=...} (1 for the current state, 0 for the others), \
         streamwatch_messages_total, streamwatch_bytes_total, streamwatch_reconnects_total, \
-        streamwatch_gaps_total, streamwatch_missed_events_total, streamwatch_retry_attempt, \
+        streamwatch_gaps_total, streamwatch_missed_events_total, \
+        streamwatch_replayed_events_total, streamwatch_resets_total, streamwatch_retry_attempt, \
         streamwatch_last_message_age_seconds, streamwatch_connected_seconds, and \
         streamwatch_subscriptions.")]
 pub struct RunArgs {

@@ -15,6 +15,8 @@
 //! | `streamwatch_reconnects_total` | counter | successful reconnections after the first open |
 //! | `streamwatch_gaps_total` | counter | gaps detected in integer ids after reconnects |
 //! | `streamwatch_missed_events_total` | counter | events missed across those gaps |
+//! | `streamwatch_replayed_events_total` | counter | events the server re-sent after a reconnect (delivered, marked) |
+//! | `streamwatch_resets_total` | counter | times integer ids went backwards (the server restarted its counter) |
 //! | `streamwatch_retry_attempt` | gauge | consecutive failed attempts (0 when healthy) |
 //! | `streamwatch_last_message_age_seconds` | gauge | time since the last message (absent before the first) |
 //! | `streamwatch_connected_seconds` | gauge | how long the current stream has been open (0 when not open) |
@@ -117,7 +119,7 @@ impl Collector for Snapshot {
                 }
             }
         }
-        let counters: [Counter; 5] = [
+        let counters: [Counter; 7] = [
             (
                 "streamwatch_messages",
                 "Messages received since the daemon started",
@@ -142,6 +144,16 @@ impl Collector for Snapshot {
                 "streamwatch_missed_events",
                 "Events missed across detected gaps",
                 |s| s.missed_events,
+            ),
+            (
+                "streamwatch_replayed_events",
+                "Events the server re-sent after a reconnect (delivered and marked)",
+                |s| s.replayed,
+            ),
+            (
+                "streamwatch_resets",
+                "Times integer event ids went backwards (the server restarted its counter)",
+                |s| s.resets,
             ),
         ];
         for (name, help, value) in counters {
@@ -288,6 +300,8 @@ mod tests {
         status.state = State::Open;
         status.messages = 7;
         status.gaps = 1;
+        status.replayed = 4;
+        status.resets = 2;
         status.last_message_at = Some(now - Duration::from_millis(1500));
         status.connected_since = Some(now - Duration::from_secs(10));
         let text = render(
@@ -304,6 +318,8 @@ mod tests {
             format!("streamwatch_up{labels} 1"),
             format!("streamwatch_messages_total{labels} 7"),
             format!("streamwatch_gaps_total{labels} 1"),
+            format!("streamwatch_replayed_events_total{labels} 4"),
+            format!("streamwatch_resets_total{labels} 2"),
             format!("streamwatch_last_message_age_seconds{labels} 1.5"),
             format!("streamwatch_connected_seconds{labels} 10.0"),
             r#"streamwatch_state{subscription="a \"quoted\" name",id="3",state="open"} 1"#

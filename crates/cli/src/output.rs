@@ -109,6 +109,9 @@ enum JsonEvent<'a> {
         event: &'a str,
         data: &'a str,
         id: &'a str,
+        /// Only on events the server re-sent after a reconnect, so other lines keep their shape.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        replayed: bool,
     },
     Comment {
         text: &'a str,
@@ -117,6 +120,10 @@ enum JsonEvent<'a> {
         after: u64,
         next: u64,
         missed: u64,
+    },
+    Reset {
+        last: u64,
+        first: u64,
     },
     RetryChanged {
         retry_ms: u64,
@@ -156,7 +163,21 @@ fn json_record(at: Timestamp, event: &Lifecycle) -> Option<JsonRecord<'_>> {
             url,
             status: *status,
         },
-        Lifecycle::Message { event, data, id } => JsonEvent::Message { event, data, id },
+        Lifecycle::Message {
+            event,
+            data,
+            id,
+            replayed,
+        } => JsonEvent::Message {
+            event,
+            data,
+            id,
+            replayed: *replayed,
+        },
+        Lifecycle::Reset { last, first } => JsonEvent::Reset {
+            last: *last,
+            first: *first,
+        },
         Lifecycle::Comment { text } => JsonEvent::Comment { text },
         Lifecycle::Gap {
             after,
@@ -218,7 +239,10 @@ pub fn event_style(event: &Lifecycle) -> Style {
         Lifecycle::Connecting { .. }
         | Lifecycle::Comment { .. }
         | Lifecycle::RetryChanged { .. } => DIM,
-        Lifecycle::Gap { .. } | Lifecycle::Finished | Lifecycle::Retrying { .. } => YELLOW,
+        Lifecycle::Gap { .. }
+        | Lifecycle::Reset { .. }
+        | Lifecycle::Finished
+        | Lifecycle::Retrying { .. } => YELLOW,
         Lifecycle::Error { .. } | Lifecycle::RetriesFailed { .. } => RED,
     }
 }
@@ -250,7 +274,15 @@ pub fn describe(out: &mut String, event: &Lifecycle) {
             let _ = write!(out, "{status} ");
             push_escaped(out, url);
         }
-        Lifecycle::Message { event, data, id } => {
+        Lifecycle::Message {
+            event,
+            data,
+            id,
+            replayed,
+        } => {
+            if *replayed {
+                let _ = write!(out, "{DIM}(replayed){DIM:#} ");
+            }
             let _ = write!(out, "{CYAN}");
             push_escaped(out, event);
             let _ = write!(out, "{CYAN:#}");
@@ -279,6 +311,13 @@ pub fn describe(out: &mut String, event: &Lifecycle) {
             let _ = write!(
                 out,
                 "{YELLOW}missed {missed} {noun}: id {after} was followed by {next}{YELLOW:#}"
+            );
+        }
+        Lifecycle::Reset { last, first } => {
+            let _ = write!(
+                out,
+                "{YELLOW}ids went backwards from {last} to {first}: did the server restart? \
+                 (events kept){YELLOW:#}"
             );
         }
         Lifecycle::RetryChanged { retry_ms } => {
@@ -394,8 +433,25 @@ mod tests {
                     event: "tick".into(),
                     data: "a\nb".into(),
                     id: "".into(),
+                    replayed: false,
                 },
                 r#"{"type":"message","event":"tick","data":"a\nb","id":"","#,
+            ),
+            (
+                Lifecycle::Message {
+                    event: "tick".into(),
+                    data: "x".into(),
+                    id: "40".into(),
+                    replayed: true,
+                },
+                r#"{"type":"message","event":"tick","data":"x","id":"40","replayed":true,"#,
+            ),
+            (
+                Lifecycle::Reset {
+                    last: 2785,
+                    first: 1,
+                },
+                r#"{"type":"reset","last":2785,"first":1,"#,
             ),
             (
                 Lifecycle::Comment { text: "hb".into() },
@@ -472,10 +528,27 @@ mod tests {
             event: "tick".into(),
             data: "{\"n\":5}\nsecond \u{1b}[31mline\u{202e}".into(),
             id: "5".into(),
+            replayed: false,
         };
         assert_eq!(
             plain(&message),
             "22:13:20.123 message    tick id=5 {\"n\":5}\\nsecond \\u{1b}[31mline\\u{202e}\n"
+        );
+        let reset = Lifecycle::Reset { last: 41, first: 1 };
+        assert_eq!(
+            plain(&reset),
+            "22:13:20.123 reset      ids went backwards from 41 to 1: did the server restart? \
+             (events kept)\n"
+        );
+        let replayed = Lifecycle::Message {
+            event: "tick".into(),
+            data: "x".into(),
+            id: "40".into(),
+            replayed: true,
+        };
+        assert_eq!(
+            plain(&replayed),
+            "22:13:20.123 message    (replayed) tick id=40 x\n"
         );
         let retrying = Lifecycle::Retrying {
             attempt: 1,

@@ -135,6 +135,7 @@ mod tests {
             event: "message".into(),
             data: "x".into(),
             id: "".into(),
+            replayed: false,
         }
     }
 

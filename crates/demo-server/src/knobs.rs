@@ -47,6 +47,11 @@ pub(crate) struct Knobs {
     pub crlf: bool,
     pub bom: bool,
     pub last_event_id: Option<u64>,
+    /// Ignore `Last-Event-ID` and start every connection at id 1, like a server whose counter
+    /// restarts with it.
+    pub reset_ids: bool,
+    /// On a resumed connection, first re-send this many events the client already has.
+    pub resend: u64,
 }
 
 impl Knobs {
@@ -74,6 +79,8 @@ impl Knobs {
             crlf: false,
             bom: false,
             last_event_id: None,
+            reset_ids: false,
+            resend: 0,
         };
         let mut key = None;
         for (name, value) in query {
@@ -96,6 +103,8 @@ impl Knobs {
                 "skip" => knobs.skip = Some(parse_num(name, v)?).filter(|&k| k > 0),
                 "crlf" => knobs.crlf = parse_flag(name, v)?,
                 "bom" => knobs.bom = parse_flag(name, v)?,
+                "reset_ids" => knobs.reset_ids = parse_flag(name, v)?,
+                "resend" => knobs.resend = parse_num(name, v)?,
                 // Not a number means "no usable id": the client starts live, as a fresh one would.
                 "lastEventId" => knobs.last_event_id = v.trim().parse().ok(),
                 // Unknown names are allowed so tests can tag requests (e.g. `?test=resume`).

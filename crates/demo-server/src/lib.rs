@@ -19,7 +19,10 @@
 //! # Query knobs on `/events`
 //! `rate`, `size`, `types`, `replay`, `count`, `close_after`, `stall_after`, `heartbeat_ms`,
 //! `retry`, `status` (+ `key`, `retry_after`), `content_type`, `trickle_ms`, `skip`, `crlf`,
-//! `bom`, `lastEventId`; see [`DemoConfig`] for their meaning. Unknown parameters are ignored.
+//! `bom`, `lastEventId`; see [`DemoConfig`] for their meaning. Two more test a client's id
+//! continuity: `reset_ids=1` ignores `Last-Event-ID` and starts every connection at 1 (a server
+//! whose counter restarts), `resend=N` re-sends the last N events a resuming client already has.
+//! Unknown parameters are ignored.
 
 mod args;
 mod config;

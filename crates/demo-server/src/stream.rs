@@ -54,8 +54,14 @@ pub(crate) fn event_stream(
     let now = Instant::now();
     let timeline = (knobs.rate > 0.0).then(|| Timeline::new(origin, knobs.rate));
     let first = match timeline {
+        _ if knobs.reset_ids => 1,
         Some(line) => first_id(line.published(now), last_event_id, knobs.replay),
         None => last_event_id.map_or(1, |k| k.saturating_add(1)),
+    };
+    // Re-sending starts that many ids earlier, but never before the first event.
+    let first = match last_event_id {
+        Some(_) if !knobs.reset_ids => first.saturating_sub(knobs.resend).max(1),
+        _ => first,
     };
     let format = EventFormat::new(knobs.size, knobs.event_types.clone(), knobs.crlf);
 

@@ -372,9 +372,8 @@ async fn stream_body<S: EventSink>(
         .with_last_event_id(state.last_event_id.clone());
     let mut body = response.bytes_stream();
     let mut frames = Vec::new();
-    // Resuming from a known id: judge the first events for replays and gaps until one is
-    // delivered.
-    let mut resumed_from = (!state.last_event_id.is_empty()).then(|| state.last_event_id.clone());
+    // Every event's id is judged (replays, resets; gaps across the reconnect); none is dropped.
+    let mut continuity = continuity::Tracker::resuming(&state.last_event_id);
     loop {
         let chunk = match within(idle, body.next()).await {
             None => {
@@ -399,34 +398,40 @@ async fn stream_body<S: EventSink>(
         for frame in frames.drain(..) {
             match frame {
                 Frame::Event(e) => {
-                    if let Some(from) = &resumed_from {
-                        // An event without its own id inherits the resumed one: nothing to judge.
-                        let verdict = if e.has_id {
-                            continuity::judge(from, &e.id)
-                        } else {
-                            Verdict::Deliver
-                        };
-                        match verdict {
-                            Verdict::Duplicate => continue,
-                            Verdict::Gap {
+                    let replayed = match continuity.judge(e.has_id.then_some(e.id.as_str())) {
+                        Verdict::Replay => true,
+                        Verdict::Gap {
+                            after,
+                            next,
+                            missed,
+                        } => {
+                            sink.emit(Lifecycle::Gap {
                                 after,
                                 next,
                                 missed,
-                            } => {
-                                sink.emit(Lifecycle::Gap {
-                                    after,
-                                    next,
-                                    missed,
-                                })
-                                .await;
-                            }
-                            Verdict::Deliver => {}
+                            })
+                            .await;
+                            false
                         }
-                        resumed_from = None;
-                    }
+                        Verdict::Reset { last, first } => {
+                            sink.emit(Lifecycle::Reset { last, first }).await;
+                            false
+                        }
+                        Verdict::Deliver => false,
+                    };
                     *delivered = true;
-                    state.last_event_id = e.id.clone();
-                    sink.emit(e.into()).await;
+                    // A replayed id is older than the one we resumed from: resuming from it
+                    // would only ask for the replay again.
+                    if !replayed {
+                        state.last_event_id = e.id.clone();
+                    }
+                    sink.emit(Lifecycle::Message {
+                        event: e.event,
+                        data: e.data,
+                        id: e.id,
+                        replayed,
+                    })
+                    .await;
                 }
                 Frame::Comment(text) => sink.emit(Lifecycle::Comment { text }).await,
                 Frame::Retry(ms) => {
@@ -436,7 +441,7 @@ async fn stream_body<S: EventSink>(
             }
         }
         // An id-only block moves the last id without an event; replays must not move it back.
-        if resumed_from.is_none() {
+        if !continuity.replaying() {
             state.last_event_id = parser.last_event_id().clone();
         }
         if let Err(e) = parsed {

@@ -1,14 +1,36 @@
-//! Continuity across reconnects: spotting missed events (gaps) and replayed ones (duplicates)
-//! when a server numbers its events with increasing integer ids.
+//! Continuity of integer event ids: spotting missed events (gaps), re-sent ones (replays) and a
+//! server whose counter started again (resets), when a server numbers its events with increasing
+//! integer ids.
+//!
+//! No event is ever dropped here: every verdict delivers the event, some with a note.
+//!
+//! # The rule
+//!
+//! After a (re)connect that resumed from integer id `r`, the first event with an integer id `n`:
+//! - `n == r + 1` continues; `n > r + 1` is a gap of `n - r - 1` missed events;
+//! - `n <= 1` (a counter's first value, while `n <= r`) is a **reset**: the server started
+//!   counting again and ignored `Last-Event-ID`;
+//! - `1 < n <= r` starts a **replay**: the server re-sends events we already have.
+//!
+//! While replaying (last replayed id `p`), the next id `n`:
+//! - `p < n <= r` is still a replay (rising towards `r`, never past it);
+//! - `n == r + 1` ends the replay; `n > r + 1` ends it with a gap after `r`;
+//! - `n <= p` (fell back instead of climbing) is a reset from `p` to `n`.
+//!
+//! Once live (last id `p`), an id that goes down (`n < p`) is a reset, anywhere in a stream; an
+//! equal id is not (some servers give several events the same id); a rise is never a gap inside
+//! one connection, as many servers number sparsely. After a reset, continuity follows the new
+//! counter. Events without their own id, or with a non-integer one, are delivered without a
+//! judgement; inside a replay an id-less event belongs to it and is marked replayed too.
 
-/// What to do with the first events after a (re)connect that resumed from a known id.
+/// What an event's id says about continuity. Every verdict delivers the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Deliver it; continuity is confirmed (or cannot be judged).
+    /// Continuity is confirmed (or cannot be judged).
     Deliver,
-    /// The server replayed an event we already have: drop it.
-    Duplicate,
-    /// Ids jumped: `missed` events between `after` and `next` never arrived. Deliver it too.
+    /// The server re-sent an event we already have: deliver it, marked as replayed.
+    Replay,
+    /// Ids jumped: `missed` events between `after` and `next` never arrived.
     Gap {
         /// The last id we had.
         after: u64,
@@ -16,6 +38,13 @@ pub enum Verdict {
         next: u64,
         /// How many ids were skipped.
         missed: u64,
+    },
+    /// Ids went backwards and do not replay: the server's counter started again.
+    Reset {
+        /// The id we had before.
+        last: u64,
+        /// The id that arrived.
+        first: u64,
     },
 }
 
@@ -27,16 +56,108 @@ fn numeric(id: &str) -> Option<u64> {
     id.parse().ok()
 }
 
-/// Judges an event's id against the id we resumed from. Only integer ids can be judged.
-pub fn judge(resumed_from: &str, id: &str) -> Verdict {
-    match (numeric(resumed_from), numeric(id)) {
-        (Some(prev), Some(next)) if next <= prev => Verdict::Duplicate,
-        (Some(prev), Some(next)) if next > prev + 1 => Verdict::Gap {
-            after: prev,
-            next,
-            missed: next - prev - 1,
-        },
-        _ => Verdict::Deliver,
+/// Where a connection is in the rule above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Resumed from `from`; no integer id judged yet.
+    Resuming { from: u64 },
+    /// Re-sending ids up to `upto`; the last one was `prev`.
+    Replaying { upto: u64, prev: u64 },
+    /// Following the stream; `prev` is the last integer id, if any.
+    Live { prev: Option<u64> },
+}
+
+/// Judges one connection's event ids in order. Pure: no I/O, no clock.
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    phase: Phase,
+}
+
+impl Tracker {
+    /// A tracker for a connection that sent `last_event_id` ("" for none).
+    pub fn resuming(last_event_id: &str) -> Self {
+        let phase = match numeric(last_event_id) {
+            Some(from) => Phase::Resuming { from },
+            None => Phase::Live { prev: None },
+        };
+        Tracker { phase }
+    }
+
+    /// Whether the tracker is inside a replay: the last id delivered is not newer than the
+    /// resumed one, so it must not become the last event id.
+    pub fn replaying(&self) -> bool {
+        matches!(self.phase, Phase::Replaying { .. })
+    }
+
+    /// Judges the next event: `id` is `Some` only when the event carried its own `id:` field.
+    pub fn judge(&mut self, id: Option<&str>) -> Verdict {
+        let Some(id) = id else {
+            return if self.replaying() {
+                Verdict::Replay
+            } else {
+                Verdict::Deliver
+            };
+        };
+        let Some(n) = numeric(id) else {
+            // Not judgeable, and it breaks the run: later integer ids start a fresh one.
+            self.phase = Phase::Live { prev: None };
+            return Verdict::Deliver;
+        };
+        let (phase, verdict) = step(self.phase, n);
+        self.phase = phase;
+        verdict
+    }
+}
+
+/// The rule of the module docs: the next phase and the verdict for integer id `n`.
+fn step(phase: Phase, n: u64) -> (Phase, Verdict) {
+    let live = Phase::Live { prev: Some(n) };
+    let onward = |after: u64| {
+        if n > after.saturating_add(1) {
+            Verdict::Gap {
+                after,
+                next: n,
+                missed: n - after - 1,
+            }
+        } else {
+            Verdict::Deliver
+        }
+    };
+    match phase {
+        Phase::Resuming { from } if n > from => (live, onward(from)),
+        Phase::Resuming { from } if n <= 1 => (
+            live,
+            Verdict::Reset {
+                last: from,
+                first: n,
+            },
+        ),
+        Phase::Resuming { from } => (
+            Phase::Replaying {
+                upto: from,
+                prev: n,
+            },
+            Verdict::Replay,
+        ),
+        Phase::Replaying { upto, .. } if n > upto => (live, onward(upto)),
+        Phase::Replaying { upto, prev } if n > prev => {
+            (Phase::Replaying { upto, prev: n }, Verdict::Replay)
+        }
+        Phase::Replaying { prev, .. } => (
+            live,
+            Verdict::Reset {
+                last: prev,
+                first: n,
+            },
+        ),
+        Phase::Live { prev: Some(prev) } if n < prev => (
+            live,
+            Verdict::Reset {
+                last: prev,
+                first: n,
+            },
+        ),
+        Phase::Live { .. } => (live, Verdict::Deliver),
     }
 }
 
@@ -44,15 +165,36 @@ pub fn judge(resumed_from: &str, id: &str) -> Verdict {
 mod tests {
     use super::*;
 
+    /// Verdicts for `ids` after resuming from `from`.
+    fn run(from: &str, ids: &[&str]) -> Vec<Verdict> {
+        let mut t = Tracker::resuming(from);
+        ids.iter().map(|id| t.judge(Some(id))).collect()
+    }
+
+    fn gap(after: u64, next: u64) -> Verdict {
+        Verdict::Gap {
+            after,
+            next,
+            missed: next - after - 1,
+        }
+    }
+
+    fn reset(last: u64, first: u64) -> Verdict {
+        Verdict::Reset { last, first }
+    }
+
+    use Verdict::{Deliver as D, Replay as R};
+
     #[test]
     fn consecutive_ids_deliver() {
-        assert_eq!(judge("41", "42"), Verdict::Deliver);
+        assert_eq!(run("41", &["42", "43"]), [D, D]);
     }
 
     #[test]
     fn a_jump_is_a_gap_of_the_skipped_count() {
+        assert_eq!(run("41", &["57"]), [gap(41, 57)]);
         assert_eq!(
-            judge("41", "57"),
+            gap(41, 57),
             Verdict::Gap {
                 after: 41,
                 next: 57,
@@ -62,17 +204,64 @@ mod tests {
     }
 
     #[test]
-    fn replayed_ids_are_duplicates() {
-        assert_eq!(judge("41", "41"), Verdict::Duplicate);
-        assert_eq!(judge("41", "3"), Verdict::Duplicate);
+    fn a_replay_rises_to_the_resumed_id_then_continues() {
+        assert_eq!(run("41", &["39", "40", "41", "42"]), [R, R, R, D]);
+    }
+
+    #[test]
+    fn a_jump_past_the_resumed_id_after_a_replay_is_still_a_gap() {
+        assert_eq!(run("41", &["40", "41", "45"]), [R, R, gap(41, 45)]);
+        // Ending the replay early is fine: what matters is what follows the resumed id.
+        assert_eq!(run("41", &["39", "42"]), [R, D]);
+    }
+
+    #[test]
+    fn a_first_id_of_zero_or_one_is_a_reset() {
+        assert_eq!(run("2785", &["1", "2", "3"]), [reset(2785, 1), D, D]);
+        assert_eq!(run("2785", &["0"]), [reset(2785, 0)]);
+        assert_eq!(run("1", &["1", "2"]), [reset(1, 1), D]);
+    }
+
+    #[test]
+    fn a_replay_that_falls_back_is_a_reset() {
+        assert_eq!(run("41", &["39", "40", "7", "8"]), [R, R, reset(40, 7), D]);
+        assert_eq!(run("41", &["39", "39"]), [R, reset(39, 39)]);
+    }
+
+    #[test]
+    fn going_down_mid_stream_is_a_reset_and_the_new_counter_is_followed() {
+        assert_eq!(
+            run("", &["5", "6", "2", "3", "9"]),
+            [D, D, reset(6, 2), D, D]
+        );
+        // Equal ids are not a step back.
+        assert_eq!(run("", &["5", "5", "6"]), [D, D, D]);
+    }
+
+    #[test]
+    fn sparse_ids_within_a_stream_are_not_gaps() {
+        assert_eq!(run("", &["10", "20"]), [D, D]);
+        assert_eq!(run("41", &["42", "50"]), [D, D]);
+    }
+
+    #[test]
+    fn id_less_events_inside_a_replay_are_replayed() {
+        let mut t = Tracker::resuming("41");
+        assert_eq!(t.judge(None), D);
+        assert_eq!(t.judge(Some("40")), R);
+        assert!(t.replaying());
+        assert_eq!(t.judge(None), R);
+        assert_eq!(t.judge(Some("42")), D);
+        assert_eq!(t.judge(None), D);
     }
 
     #[test]
     fn non_integer_ids_cannot_be_judged() {
-        assert_eq!(judge("abc", "abd"), Verdict::Deliver);
-        assert_eq!(judge("41", "x-42"), Verdict::Deliver);
-        assert_eq!(judge("-1", "5"), Verdict::Deliver);
-        assert_eq!(judge("", "5"), Verdict::Deliver);
-        assert_eq!(judge("99999999999999999999999", "5"), Verdict::Deliver);
+        assert_eq!(run("abc", &["abd"]), [D]);
+        assert_eq!(run("41", &["x-42", "3"]), [D, D]);
+        assert_eq!(run("-1", &["5"]), [D]);
+        assert_eq!(run("", &["5"]), [D]);
+        assert_eq!(run("99999999999999999999999", &["5"]), [D]);
+        assert_eq!(run("18446744073709551615", &["1"]), [reset(u64::MAX, 1)]);
     }
 }

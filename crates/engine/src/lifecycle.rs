@@ -57,6 +57,10 @@ pub enum Lifecycle {
         data: SharedStr,
         /// The last event id ("" when none).
         id: SharedStr,
+        /// The server re-sent an event already received (see [`crate::continuity`]); absent
+        /// from JSON when false, so the usual shape is unchanged.
+        #[serde(default, skip_serializing_if = "is_false")]
+        replayed: bool,
     },
     /// A comment line arrived.
     Comment {
@@ -71,6 +75,14 @@ pub enum Lifecycle {
         next: u64,
         /// How many events were missed.
         missed: u64,
+    },
+    /// Integer ids went backwards without replaying: the server's counter started again.
+    /// Events after it are delivered as usual.
+    Reset {
+        /// The id we had before.
+        last: u64,
+        /// The id that arrived.
+        first: u64,
     },
     /// The server changed the reconnection delay with `retry:`.
     RetryChanged {
@@ -114,6 +126,7 @@ impl Lifecycle {
             Lifecycle::Message { .. } => "message",
             Lifecycle::Comment { .. } => "comment",
             Lifecycle::Gap { .. } => "gap",
+            Lifecycle::Reset { .. } => "reset",
             Lifecycle::RetryChanged { .. } => "retry-changed",
             Lifecycle::Error { .. } => "error",
             Lifecycle::Finished => "finished",
@@ -123,12 +136,18 @@ impl Lifecycle {
     }
 }
 
+/// For serde: leaves a false flag out of JSON.
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
 impl From<Event> for Lifecycle {
     fn from(e: Event) -> Self {
         Lifecycle::Message {
             event: e.event,
             data: e.data,
             id: e.id,
+            replayed: false,
         }
     }
 }

@@ -22,6 +22,9 @@ pub enum Record {
         id: SharedStr,
         /// The data.
         data: SharedStr,
+        /// Re-sent by the server after a reconnect: stored and flagged, but its (older) id does
+        /// not become the last id.
+        replayed: bool,
     },
     /// A new last event id without an event (an `id:`-only block).
     LastId {
@@ -42,6 +45,17 @@ pub enum Record {
         next: u64,
         /// How many were missed.
         missed: u64,
+    },
+    /// Ids went backwards: the server's counter started again.
+    Reset {
+        /// Whose.
+        sub: SubscriptionId,
+        /// When it was noticed.
+        at: SystemTime,
+        /// The id before.
+        last: u64,
+        /// The id that arrived.
+        first: u64,
     },
     /// The subscription's state changed.
     Transition {
@@ -67,6 +81,7 @@ impl Record {
             Record::Message { sub, .. }
             | Record::LastId { sub, .. }
             | Record::Gap { sub, .. }
+            | Record::Reset { sub, .. }
             | Record::Transition { sub, .. } => Some(*sub),
             Record::Flush(_) => None,
         }

@@ -66,6 +66,10 @@ pub struct Status {
     pub gaps: u64,
     /// Events missed across those gaps.
     pub missed_events: u64,
+    /// Events the server re-sent after a reconnect (delivered, and counted in `messages`).
+    pub replayed: u64,
+    /// Times the ids went backwards without a replay (the server's counter started again).
+    pub resets: u64,
 }
 
 impl Status {
@@ -89,6 +93,8 @@ impl Status {
             final_url: None,
             gaps: 0,
             missed_events: 0,
+            replayed: 0,
+            resets: 0,
         }
     }
 
@@ -110,11 +116,18 @@ impl Status {
                 self.last_error = None;
                 self.final_url = Some(url.clone());
             }
-            Lifecycle::Message { data, id, .. } => {
+            Lifecycle::Message {
+                data, id, replayed, ..
+            } => {
                 self.messages += 1;
                 self.bytes += data.len() as u64;
                 self.last_message_at = Some(now);
-                self.last_id = id.clone();
+                // A replayed id is older than the one we have; it must not move the last id back.
+                if *replayed {
+                    self.replayed += 1;
+                } else {
+                    self.last_id = id.clone();
+                }
                 self.attempt = 0;
             }
             Lifecycle::Error {
@@ -142,6 +155,7 @@ impl Status {
                 self.gaps += 1;
                 self.missed_events += missed;
             }
+            Lifecycle::Reset { .. } => self.resets += 1,
             Lifecycle::Comment { .. } | Lifecycle::RetryChanged { .. } => {}
         }
         before != (self.state, self.attempt)
@@ -179,6 +193,7 @@ mod tests {
             event: "tick".into(),
             data: "abc".into(),
             id: "7".into(),
+            replayed: false,
         };
         assert!(!s.apply(&msg, t));
         assert_eq!((s.messages, s.bytes, s.last_id.as_str()), (1, 3, "7"));
@@ -203,6 +218,22 @@ mod tests {
             (s.state, s.reconnects, s.last_error.clone()),
             (State::Open, 1, None)
         );
+    }
+
+    #[test]
+    fn replays_and_resets_are_counted_and_a_replay_keeps_the_last_id() {
+        let t = SystemTime::UNIX_EPOCH;
+        let mut s = Status::new("41".into(), false);
+        let replay = Lifecycle::Message {
+            event: "tick".into(),
+            data: "x".into(),
+            id: "40".into(),
+            replayed: true,
+        };
+        s.apply(&replay, t);
+        assert_eq!((s.messages, s.replayed, s.last_id.as_str()), (1, 1, "41"));
+        s.apply(&Lifecycle::Reset { last: 41, first: 1 }, t);
+        assert_eq!(s.resets, 1);
     }
 
     #[test]

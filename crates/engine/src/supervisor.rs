@@ -108,7 +108,7 @@ impl Supervisor {
         })
     }
 
-    /// Like [`Supervisor::new`], also sending every message, gap and state transition to a
+    /// Like [`Supervisor::new`], also sending every message, gap, reset and state transition to a
     /// storage writer, none dropped.
     pub fn with_recorder(
         capacity: usize,
@@ -367,6 +367,7 @@ impl EventSink for FanOut {
                 event: ty,
                 data,
                 id,
+                replayed,
             } => {
                 self.record(Record::Message {
                     sub: self.id,
@@ -374,6 +375,16 @@ impl EventSink for FanOut {
                     event: ty.clone(),
                     id: id.clone(),
                     data: data.clone(),
+                    replayed: *replayed,
+                })
+                .await
+            }
+            Lifecycle::Reset { last, first } => {
+                self.record(Record::Reset {
+                    sub: self.id,
+                    at: now,
+                    last: *last,
+                    first: *first,
                 })
                 .await
             }

@@ -57,7 +57,8 @@ async fn streams_events_and_sends_sse_request_headers() {
         Lifecycle::Message {
             event: "tick".into(),
             data: "b".into(),
-            id: "2".into()
+            id: "2".into(),
+            replayed: false,
         }
     );
     let req = &server.requests()[0];
@@ -471,15 +472,16 @@ async fn a_jump_in_integer_ids_after_a_reconnect_is_a_gap() {
 }
 
 #[tokio::test]
-async fn replayed_events_after_a_reconnect_are_dropped_not_repeated() {
+async fn ids_that_start_over_after_a_reconnect_are_delivered_with_a_reset() {
     let server = ScriptedServer::start(vec![
         Reply::sse("id: 1\ndata: a\n\nid: 2\ndata: b\n\n"),
-        // A server that ignores Last-Event-ID and starts over.
+        // A server that ignores Last-Event-ID and starts over: nothing is dropped.
         Reply::sse_then_hold("id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\n"),
     ])
     .await;
-    let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| messages(e).len() == 3).await;
-    assert_eq!(messages(&events), ["a", "b", "c"]);
+    let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| messages(e).len() == 5).await;
+    assert_eq!(messages(&events), ["a", "b", "a", "b", "c"]);
+    assert!(events.contains(&Lifecycle::Reset { last: 2, first: 1 }));
     assert_eq!(count(&events, "gap"), 0);
 }
 

@@ -84,6 +84,7 @@ impl Harness {
                 event: SharedStr::from(event),
                 data: SharedStr::from(data),
                 id: SharedStr::from(msg_id),
+                replayed: false,
             },
             at,
         );
@@ -501,4 +502,47 @@ fn error_chains_are_cut_to_what_a_person_can_act_on() {
         "server answered 503 Service Unavailable"
     );
     assert_eq!(short_reason(""), "");
+}
+
+#[test]
+fn ids_going_backwards_are_told_once_a_minute_and_can_be_turned_off() {
+    let mut h = Harness::new(&[(1, "Orders")]);
+    h.state(1, State::Open, 0, 0.0);
+    h.event(
+        1,
+        Lifecycle::Reset {
+            last: 2785,
+            first: 1,
+        },
+        1.0,
+    );
+    let ns = h.run(1.0, 1.0);
+    assert_eq!(ns.len(), 1);
+    assert_eq!(ns[0].kind, Kind::Reset);
+    assert_eq!(ns[0].kind.as_str(), "reset");
+    assert_eq!(
+        shown(&ns),
+        [(
+            "Orders: ids went backwards — did the server restart?".to_string(),
+            "Event ids went from 2785 back to 1. The events are kept; ids now follow the new \
+             counter."
+                .to_string()
+        )]
+    );
+    // A server restarting on every reconnect must not flood the desktop.
+    h.event(1, Lifecycle::Reset { last: 3, first: 1 }, 5.0);
+    assert!(shown(&h.run(5.0, 5.0)).is_empty());
+
+    let rules: NotifyRules = serde_json::from_value(json!({ "reset": false })).expect("rules");
+    let mut off = Harness::with_rules(&[(1, "Orders")], rules);
+    off.state(1, State::Open, 0, 0.0);
+    off.event(1, Lifecycle::Reset { last: 9, first: 1 }, 1.0);
+    assert!(off.run(1.0, 2.0).is_empty());
+}
+
+#[test]
+fn reset_rules_are_on_by_default() {
+    assert!(NotifyRules::default().reset);
+    let rules = NotifyRules::from_json(&json!({})).expect("rules");
+    assert!(rules.reset);
 }

@@ -221,6 +221,7 @@ async fn removing_deletes_history_and_state() {
                 event: "message".into(),
                 id: i.to_string().into(),
                 data: "x".into(),
+                replayed: false,
             })
             .await
             .unwrap();

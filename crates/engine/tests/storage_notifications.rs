@@ -88,8 +88,11 @@ fn a_version_1_database_gains_the_list_and_keeps_its_subscriptions() {
         let conn =
             rusqlite::Connection::open(dir.path().join(streamwatch_engine::storage::DB_FILE_NAME))
                 .expect("sqlite");
-        conn.execute_batch("DROP TABLE notifications; PRAGMA user_version = 1;")
-            .expect("downgrade");
+        conn.execute_batch(
+            "DROP TABLE notifications; DROP TABLE resets;
+             ALTER TABLE messages DROP COLUMN replayed; PRAGMA user_version = 1;",
+        )
+        .expect("downgrade");
     }
     let store = Store::open(dir.path()).expect("migrates");
     assert_eq!(store.subscriptions().expect("subs").len(), 1);

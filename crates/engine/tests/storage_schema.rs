@@ -226,3 +226,50 @@ fn default_dir_is_a_per_user_directory() {
         Err(e) => assert!(matches!(e, StorageError::NoDataDir)),
     }
 }
+
+#[tokio::test]
+async fn a_version_2_database_gains_replay_flags_and_resets_and_keeps_its_history() {
+    use std::time::SystemTime;
+    use streamwatch_engine::storage::{HistoryQuery, Record};
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let id = store
+        .add_subscription(&SubscriptionRecord::new("kept", "http://127.0.0.1:1/"))
+        .unwrap();
+    let writer = Writer::spawn(store.path(), WriterConfig::default()).unwrap();
+    writer
+        .sender()
+        .send(Record::Message {
+            sub: id,
+            at: SystemTime::now(),
+            event: "tick".into(),
+            id: "7".into(),
+            data: "old".into(),
+            replayed: false,
+        })
+        .await
+        .unwrap();
+    writer.shutdown().await.unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    {
+        // What a file written before replays were kept looks like.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE resets; ALTER TABLE messages DROP COLUMN replayed;
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(tmp.path()).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(pragma_i64(&conn, "user_version"), SCHEMA_VERSION);
+    let history = store.history(id, &HistoryQuery::default()).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].data, "old");
+    let flag: i64 = conn
+        .query_row("SELECT replayed FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(flag, 0, "existing rows were not replays");
+    assert!(store.resets(id).unwrap().is_empty());
+}

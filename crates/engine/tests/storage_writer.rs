@@ -28,6 +28,7 @@ fn message(sub: SubscriptionId, i: u64, at: SystemTime) -> Record {
         event: "tick".into(),
         id: i.to_string().into(),
         data: format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(80)).into(),
+        replayed: false,
     }
 }
 
@@ -460,6 +461,7 @@ async fn throughput_figure() {
             event: "tick".into(),
             id: i.to_string().into(),
             data: data.clone(),
+            replayed: false,
         })
         .await
         .unwrap();

@@ -64,6 +64,8 @@ export function lifecycleItem(l: LifecycleView): TimelineItem | null {
       };
     case 'gap':
       return { ...base, title: 'gap', detail: join(l.missed !== null && `${l.missed} missed`, l.detail), tone: 'warn' };
+    case 'reset':
+      return { ...base, title: 'ids reset', detail: l.detail, tone: 'warn' };
     case 'retry-changed':
       return {
         ...base,
@@ -90,6 +92,9 @@ export function storedItem(e: TimelineEntry): TimelineItem {
       detail: join(e.missed !== null && `${e.missed} missed`, e.reason),
       tone: 'warn',
     };
+  }
+  if (e.kind === 'reset') {
+    return { key: nextKey++, atMs: e.atMs, kind: 'reset', title: 'ids reset', detail: e.reason, tone: 'warn' };
   }
   const to = e.to ?? '?';
   const tone: Tone = to === 'open' ? 'good' : to === 'failed' ? 'bad' : to === 'retrying' ? 'warn' : 'neutral';

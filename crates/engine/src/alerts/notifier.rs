@@ -3,7 +3,8 @@
 //! A pure state machine fed with the supervisor's events and a clock ([`Notifier::observe`],
 //! [`Notifier::tick`]); whoever runs it shows what [`Notifier::drain`] returns. Rules per
 //! subscription (see [`NotifyRules`]): down for at least N seconds, recovered after a notified
-//! outage (how long, how many events missed), gave up, fatal error, matching messages. Storm
+//! outage (how long, how many events missed), gave up, fatal error, ids that went backwards (a
+//! server that restarted its counter), matching messages. Storm
 //! control: at most one notification per minute per subscription and rule, the rest folded
 //! into a summary ("and 7 more"); many subscriptions going down together make one
 //! notification; Do Not Disturb records without showing.
@@ -42,6 +43,8 @@ pub enum Kind {
     Fatal,
     /// A message matched a rule.
     Message,
+    /// Integer ids went backwards: the server's counter started again.
+    Reset,
     /// Further notifications of one rule, folded.
     Summary,
     /// Many subscriptions went down together.
@@ -59,6 +62,7 @@ impl Kind {
             Kind::GaveUp => "gave-up",
             Kind::Fatal => "fatal",
             Kind::Message => "message",
+            Kind::Reset => "reset",
             Kind::Summary => "summary",
             Kind::ManyDown => "many-down",
             Kind::ManyRecovered => "many-recovered",
@@ -112,6 +116,7 @@ enum RuleKey {
     Recovered,
     GaveUp,
     Fatal,
+    Reset,
     Message(usize),
 }
 
@@ -122,6 +127,7 @@ impl RuleKey {
             RuleKey::Recovered => "recoveries".into(),
             RuleKey::GaveUp => "give-ups".into(),
             RuleKey::Fatal => "fatal errors".into(),
+            RuleKey::Reset => "id resets".into(),
             RuleKey::Message(i) => format!("messages ({})", rules.describe_message_rule(i)),
         }
     }
@@ -325,10 +331,19 @@ impl Notifier {
                     r.missed += missed;
                 }
             }
+            Lifecycle::Reset { last, first } if sub.rules.rules.reset => {
+                let title = format!("{}: ids went backwards — did the server restart?", sub.name);
+                let body = format!(
+                    "Event ids went from {last} back to {first}. The events are kept; ids now \
+                     follow the new counter."
+                );
+                self.emit(id, RuleKey::Reset, Kind::Reset, title, body, now);
+            }
             Lifecycle::Message {
                 event,
                 data,
                 id: event_id,
+                ..
             } => {
                 if let Some(r) = &mut sub.recovery {
                     r.message_seen = true;

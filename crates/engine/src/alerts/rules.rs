@@ -25,6 +25,8 @@ pub struct NotifyRules {
     pub gave_up: bool,
     /// Notify on failures retrying cannot fix (401/403/404, wrong content type).
     pub fatal: bool,
+    /// Notify when integer ids go backwards (the server restarted its counter).
+    pub reset: bool,
     /// Notify on messages that match one of these.
     pub messages: Vec<MessageRule>,
     /// The first-run demo subscription (the app repoints it at its embedded server).
@@ -39,6 +41,7 @@ impl Default for NotifyRules {
             recovered: true,
             gave_up: true,
             fatal: true,
+            reset: true,
             messages: Vec::new(),
             demo: false,
         }

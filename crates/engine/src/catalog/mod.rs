@@ -21,7 +21,7 @@ pub use validate::{normalize_method, Field, Invalid, METHODS};
 /// The stored values front ends read and build, re-exported so none of them reaches into
 /// storage.
 pub use crate::storage::{
-    GapRecord, HistoryQuery, NewNotification, Retention, SavedSubscription, StorageError,
-    StoredCounters, StoredHeader, StoredMessage, StoredNotification, SubscriptionRecord,
-    Transition, DB_FILE_NAME,
+    GapRecord, HistoryQuery, NewNotification, ResetRecord, Retention, SavedSubscription,
+    StorageError, StoredCounters, StoredHeader, StoredMessage, StoredNotification,
+    SubscriptionRecord, Transition, DB_FILE_NAME,
 };

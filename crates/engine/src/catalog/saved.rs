@@ -8,7 +8,7 @@ use super::validate::{check_record, check_settings, Field, Invalid};
 use crate::ids::SubscriptionId;
 use crate::secrets::{SecretError, SecretRef, SecretStore};
 use crate::storage::{
-    GapRecord, HistoryQuery, NewNotification, SavedSubscription, StorageError, Store,
+    GapRecord, HistoryQuery, NewNotification, ResetRecord, SavedSubscription, StorageError, Store,
     StoredCounters, StoredMessage, StoredNotification, SubscriptionRecord, Transition,
 };
 use crate::subscription::SubscriptionConfig;
@@ -111,6 +111,11 @@ impl Catalog {
     /// Recorded gaps, oldest first.
     pub fn gaps(&self, id: SubscriptionId) -> Result<Vec<GapRecord>, CatalogError> {
         Ok(self.store.gaps(id)?)
+    }
+
+    /// Stored id resets (the server restarted its counter), oldest first.
+    pub fn resets(&self, id: SubscriptionId) -> Result<Vec<ResetRecord>, CatalogError> {
+        Ok(self.store.resets(id)?)
     }
 
     /// The stored counters (messages, bytes, gaps, missed events).

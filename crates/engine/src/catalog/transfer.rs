@@ -205,6 +205,7 @@ impl Catalog {
                     event: m.event.as_str().into(),
                     id: m.id.as_str().into(),
                     data: m.data.as_str().into(),
+                    replayed: false,
                 };
                 tx.send(record)
                     .await

@@ -17,8 +17,8 @@ mod writer;
 
 pub use error::StorageError;
 pub use model::{
-    GapRecord, HistoryQuery, Retention, SavedSubscription, StoredCounters, StoredHeader,
-    StoredMessage, SubscriptionRecord, Transition,
+    GapRecord, HistoryQuery, ResetRecord, Retention, SavedSubscription, StoredCounters,
+    StoredHeader, StoredMessage, SubscriptionRecord, Transition,
 };
 pub use notifications::{NewNotification, StoredNotification, MAX_NOTIFICATIONS};
 pub use schema::SCHEMA_VERSION;

@@ -140,6 +140,17 @@ pub struct GapRecord {
     pub missed: u64,
 }
 
+/// Integer ids that went backwards without a replay: the server restarted its counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ResetRecord {
+    /// When it was noticed.
+    pub at: SystemTime,
+    /// The id received before.
+    pub last: u64,
+    /// The id that arrived.
+    pub first: u64,
+}
+
 /// Lifetime counters of one subscription (retention does not lower them).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct StoredCounters {

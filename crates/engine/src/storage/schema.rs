@@ -107,6 +107,21 @@ const MIGRATIONS: &[&str] = &[
         delivery        TEXT NOT NULL             -- shown | silenced | folded
     );
     "#,
+    // Version 3: no event is dropped without a trace. Events a server re-sent after a reconnect
+    // are kept and flagged; a counter that started again is logged beside the gaps.
+    r#"
+    ALTER TABLE messages ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;
+
+    -- last_id / first_id hold u64 values bit-cast to SQLite's i64, as in `gaps`.
+    CREATE TABLE resets (
+        id              INTEGER PRIMARY KEY,
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        at              INTEGER NOT NULL,
+        last_id         INTEGER NOT NULL,
+        first_id        INTEGER NOT NULL
+    );
+    CREATE INDEX resets_by_subscription ON resets(subscription_id, at);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -2,8 +2,8 @@
 
 use super::error::{Result, StorageError};
 use super::model::{
-    GapRecord, HistoryQuery, Retention, SavedSubscription, StoredCounters, StoredHeader,
-    StoredMessage, SubscriptionRecord, Transition,
+    GapRecord, HistoryQuery, ResetRecord, Retention, SavedSubscription, StoredCounters,
+    StoredHeader, StoredMessage, SubscriptionRecord, Transition,
 };
 use super::schema;
 use super::time::{from_ms, now_ms, to_ms};
@@ -351,6 +351,30 @@ impl Store {
                     after: r.get::<_, i64>(1)? as u64,
                     next: r.get::<_, i64>(2)? as u64,
                     missed: r.get::<_, i64>(3)? as u64,
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.sql(e))?;
+        Ok(rows)
+    }
+
+    /// Id resets (ids that went backwards without a replay), oldest first.
+    pub fn resets(&self, id: SubscriptionId) -> Result<Vec<ResetRecord>> {
+        let conn = self.conn();
+        self.check_exists(&conn, id)?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT at, last_id, first_id FROM resets
+                 WHERE subscription_id = ?1 ORDER BY at, id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([rowid(id)?], |r| {
+                Ok(ResetRecord {
+                    at: from_ms(r.get(0)?),
+                    // Stored bit-cast, as gaps are.
+                    last: r.get::<_, i64>(1)? as u64,
+                    first: r.get::<_, i64>(2)? as u64,
                 })
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())

@@ -676,20 +676,26 @@ fn insert_records(
 struct Inserts<'c> {
     message: CachedStatement<'c>,
     gap: CachedStatement<'c>,
+    reset: CachedStatement<'c>,
     transition: CachedStatement<'c>,
 }
 
 impl<'c> Inserts<'c> {
-    /// The three statements, from the connection's cache after the first batch.
+    /// The statements, from the connection's cache after the first batch.
     fn prepare(conn: &'c Connection) -> rusqlite::Result<Inserts<'c>> {
         Ok(Inserts {
             message: conn.prepare_cached(
-                "INSERT INTO messages (subscription_id, seq, received_at, event, event_id, data, size)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO messages
+                     (subscription_id, seq, received_at, event, event_id, data, size, replayed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?,
             gap: conn.prepare_cached(
                 "INSERT INTO gaps (subscription_id, at, after_id, next_id, missed)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
+            reset: conn.prepare_cached(
+                "INSERT INTO resets (subscription_id, at, last_id, first_id)
+                 VALUES (?1, ?2, ?3, ?4)",
             )?,
             transition: conn.prepare_cached(
                 "INSERT INTO transitions (subscription_id, at, from_state, to_state, reason)
@@ -706,8 +712,9 @@ impl<'c> Inserts<'c> {
                 event,
                 id,
                 data,
+                replayed,
                 ..
-            } => self.message(key, t, *at, event, id, data),
+            } => self.message(key, t, *at, event, id, data, *replayed),
             Record::LastId { id, .. } => {
                 t.last_id = Some(id.clone());
                 Ok(())
@@ -719,6 +726,14 @@ impl<'c> Inserts<'c> {
                 missed,
                 ..
             } => self.gap(key, t, *at, *after, *next, *missed),
+            Record::Reset {
+                at, last, first, ..
+            } => {
+                // Bit-cast: see the schema.
+                self.reset
+                    .execute(params![key, to_ms(*at), *last as i64, *first as i64])?;
+                Ok(())
+            }
             Record::Transition {
                 at,
                 from,
@@ -730,7 +745,9 @@ impl<'c> Inserts<'c> {
         }
     }
 
-    /// Stores an event under the subscription's next seq; its id becomes the last id.
+    /// Stores an event under the subscription's next seq; its id becomes the last id unless it
+    /// was replayed (an older id would make the next resume ask for the replay again).
+    #[allow(clippy::too_many_arguments)]
     fn message(
         &mut self,
         key: i64,
@@ -739,6 +756,7 @@ impl<'c> Inserts<'c> {
         event: &SharedStr,
         id: &SharedStr,
         data: &SharedStr,
+        replayed: bool,
     ) -> rusqlite::Result<()> {
         t.last_seq += 1;
         t.written += 1;
@@ -751,9 +769,12 @@ impl<'c> Inserts<'c> {
             event.as_str(),
             id.as_str(),
             data.as_str(),
-            size
+            size,
+            replayed
         ])?;
-        t.last_id = Some(id.clone());
+        if !replayed {
+            t.last_id = Some(id.clone());
+        }
         t.bytes = t.bytes.saturating_add(size);
         t.last_message_at = Some(at);
         Ok(())

@@ -6,6 +6,7 @@
  * `detail` holds the words: the URL for `started`, the message for `error`, the ids around a
  * `gap`; `attempt` is set for `connecting`, `retrying` and `retries-failed`; `delayMs` for
  * `retrying` (the wait) and `retry-changed` (the server's new base delay); `status` for
- * `started` and HTTP `error`s; `missed` for `gap`.
+ * `started` and HTTP `error`s; `missed` for `gap`. A `reset` (ids went backwards: the server
+ * restarted its counter) has only `detail`.
  */
-export type LifecycleView = { subscriptionId: number, atMs: number, kind: "connecting" | "started" | "message" | "comment" | "error" | "finished" | "retrying" | "retries-failed" | "gap" | "retry-changed", detail: string, attempt: number | null, delayMs: number | null, status: number | null, missed: number | null, };
+export type LifecycleView = { subscriptionId: number, atMs: number, kind: "connecting" | "started" | "message" | "comment" | "error" | "finished" | "retrying" | "retries-failed" | "gap" | "retry-changed" | "reset", detail: string, attempt: number | null, delayMs: number | null, status: number | null, missed: number | null, };

@@ -31,6 +31,15 @@ beforeEach(() => {
 });
 
 describe('LiveLog', () => {
+  it('badges events the server re-sent after a reconnect', async () => {
+    const { sub } = setup([msg(1, 1), msg(1, 2, { replayed: true })]);
+    render(LiveLog, { props: { sub } });
+    await tick();
+    const badges = screen.queryAllByTestId('log-replayed');
+    expect(badges).toHaveLength(1);
+    expect(badges[0].closest('[data-testid="log-row"]')?.textContent).toContain('2');
+  });
+
   it('renders server data as text, never as HTML', async () => {
     const { sub } = setup([msg(1, 1, { data: XSS, event: '<b>ev</b>', id: '<i>1</i>' })]);
     const { container } = render(LiveLog, { props: { sub } });

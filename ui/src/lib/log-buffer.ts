@@ -16,12 +16,22 @@ export interface LogRow {
   readonly event: string;
   readonly id: string;
   readonly data: string;
+  /** Re-sent by the server after a reconnect (live rows only); absent otherwise. */
+  readonly replayed?: true;
 }
 
 let nextUid = 1;
 
 export function toLogRow(m: MessageView): LogRow {
-  return { uid: nextUid++, seq: m.seq, receivedAtMs: m.receivedAtMs, event: m.event, id: m.id, data: m.data };
+  return {
+    uid: nextUid++,
+    seq: m.seq,
+    receivedAtMs: m.receivedAtMs,
+    event: m.event,
+    id: m.id,
+    data: m.data,
+    ...(m.replayed ? { replayed: true as const } : {}),
+  };
 }
 
 /** What `mergeOlder` did. */

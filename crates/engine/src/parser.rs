@@ -12,7 +12,7 @@
 
 use crate::line_ends::LineEnds;
 use crate::shared_str::SharedStr;
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use std::fmt;
 use std::ops::{Deref, Range};
 
@@ -262,6 +262,28 @@ const TRUST_MIN_READ: usize = 64;
 /// but shorter than two (a large event in full-size reads) needs at most two.
 const INLINE_PIECES: usize = 2;
 
+/// Pieces at least this long are kept as slices of their reads (no copy until the line ends).
+/// Shorter ones are copied: a line trickled in tiny reads must cost its own bytes, not a
+/// handle, a list slot and a pinned read buffer per read (over 5 GiB for a 16 MiB line sent a
+/// byte per write).
+const SHARE_MIN: usize = 8 * 1024;
+
+/// A line is kept as shared pieces only up to this size; past it, it is copied into one
+/// growing buffer. The copy a line's end needs anyway is then made as the line grows, so a
+/// line of the cap never has its pieces and its copy alive at once (twice the cap), and the
+/// pieces' handles stay a constant.
+const SHARED_MAX: usize = 256 * 1024;
+
+/// What one shared piece is estimated to cost beyond its bytes: its handle, a list slot
+/// (the list may be up to twice the size it needs), and the read's reference-count header.
+const PIECE_OVERHEAD: usize = 2 * std::mem::size_of::<Bytes>() + 48;
+
+/// The first allocation of the copy buffer, so a trickled line does not realloc per byte.
+const MIN_TAIL: usize = 1024;
+
+/// A copy buffer up to this size is kept for the next line; a larger one is freed.
+const KEEP_TAIL: usize = 4096;
+
 /// The pieces of a long line that straddles reads, shared with their reads.
 #[derive(Default)]
 struct Pieces {
@@ -290,6 +312,13 @@ impl Pieces {
             .map(|b| &b[..])
     }
 
+    /// Heap held: the pieces' bytes, their estimated overhead, and the list.
+    fn held_bytes(&self) -> usize {
+        self.iter().map(<[u8]>::len).sum::<usize>()
+            + self.count * PIECE_OVERHEAD
+            + self.spill.capacity() * std::mem::size_of::<Bytes>()
+    }
+
     #[inline]
     fn clear(&mut self) {
         if self.count != 0 {
@@ -302,7 +331,7 @@ impl Pieces {
             *slot = Bytes::new();
         }
         self.spill.clear();
-        // A long line trickled in tiny reads leaves a long list; do not keep it for good.
+        // A long line in many reads leaves a long list; do not keep it for good.
         if self.spill.capacity() > 64 {
             self.spill = Vec::new();
         }
@@ -310,13 +339,17 @@ impl Pieces {
     }
 }
 
-/// The start of a line whose end has not arrived yet: a copied head, then (once it outgrows
-/// the head) shared pieces.
+/// The start of a line whose end has not arrived yet. Three forms, in the order the line
+/// grows: a copied head (short lines); the head then pieces shared with large reads (a large
+/// event in large reads, no copy until the line ends); or one copy buffer holding the whole
+/// line, once a read too small to share arrives after the head is full (a trickling server).
 struct Partial {
     head: [u8; SMALL_LINE],
     head_len: usize,
     pieces: Pieces,
-    /// Bytes held in all: `head_len` plus the pieces' lengths.
+    /// When not empty, the whole line: the head and the pieces were folded into it.
+    tail: Vec<u8>,
+    /// Bytes held in all: `head_len` plus the pieces' lengths, or the tail's length.
     len: usize,
 }
 
@@ -326,6 +359,7 @@ impl Default for Partial {
             head: [0; SMALL_LINE],
             head_len: 0,
             pieces: Pieces::default(),
+            tail: Vec::new(),
             len: 0,
         }
     }
@@ -336,26 +370,68 @@ impl Partial {
         self.len == 0
     }
 
+    /// Adds `piece` (a slice of `owner`); `limit` is the most the line may hold, which the
+    /// caller has checked `len + piece.len()` against.
     #[inline]
-    fn push(&mut self, owner: &Bytes, piece: &[u8]) {
+    fn push(&mut self, owner: &Bytes, piece: &[u8], limit: usize) {
         if piece.is_empty() {
             return;
         }
         let end = self.head_len + piece.len();
-        match self.head.get_mut(self.head_len..end) {
-            Some(room) if self.pieces.is_empty() => {
-                copy_short(room, piece);
-                self.head_len = end;
-            }
-            _ => self.pieces.push(owner.slice_ref(piece)),
+        let room = match self.head.get_mut(self.head_len..end) {
+            Some(room) if self.pieces.is_empty() && self.tail.is_empty() => Some(room),
+            _ => None,
+        };
+        if let Some(room) = room {
+            copy_short(room, piece);
+            self.head_len = end;
+        } else if self.tail.is_empty() && self.shares(owner, piece) {
+            self.pieces.push(owner.slice_ref(piece));
+        } else {
+            self.copy_in(piece, limit);
         }
         self.len += piece.len();
+    }
+
+    /// Whether `piece` is kept as a slice of its read rather than copied: it must be large, the
+    /// line not too long yet, and a line's first piece at least half its read, so the part of
+    /// the read it keeps alive without using is never more than the piece itself.
+    #[inline]
+    fn shares(&self, owner: &Bytes, piece: &[u8]) -> bool {
+        piece.len() >= SHARE_MIN
+            && self.len + piece.len() <= SHARED_MAX
+            && (!self.pieces.is_empty() || owner.len() <= 2 * piece.len())
+    }
+
+    /// Appends `piece` to the copy buffer, first folding the head and pieces into it. The
+    /// buffer doubles, but never past `limit`, so it never holds more than the cap.
+    #[inline(never)]
+    fn copy_in(&mut self, piece: &[u8], limit: usize) {
+        let folding = self.tail.is_empty();
+        let needed = if folding { self.len } else { self.tail.len() } + piece.len();
+        if needed > self.tail.capacity() {
+            let target = (self.tail.capacity() * 2)
+                .max(MIN_TAIL)
+                .min(limit)
+                .max(needed);
+            self.tail.reserve_exact(target - self.tail.len());
+        }
+        if folding {
+            self.tail.extend_from_slice(&self.head[..self.head_len]);
+            for part in self.pieces.iter() {
+                self.tail.extend_from_slice(part);
+            }
+            self.head_len = 0;
+            self.pieces.clear();
+        }
+        self.tail.extend_from_slice(piece);
     }
 
     /// The held bytes, then `last`, in order.
     fn parts<'a>(&'a self, last: &'a [u8]) -> impl Iterator<Item = &'a [u8]> {
         std::iter::once(&self.head[..self.head_len])
             .chain(self.pieces.iter())
+            .chain(std::iter::once(&self.tail[..]))
             .chain(std::iter::once(last))
     }
 
@@ -374,20 +450,56 @@ impl Partial {
         n
     }
 
-    /// Appends the line (held bytes, then `last`) from byte `skip` on to `out`.
-    fn copy_from(&self, mut skip: usize, last: &[u8], out: &mut Vec<u8>) {
-        for part in self.parts(last) {
+    /// Appends the line (held bytes, then `last`) from byte `skip` on to `out`, releasing
+    /// each shared piece once copied so the reads and the copy are not all alive at once.
+    fn drain_into(&mut self, mut skip: usize, last: &[u8], out: &mut Vec<u8>) {
+        let mut put = |part: &[u8]| {
             let s = skip.min(part.len());
             out.extend_from_slice(&part[s..]);
             skip -= s;
+        };
+        put(&self.head[..self.head_len]);
+        let inline = self.pieces.count.min(INLINE_PIECES);
+        for slot in &mut self.pieces.inline[..inline] {
+            put(&std::mem::take(slot));
         }
+        for piece in self.pieces.spill.drain(..) {
+            put(&piece);
+        }
+        put(&self.tail);
+        put(last);
+    }
+
+    /// Takes the copy buffer (the whole line) with `last` appended, trimmed to its length
+    /// so a kept event does not carry spare capacity.
+    fn take_tail(&mut self, last: &[u8]) -> Bytes {
+        let mut line = std::mem::take(&mut self.tail);
+        line.reserve_exact(last.len());
+        line.extend_from_slice(last);
+        line.shrink_to_fit();
+        Bytes::from(line)
+    }
+
+    /// Heap held for the line, with the shared pieces' estimated overhead.
+    fn held_bytes(&self) -> usize {
+        self.pieces.held_bytes() + self.tail.capacity()
     }
 
     #[inline]
     fn clear(&mut self) {
         self.head_len = 0;
         self.pieces.clear();
+        if self.tail.capacity() != 0 {
+            self.clear_tail();
+        }
         self.len = 0;
+    }
+
+    fn clear_tail(&mut self) {
+        self.tail.clear();
+        if self.tail.capacity() > KEEP_TAIL {
+            self.tail = Vec::new();
+        }
     }
 }
 
@@ -498,6 +610,14 @@ impl Parser {
         &self.fields.last_event_id
     }
 
+    /// Heap bytes the parser holds between reads: the held part of an unfinished line (with
+    /// an estimate of the handles' overhead when it is kept as slices of reads), the event in
+    /// progress, and the ids and type kept across events. Bounded by about the event cap
+    /// plus a small constant, whatever the read sizes.
+    pub fn held_bytes(&self) -> usize {
+        self.partial.held_bytes() + self.fields.held_bytes()
+    }
+
     /// Feeds one read's bytes, calling `emit` with each owned frame they complete.
     ///
     /// On error the event in progress is dropped; the caller should reconnect.
@@ -564,7 +684,8 @@ impl Parser {
         while seen < BOM.len() && i < chunk.len() {
             if chunk[i] != BOM[seen] {
                 // Not a BOM after all: the bytes held back are ordinary input.
-                self.partial.push(&Bytes::from_static(BOM), &BOM[..seen]);
+                self.partial
+                    .push(&Bytes::from_static(BOM), &BOM[..seen], BOM.len());
                 self.bom_seen = None;
                 return Some(i);
             }
@@ -656,7 +777,7 @@ impl Parser {
         let total = self.partial.len + last.len();
         let head_len = self.partial.head_len;
         let result = match self.partial.head.get_mut(head_len..total) {
-            Some(room) if self.partial.pieces.is_empty() => {
+            Some(room) if self.partial.pieces.is_empty() && self.partial.tail.is_empty() => {
                 copy_short(room, last);
                 let line = &self.partial.head[..total];
                 self.fields.line(line, SCRATCH, read, emit)
@@ -667,8 +788,8 @@ impl Parser {
         result
     }
 
-    /// Completes a line too long for the head buffer: one exact-size copy, so a large event
-    /// costs its own size and no more.
+    /// Completes a line too long for the head buffer: one exact-size copy (or the copy buffer
+    /// that already holds it), so a large event costs its own size and no more.
     fn finish_long<F: FnMut(FrameRef<'_>)>(
         &mut self,
         read: &Bytes,
@@ -678,19 +799,32 @@ impl Parser {
     ) -> Result<(), ParseError> {
         let mut head = [0u8; 6];
         let n = self.partial.prefix(last, &mut head);
+        let copied = !self.partial.tail.is_empty();
         if let Some(skip) = data_value_start(&head[..n]) {
-            // A data line: copy only its value, which then becomes the event's data as it is
-            // (no `data: ` prefix in the buffer, no second buffer sharing it).
+            // A data line: only its value becomes the event's data, as it is (no second
+            // buffer sharing it).
             self.fields.check_size(total)?;
             self.fields.event_bytes += total + 1;
-            let mut value = Vec::with_capacity(total - skip);
-            self.partial.copy_from(skip, last, &mut value);
-            self.fields.push_data_owned(Bytes::from(value), read);
+            let value = if copied {
+                // Already one buffer: skip the field name in place instead of copying.
+                let mut line = self.partial.take_tail(last);
+                line.advance(skip);
+                line
+            } else {
+                let mut value = Vec::with_capacity(total - skip);
+                self.partial.drain_into(skip, last, &mut value);
+                Bytes::from(value)
+            };
+            self.fields.push_data_owned(value, read);
             return Ok(());
         }
-        let mut joined = Vec::with_capacity(total);
-        self.partial.copy_from(0, last, &mut joined);
-        let joined = Bytes::from(joined);
+        let joined = if copied {
+            self.partial.take_tail(last)
+        } else {
+            let mut joined = Vec::with_capacity(total);
+            self.partial.drain_into(0, last, &mut joined);
+            Bytes::from(joined)
+        };
         let src = Src {
             owner: Some(&joined),
             utf8: false,
@@ -718,7 +852,8 @@ impl Parser {
     #[inline(always)]
     fn hold_partial(&mut self, chunk: &Bytes, rest: &[u8]) -> Result<(), ParseError> {
         self.fields.check_size(self.partial.len + rest.len())?;
-        self.partial.push(chunk, rest);
+        let limit = self.fields.max_event_size - self.fields.event_bytes;
+        self.partial.push(chunk, rest, limit);
         Ok(())
     }
 }
@@ -839,9 +974,28 @@ impl Fields {
                 joined
             }
         };
+        let needed = joined.len() + 1 + value.len();
+        if needed > joined.capacity() {
+            joined = grow_within(joined, needed, self.max_event_size);
+        }
         joined.extend_from_slice(b"\n");
         joined.extend_from_slice(value);
         self.data = DataBuf::Many(joined);
+    }
+
+    /// Heap held for the event in progress and the values kept across events.
+    fn held_bytes(&self) -> usize {
+        let data = match &self.data {
+            DataBuf::None | DataBuf::InRead(_) | DataBuf::Scratch => 0,
+            DataBuf::One(bytes) => bytes.len(),
+            DataBuf::Many(joined) => joined.capacity(),
+        };
+        // The id buffer and the last id usually share one allocation; counting both is the
+        // safe side.
+        data + self.scratch.capacity()
+            + self.id_buffer.len()
+            + self.last_event_id.len()
+            + self.type_cache.len()
     }
 
     /// At the end of a read, an open event's data range must outlive the read: share it.
@@ -885,6 +1039,16 @@ impl Fields {
         self.has_type = false;
         self.event_bytes = 0;
     }
+}
+
+/// `joined` moved into a buffer of at least `needed` bytes: doubling, as `BytesMut` would, but
+/// never past the cap, so joined data lines cannot hold twice the cap.
+#[cold]
+fn grow_within(joined: BytesMut, needed: usize, cap: usize) -> BytesMut {
+    let target = (joined.capacity() * 2).min(cap).max(needed);
+    let mut grown = BytesMut::with_capacity(target);
+    grown.extend_from_slice(&joined);
+    grown
 }
 
 /// Owned data bytes as text, validated unless `trusted`.
@@ -1056,7 +1220,7 @@ mod tests {
         let value = "0123456789".repeat(700);
         for sep in ["data: ", "data:"] {
             let input = format!("{sep}{value}\n\n");
-            // 300-byte reads: more pieces than the inline slots, so the list spills.
+            // 300-byte reads: too small to share, so the line is copied into one buffer.
             let cuts: Vec<usize> = (300..input.len()).step_by(300).collect();
             assert_eq!(parse_three_ways(input.as_bytes(), &cuts), [event(&value)]);
             // The field name itself split across the first pieces.

@@ -480,3 +480,33 @@ async fn throughput_figure() {
     assert_eq!(store.message_count(id).unwrap(), 100_000);
     writer.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn resets_are_logged_and_a_replayed_message_is_kept_without_moving_the_last_id() {
+    let (_tmp, store, id) = setup(Retention::default());
+    let writer = Writer::spawn(store.path(), WriterConfig::default()).unwrap();
+    let tx = writer.sender();
+    let t0 = SystemTime::now();
+    tx.send(message(id, 41, t0)).await.unwrap();
+    let mut replay = message(id, 40, t0);
+    if let Record::Message { replayed, .. } = &mut replay {
+        *replayed = true;
+    }
+    tx.send(replay).await.unwrap();
+    tx.send(Record::Reset {
+        sub: id,
+        at: t0,
+        last: u64::MAX,
+        first: 1,
+    })
+    .await
+    .unwrap();
+    writer.flush().await.unwrap();
+
+    assert_eq!(all(&store, id).len(), 2, "the replay is stored too");
+    assert_eq!(store.resume_point(id).unwrap().as_deref(), Some("41"));
+    let r = store.resets(id).unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!((r[0].last, r[0].first), (u64::MAX, 1));
+    writer.shutdown().await.unwrap();
+}

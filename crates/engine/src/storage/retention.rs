@@ -54,7 +54,7 @@ pub(crate) fn prune_rows(
 }
 
 /// Deletes rows received before `now_ms - max_age_ms`, walking from the oldest and stopping at
-/// the first young-enough row or after `AGE_SCAN` rows; old transitions and gaps go too.
+/// the first young-enough row or after `AGE_SCAN` rows; old transitions, gaps and id resets go too.
 /// Returns how many messages were deleted and whether the pass reached young rows (if not,
 /// the next batch continues).
 pub(crate) fn prune_age(
@@ -94,7 +94,7 @@ pub(crate) fn prune_age(
             .prepare_cached("DELETE FROM messages WHERE subscription_id = ?1 AND seq < ?2")?
             .execute(params![sub, cut])? as u64;
     }
-    for table in ["transitions", "gaps"] {
+    for table in ["transitions", "gaps", "resets"] {
         conn.prepare_cached(&format!(
             "DELETE FROM {table} WHERE id IN (SELECT id FROM {table}
              WHERE subscription_id = ?1 AND at < ?2 ORDER BY at LIMIT ?3)"

@@ -242,6 +242,10 @@ pub struct StatusView {
     pub gaps: u64,
     #[ts(type = "number")]
     pub missed_events: u64,
+    #[ts(type = "number")]
+    pub replayed: u64,
+    #[ts(type = "number")]
+    pub resets: u64,
 }
 
 /// One event: live (`seq` null, from the update channel) or stored (`seq` set, from
@@ -438,6 +442,8 @@ impl From<&Status> for StatusView {
             final_url: s.final_url.clone(),
             gaps: s.gaps,
             missed_events: s.missed_events,
+            replayed: s.replayed,
+            resets: s.resets,
         }
     }
 }

@@ -21,6 +21,8 @@ export function status(p: Partial<StatusView> = {}): StatusView {
     finalUrl: null,
     gaps: 0,
     missedEvents: 0,
+    replayed: 0,
+    resets: 0,
     ...p,
   };
 }

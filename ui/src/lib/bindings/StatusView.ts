@@ -4,4 +4,4 @@
  * A subscription's status snapshot. `health` is how it looks at a glance, as the alert loop
  * judged it (the one place "stale" and "down" are decided): show it as it comes.
  */
-export type StatusView = { state: "connecting" | "open" | "retrying" | "paused" | "failed" | "stopped", health: "open" | "stale" | "connecting" | "retrying" | "down" | "failed" | "paused" | "stopped", attempt: number, nextRetryAtMs: number | null, lastId: string, lastMessageAtMs: number | null, messages: number, bytes: number, reconnects: number, connectedSinceMs: number | null, lastError: string | null, finalUrl: string | null, gaps: number, missedEvents: number, };
+export type StatusView = { state: "connecting" | "open" | "retrying" | "paused" | "failed" | "stopped", health: "open" | "stale" | "connecting" | "retrying" | "down" | "failed" | "paused" | "stopped", attempt: number, nextRetryAtMs: number | null, lastId: string, lastMessageAtMs: number | null, messages: number, bytes: number, reconnects: number, connectedSinceMs: number | null, lastError: string | null, finalUrl: string | null, gaps: number, missedEvents: number, replayed: number, resets: number, };

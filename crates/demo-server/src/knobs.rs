@@ -227,9 +227,13 @@ mod tests {
                 ("types", "a, b"),
                 ("heartbeat_ms", "0"),
                 ("bom", "1"),
+                ("reset_ids", "1"),
+                ("resend", "3"),
             ]),
         )
         .expect("valid");
+        assert!(knobs.reset_ids);
+        assert_eq!(knobs.resend, 3);
         assert_eq!(knobs.rate, 0.0);
         assert_eq!(knobs.event_types, vec!["a", "b"]);
         assert_eq!(knobs.heartbeat, None);
@@ -247,6 +251,8 @@ mod tests {
             ("status", "99"),
             ("types", ","),
             ("crlf", "maybe"),
+            ("reset_ids", "maybe"),
+            ("resend", "-1"),
         ] {
             let err = Knobs::from_query(&config, &q(&[(name, value)]));
             assert!(err.is_err(), "{name}={value} accepted");

@@ -3,7 +3,7 @@
 
 use crate::dto::{HeaderForm, SubscriptionForm};
 use crate::error::CommandError;
-use streamwatch_engine::catalog::sealing::shown_value;
+use streamwatch_engine::catalog::sealing::masked_headers;
 use streamwatch_engine::catalog::validate::{check_header_name, check_record};
 use streamwatch_engine::catalog::{normalize_method, StoredHeader, SubscriptionRecord};
 
@@ -56,14 +56,14 @@ impl SubscriptionForm {
             name: r.name.clone(),
             url: r.url.clone(),
             method: r.method.clone(),
-            headers: r
-                .headers
-                .iter()
+            // Secret values stay behind: empty, marked as stored.
+            headers: masked_headers(r, "")
+                .into_iter()
                 .map(|h| HeaderForm {
-                    name: h.name.clone(),
-                    value: shown_value(h, "").to_string(),
-                    secret: h.secret,
                     has_stored_value: h.secret,
+                    name: h.name,
+                    value: h.value,
+                    secret: h.secret,
                 })
                 .collect(),
             body: r.body.clone(),

@@ -6,9 +6,9 @@ use std::time::SystemTime;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use streamwatch_engine::catalog::sealing::{shown_value, MASK};
+use streamwatch_engine::catalog::sealing::{masked_headers, MASK};
 use streamwatch_engine::catalog::{
-    Catalog, GapRecord, SavedSubscription, StoredCounters, Transition,
+    Catalog, GapRecord, SavedSubscription, StoredCounters, StoredHeader, Transition,
 };
 
 use crate::output::{push_escaped, rfc3339_millis};
@@ -37,7 +37,8 @@ pub struct ShowView {
     name: String,
     url: String,
     method: String,
-    headers: Vec<HeaderView>,
+    /// Secret values as `••••`.
+    headers: Vec<StoredHeader>,
     body: Option<String>,
     /// The user-given Last-Event-ID for the very first request.
     initial_last_event_id: Option<String>,
@@ -58,14 +59,6 @@ pub struct ShowView {
     counters: StoredCounters,
     transitions: TransitionSummary,
     gaps: GapSummary,
-}
-
-#[derive(Debug, Serialize)]
-struct HeaderView {
-    name: String,
-    /// The value, or `••••` for a secret one.
-    value: String,
-    secret: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -188,15 +181,7 @@ pub fn show_view(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<S
         name: r.name.clone(),
         url: r.url.clone(),
         method: r.method.clone(),
-        headers: r
-            .headers
-            .iter()
-            .map(|h| HeaderView {
-                name: h.name.clone(),
-                value: shown_value(h, MASK).to_owned(),
-                secret: h.secret,
-            })
-            .collect(),
+        headers: masked_headers(r, MASK),
         body: r.body.clone(),
         initial_last_event_id: r.last_event_id.clone(),
         last_event_id: store.resume_point(saved.id)?,

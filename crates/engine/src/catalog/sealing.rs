@@ -34,14 +34,21 @@ fn secret_headers(record: &SubscriptionRecord) -> impl Iterator<Item = &StoredHe
     record.headers.iter().filter(|h| h.secret)
 }
 
-/// What a header shows in place of its value when secret (`mask`: "••••" in text, "" in a
-/// form that keeps the stored value), or its value.
-pub fn shown_value<'a>(header: &'a StoredHeader, mask: &'a str) -> &'a str {
-    if header.secret {
-        mask
-    } else {
-        &header.value
-    }
+/// `record`'s headers as a front end shows them: a secret one's value replaced by `mask`
+/// ("••••" in text, "" in a form that keeps the stored value).
+pub fn masked_headers(record: &SubscriptionRecord, mask: &str) -> Vec<StoredHeader> {
+    record
+        .headers
+        .iter()
+        .map(|h| StoredHeader {
+            value: if h.secret {
+                mask.to_string()
+            } else {
+                h.value.clone()
+            },
+            ..h.clone()
+        })
+        .collect()
 }
 
 /// Whether `record` has any secret header (only those reach the keyring).

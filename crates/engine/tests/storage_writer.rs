@@ -510,3 +510,31 @@ async fn resets_are_logged_and_a_replayed_message_is_kept_without_moving_the_las
     assert_eq!((r[0].last, r[0].first), (u64::MAX, 1));
     writer.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn counters_saturate_across_commits_instead_of_breaking_storage() {
+    // A hostile server can claim a jump of almost 2^64 ids, again and again: each commit adds
+    // to the stored count, and a sum past i64::MAX must stay a readable count.
+    let (_tmp, store, id) = setup(Retention::default());
+    let writer = Writer::spawn(store.path(), WriterConfig::default()).unwrap();
+    let tx = writer.sender();
+    for round in 0..3u64 {
+        tx.send(Record::Gap {
+            sub: id,
+            at: SystemTime::now(),
+            after: round,
+            next: u64::MAX - round,
+            missed: u64::MAX - 1 - 2 * round,
+        })
+        .await
+        .unwrap();
+        // One commit each, so the sum happens in SQL, not in the batch.
+        writer.flush().await.unwrap();
+    }
+    tx.send(message(id, 1, SystemTime::now())).await.unwrap();
+    writer.flush().await.unwrap();
+    let c = store.counters(id).unwrap();
+    assert_eq!((c.gaps, c.missed_events), (3, i64::MAX as u64));
+    assert_eq!(c.messages, 1, "the writer still commits after the saturated sums");
+    writer.shutdown().await.unwrap();
+}

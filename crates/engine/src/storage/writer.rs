@@ -844,7 +844,9 @@ fn finish_subs(
     Ok((subs, pruned))
 }
 
-/// Adds the batch's share to the subscription's stored state: last id, last seq, counters.
+/// Adds the batch's share to the subscription's stored state: last id, last seq, counters. The
+/// counters saturate at i64::MAX: SQLite would turn an overflowing sum into a REAL, which no
+/// longer reads back as a count, and a hostile server can claim a jump of 2^63 ids.
 fn save_sub_state(conn: &Connection, key: i64, t: &Touched) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO sub_state (subscription_id, last_event_id, last_seq, messages, bytes,
@@ -853,10 +855,14 @@ fn save_sub_state(conn: &Connection, key: i64, t: &Touched) -> rusqlite::Result<
          ON CONFLICT (subscription_id) DO UPDATE SET
              last_event_id = coalesce(excluded.last_event_id, last_event_id),
              last_seq = max(last_seq, excluded.last_seq),
-             messages = messages + excluded.messages,
-             bytes = bytes + excluded.bytes,
-             gaps = gaps + excluded.gaps,
-             missed_events = missed_events + excluded.missed_events,
+             messages = CASE WHEN messages > 9223372036854775807 - excluded.messages
+                 THEN 9223372036854775807 ELSE messages + excluded.messages END,
+             bytes = CASE WHEN bytes > 9223372036854775807 - excluded.bytes
+                 THEN 9223372036854775807 ELSE bytes + excluded.bytes END,
+             gaps = CASE WHEN gaps > 9223372036854775807 - excluded.gaps
+                 THEN 9223372036854775807 ELSE gaps + excluded.gaps END,
+             missed_events = CASE WHEN missed_events > 9223372036854775807 - excluded.missed_events
+                 THEN 9223372036854775807 ELSE missed_events + excluded.missed_events END,
              last_message_at = coalesce(excluded.last_message_at, last_message_at)",
     )?
     .execute(params![

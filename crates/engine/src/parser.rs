@@ -351,6 +351,8 @@ struct Partial {
     tail: Vec<u8>,
     /// Bytes held in all: `head_len` plus the pieces' lengths, or the tail's length.
     len: usize,
+    /// Length of the last line that outgrew the head.
+    hint: usize,
 }
 
 impl Default for Partial {
@@ -361,6 +363,7 @@ impl Default for Partial {
             pieces: Pieces::default(),
             tail: Vec::new(),
             len: 0,
+            hint: 0,
         }
     }
 }
@@ -371,21 +374,27 @@ impl Partial {
     }
 
     /// Adds `piece` (a slice of `owner`); `limit` is the most the line may hold, which the
-    /// caller has checked `len + piece.len()` against.
-    #[inline]
+    /// caller has checked `len + piece.len()` against. Only the copy into the head is inline:
+    /// it is what a trickle of tiny reads into a short line does per read.
+    #[inline(always)]
     fn push(&mut self, owner: &Bytes, piece: &[u8], limit: usize) {
+        let end = self.head_len + piece.len();
+        if end <= SMALL_LINE && self.pieces.is_empty() && self.tail.is_empty() {
+            copy_short(&mut self.head[self.head_len..end], piece);
+            self.head_len = end;
+            self.len += piece.len();
+        } else {
+            self.push_long(owner, piece, limit);
+        }
+    }
+
+    /// Adds a piece the head has no room for: shared when large, else copied.
+    #[inline(never)]
+    fn push_long(&mut self, owner: &Bytes, piece: &[u8], limit: usize) {
         if piece.is_empty() {
             return;
         }
-        let end = self.head_len + piece.len();
-        let room = match self.head.get_mut(self.head_len..end) {
-            Some(room) if self.pieces.is_empty() && self.tail.is_empty() => Some(room),
-            _ => None,
-        };
-        if let Some(room) = room {
-            copy_short(room, piece);
-            self.head_len = end;
-        } else if self.tail.is_empty() && self.shares(owner, piece) {
+        if self.tail.is_empty() && self.shares(piece) {
             self.pieces.push(owner.slice_ref(piece));
         } else {
             self.copy_in(piece, limit);
@@ -393,25 +402,25 @@ impl Partial {
         self.len += piece.len();
     }
 
-    /// Whether `piece` is kept as a slice of its read rather than copied: it must be large, the
-    /// line not too long yet, and a line's first piece at least half its read, so the part of
-    /// the read it keeps alive without using is never more than the piece itself.
+    /// Whether `piece` is kept as a slice of its read rather than copied: it must be large and
+    /// the line not too long yet.
     #[inline]
-    fn shares(&self, owner: &Bytes, piece: &[u8]) -> bool {
-        piece.len() >= SHARE_MIN
-            && self.len + piece.len() <= SHARED_MAX
-            && (!self.pieces.is_empty() || owner.len() <= 2 * piece.len())
+    fn shares(&self, piece: &[u8]) -> bool {
+        piece.len() >= SHARE_MIN && self.len + piece.len() <= SHARED_MAX
     }
 
     /// Appends `piece` to the copy buffer, first folding the head and pieces into it. The
     /// buffer doubles, but never past `limit`, so it never holds more than the cap.
-    #[inline(never)]
     fn copy_in(&mut self, piece: &[u8], limit: usize) {
         let folding = self.tail.is_empty();
         let needed = if folding { self.len } else { self.tail.len() } + piece.len();
         if needed > self.tail.capacity() {
+            // A new buffer starts at the last long line's size, so a line of large events
+            // usually needs no realloc, not even for its last read.
+            let hint = if folding { self.hint } else { 0 };
             let target = (self.tail.capacity() * 2)
                 .max(MIN_TAIL)
+                .max(hint)
                 .min(limit)
                 .max(needed);
             self.tail.reserve_exact(target - self.tail.len());
@@ -800,6 +809,7 @@ impl Parser {
         let mut head = [0u8; 6];
         let n = self.partial.prefix(last, &mut head);
         let copied = !self.partial.tail.is_empty();
+        self.partial.hint = total;
         if let Some(skip) = data_value_start(&head[..n]) {
             // A data line: only its value becomes the event's data, as it is (no second
             // buffer sharing it).

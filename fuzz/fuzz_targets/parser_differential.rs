@@ -85,46 +85,10 @@ fuzz_target!(|data: &[u8]| {
     let Some(msg) = differs(cap, body, &reads) else {
         return;
     };
-    if KNOWN_COMMENT_CAP_GAP {
-        // Known and reported: check again without comment lines; a difference left is new.
-        if let Some(msg) = differs(cap, &without_comments(body), &reads) {
-            panic!("{msg} (also without comment lines)");
-        }
-        return;
-    }
     panic!("{msg}");
 });
 
-/// Known parser bug (reported; reproducer in fuzz/regressions/parser_differential/): a comment
-/// line longer than the event cap is let through when it arrives in one read, but refused with
-/// `EventTooLarge` when it is split across reads (`Fields::line` returns for comments before
-/// `check_size`, `hold_partial` checks every held line). While `true`, an input whose frames
-/// differ is checked again with its comment lines removed, and only a difference that remains
-/// fails. Set to `false` once parser.rs checks comment lines too.
-const KNOWN_COMMENT_CAP_GAP: bool = true;
 
-/// The body without its comment lines (a line whose first byte is `:`, after a leading BOM).
-fn without_comments(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len());
-    let mut pos = 0;
-    if body.starts_with(b"\xEF\xBB\xBF") {
-        out.extend_from_slice(&body[..3]);
-        pos = 3;
-    }
-    while pos < body.len() {
-        let rest = &body[pos..];
-        let next = match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
-            None => rest.len(),
-            Some(i) if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') => i + 2,
-            Some(i) => i + 1,
-        };
-        if rest.first() != Some(&b':') {
-            out.extend_from_slice(&rest[..next]);
-        }
-        pos += next;
-    }
-    out
-}
 
 /// Feeds `body` in one read, in `reads`, and byte by byte; says how the results differ.
 fn differs(cap: usize, body: &[u8], reads: &[usize]) -> Option<String> {

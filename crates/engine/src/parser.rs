@@ -901,12 +901,14 @@ impl Fields {
             self.dispatch(read, emit);
             return Ok(());
         }
+        // Before the comment branch: a line held across reads is checked against the cap
+        // whatever it is, so a whole one must be too, or the result would depend on the reads.
+        self.check_size(line.len())?;
         if line[0] == b':' {
             let text = strip_one_space(&line[1..]);
             emit(FrameRef::Comment(text_ref(src.owner, text, src.utf8)));
             return Ok(());
         }
-        self.check_size(line.len())?;
         self.event_bytes += line.len() + 1;
         let (name, start) = field(line);
         let value = &line[start..];

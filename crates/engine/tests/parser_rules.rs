@@ -422,3 +422,19 @@ fn a_long_line_split_across_reads_is_joined_into_one_exact_buffer() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+#[test]
+fn a_comment_longer_than_the_cap_is_refused_whatever_the_reads() {
+    // Found by the fuzzer: whole, such a comment used to pass; split, it was refused.
+    let line = format!(":{}\n", "c".repeat(40));
+    let whole = Parser::with_max_event_size(8)
+        .feed(Bytes::from(line.clone()), |_| {})
+        .unwrap_err();
+    let mut split = Parser::with_max_event_size(8);
+    let (a, b) = line.split_at(5);
+    let first = split.feed(Bytes::from(a.to_string()), |_| {});
+    let second = split.feed(Bytes::from(b.to_string()), |_| {});
+    let split_err = first.err().or(second.err()).expect("refused when split");
+    assert_eq!(whole, ParseError::EventTooLarge { limit: 8 });
+    assert_eq!(split_err, whole);
+}

@@ -535,6 +535,9 @@ async fn counters_saturate_across_commits_instead_of_breaking_storage() {
     writer.flush().await.unwrap();
     let c = store.counters(id).unwrap();
     assert_eq!((c.gaps, c.missed_events), (3, i64::MAX as u64));
-    assert_eq!(c.messages, 1, "the writer still commits after the saturated sums");
+    assert_eq!(
+        c.messages, 1,
+        "the writer still commits after the saturated sums"
+    );
     writer.shutdown().await.unwrap();
 }

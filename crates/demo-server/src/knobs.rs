@@ -52,6 +52,9 @@ pub(crate) struct Knobs {
     pub reset_ids: bool,
     /// On a resumed connection, first re-send this many events the client already has.
     pub resend: u64,
+    /// After every this many events of one connection, number the next one 1 again without
+    /// closing, like a server whose counter restarts mid-stream.
+    pub jump_back: Option<u64>,
 }
 
 impl Knobs {
@@ -81,6 +84,7 @@ impl Knobs {
             last_event_id: None,
             reset_ids: false,
             resend: 0,
+            jump_back: None,
         };
         let mut key = None;
         for (name, value) in query {
@@ -105,6 +109,7 @@ impl Knobs {
                 "bom" => knobs.bom = parse_flag(name, v)?,
                 "reset_ids" => knobs.reset_ids = parse_flag(name, v)?,
                 "resend" => knobs.resend = parse_num(name, v)?,
+                "jump_back" => knobs.jump_back = Some(parse_num(name, v)?).filter(|&k| k > 0),
                 // Not a number means "no usable id": the client starts live, as a fresh one would.
                 "lastEventId" => knobs.last_event_id = v.trim().parse().ok(),
                 // Unknown names are allowed so tests can tag requests (e.g. `?test=resume`).
@@ -229,11 +234,13 @@ mod tests {
                 ("bom", "1"),
                 ("reset_ids", "1"),
                 ("resend", "3"),
+                ("jump_back", "4"),
             ]),
         )
         .expect("valid");
         assert!(knobs.reset_ids);
         assert_eq!(knobs.resend, 3);
+        assert_eq!(knobs.jump_back, Some(4));
         assert_eq!(knobs.rate, 0.0);
         assert_eq!(knobs.event_types, vec!["a", "b"]);
         assert_eq!(knobs.heartbeat, None);
@@ -253,6 +260,7 @@ mod tests {
             ("crlf", "maybe"),
             ("reset_ids", "maybe"),
             ("resend", "-1"),
+            ("jump_back", "x"),
         ] {
             let err = Knobs::from_query(&config, &q(&[(name, value)]));
             assert!(err.is_err(), "{name}={value} accepted");

@@ -19,9 +19,12 @@
 //! # Query knobs on `/events`
 //! `rate`, `size`, `types`, `replay`, `count`, `close_after`, `stall_after`, `heartbeat_ms`,
 //! `retry`, `status` (+ `key`, `retry_after`), `content_type`, `trickle_ms`, `skip`, `crlf`,
-//! `bom`, `lastEventId`; see [`DemoConfig`] for their meaning. Two more test a client's id
+//! `bom`, `lastEventId`; see [`DemoConfig`] for their meaning. Three more test a client's id
 //! continuity: `reset_ids=1` ignores `Last-Event-ID` and starts every connection at 1 (a server
-//! whose counter restarts), `resend=N` re-sends the last N events a resuming client already has.
+//! whose counter restarts), `resend=N` re-sends the last N events a resuming client already
+//! has, and `jump_back=N` (at rate 0) numbers the event after every Nth of a connection 1
+//! again without closing (a counter that restarts mid-stream); `skip` leaves ids out inside one
+//! connection.
 //! Unknown parameters are ignored.
 
 mod args;

@@ -39,6 +39,7 @@ struct EventStream {
     close_after: Option<u64>,
     stall_after: Option<u64>,
     skip: Option<u64>,
+    jump_back: Option<u64>,
     heartbeat: Option<Duration>,
     preamble: Option<Bytes>,
     last_write: Instant,
@@ -83,6 +84,7 @@ pub(crate) fn event_stream(
         close_after: knobs.close_after,
         stall_after: knobs.stall_after,
         skip: knobs.skip,
+        jump_back: knobs.jump_back,
         heartbeat: knobs.heartbeat,
         preamble: (!preamble.is_empty()).then(|| Bytes::from(preamble)),
         last_write: now,
@@ -174,7 +176,13 @@ impl EventStream {
             }
             self.format.write_event(&mut buf, self.next, ts);
             self.sent += 1;
-            self.next = next_sent_id(self.next.saturating_add(1), self.skip);
+            let restart = self.jump_back.is_some_and(|k| self.sent % k == 0);
+            let next = if restart {
+                1
+            } else {
+                self.next.saturating_add(1)
+            };
+            self.next = next_sent_id(next, self.skip);
             if let Some(phase) = self.limit_reached() {
                 self.phase = phase;
                 break;

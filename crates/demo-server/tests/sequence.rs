@@ -207,6 +207,21 @@ async fn skip_leaves_out_one_id_after_every_k() {
 }
 
 #[tokio::test]
+async fn jump_back_restarts_the_counter_without_closing() {
+    let server = fast_server().await;
+    let body = client()
+        .get(server.url("/events?count=8&jump_back=3"))
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(ids(&parse(&body).events), vec![1, 2, 3, 1, 2, 3, 1, 2]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn unpaced_streams_are_fast_and_complete() {
     const COUNT: u64 = 200_000;
     let server = fast_server().await;

@@ -108,3 +108,46 @@ async fn the_human_output_says_what_happened() {
     assert_eq!(out.code, Some(0), "{out:#?}");
     assert!(out.stdout.contains("(replayed)"), "{out:#?}");
 }
+
+#[tokio::test]
+async fn ids_skipped_or_restarted_inside_one_connection_are_printed_as_gap_and_reset() {
+    let server = demo().await;
+    // One connection, never dropped: 1 2 3 5 6 7 9.
+    let url = server.url("/events?rate=0&skip=3");
+    let out = run(&["watch", &url, "--json", "--count", "7"]).await;
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    let lines = out.json();
+    let gaps: Vec<(&Value, &Value, &Value)> = lines
+        .iter()
+        .filter(|l| l["type"] == "gap")
+        .map(|l| (&l["after"], &l["next"], &l["missed"]))
+        .collect();
+    assert_eq!(
+        gaps,
+        [
+            (&3.into(), &5.into(), &1.into()),
+            (&7.into(), &9.into(), &1.into())
+        ],
+        "{lines:#?}"
+    );
+    assert_eq!(messages(&lines).len(), 7);
+
+    // One connection whose counter goes back to 1 after every third event.
+    let url = server.url("/events?rate=0&jump_back=3");
+    let out = run(&["watch", &url, "--json", "--count", "7"]).await;
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    let lines = out.json();
+    let ids: Vec<&str> = messages(&lines)
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["1", "2", "3", "1", "2", "3", "1"]);
+    let t = types(&lines);
+    assert_eq!(t.iter().filter(|t| *t == "reset").count(), 2, "{lines:#?}");
+    assert!(!t.iter().any(|t| t == "gap"), "{lines:#?}");
+    assert_eq!(
+        t.iter().filter(|t| *t == "started").count(),
+        1,
+        "{lines:#?}"
+    );
+}

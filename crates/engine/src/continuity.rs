@@ -18,10 +18,14 @@
 //! - `n <= p` (fell back instead of climbing) is a reset from `p` to `n`.
 //!
 //! Once live (last id `p`), an id that goes down (`n < p`) is a reset, anywhere in a stream; an
-//! equal id is not (some servers give several events the same id); a rise is never a gap inside
-//! one connection, as many servers number sparsely. After a reset, continuity follows the new
-//! counter. Events without their own id, or with a non-integer one, are delivered without a
-//! judgement; inside a replay an id-less event belongs to it and is marked replayed too.
+//! equal id is not (some servers give several events the same id). A rise past `p + 1` inside
+//! one connection is a gap once the counter has shown that it counts by one (a step of exactly
+//! one since the connection started or its counter was reset): servers that number sparsely
+//! (every tenth id, millisecond timestamps) never take such a step, so they are not flooded
+//! with false gaps, while a counter that skips from 3 to 7 is caught. After a reset, continuity
+//! follows the new counter and must show again that it counts by one. Events without their own
+//! id, or with a non-integer one, are delivered without a judgement; inside a replay an id-less
+//! event belongs to it and is marked replayed too.
 
 /// What an event's id says about continuity. Every verdict delivers the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +67,9 @@ enum Phase {
     Resuming { from: u64 },
     /// Re-sending ids up to `upto`; the last one was `prev`.
     Replaying { upto: u64, prev: u64 },
-    /// Following the stream; `prev` is the last integer id, if any.
-    Live { prev: Option<u64> },
+    /// Following the stream; `prev` is the last integer id, if any; `by_one` once the counter
+    /// has taken a step of exactly one, so that a jump is a gap.
+    Live { prev: Option<u64>, by_one: bool },
 }
 
 /// Judges one connection's event ids in order. Pure: no I/O, no clock.
@@ -78,7 +83,10 @@ impl Tracker {
     pub fn resuming(last_event_id: &str) -> Self {
         let phase = match numeric(last_event_id) {
             Some(from) => Phase::Resuming { from },
-            None => Phase::Live { prev: None },
+            None => Phase::Live {
+                prev: None,
+                by_one: false,
+            },
         };
         Tracker { phase }
     }
@@ -100,7 +108,10 @@ impl Tracker {
         };
         let Some(n) = numeric(id) else {
             // Not judgeable, and it breaks the run: later integer ids start a fresh one.
-            self.phase = Phase::Live { prev: None };
+            self.phase = Phase::Live {
+                prev: None,
+                by_one: false,
+            };
             return Verdict::Deliver;
         };
         let (phase, verdict) = step(self.phase, n);
@@ -111,27 +122,26 @@ impl Tracker {
 
 /// The rule of the module docs: the next phase and the verdict for integer id `n`.
 fn step(phase: Phase, n: u64) -> (Phase, Verdict) {
-    let live = Phase::Live { prev: Some(n) };
+    // Following on from `after`: whether this is a step of one, and the gap if it jumped.
     let onward = |after: u64| {
-        if n > after.saturating_add(1) {
-            Verdict::Gap {
-                after,
-                next: n,
-                missed: n - after - 1,
-            }
-        } else {
-            Verdict::Deliver
-        }
+        let gap = (n > after.saturating_add(1)).then(|| Verdict::Gap {
+            after,
+            next: n,
+            missed: n - after - 1,
+        });
+        (after.checked_add(1) == Some(n), gap)
     };
+    let live = |by_one: bool| Phase::Live {
+        prev: Some(n),
+        by_one,
+    };
+    let reset = |last: u64| (live(false), Verdict::Reset { last, first: n });
     match phase {
-        Phase::Resuming { from } if n > from => (live, onward(from)),
-        Phase::Resuming { from } if n <= 1 => (
-            live,
-            Verdict::Reset {
-                last: from,
-                first: n,
-            },
-        ),
+        Phase::Resuming { from } if n > from => {
+            let (one, gap) = onward(from);
+            (live(one), gap.unwrap_or(Verdict::Deliver))
+        }
+        Phase::Resuming { from } if n <= 1 => reset(from),
         Phase::Resuming { from } => (
             Phase::Replaying {
                 upto: from,
@@ -139,25 +149,29 @@ fn step(phase: Phase, n: u64) -> (Phase, Verdict) {
             },
             Verdict::Replay,
         ),
-        Phase::Replaying { upto, .. } if n > upto => (live, onward(upto)),
+        Phase::Replaying { upto, .. } if n > upto => {
+            let (one, gap) = onward(upto);
+            (live(one), gap.unwrap_or(Verdict::Deliver))
+        }
         Phase::Replaying { upto, prev } if n > prev => {
             (Phase::Replaying { upto, prev: n }, Verdict::Replay)
         }
-        Phase::Replaying { prev, .. } => (
-            live,
-            Verdict::Reset {
-                last: prev,
-                first: n,
-            },
-        ),
-        Phase::Live { prev: Some(prev) } if n < prev => (
-            live,
-            Verdict::Reset {
-                last: prev,
-                first: n,
-            },
-        ),
-        Phase::Live { .. } => (live, Verdict::Deliver),
+        Phase::Replaying { prev, .. } => reset(prev),
+        Phase::Live {
+            prev: Some(prev),
+            by_one,
+        } => {
+            if n < prev {
+                return reset(prev);
+            }
+            let (one, gap) = onward(prev);
+            match gap {
+                // Only a counter that has shown it counts by one can skip.
+                Some(gap) if by_one => (live(true), gap),
+                _ => (live(by_one || one), Verdict::Deliver),
+            }
+        }
+        Phase::Live { prev: None, .. } => (live(false), Verdict::Deliver),
     }
 }
 
@@ -232,7 +246,7 @@ mod tests {
     fn going_down_mid_stream_is_a_reset_and_the_new_counter_is_followed() {
         assert_eq!(
             run("", &["5", "6", "2", "3", "9"]),
-            [D, D, reset(6, 2), D, D]
+            [D, D, reset(6, 2), D, gap(3, 9)]
         );
         // Equal ids are not a step back.
         assert_eq!(run("", &["5", "5", "6"]), [D, D, D]);
@@ -240,8 +254,51 @@ mod tests {
 
     #[test]
     fn sparse_ids_within_a_stream_are_not_gaps() {
-        assert_eq!(run("", &["10", "20"]), [D, D]);
-        assert_eq!(run("41", &["42", "50"]), [D, D]);
+        assert_eq!(run("", &["10", "20", "30"]), [D, D, D]);
+        // Millisecond timestamps, some equal: never a step of one.
+        let stamps = [
+            "1700000000000",
+            "1700000000137",
+            "1700000000137",
+            "1700000000420",
+        ];
+        assert_eq!(run("", &stamps), [D, D, D, D]);
+        assert_eq!(
+            run("1700000000420", &["1700000000999"]),
+            [gap(1_700_000_000_420, 1_700_000_000_999)]
+        );
+    }
+
+    #[test]
+    fn a_counter_that_counts_by_one_and_skips_inside_a_connection_is_a_gap() {
+        assert_eq!(run("", &["1", "2", "3", "7", "8"]), [D, D, D, gap(3, 7), D]);
+        // Every later jump is one too, not only the first.
+        assert_eq!(run("", &["1", "2", "5", "9"]), [D, D, gap(2, 5), gap(5, 9)]);
+        // The step from the resumed id counts as counting by one.
+        assert_eq!(run("41", &["42", "50"]), [D, gap(42, 50)]);
+        // So does a replay's own climb, and the step out of it.
+        assert_eq!(run("41", &["40", "41", "42", "44"]), [R, R, D, gap(42, 44)]);
+        // Equal ids neither count nor break the run.
+        assert_eq!(run("", &["4", "5", "5", "8"]), [D, D, D, gap(5, 8)]);
+    }
+
+    #[test]
+    fn a_reset_must_show_again_that_the_new_counter_counts_by_one() {
+        assert_eq!(
+            run("", &["1", "2", "3", "1", "10", "11", "13"]),
+            [D, D, D, reset(3, 1), D, D, gap(11, 13)]
+        );
+        // A non-integer id breaks the run as well.
+        assert_eq!(run("", &["1", "2", "x", "5", "9"]), [D, D, D, D, D]);
+    }
+
+    #[test]
+    fn the_largest_ids_neither_overflow_nor_count_as_a_gap() {
+        let max = u64::MAX.to_string();
+        let below = (u64::MAX - 1).to_string();
+        assert_eq!(run("", &[&below, &max, &max]), [D, D, D]);
+        assert_eq!(run(&below, &[&max]), [D]);
+        assert_eq!(run("", &["1", "2", &max]), [D, D, gap(2, u64::MAX)]);
     }
 
     #[test]

@@ -261,3 +261,113 @@ async fn resets_and_replays_are_stored_with_every_event() {
     );
     monitor.shutdown().await.expect("shutdown");
 }
+
+fn gaps(events: &[Lifecycle]) -> Vec<(u64, u64, u64)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Lifecycle::Gap {
+                after,
+                next,
+                missed,
+            } => Some((*after, *next, *missed)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn ids_skipped_inside_one_connection_are_gaps_and_every_event_is_delivered() {
+    let server = start_demo(DemoConfig::default()).await;
+    // One connection, held open after ten events: 1 2 3 5 6 7 9 10 11 13.
+    let url = server.url("/events?rate=0&skip=3&stall_after=10");
+    let (events, _) = run_until(&config(&url), LIMIT, |e| messages(e).len() == 10).await;
+    let got: Vec<String> = ids(&events).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(got, ["1", "2", "3", "5", "6", "7", "9", "10", "11", "13"]);
+    assert_eq!(gaps(&events), [(3, 5, 1), (7, 9, 1), (11, 13, 1)]);
+    assert_eq!(count(&events, "started"), 1, "all inside one connection");
+    // Each gap is told before the event that revealed it.
+    let pos = |want: &str| {
+        events
+            .iter()
+            .position(|e| matches!(e, Lifecycle::Message { id, .. } if id.as_str() == want))
+    };
+    let first_gap = events.iter().position(|e| e.name() == "gap");
+    assert!(first_gap > pos("3") && first_gap < pos("5"), "{events:#?}");
+}
+
+#[tokio::test]
+async fn sparse_ids_inside_one_connection_are_not_gaps() {
+    // Numbered by tens from the start: never a step of one, so no counter to skip.
+    let server = ScriptedServer::start(vec![Reply::sse_then_hold(
+        "id: 10\ndata: a\n\nid: 20\ndata: b\n\nid: 30\ndata: c\n\nid: 5f2a-uuid\ndata: d\n\n",
+    )])
+    .await;
+    let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| messages(e).len() == 4).await;
+    assert_eq!(messages(&events), ["a", "b", "c", "d"]);
+    assert_eq!((count(&events, "gap"), count(&events, "reset")), (0, 0));
+}
+
+#[tokio::test]
+async fn the_demo_servers_counter_restarting_mid_connection_is_a_reset_with_every_event() {
+    let server = start_demo(DemoConfig::default()).await;
+    // One connection: 1 2 3, then 1 2 3 again, then 1, held open.
+    let url = server.url("/events?rate=0&jump_back=3&stall_after=7");
+    let (events, _) = run_until(&config(&url), LIMIT, |e| messages(e).len() == 7).await;
+    let got: Vec<String> = ids(&events).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(got, ["1", "2", "3", "1", "2", "3", "1"]);
+    assert_eq!(resets(&events), [(3, 1), (3, 1)]);
+    assert!(ids(&events).iter().all(|(_, replayed)| !replayed));
+    assert_eq!(count(&events, "gap"), 0);
+    assert_eq!(count(&events, "started"), 1, "all inside one connection");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gaps_and_resets_inside_one_connection_are_stored_and_counted() {
+    let server = start_demo(DemoConfig::default()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let monitor = Monitor::open(MonitorOptions::new(dir.path().to_path_buf())).expect("open");
+    let skips = monitor
+        .add(&record(
+            "skips",
+            &server.url("/events?rate=0&skip=3&stall_after=10"),
+        ))
+        .expect("add");
+    let jumps = monitor
+        .add(&record(
+            "jumps",
+            &server.url("/events?rate=0&jump_back=3&stall_after=7"),
+        ))
+        .expect("add");
+    wait_until("ten events with gaps, seven with resets", LIMIT, || {
+        status(&monitor, skips).messages >= 10 && status(&monitor, jumps).messages >= 7
+    })
+    .await;
+    monitor.flush().await.expect("flush");
+    let (s, j) = (status(&monitor, skips), status(&monitor, jumps));
+    assert_eq!((s.gaps, s.missed_events, s.resets), (3, 3, 0), "{s:#?}");
+    assert_eq!((j.gaps, j.resets), (0, 2), "{j:#?}");
+
+    let catalog: &Catalog = monitor.catalog();
+    let stored: Vec<(u64, u64, u64)> = catalog
+        .gaps(skips)
+        .expect("gaps")
+        .iter()
+        .map(|g| (g.after, g.next, g.missed))
+        .collect();
+    assert_eq!(stored, [(3, 5, 1), (7, 9, 1), (11, 13, 1)]);
+    let counters = catalog.counters(skips).expect("counters");
+    assert_eq!((counters.gaps, counters.missed_events), (3, 3));
+    let stored: Vec<(u64, u64)> = catalog
+        .resets(jumps)
+        .expect("resets")
+        .iter()
+        .map(|r| (r.last, r.first))
+        .collect();
+    assert_eq!(stored, [(3, 1), (3, 1)]);
+    let history = catalog
+        .history(jumps, &HistoryQuery::default())
+        .expect("history");
+    assert_eq!(history.len(), 7, "every event around a reset is stored");
+    monitor.shutdown().await.expect("shutdown");
+}

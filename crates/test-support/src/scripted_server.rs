@@ -14,6 +14,9 @@ pub enum End {
     Close,
     /// Keep the socket open and silent until the server is dropped.
     Hold,
+    /// Abort the connection with a TCP reset (`SO_LINGER` 0), as a crashed peer or a middlebox
+    /// does: the client's next read fails instead of seeing an end of stream.
+    Reset,
 }
 
 /// One scripted response.
@@ -179,6 +182,11 @@ async fn serve(mut sock: TcpStream, reply: Reply, log: Arc<Mutex<Vec<Recorded>>>
     match reply.end {
         End::Close => {
             let _ = sock.shutdown().await;
+        }
+        End::Reset => {
+            // Dropping a zero-linger socket sends RST, discarding anything unsent.
+            let _ = sock.set_zero_linger();
+            drop(sock);
         }
         End::Hold => {
             // Read until the client goes away, so the socket stays open and silent.

@@ -12,7 +12,10 @@ use crate::redirects::{self, SendError};
 use crate::shared_str::SharedStr;
 use crate::subscription::SubscriptionConfig;
 use futures_util::StreamExt;
-use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE,
+    RETRY_AFTER,
+};
 use reqwest::StatusCode;
 use std::future::Future;
 use std::time::{Duration, SystemTime};
@@ -197,6 +200,39 @@ fn is_event_stream(content_type: Option<&HeaderValue>) -> bool {
         .unwrap_or(false)
 }
 
+/// The most of a server's `Content-Encoding` echoed in an error: it is the server's text.
+const ENCODING_ECHO_MAX: usize = 40;
+
+/// Why the body cannot be read, when the server compressed it: we ask for no compression and
+/// inflate none yet (reqwest is built without it), and compressed bytes parsed as text would
+/// leave the stream "open" on garbage. `identity` is no compression.
+fn unsupported_encoding(headers: &HeaderMap) -> Option<String> {
+    let mut codings = Vec::new();
+    for value in headers.get_all(CONTENT_ENCODING) {
+        let Ok(text) = value.to_str() else {
+            codings.push("an unreadable encoding");
+            continue;
+        };
+        codings.extend(
+            text.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity")),
+        );
+    }
+    if codings.is_empty() {
+        return None;
+    }
+    let mut named = codings.join(", ");
+    if named.len() > ENCODING_ECHO_MAX {
+        // Header values are visible ASCII here, so any byte index is a char boundary.
+        named.truncate(ENCODING_ECHO_MAX);
+        named.push('…');
+    }
+    Some(format!(
+        "the server compressed the stream with {named}, which is not supported yet"
+    ))
+}
+
 fn retryable_status(status: StatusCode) -> bool {
     status.is_server_error()
         || status == StatusCode::REQUEST_TIMEOUT
@@ -352,6 +388,19 @@ async fn attempt<S: EventSink>(
         return AttemptEnd::Fatal;
     }
 
+    if let Some(message) = unsupported_encoding(response.headers()) {
+        // Like a wrong content type: the same server will answer the same way again.
+        emit_error(
+            sink,
+            ErrorKind::ContentType,
+            message,
+            Some(status.as_u16()),
+            false,
+        )
+        .await;
+        return AttemptEnd::Fatal;
+    }
+
     sink.emit(Lifecycle::Started {
         url: response.url().to_string(),
         status: status.as_u16(),
@@ -463,6 +512,30 @@ mod tests {
         let bad = HeaderValue::from_static("text/plain");
         assert!(!is_event_stream(Some(&bad)));
         assert!(!is_event_stream(None));
+    }
+
+    #[test]
+    fn only_real_compression_is_an_unsupported_encoding() {
+        let with = |values: &[&str]| {
+            let mut h = HeaderMap::new();
+            for v in values {
+                h.append(CONTENT_ENCODING, HeaderValue::from_str(v).unwrap());
+            }
+            unsupported_encoding(&h)
+        };
+        assert_eq!(with(&[]), None);
+        assert_eq!(with(&["identity"]), None);
+        assert_eq!(with(&["Identity", " "]), None);
+        assert_eq!(
+            with(&["gzip"]).as_deref(),
+            Some("the server compressed the stream with gzip, which is not supported yet")
+        );
+        assert_eq!(
+            with(&["identity, br", "gzip"]).as_deref(),
+            Some("the server compressed the stream with br, gzip, which is not supported yet")
+        );
+        let long = with(&[&"x".repeat(500)]).unwrap();
+        assert!(long.len() < 120, "{long}");
     }
 
     #[test]

@@ -45,9 +45,10 @@ pub struct HistoryArgs {
 /// How `history` writes messages.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HistoryFormat {
-    /// One JSON object per line: seq, received_at, event, id, data.
+    /// One JSON object per line: seq, received_at, event, id, data (and replayed: true for
+    /// an event the server re-sent after a reconnect).
     Jsonl,
-    /// RFC 4180 CSV with a header row: seq,received_at,event,id,data.
+    /// RFC 4180 CSV with a header row: seq,received_at,event,id,data,replayed.
     Csv,
 }
 
@@ -77,6 +78,10 @@ struct JsonMessage<'a> {
     event: &'a str,
     id: &'a str,
     data: &'a str,
+    /// Present (true) only for an event the server re-sent after a reconnect, as in
+    /// `watch --json`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    replayed: bool,
 }
 
 /// Prints the history `args` asks for.
@@ -147,7 +152,7 @@ impl<W: Write> Sink<W> {
                 let mut w = csv::WriterBuilder::new()
                     .quote_style(csv::QuoteStyle::Necessary)
                     .from_writer(out);
-                w.write_record(["seq", "received_at", "event", "id", "data"])?;
+                w.write_record(["seq", "received_at", "event", "id", "data", "replayed"])?;
                 Sink::Csv(Box::new(w))
             }
         })
@@ -163,6 +168,7 @@ impl<W: Write> Sink<W> {
                     event: &m.event,
                     id: &m.id,
                     data: &m.data,
+                    replayed: m.replayed,
                 };
                 serde_json::to_writer(&mut *out, &line)?;
                 out.write_all(b"\n")?;
@@ -176,6 +182,7 @@ impl<W: Write> Sink<W> {
                     &csv_safe(&m.event),
                     &csv_safe(&m.id),
                     &csv_safe(&m.data),
+                    if m.replayed { "true" } else { "false" },
                 ])?;
             }
         }

@@ -11,6 +11,7 @@ use streamwatch_engine::catalog::validate::{
 };
 use streamwatch_engine::catalog::{normalize_method, StoredHeader, SubscriptionRecord};
 
+use crate::args::RedirectsArg;
 use crate::usage::{parse_days, parse_seconds, UsageError};
 
 /// A subscription's settings; each flag left out keeps the current value (or, for a new
@@ -73,6 +74,11 @@ pub struct SubOptions {
     /// Drop messages older than D days; fractions allowed (new: 30).
     #[arg(long, value_name = "D", value_parser = parse_days)]
     pub keep_days: Option<Duration>,
+
+    /// Which redirects to follow (new: any). Secret headers go only to the URL's own origin
+    /// whatever the mode.
+    #[arg(long, value_name = "MODE", value_enum)]
+    pub redirects: Option<RedirectsArg>,
 }
 
 impl SubOptions {
@@ -182,6 +188,9 @@ impl SubOptions {
         }
         if let Some(age) = self.keep_days {
             record.retention.max_age = age;
+        }
+        if let Some(mode) = self.redirects {
+            record.redirects = mode.into();
         }
         Ok(())
     }
@@ -364,5 +373,20 @@ mod tests {
         };
         forever.apply(&mut r).unwrap();
         assert_eq!((r.retry.max_retries, r.idle_timeout_ms), (None, None));
+    }
+
+    #[test]
+    fn redirects_are_set_and_kept_when_not_given() {
+        use streamwatch_engine::redirects::RedirectMode;
+        let mut r = record();
+        assert_eq!(r.redirects, RedirectMode::Any);
+        let strict = SubOptions {
+            redirects: Some(RedirectsArg::SameOrigin),
+            ..Default::default()
+        };
+        strict.apply(&mut r).unwrap();
+        assert_eq!(r.redirects, RedirectMode::SameOrigin);
+        SubOptions::default().apply(&mut r).unwrap();
+        assert_eq!(r.redirects, RedirectMode::SameOrigin, "left out: kept");
     }
 }

@@ -10,6 +10,7 @@ use streamwatch_engine::catalog::sealing::{masked_headers, MASK};
 use streamwatch_engine::catalog::{
     Catalog, GapRecord, SavedSubscription, StoredCounters, StoredHeader, Transition,
 };
+use streamwatch_engine::redirects::RedirectMode;
 
 use crate::output::{push_escaped, rfc3339_millis};
 
@@ -52,6 +53,8 @@ pub struct ShowView {
     max_event_size: usize,
     keep_rows: u64,
     keep_age_ms: u64,
+    /// Which redirects it follows: `any`, `same-origin` or `never`.
+    redirects: RedirectMode,
     created_at: String,
     updated_at: String,
     messages_stored: u64,
@@ -193,6 +196,7 @@ pub fn show_view(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<S
         max_event_size: r.max_event_size,
         keep_rows: r.retention.max_rows,
         keep_age_ms: u64::try_from(r.retention.max_age.as_millis()).unwrap_or(u64::MAX),
+        redirects: r.redirects,
         created_at: stamp(saved.created_at),
         updated_at: stamp(saved.updated_at),
         messages_stored: store.message_count(saved.id)?,
@@ -272,6 +276,12 @@ pub fn print_show(out: &mut impl Write, v: &ShowView) -> io::Result<()> {
         .idle_timeout_ms
         .map_or_else(|| "off".to_owned(), |ms| format!("{ms} ms"));
     writeln!(out, "idle timeout:    {idle}")?;
+    let redirects = match v.redirects {
+        RedirectMode::Never => "never (a redirect is an error)",
+        RedirectMode::SameOrigin => "same-origin (another origin is an error)",
+        RedirectMode::Any => "any (secret headers stay with the first origin)",
+    };
+    writeln!(out, "redirects:       {redirects}")?;
     writeln!(
         out,
         "keeps:           {} messages, {} days",
@@ -290,6 +300,11 @@ pub fn print_show(out: &mut impl Write, v: &ShowView) -> io::Result<()> {
         out,
         "gaps:            {} ({} events missed)",
         c.gaps, c.missed_events
+    )?;
+    writeln!(
+        out,
+        "replayed:        {} events re-sent after a reconnect; {} id resets",
+        c.replayed, c.resets
     )?;
     for g in &v.gaps.recent {
         writeln!(

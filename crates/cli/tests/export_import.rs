@@ -59,6 +59,8 @@ async fn subscriptions_survive_export_and_import() {
         "--keep-days",
         "0.5",
         "--paused",
+        "--redirects",
+        "same-origin",
     ])
     .await;
     from.ok(&["subs", "add", "plain", "https://example.com/feed"])
@@ -82,6 +84,11 @@ async fn subscriptions_survive_export_and_import() {
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["subscriptions"].as_array().unwrap().len(), 2);
     assert!(doc["subscriptions"][0].get("history").is_none(), "{doc:#}");
+    assert_eq!(doc["subscriptions"][0]["redirects"], "same-origin");
+    assert!(
+        doc["subscriptions"][1].get("redirects").is_none(),
+        "the default is left out: {doc:#}"
+    );
 
     let to = Data::new();
     let imported = to.ok(&["import", file_arg]).await;
@@ -141,6 +148,8 @@ async fn history_and_the_resume_point_survive_the_round_trip() {
                 "event": if n % 2 == 0 { "even" } else { "odd" },
                 "id": n.to_string(),
                 "data": format!("{{\"n\":{n}}}, \"quoted\"\nsecond line"),
+                // Every tenth one the server re-sent after a reconnect.
+                "replayed": n % 10 == 0,
             })
         })
         .collect();
@@ -166,6 +175,11 @@ async fn history_and_the_resume_point_survive_the_round_trip() {
         assert_eq!(m["data"], messages[i]["data"]);
         assert_eq!(m["event"], messages[i]["event"]);
         assert_eq!(m["received_at"], messages[i]["received_at"]);
+        assert_eq!(
+            m.get("replayed").is_some(),
+            messages[i]["replayed"] == true,
+            "{m}"
+        );
     }
     let show = seed.show("hist").await;
     assert_eq!(
@@ -173,14 +187,15 @@ async fn history_and_the_resume_point_survive_the_round_trip() {
         "the file's resume point is kept"
     );
     assert_eq!(show["counters"]["messages"], 50);
+    assert_eq!(show["counters"]["replayed"], 5);
 
     let exported = seed.ok(&["export", "--with-history"]).await.stdout;
     let doc: Value = serde_json::from_str(&exported).unwrap();
     assert_eq!(doc["subscriptions"][0]["resume_id"], "55");
-    assert_eq!(
-        doc["subscriptions"][0]["history"].as_array().unwrap().len(),
-        50
-    );
+    let history = doc["subscriptions"][0]["history"].as_array().unwrap();
+    assert_eq!(history.len(), 50);
+    assert_eq!(history[9]["replayed"], true);
+    assert!(history[8].get("replayed").is_none(), "{:#}", history[8]);
 
     let to = Data::new();
     let file = to.path().join("all.json");
@@ -228,6 +243,11 @@ async fn bad_files_import_nothing_and_say_why() {
             json!({"format": "streamwatch-export", "version": 1,
                    "subscriptions": [{"name": "x", "url": "http://h/", "colour": "red"}]}),
             "colour",
+        ),
+        (
+            json!({"format": "streamwatch-export", "version": 1,
+                   "subscriptions": [{"name": "x", "url": "http://h/", "redirects": "sometimes"}]}),
+            "redirects: unknown redirect mode \"sometimes\"",
         ),
     ];
     for (doc, needle) in cases {

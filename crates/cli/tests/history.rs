@@ -89,7 +89,10 @@ async fn csv_is_quoted_properly() {
         .iter()
         .map(str::to_owned)
         .collect();
-    assert_eq!(header, ["seq", "received_at", "event", "id", "data"]);
+    assert_eq!(
+        header,
+        ["seq", "received_at", "event", "id", "data", "replayed"]
+    );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 10);
     for (i, (row, m)) in rows.iter().zip(&messages).enumerate() {
@@ -98,6 +101,7 @@ async fn csv_is_quoted_properly() {
         assert_eq!(&row[2], "tick");
         assert_eq!(&row[3], m["id"].as_str().unwrap());
         assert_eq!(&row[4], m["data"].as_str().unwrap());
+        assert_eq!(&row[5], "false");
     }
     assert!(
         out.stdout.contains("{\"\"n\"\":1,"),
@@ -144,7 +148,14 @@ async fn csv_cells_cannot_start_a_spreadsheet_formula() {
     let mut reader = csv::Reader::from_reader(out.stdout.as_bytes());
     let rows: Vec<Vec<String>> = reader
         .records()
-        .map(|r| r.unwrap().iter().skip(2).map(str::to_owned).collect())
+        .map(|r| {
+            r.unwrap()
+                .iter()
+                .skip(2)
+                .take(3)
+                .map(str::to_owned)
+                .collect()
+        })
         .collect();
     assert_eq!(
         rows,
@@ -160,4 +171,40 @@ async fn csv_cells_cannot_start_a_spreadsheet_formula() {
     let lines = data.history("f").await;
     assert_eq!(lines[0]["event"], "=HYPERLINK(\"http://x\")");
     assert_eq!(lines[1]["data"], "\tpad");
+}
+
+#[tokio::test]
+async fn replayed_events_are_marked_in_json_lines_and_csv() {
+    let data = Data::new();
+    let at = format!("{:.3}", Timestamp::now());
+    let file = json!({
+        "format": "streamwatch-export",
+        "version": 1,
+        "subscriptions": [{"name": "r", "url": "http://127.0.0.1:9/", "history": [
+            {"received_at": at, "event": "tick", "id": "5", "data": "a"},
+            {"received_at": at, "event": "tick", "id": "4", "data": "b", "replayed": true},
+            {"received_at": at, "event": "tick", "id": "6", "data": "c", "replayed": false},
+        ]}],
+    });
+    let path = data.path().join("seed.json");
+    std::fs::write(&path, file.to_string()).unwrap();
+    data.ok(&["import", path.to_str().unwrap()]).await;
+
+    let lines = data.history("r").await;
+    let flags: Vec<Option<&Value>> = lines.iter().map(|l| l.get("replayed")).collect();
+    assert_eq!(
+        flags,
+        [None, Some(&json!(true)), None],
+        "present only when true, as in watch --json"
+    );
+    let out = data.ok(&["history", "r", "--format", "csv"]).await;
+    let mut reader = csv::Reader::from_reader(out.stdout.as_bytes());
+    let column: Vec<String> = reader.records().map(|r| r.unwrap()[5].to_owned()).collect();
+    assert_eq!(column, ["false", "true", "false"], "{}", out.stdout);
+    let show = data.show("r").await;
+    assert_eq!(show["counters"]["replayed"], 1, "{show:#}");
+    assert_eq!(
+        show["last_event_id"], "6",
+        "a replay does not move the resume point"
+    );
 }

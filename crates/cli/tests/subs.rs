@@ -37,6 +37,8 @@ async fn add_list_show_edit_pause_resume_remove() {
             "500",
             "--keep-days",
             "2",
+            "--redirects",
+            "same-origin",
         ])
         .await;
     assert!(
@@ -87,10 +89,24 @@ async fn add_list_show_edit_pause_resume_remove() {
     assert_eq!(show["keep_rows"], 500);
     assert_eq!(show["keep_age_ms"], 2 * 86_400_000u64);
     assert_eq!(show["counters"]["messages"], 0);
+    assert_eq!(show["counters"]["replayed"], 0);
+    assert_eq!(show["counters"]["resets"], 0);
     assert_eq!(show["gaps"]["count"], 0);
+    assert_eq!(show["redirects"], "same-origin");
+    assert_eq!(data.show("other").await["redirects"], "any", "the default");
     let human = data.ok(&["subs", "show", "1"]).await.stdout;
     assert!(human.contains("POST http://127.0.0.1:9/events"), "{human}");
     assert!(human.contains("X-Client: test"), "{human}");
+    assert!(human.contains("redirects:       same-origin"), "{human}");
+    assert!(human.contains("0 id resets"), "{human}");
+    let bad = data
+        .run(&["subs", "edit", "ticks", "--redirects", "sometimes"])
+        .await;
+    assert_eq!(bad.code, Some(2), "{bad:#?}");
+    assert!(
+        bad.stderr.contains("same-origin"),
+        "lists the choices: {bad:#?}"
+    );
 
     data.ok(&[
         "subs",
@@ -108,6 +124,8 @@ async fn add_list_show_edit_pause_resume_remove() {
         "0",
         "-X",
         "GET",
+        "--redirects",
+        "never",
     ])
     .await;
     assert_eq!(data.run(&["subs", "show", "ticks"]).await.code, Some(1));
@@ -118,6 +136,7 @@ async fn add_list_show_edit_pause_resume_remove() {
     assert_eq!(edited["headers"][0]["name"], "X-New");
     assert_eq!(edited["body"], Value::Null);
     assert_eq!(edited["max_retries"], Value::Null);
+    assert_eq!(edited["redirects"], "never");
     assert_eq!(edited["idle_timeout_ms"], Value::Null);
     // Untouched settings stay.
     assert_eq!(edited["retry_initial_ms"], 200);

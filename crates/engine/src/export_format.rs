@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::redirects::RedirectMode;
 use crate::storage::{
     Retention, SavedSubscription, StoredHeader, StoredMessage, SubscriptionRecord,
 };
@@ -101,6 +102,13 @@ pub struct ExportedSubscription {
     pub retention: ExportedRetention,
     #[serde(default = "empty_object")]
     pub notify: serde_json::Value,
+    /// Which redirects to follow: `any` (left out when so), `same-origin` or `never`.
+    #[serde(
+        default,
+        skip_serializing_if = "is_any",
+        deserialize_with = "redirect_mode"
+    )]
+    pub redirects: RedirectMode,
     /// Where the stream had got to (the stored last event id); `import` resumes from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_id: Option<String>,
@@ -169,6 +177,9 @@ pub struct ExportedMessage {
     /// The last event id in force when it arrived ("" when none).
     pub id: String,
     pub data: String,
+    /// The server re-sent it after a reconnect (left out when not).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
 }
 
 fn default_method() -> String {
@@ -181,6 +192,17 @@ fn default_max_event_size() -> usize {
 
 fn empty_object() -> serde_json::Value {
     serde_json::Value::Object(Default::default())
+}
+
+fn is_any(mode: &RedirectMode) -> bool {
+    *mode == RedirectMode::Any
+}
+
+/// A redirect mode whose error names the field: serde's own would say only "unknown variant".
+fn redirect_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<RedirectMode, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse()
+        .map_err(|e| serde::de::Error::custom(format!("redirects: {e}")))
 }
 
 fn millis(d: Duration) -> u64 {
@@ -276,6 +298,7 @@ impl ExportedSubscription {
                 max_age_ms: millis(r.retention.max_age),
             },
             notify: r.notify.clone(),
+            redirects: r.redirects,
             resume_id,
             history: None,
         }
@@ -316,6 +339,7 @@ impl ExportedSubscription {
         } else {
             self.notify.clone()
         };
+        record.redirects = self.redirects;
         (record, missing)
     }
 }
@@ -329,6 +353,7 @@ impl ExportedMessage {
             event: m.event.clone(),
             id: m.id.clone(),
             data: m.data.clone(),
+            replayed: m.replayed,
         }
     }
 
@@ -402,6 +427,7 @@ mod tests {
         record.idle_timeout_ms = Some(1500);
         record.paused = true;
         record.retention.max_rows = 7;
+        record.redirects = RedirectMode::SameOrigin;
         let saved = SavedSubscription {
             id: crate::SubscriptionId(1),
             record: record.clone(),
@@ -412,5 +438,63 @@ mod tests {
         let text = serde_json::to_string(&exported).unwrap();
         let back: ExportedSubscription = serde_json::from_str(&text).unwrap();
         assert_eq!(back.to_record(), (record, vec![]));
+    }
+
+    #[test]
+    fn redirects_default_to_any_and_an_unknown_mode_names_the_field() {
+        let f = parse(&file(r#"{"name":"a","url":"http://h/"}"#), "f").unwrap();
+        assert_eq!(f.subscriptions[0].redirects, RedirectMode::Any);
+        let text = serde_json::to_string(&f.subscriptions[0]).unwrap();
+        assert!(
+            !text.contains("redirects"),
+            "the default is left out, so older readers still take the file: {text}"
+        );
+        for (value, mode) in [
+            ("any", RedirectMode::Any),
+            ("same-origin", RedirectMode::SameOrigin),
+            ("never", RedirectMode::Never),
+        ] {
+            let f = parse(
+                &file(&format!(
+                    r#"{{"name":"a","url":"http://h/","redirects":"{value}"}}"#
+                )),
+                "f",
+            )
+            .unwrap();
+            assert_eq!(f.subscriptions[0].to_record().0.redirects, mode);
+        }
+        let bad = file(r#"{"name":"a","url":"http://h/","redirects":"sometimes"}"#);
+        let err = parse(&bad, "f").unwrap_err().to_string();
+        assert!(
+            err.contains("redirects") && err.contains("sometimes"),
+            "{err}"
+        );
+        let wrong_type = file(r#"{"name":"a","url":"http://h/","redirects":true}"#);
+        assert!(parse(&wrong_type, "f").is_err());
+    }
+
+    #[test]
+    fn the_replayed_flag_is_written_only_when_set_and_read_back() {
+        let m = |replayed| ExportedMessage {
+            received_at: "1970-01-01T00:00:00.000Z".into(),
+            event: "tick".into(),
+            id: "4".into(),
+            data: "x".into(),
+            replayed,
+        };
+        let plain = serde_json::to_string(&m(false)).unwrap();
+        assert!(!plain.contains("replayed"), "{plain}");
+        let text = serde_json::to_string(&m(true)).unwrap();
+        assert!(text.contains(r#""replayed":true"#), "{text}");
+        let back: ExportedMessage = serde_json::from_str(&text).unwrap();
+        assert!(back.replayed);
+        let old: ExportedMessage = serde_json::from_str(
+            r#"{"received_at":"1970-01-01T00:00:00.000Z","event":"e","id":"","data":""}"#,
+        )
+        .unwrap();
+        assert!(
+            !old.replayed,
+            "files from before the flag read as not replayed"
+        );
     }
 }

@@ -161,8 +161,7 @@ impl Monitor {
         let config = self.catalog.runtime_config(&saved.record, resume)?;
         self.supervisor.add(saved.id, config, saved.record.paused)?;
         let c = self.catalog.counters(saved.id)?;
-        self.supervisor
-            .seed_counters(saved.id, c.messages, c.bytes, c.gaps, c.missed_events)?;
+        self.supervisor.seed_counters(saved.id, &c)?;
         lock(&self.running).insert(saved.id, Known::of(saved));
         Ok(())
     }

@@ -9,6 +9,7 @@ pub use crate::ids::SubscriptionId;
 use crate::lifecycle::Lifecycle;
 use crate::record::Record;
 use crate::status::{State, Status};
+use crate::storage::StoredCounters;
 use crate::subscription::{ConfigError, SubscriptionConfig};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -242,18 +243,18 @@ impl Supervisor {
     pub fn seed_counters(
         &self,
         id: SubscriptionId,
-        messages: u64,
-        bytes: u64,
-        gaps: u64,
-        missed_events: u64,
+        stored: &StoredCounters,
     ) -> Result<(), SupervisorError> {
         let entries = lock(&self.entries);
         let entry = entries.get(&id).ok_or(SupervisorError::NotFound(id))?;
         let mut status = lock(&entry.status);
-        status.messages += messages;
-        status.bytes += bytes;
-        status.gaps += gaps;
-        status.missed_events += missed_events;
+        // Stored counts saturate at i64::MAX; adding to them must not overflow either.
+        status.messages = status.messages.saturating_add(stored.messages);
+        status.bytes = status.bytes.saturating_add(stored.bytes);
+        status.gaps = status.gaps.saturating_add(stored.gaps);
+        status.missed_events = status.missed_events.saturating_add(stored.missed_events);
+        status.replayed = status.replayed.saturating_add(stored.replayed);
+        status.resets = status.resets.saturating_add(stored.resets);
         Ok(())
     }
 

@@ -307,3 +307,81 @@ async fn a_sync_beside_the_apps_own_changes_never_takes_them_for_outside_ones() 
     );
     assert_eq!(monitor.supervisor().list().len(), 60);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_and_reset_counts_carry_over_a_restart() {
+    use std::time::SystemTime;
+    use streamwatch_engine::storage::{Record, Writer, WriterConfig};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let id = {
+        let store = Store::open(dir.path()).expect("store");
+        let mut r = record("counted", "http://127.0.0.1:1/events");
+        // Paused: nothing connects, so the figures are the stored ones alone.
+        r.paused = true;
+        let id = store.add_subscription(&r).expect("add");
+        let writer = Writer::spawn(store.path(), WriterConfig::default()).expect("writer");
+        let tx = writer.sender();
+        for (n, replayed) in [(5u64, false), (4, true), (3, true)] {
+            tx.send(Record::Message {
+                sub: id,
+                at: SystemTime::now(),
+                event: "tick".into(),
+                id: n.to_string().into(),
+                data: "x".into(),
+                replayed,
+            })
+            .await
+            .expect("send");
+        }
+        tx.send(Record::Reset {
+            sub: id,
+            at: SystemTime::now(),
+            last: 5,
+            first: 1,
+        })
+        .await
+        .expect("send");
+        drop(tx);
+        writer.shutdown().await.expect("shutdown");
+        id
+    };
+    let monitor = Monitor::open(options(dir.path())).expect("open");
+    let status = monitor.supervisor().status(id).expect("status");
+    assert_eq!(
+        (status.messages, status.replayed, status.resets),
+        (3, 2, 1),
+        "{status:#?}"
+    );
+    monitor.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_redirect_mode_reaches_the_connection() {
+    use streamwatch_engine::redirects::RedirectMode;
+    use streamwatch_test_support::scripted_server::{Reply, ScriptedServer};
+    let server = ScriptedServer::start(vec![
+        Reply::raw(
+            "HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n",
+            b"",
+        ),
+        Reply::sse_then_hold("data: unreachable\n\n"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let monitor = Monitor::open(options(dir.path())).expect("open");
+    let mut r = record("strict", &server.url("/s"));
+    r.redirects = RedirectMode::Never;
+    let id = monitor.add(&r).expect("add");
+    wait_until("refused the redirect", LIMIT, || {
+        monitor
+            .supervisor()
+            .status(id)
+            .is_ok_and(|s| s.state == State::Failed)
+    })
+    .await;
+    let status = monitor.supervisor().status(id).expect("status");
+    let error = status.last_error.unwrap_or_default();
+    assert!(error.contains("never"), "{error}");
+    assert_eq!(server.requests().len(), 1, "the redirect was not followed");
+    monitor.shutdown().await.expect("shutdown");
+}

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 use std::time::{Duration, SystemTime};
+use streamwatch_engine::redirects::RedirectMode;
 use streamwatch_engine::storage::{
     HistoryQuery, Record, Retention, StorageError, Store, StoredHeader, SubscriptionRecord, Writer,
     WriterConfig,
@@ -41,6 +42,7 @@ fn full_record(name: &str) -> SubscriptionRecord {
             max_age: Duration::from_secs(3 * 24 * 3600),
         },
         notify: json!({"on": ["failed"], "quiet_hours": [22, 7]}),
+        redirects: RedirectMode::SameOrigin,
     }
 }
 
@@ -274,4 +276,47 @@ async fn changing_the_starting_id_resets_the_resume_point() {
     store.update_subscription(id, &r).unwrap();
     assert_eq!(store.resume_point(id).unwrap().as_deref(), Some("1000"));
     writer.shutdown().await.unwrap();
+}
+
+#[test]
+fn the_redirect_mode_is_saved_edited_and_an_unknown_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let plain = store
+        .add_subscription(&SubscriptionRecord::new("plain", "http://127.0.0.1:1/"))
+        .unwrap();
+    assert_eq!(
+        store.subscription(plain).unwrap().record.redirects,
+        RedirectMode::Any
+    );
+    let mut rec = full_record("orders");
+    let id = store.add_subscription(&rec).unwrap();
+    assert_eq!(
+        store.subscription(id).unwrap().record.redirects,
+        RedirectMode::SameOrigin
+    );
+    rec.redirects = RedirectMode::Never;
+    store.update_subscription(id, &rec).unwrap();
+    assert_eq!(
+        store.subscription(id).unwrap().record.redirects,
+        RedirectMode::Never
+    );
+
+    // A value this version does not know (a newer one's, or a hand edit) is an error that
+    // names the column, not a panic and not a silent "any".
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    conn.execute(
+        "UPDATE subscriptions SET redirects = 'sideways' WHERE id = ?1",
+        [id.0 as i64],
+    )
+    .unwrap();
+    let err = store.subscription(id).unwrap_err();
+    assert!(matches!(err, StorageError::BadData { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("redirects") && msg.contains("sideways"),
+        "{msg}"
+    );
+    assert!(store.subscriptions().is_err());
+    assert_eq!(store.subscription(plain).unwrap().record.name, "plain");
 }

@@ -22,6 +22,56 @@ fn schema_sql(path: &Path) -> String {
     .unwrap()
 }
 
+/// A table and one of its columns, or (table, None) for the table itself.
+type Added = (&'static str, Option<&'static str>);
+
+/// What each migration after version 1 added. A later migration's additions are listed even
+/// where this build may not have them yet; they are dropped only if present.
+const ADDED_BY_VERSION: &[(i64, &[Added])] = &[
+    (3, &[("messages", Some("replayed")), ("resets", None)]),
+    (
+        4,
+        &[
+            ("subscriptions", Some("redirects")),
+            ("sub_state", Some("replayed")),
+            ("sub_state", Some("resets")),
+        ],
+    ),
+    (5, &[("subscriptions", Some("secret_params"))]),
+];
+
+/// Turns the file at `path` into what schema `version` left: everything later migrations added
+/// is dropped, and the version set back.
+fn downgrade(path: &Path, version: i64) {
+    let conn = Connection::open(path).unwrap();
+    for (v, added) in ADDED_BY_VERSION.iter().rev() {
+        if *v <= version {
+            continue;
+        }
+        for (table, column) in *added {
+            match column {
+                Some(column) => {
+                    let present: bool = conn
+                        .query_row(
+                            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+                            [table, column],
+                            |r| r.get(0),
+                        )
+                        .unwrap();
+                    if present {
+                        conn.execute_batch(&format!("ALTER TABLE {table} DROP COLUMN {column}"))
+                            .unwrap();
+                    }
+                }
+                None => conn
+                    .execute_batch(&format!("DROP TABLE IF EXISTS {table}"))
+                    .unwrap(),
+            }
+        }
+    }
+    conn.pragma_update(None, "user_version", version).unwrap();
+}
+
 #[test]
 fn creates_the_database_in_wal_mode_and_reopens_it() {
     let tmp = tempfile::tempdir().unwrap();
@@ -254,12 +304,7 @@ async fn a_version_2_database_gains_replay_flags_and_resets_and_keeps_its_histor
     drop(store);
     {
         // What a file written before replays were kept looks like.
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(
-            "DROP TABLE resets; ALTER TABLE messages DROP COLUMN replayed;
-             PRAGMA user_version = 2;",
-        )
-        .unwrap();
+        downgrade(&path, 2);
     }
     let store = Store::open(tmp.path()).unwrap();
     let conn = Connection::open(&path).unwrap();
@@ -272,4 +317,59 @@ async fn a_version_2_database_gains_replay_flags_and_resets_and_keeps_its_histor
         .unwrap();
     assert_eq!(flag, 0, "existing rows were not replays");
     assert!(store.resets(id).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_version_3_database_gains_redirects_and_replay_counters_and_keeps_its_data() {
+    use std::time::SystemTime;
+    use streamwatch_engine::redirects::RedirectMode;
+    use streamwatch_engine::storage::{HistoryQuery, Record};
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let id = store
+        .add_subscription(&SubscriptionRecord::new("kept", "http://127.0.0.1:1/"))
+        .unwrap();
+    let writer = Writer::spawn(store.path(), WriterConfig::default()).unwrap();
+    for (i, replayed) in [(7, false), (6, true)] {
+        writer
+            .sender()
+            .send(Record::Message {
+                sub: id,
+                at: SystemTime::now(),
+                event: "tick".into(),
+                id: i.to_string().into(),
+                data: "old".into(),
+                replayed,
+            })
+            .await
+            .unwrap();
+    }
+    writer.shutdown().await.unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    {
+        // What a file written before redirects and replay counters were kept looks like.
+        downgrade(&path, 3);
+    }
+    let store = Store::open(tmp.path()).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(pragma_i64(&conn, "user_version"), SCHEMA_VERSION);
+    let saved = store.subscription(id).unwrap();
+    assert_eq!(
+        saved.record.redirects,
+        RedirectMode::Any,
+        "the old behaviour"
+    );
+    let history = store.history(id, &HistoryQuery::default()).unwrap();
+    assert_eq!(
+        history.iter().map(|m| m.replayed).collect::<Vec<_>>(),
+        [false, true],
+        "the v3 flags survive"
+    );
+    let c = store.counters(id).unwrap();
+    assert_eq!(
+        (c.messages, c.replayed, c.resets),
+        (2, 0, 0),
+        "counted from now on"
+    );
 }

@@ -503,11 +503,65 @@ async fn resets_are_logged_and_a_replayed_message_is_kept_without_moving_the_las
     .unwrap();
     writer.flush().await.unwrap();
 
-    assert_eq!(all(&store, id).len(), 2, "the replay is stored too");
+    let h = all(&store, id);
+    assert_eq!(h.len(), 2, "the replay is stored too");
+    assert_eq!(
+        h.iter()
+            .map(|m| (m.id.as_str(), m.replayed))
+            .collect::<Vec<_>>(),
+        [("41", false), ("40", true)],
+        "the flag reads back with the history"
+    );
     assert_eq!(store.resume_point(id).unwrap().as_deref(), Some("41"));
     let r = store.resets(id).unwrap();
     assert_eq!(r.len(), 1);
     assert_eq!((r[0].last, r[0].first), (u64::MAX, 1));
+    let c = store.counters(id).unwrap();
+    assert_eq!((c.messages, c.replayed, c.resets), (2, 1, 1));
+    writer.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn replay_and_reset_counters_add_up_across_commits_and_saturate() {
+    let (_tmp, store, id) = setup(Retention::default());
+    let writer = Writer::spawn(store.path(), WriterConfig::default()).unwrap();
+    let tx = writer.sender();
+    let replay = |i: u64| {
+        let mut r = message(id, i, SystemTime::now());
+        if let Record::Message { replayed, .. } = &mut r {
+            *replayed = true;
+        }
+        r
+    };
+    let reset = || Record::Reset {
+        sub: id,
+        at: SystemTime::now(),
+        last: 9,
+        first: 1,
+    };
+    for i in 0..2 {
+        tx.send(replay(i)).await.unwrap();
+        tx.send(reset()).await.unwrap();
+        writer.flush().await.unwrap();
+    }
+    let c = store.counters(id).unwrap();
+    assert_eq!((c.replayed, c.resets), (2, 2));
+
+    // Near the top, a sum in SQL must stay a count rather than become a REAL.
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    conn.execute(
+        "UPDATE sub_state SET replayed = 9223372036854775807, resets = 9223372036854775806",
+        [],
+    )
+    .unwrap();
+    for i in 0..2 {
+        tx.send(replay(i)).await.unwrap();
+        tx.send(reset()).await.unwrap();
+        writer.flush().await.unwrap();
+    }
+    let c = store.counters(id).unwrap();
+    assert_eq!((c.replayed, c.resets), (i64::MAX as u64, i64::MAX as u64));
+    assert_eq!(c.messages, 4);
     writer.shutdown().await.unwrap();
 }
 

@@ -265,5 +265,6 @@ pub(super) fn runnable(
         .filter(|ms| *ms > 0)
         .map(Duration::from_millis);
     config.max_event_size = record.max_event_size;
+    config.redirects = record.redirects;
     Ok(config)
 }

@@ -205,13 +205,15 @@ impl Catalog {
                     event: m.event.as_str().into(),
                     id: m.id.as_str().into(),
                     data: m.data.as_str().into(),
-                    replayed: false,
+                    replayed: m.replayed,
                 };
                 tx.send(record)
                     .await
                     .map_err(|_| StorageError::WriterStopped)?;
             }
-            let last = history.last().map(|m| m.id.as_str());
+            // A replayed message does not move the stored last id (see the writer), so the
+            // resume point to compare with is the last one that was not replayed.
+            let last = history.iter().rfind(|m| !m.replayed).map(|m| m.id.as_str());
             if let Some(resume) = from.resume_id.as_deref().filter(|r| Some(*r) != last) {
                 tx.send(Record::LastId {
                     sub: *id,

@@ -1,6 +1,7 @@
 //! The values the storage layer takes and gives back.
 
 use crate::ids::SubscriptionId;
+use crate::redirects::RedirectMode;
 use crate::subscription::RetryConfig;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime};
@@ -63,6 +64,9 @@ pub struct SubscriptionRecord {
     pub retention: Retention,
     /// Notification rules, owned by the notifier; stored as given (`{}` when none).
     pub notify: serde_json::Value,
+    /// Which redirects to follow.
+    #[serde(default)]
+    pub redirects: RedirectMode,
 }
 
 impl SubscriptionRecord {
@@ -81,6 +85,7 @@ impl SubscriptionRecord {
             paused: false,
             retention: Retention::default(),
             notify: serde_json::Value::Object(Default::default()),
+            redirects: RedirectMode::default(),
         }
     }
 }
@@ -112,6 +117,8 @@ pub struct StoredMessage {
     pub id: String,
     /// The data.
     pub data: String,
+    /// Whether the server re-sent it after a reconnect (the monitor already had it).
+    pub replayed: bool,
 }
 
 /// One change of a subscription's state.
@@ -162,6 +169,10 @@ pub struct StoredCounters {
     pub messages: u64,
     /// Bytes of message data ever stored.
     pub bytes: u64,
+    /// Replayed messages ever stored (also counted in `messages`).
+    pub replayed: u64,
+    /// Id resets (the server restarted its counter) detected.
+    pub resets: u64,
 }
 
 /// Which part of a subscription's history to read.

@@ -122,6 +122,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX resets_by_subscription ON resets(subscription_id, at);
     "#,
+    // Version 4: which redirects a subscription follows (any | same-origin | never), and the
+    // replayed and reset counters kept across restarts like the others.
+    r#"
+    ALTER TABLE subscriptions ADD COLUMN redirects TEXT NOT NULL DEFAULT 'any';
+    ALTER TABLE sub_state ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sub_state ADD COLUMN resets INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

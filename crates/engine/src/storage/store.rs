@@ -8,6 +8,7 @@ use super::model::{
 use super::schema;
 use super::time::{from_ms, now_ms, to_ms};
 use crate::ids::SubscriptionId;
+use crate::redirects::RedirectMode;
 use crate::subscription::RetryConfig;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::path::{Path, PathBuf};
@@ -27,7 +28,7 @@ pub struct Store {
 
 const SUBSCRIPTION_COLUMNS: &str = "id, name, url, method, headers, body, initial_last_event_id, \
      retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size, paused, \
-     retention_max_rows, retention_max_age_ms, notify, created_at, updated_at";
+     retention_max_rows, retention_max_age_ms, notify, created_at, updated_at, redirects";
 
 impl Store {
     /// The per-user data directory (XDG data dir on Linux, Application Support on macOS, AppData
@@ -79,8 +80,10 @@ impl Store {
         let res = conn.execute(
             "INSERT INTO subscriptions (name, url, method, headers, body, initial_last_event_id,
                  retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size,
-                 paused, retention_max_rows, retention_max_age_ms, notify, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+                 paused, retention_max_rows, retention_max_age_ms, notify, created_at, updated_at,
+                 redirects)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16,
+                 ?17)",
             params![
                 s.name.trim(),
                 s.url,
@@ -98,6 +101,7 @@ impl Store {
                 v.max_age_ms,
                 v.notify,
                 now,
+                s.redirects.as_str(),
             ],
         );
         match res {
@@ -129,7 +133,7 @@ impl Store {
                  initial_last_event_id = ?7, retry_initial_ms = ?8, retry_max_ms = ?9,
                  retry_max_retries = ?10, idle_timeout_ms = ?11, max_event_size = ?12, paused = ?13,
                  retention_max_rows = ?14, retention_max_age_ms = ?15, notify = ?16,
-                 updated_at = ?17
+                 updated_at = ?17, redirects = ?18
              WHERE id = ?1",
             params![
                 key,
@@ -149,6 +153,7 @@ impl Store {
                 v.max_age_ms,
                 v.notify,
                 now_ms(),
+                s.redirects.as_str(),
             ],
         );
         if let Err(e) = res {
@@ -259,11 +264,11 @@ impl Store {
         let conn = self.conn();
         self.check_exists(&conn, id)?;
         let sql = if q.newest_first {
-            "SELECT seq, received_at, event, event_id, data FROM messages
+            "SELECT seq, received_at, event, event_id, data, replayed FROM messages
              WHERE subscription_id = ?1 AND seq > ?2 AND seq < ?3 AND received_at >= ?4
              ORDER BY seq DESC LIMIT ?5"
         } else {
-            "SELECT seq, received_at, event, event_id, data FROM messages
+            "SELECT seq, received_at, event, event_id, data, replayed FROM messages
              WHERE subscription_id = ?1 AND seq > ?2 AND seq < ?3 AND received_at >= ?4
              ORDER BY seq ASC LIMIT ?5"
         };
@@ -285,6 +290,7 @@ impl Store {
                     event: r.get(2)?,
                     id: r.get(3)?,
                     data: r.get(4)?,
+                    replayed: r.get(5)?,
                 })
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
@@ -382,13 +388,14 @@ impl Store {
         Ok(rows)
     }
 
-    /// Lifetime counters: gaps, missed events, messages and bytes ever stored.
+    /// Lifetime counters: gaps, missed events, messages and bytes ever stored, replays and
+    /// resets.
     pub fn counters(&self, id: SubscriptionId) -> Result<StoredCounters> {
         let conn = self.conn();
         self.check_exists(&conn, id)?;
         let c = conn
             .query_row(
-                "SELECT gaps, missed_events, messages, bytes FROM sub_state
+                "SELECT gaps, missed_events, messages, bytes, replayed, resets FROM sub_state
                  WHERE subscription_id = ?1",
                 [rowid(id)?],
                 |r| {
@@ -397,6 +404,8 @@ impl Store {
                         missed_events: r.get(1)?,
                         messages: r.get(2)?,
                         bytes: r.get(3)?,
+                        replayed: r.get(4)?,
+                        resets: r.get(5)?,
                     })
                 },
             )
@@ -581,6 +590,7 @@ struct RawSubscription {
     notify: String,
     created_at: i64,
     updated_at: i64,
+    redirects: String,
 }
 
 impl RawSubscription {
@@ -607,11 +617,13 @@ impl RawSubscription {
                     max_age: Duration::from_millis(r.get(14)?),
                 },
                 notify: serde_json::Value::Null,
+                redirects: RedirectMode::default(),
             },
             headers: r.get(4)?,
             notify: r.get(15)?,
             created_at: r.get(16)?,
             updated_at: r.get(17)?,
+            redirects: r.get(18)?,
         })
     }
 
@@ -624,6 +636,14 @@ impl RawSubscription {
         record.headers = serde_json::from_str::<Vec<StoredHeader>>(&self.headers)
             .map_err(|e| bad("headers", e))?;
         record.notify = serde_json::from_str(&self.notify).map_err(|e| bad("notify", e))?;
+        // Written by a newer version, or by hand: refuse to guess which redirects to follow.
+        record.redirects =
+            self.redirects
+                .parse::<RedirectMode>()
+                .map_err(|e| StorageError::BadData {
+                    path: path.to_path_buf(),
+                    detail: format!("subscription {}: redirects: {e}", self.id),
+                })?;
         Ok(SavedSubscription {
             id: SubscriptionId(id_from_rowid(self.id)),
             record,

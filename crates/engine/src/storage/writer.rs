@@ -310,6 +310,8 @@ struct Touched {
     bytes: i64,
     gaps: i64,
     missed: i64,
+    replayed: i64,
+    resets: i64,
     last_message_at: Option<i64>,
     age_due: bool,
 }
@@ -326,6 +328,8 @@ impl Touched {
             bytes: 0,
             gaps: 0,
             missed: 0,
+            replayed: 0,
+            resets: 0,
             last_message_at: None,
             age_due,
         }
@@ -732,6 +736,7 @@ impl<'c> Inserts<'c> {
                 // Bit-cast: see the schema.
                 self.reset
                     .execute(params![key, to_ms(*at), *last as i64, *first as i64])?;
+                t.resets = t.resets.saturating_add(1);
                 Ok(())
             }
             Record::Transition {
@@ -772,7 +777,9 @@ impl<'c> Inserts<'c> {
             size,
             replayed
         ])?;
-        if !replayed {
+        if replayed {
+            t.replayed = t.replayed.saturating_add(1);
+        } else {
             t.last_id = Some(id.clone());
         }
         t.bytes = t.bytes.saturating_add(size);
@@ -850,8 +857,8 @@ fn finish_subs(
 fn save_sub_state(conn: &Connection, key: i64, t: &Touched) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO sub_state (subscription_id, last_event_id, last_seq, messages, bytes,
-                                gaps, missed_events, last_message_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                gaps, missed_events, last_message_at, replayed, resets)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (subscription_id) DO UPDATE SET
              last_event_id = coalesce(excluded.last_event_id, last_event_id),
              last_seq = max(last_seq, excluded.last_seq),
@@ -863,6 +870,10 @@ fn save_sub_state(conn: &Connection, key: i64, t: &Touched) -> rusqlite::Result<
                  THEN 9223372036854775807 ELSE gaps + excluded.gaps END,
              missed_events = CASE WHEN missed_events > 9223372036854775807 - excluded.missed_events
                  THEN 9223372036854775807 ELSE missed_events + excluded.missed_events END,
+             replayed = CASE WHEN replayed > 9223372036854775807 - excluded.replayed
+                 THEN 9223372036854775807 ELSE replayed + excluded.replayed END,
+             resets = CASE WHEN resets > 9223372036854775807 - excluded.resets
+                 THEN 9223372036854775807 ELSE resets + excluded.resets END,
              last_message_at = coalesce(excluded.last_message_at, last_message_at)",
     )?
     .execute(params![
@@ -873,7 +884,9 @@ fn save_sub_state(conn: &Connection, key: i64, t: &Touched) -> rusqlite::Result<
         t.bytes,
         t.gaps,
         t.missed,
-        t.last_message_at
+        t.last_message_at,
+        t.replayed,
+        t.resets
     ])?;
     Ok(())
 }

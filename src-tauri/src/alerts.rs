@@ -49,7 +49,7 @@ async fn run<R: Runtime>(
     board: HealthBoard,
     mut tray: Option<Tray<R>>,
     dnd: watch::Receiver<bool>,
-    mut events: broadcast::Receiver<SupervisorEvent>,
+    mut events: streamwatch_engine::event_bus::EventReceiver,
     mut views: broadcast::Receiver<SubscriptionView>,
 ) {
     let mut rules = Rules::default();

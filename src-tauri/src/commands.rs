@@ -31,6 +31,7 @@ pub const COMMANDS: &[&str] = &[
     "resume_subscription",
     "reconnect_now",
     "history_page",
+    "message_text",
     "timeline",
     "subscription_stats",
     "export_subscriptions",
@@ -54,6 +55,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         resume_subscription,
         reconnect_now,
         history_page,
+        message_text,
         timeline,
         subscription_stats,
         export_subscriptions,
@@ -152,6 +154,24 @@ pub async fn history_page(
     let id = SubscriptionId(id);
     blocking(&state, move |m, _| {
         views::history_page(m, id, before_seq, limit)
+    })
+    .await
+}
+
+/// The whole text of a stored message the log showed truncated: by `seq`, or for a live row by
+/// its arrival time, event id and size.
+#[tauri::command]
+pub async fn message_text(
+    state: State<'_, AppState>,
+    id: u64,
+    seq: Option<u64>,
+    received_at_ms: u64,
+    event_id: String,
+    size: u64,
+) -> Result<String> {
+    let id = SubscriptionId(id);
+    blocking(&state, move |m, _| {
+        views::message_text(m, id, seq, received_at_ms, &event_id, size)
     })
     .await
 }

@@ -159,3 +159,26 @@ describe('LiveLog', () => {
     expect(screen.getByTestId('log-empty').textContent).toBe('Waiting for messages…');
   });
 });
+
+describe('LiveLog truncated rows', () => {
+  it('shows a truncated row with its size and fetches the whole text on request', async () => {
+    const calls: Record<string, unknown>[] = [];
+    const whole = `start${'x'.repeat(100)}`;
+    mockIPC((cmd, args) => {
+      if (cmd === 'message_text') {
+        calls.push(args as Record<string, unknown>);
+        return whole;
+      }
+      return [];
+    });
+    const { sub } = setup([msg(1, 1, { data: 'start', size: 16 * 1024 * 1024, truncated: true, id: '41' })]);
+    render(LiveLog, { props: { sub } });
+    await tick();
+    const button = screen.getByTestId('btn-show-all');
+    expect(button.textContent).toBe('… (16 MiB, show all)');
+    await fireEvent.click(button);
+    await waitFor(() => expect(screen.getByTestId('log-raw').textContent).toBe(whole));
+    expect(calls).toEqual([{ id: 1, seq: null, receivedAtMs: 1_000_001, eventId: '41', size: 16 * 1024 * 1024 }]);
+    expect(screen.queryByTestId('btn-show-all')).toBeNull();
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilter, LogBuffer, LogView } from '../src/lib/log-buffer';
+import { compileFilter, LogBuffer, LogView, truncatedLabel } from '../src/lib/log-buffer';
 import { msg } from '../src/dev/builders';
 
 function datas(b: LogBuffer): string[] {
@@ -120,7 +120,7 @@ describe('LogBuffer', () => {
 });
 
 describe('compileFilter', () => {
-  const row = { uid: 1, seq: null, receivedAtMs: 0, event: 'Update', id: '42', data: 'Hello (World)' };
+  const row = { uid: 1, seq: null, receivedAtMs: 0, event: 'Update', id: '42', data: 'Hello (World)', size: 13 };
 
   it('lets everything through without a filter', () => {
     expect(compileFilter({ event: null, search: '  ' })).toBeNull();
@@ -194,5 +194,30 @@ describe('LogView', () => {
     expect(v.count).toBe(1);
     v.setFilter({ event: null, search: '' });
     expect(v.count).toBe(2);
+  });
+});
+
+describe('LogBuffer byte bound and truncated rows', () => {
+  it('evicts the oldest rows once the data passes the byte cap, keeping the newest', () => {
+    const b = new LogBuffer(1000, 10_000);
+    for (let n = 0; n < 10; n++) b.append([msg(1, n, { data: 'x'.repeat(3000) })]);
+    // 10 rows by count would fit; 3 rows of 3,000 by bytes.
+    expect(b.length).toBe(3);
+    expect(b.bytes).toBe(9000);
+    expect(b.atIndex(0)?.id).toBe('7');
+    expect(b.evicted).toBe(7);
+    // One row larger than the cap still shows (alone).
+    b.append([msg(1, 99, { data: 'y'.repeat(20_000) })]);
+    expect(b.length).toBe(1);
+    expect(b.newest()?.id).toBe('99');
+  });
+
+  it('keeps the size and the truncated mark, and words the note', () => {
+    const b = new LogBuffer();
+    b.append([msg(1, 1, { data: 'x'.repeat(10), size: 16 * 1024 * 1024, truncated: true }), msg(1, 2)]);
+    const big = b.atIndex(0)!;
+    expect(big.truncated).toBe(true);
+    expect(truncatedLabel(big)).toBe('… (16 MiB, show all)');
+    expect(truncatedLabel(b.atIndex(1)!)).toBeNull();
   });
 });

@@ -11,6 +11,7 @@ use crate::health::{HealthBoard, HealthChanges};
 use crate::live::LiveEvent;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
+use streamwatch_engine::event_bus::EventReceiver;
 use streamwatch_engine::{SubscriptionId, Supervisor, SupervisorEvent};
 use tokio::sync::broadcast::{self, error::RecvError};
 
@@ -26,6 +27,12 @@ pub const MAX_BACKLOG: usize = 20_000;
 /// Lifecycle events per batch; beyond this they are left out (a reconnect storm across many
 /// subscriptions; each subscription's status still arrives).
 pub const MAX_LIFECYCLE: usize = 2_000;
+/// Bytes of live messages per batch (at least one message goes): one IPC message stays small
+/// enough for the webview to take in a frame, even when every event is a 64 KiB preview.
+pub const MAX_BATCH_BYTES: usize = 4 << 20;
+/// Bytes of messages waiting for a batch; beyond this they are counted in `droppedMessages`
+/// like the count bound (2,000 previews of 64 KiB would otherwise hold 1.3 GB).
+pub const MAX_BACKLOG_BYTES: usize = 64 << 20;
 
 /// Where fresh status snapshots come from when a batch is sent.
 pub trait StatusSource {
@@ -85,6 +92,8 @@ pub struct Batcher {
     batch: UpdateBatch,
     /// Messages not yet in a batch, oldest first.
     backlog: VecDeque<MessageView>,
+    /// Bytes the backlog's messages carry.
+    backlog_bytes: usize,
     /// Position of each subscription's entry in `batch.statuses`.
     status_at: HashMap<u64, usize>,
     /// Subscriptions whose counters moved: their status is refreshed when the batch is taken
@@ -95,6 +104,13 @@ pub struct Batcher {
     max_messages: usize,
     max_backlog: usize,
     max_lifecycle: usize,
+    max_batch_bytes: usize,
+    max_backlog_bytes: usize,
+}
+
+/// Bytes a message view carries to the window (its strings).
+fn view_bytes(m: &MessageView) -> usize {
+    m.data.len() + m.event.len() + m.id.len()
 }
 
 impl Default for Batcher {
@@ -110,13 +126,24 @@ impl Batcher {
         Batcher {
             batch: UpdateBatch::default(),
             backlog: VecDeque::new(),
+            backlog_bytes: 0,
             status_at: HashMap::new(),
             touched: BTreeSet::new(),
             resync: false,
             max_messages,
             max_backlog,
             max_lifecycle,
+            max_batch_bytes: MAX_BATCH_BYTES,
+            max_backlog_bytes: MAX_BACKLOG_BYTES,
         }
+    }
+
+    /// The same batcher with other byte bounds: `per_batch` bytes of messages per batch, and
+    /// `backlog` bytes waiting.
+    pub fn with_byte_limits(mut self, per_batch: usize, backlog: usize) -> Self {
+        self.max_batch_bytes = per_batch;
+        self.max_backlog_bytes = backlog;
+        self
     }
 
     /// Folds in one supervisor event.
@@ -125,7 +152,11 @@ impl Batcher {
             SupervisorEvent::Lifecycle { id, at, event } => match LiveEvent::new(id, at, &event) {
                 LiveEvent::Message(m) => {
                     self.touched.insert(id.0);
-                    if self.backlog.len() < self.max_backlog {
+                    let bytes = view_bytes(&m);
+                    if self.backlog.len() < self.max_backlog
+                        && self.backlog_bytes + bytes <= self.max_backlog_bytes
+                    {
+                        self.backlog_bytes += bytes;
                         self.backlog.push_back(m);
                     } else {
                         self.batch.dropped_messages += 1;
@@ -187,6 +218,7 @@ impl Batcher {
         self.touched.remove(&id);
         self.batch.added.retain(|v| v.id != id);
         self.backlog.retain(|m| m.subscription_id != id);
+        self.backlog_bytes = self.backlog.iter().map(view_bytes).sum();
         self.batch.lifecycle.retain(|l| l.subscription_id != id);
         if self.status_at.remove(&id).is_some() {
             self.batch.statuses.retain(|s| s.id != id);
@@ -227,7 +259,18 @@ impl Batcher {
             s.status.set_health(source.health(s.id));
         }
         self.status_at.clear();
-        let n = self.backlog.len().min(self.max_messages);
+        // Up to the count and byte bounds, and always one message so a huge one cannot block.
+        let mut bytes = 0;
+        let mut n = 0;
+        for m in self.backlog.iter().take(self.max_messages) {
+            let b = view_bytes(m);
+            if n > 0 && bytes + b > self.max_batch_bytes {
+                break;
+            }
+            bytes += b;
+            n += 1;
+        }
+        self.backlog_bytes -= bytes;
         self.batch.messages.extend(self.backlog.drain(..n));
         std::mem::take(&mut self.batch)
     }
@@ -238,7 +281,7 @@ impl Batcher {
 /// sent every [`FLUSH_EVERY`] when there is something to send. The first batch holds every
 /// subscription's status.
 pub async fn run(
-    mut events: broadcast::Receiver<SupervisorEvent>,
+    mut events: EventReceiver,
     mut added: broadcast::Receiver<SubscriptionView>,
     mut health: HealthChanges,
     source: &(dyn StatusSource + Send + Sync),
@@ -299,6 +342,7 @@ mod tests {
     use crate::dto::{StateName, SubscriptionForm};
     use std::time::UNIX_EPOCH;
     use streamwatch_engine::alerts::Condition;
+    use streamwatch_engine::event_bus::EventBus;
     use streamwatch_engine::{Lifecycle, State, Status};
 
     fn msg(id: u64, n: u64) -> SupervisorEvent {
@@ -417,6 +461,55 @@ mod tests {
         assert!(b.is_empty());
     }
 
+    fn sized(id: u64, n: u64, size: usize) -> SupervisorEvent {
+        SupervisorEvent::Lifecycle {
+            id: SubscriptionId(id),
+            at: UNIX_EPOCH,
+            event: Lifecycle::Message {
+                event: "m".into(),
+                data: "x".repeat(size).into(),
+                id: format!("{n}").into(),
+                replayed: false,
+            },
+        }
+    }
+
+    #[test]
+    fn batches_and_the_backlog_are_bounded_by_bytes_too() {
+        // Counts would allow 100 per batch and 100 waiting; bytes allow far fewer.
+        let mut b = Batcher::new(100, 100, 10).with_byte_limits(2_500, 5_000);
+        for n in 0..8 {
+            b.push(sized(1, n, 1_000));
+        }
+        let ids = |batch: &UpdateBatch| -> Vec<String> {
+            batch.messages.iter().map(|m| m.id.clone()).collect()
+        };
+        let first = b.take(&());
+        // 1,002 bytes each (data, id, type): 4 fit in the backlog's 5,000 bytes, the other 4
+        // are counted as skipped, as with the count bound.
+        assert_eq!(ids(&first), ["0", "1"]);
+        assert_eq!(first.dropped_messages, 4);
+        assert_eq!(ids(&b.take(&())), ["2", "3"]);
+        assert!(b.is_empty());
+        // One message over the batch's bytes still goes (alone), never stuck.
+        let mut b = Batcher::default().with_byte_limits(100, 1 << 20);
+        b.push(sized(1, 1, 60_000));
+        b.push(sized(1, 2, 10));
+        assert_eq!(ids(&b.take(&())), ["1"]);
+        assert_eq!(ids(&b.take(&())), ["2"]);
+    }
+
+    #[test]
+    fn a_huge_message_reaches_the_window_as_a_marked_preview() {
+        let mut b = Batcher::default();
+        b.push(sized(1, 1, 16 << 20));
+        let batch = b.take(&());
+        let m = &batch.messages[0];
+        assert_eq!((m.truncated, m.size), (true, 16 << 20));
+        assert_eq!(m.data.len(), crate::preview::PREVIEW_BYTES);
+        assert_eq!(batch.dropped_messages, 0);
+    }
+
     #[test]
     fn a_view_comes_with_its_subscriptions_current_status() {
         let mut b = Batcher::default();
@@ -529,7 +622,8 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn run_flushes_in_batches_and_stops_when_sending_fails() {
-        let (tx, rx) = broadcast::channel(64);
+        let tx = EventBus::new(64, 1 << 20);
+        let rx = tx.subscribe();
         let (added_tx, added_rx) = broadcast::channel(4);
         let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
         let board = HealthBoard::new();
@@ -587,7 +681,8 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn a_subscription_going_stale_and_back_is_told_without_events() {
-        let (_tx, rx) = broadcast::channel(4);
+        let _tx = EventBus::new(4, 1 << 20);
+        let rx = _tx.subscribe();
         let (_added_tx, added_rx) = broadcast::channel(4);
         let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
         let board = HealthBoard::new();

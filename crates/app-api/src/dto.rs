@@ -267,6 +267,14 @@ pub struct MessageView {
     // monitor already had (live only; stored history does not carry the flag to the app yet).
     #[serde(default)]
     pub replayed: bool,
+    // Bytes of the whole data: more than `data` holds when `truncated`.
+    #[ts(type = "number")]
+    #[serde(default)]
+    pub size: u64,
+    // `data` is only the first `preview::PREVIEW_BYTES` (cut on a character boundary); the
+    // whole text is one `message_text` call away.
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 /// What kind of lifecycle event (the connection's words, as `datastar-fetch` names them).
@@ -456,8 +464,12 @@ impl From<(SubscriptionId, &StoredMessage)> for MessageView {
             received_at_ms: ms(m.received_at),
             event: m.event.clone(),
             id: m.id.clone(),
-            data: m.data.clone(),
+            data: crate::preview::cut(&m.data, crate::preview::PREVIEW_BYTES)
+                .0
+                .to_string(),
             replayed: false,
+            size: m.size,
+            truncated: m.size > m.data.len() as u64 || m.data.len() > crate::preview::PREVIEW_BYTES,
         }
     }
 }

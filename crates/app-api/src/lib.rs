@@ -17,6 +17,7 @@ pub mod form;
 pub mod health;
 pub mod live;
 pub mod notify_form;
+pub mod preview;
 pub mod stats;
 pub mod store_sync;
 pub mod views;

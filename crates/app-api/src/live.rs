@@ -2,6 +2,7 @@
 //! lifecycle events in words, comments left out.
 
 use crate::dto::{gap_words, ms, reset_words, LifecycleKind, LifecycleView, MessageView};
+use crate::preview;
 use std::time::SystemTime;
 use streamwatch_engine::{Lifecycle, SubscriptionId};
 
@@ -37,15 +38,19 @@ impl LiveEvent {
                 id: last_id,
                 replayed,
             } => {
+                // A 16 MiB event is stored whole; the window gets its start (see `preview`).
+                let (shown, truncated) = preview::cut(data, preview::PREVIEW_BYTES);
                 return LiveEvent::Message(MessageView {
                     subscription_id: id.0,
                     seq: None,
                     received_at_ms: at_ms,
                     event: event.to_string(),
                     id: last_id.to_string(),
-                    data: data.to_string(),
+                    data: shown.to_string(),
                     replayed: *replayed,
-                })
+                    size: data.len() as u64,
+                    truncated,
+                });
             }
             Lifecycle::Comment { .. } => return LiveEvent::Comment,
             Lifecycle::Connecting { attempt } => LifecycleView {
@@ -144,8 +149,34 @@ mod tests {
         };
         assert!(matches!(
             LiveEvent::new(id, at, &msg),
-            LiveEvent::Message(MessageView { seq: None, .. })
+            LiveEvent::Message(MessageView {
+                seq: None,
+                size: 1,
+                truncated: false,
+                ..
+            })
         ));
+        // A 16 MiB event: the window gets its first 64 KiB, told how big the whole is.
+        let huge = Lifecycle::Message {
+            event: "big".into(),
+            data: format!("é{}", "x".repeat(16 << 20)).into(),
+            id: "10".into(),
+            replayed: false,
+        };
+        match LiveEvent::new(id, at, &huge) {
+            LiveEvent::Message(m) => {
+                assert!(m.truncated);
+                assert_eq!(m.size, (16 << 20) + 2);
+                assert_eq!(m.data.len(), crate::preview::PREVIEW_BYTES);
+                assert!(m.data.starts_with('é'));
+                let v = serde_json::to_value(&m).unwrap();
+                assert_eq!(
+                    (v["truncated"].clone(), v["size"].clone()),
+                    (true.into(), ((16 << 20) + 2).into())
+                );
+            }
+            other => panic!("{other:?}"),
+        }
         let gap = Lifecycle::Gap {
             after: 4,
             next: 9,

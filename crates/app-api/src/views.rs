@@ -9,8 +9,10 @@ use crate::dto::{
 };
 use crate::error::CommandError;
 use crate::health::HealthBoard;
+use crate::preview::PREVIEW_BYTES;
 use crate::{export, stats};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use streamwatch_engine::catalog::sealing::display_url;
 use streamwatch_engine::catalog::{
     GapRecord, HistoryQuery, ResetRecord, SavedSubscription, SubscriptionRecord, Transition,
 };
@@ -19,6 +21,9 @@ use streamwatch_engine::{Status, SubscriptionId};
 
 /// The most rows one history page holds.
 pub const MAX_PAGE: u32 = 5_000;
+/// A history page stops once its rows' data reaches this many bytes (at least one row goes);
+/// large rows count as their previews ([`crate::preview`]).
+pub const MAX_PAGE_BYTES: usize = 8 << 20;
 /// The most notifications one page of the list holds.
 pub const MAX_NOTIFICATIONS_PAGE: u32 = 500;
 
@@ -47,7 +52,7 @@ pub fn subscription_view(
     SubscriptionView {
         id: id.0,
         name: record.name.clone(),
-        url: record.url.clone(),
+        url: display_url(record),
         form: SubscriptionForm::from_record(record),
         status,
     }
@@ -74,7 +79,8 @@ pub fn list(monitor: &Monitor, health: &HealthBoard) -> Result<Vec<SubscriptionV
 }
 
 /// Up to `limit` (1 to [`MAX_PAGE`]) stored messages of `id` older than `before_seq` (the
-/// newest when `None`), newest first.
+/// newest when `None`), newest first, stopping at [`MAX_PAGE_BYTES`]; large rows are previews
+/// (`truncated`, see [`message_text`]).
 pub fn history_page(
     monitor: &Monitor,
     id: SubscriptionId,
@@ -91,10 +97,63 @@ pub fn history_page(
         before_seq,
         limit: limit as usize,
         newest_first: true,
+        max_bytes: MAX_PAGE_BYTES,
+        preview_bytes: PREVIEW_BYTES,
         ..HistoryQuery::default()
     };
     let rows = monitor.catalog().history(id, &q)?;
     Ok(rows.iter().map(|r| (id, r).into()).collect())
+}
+
+/// How many stored rows `message_text` looks through for a live row (one without a seq).
+const FIND_LIVE_ROWS: usize = 256;
+
+/// The whole data of one stored message of `id` (what a `truncated` view left out): by `seq`
+/// when the view has one, else the live row's arrival time, event id and size (the shell
+/// stamps the live event and the stored row with the same time).
+pub fn message_text(
+    monitor: &Monitor,
+    id: SubscriptionId,
+    seq: Option<u64>,
+    received_at_ms: u64,
+    event_id: &str,
+    size: u64,
+) -> Result<String> {
+    let seq = match seq {
+        Some(seq) => seq,
+        None => {
+            // Previews of 1 byte: finding the row reads none of the large data.
+            let q = HistoryQuery {
+                since: Some(UNIX_EPOCH + Duration::from_millis(received_at_ms)),
+                limit: FIND_LIVE_ROWS,
+                preview_bytes: 1,
+                ..HistoryQuery::default()
+            };
+            monitor
+                .catalog()
+                .history(id, &q)?
+                .iter()
+                .find(|m| {
+                    crate::dto::ms(m.received_at) == received_at_ms
+                        && m.id == event_id
+                        && m.size == size
+                })
+                .map(|m| m.seq)
+                .ok_or_else(not_stored)?
+        }
+    };
+    let q = HistoryQuery {
+        after_seq: Some(seq.saturating_sub(1)),
+        before_seq: Some(seq.saturating_add(1)),
+        limit: 1,
+        ..HistoryQuery::default()
+    };
+    let mut rows = monitor.catalog().history(id, &q)?;
+    rows.pop().map(|m| m.data).ok_or_else(not_stored)
+}
+
+fn not_stored() -> CommandError {
+    CommandError::not_found("that message is not stored (any more): retention may have removed it")
 }
 
 /// `id`'s stored state transitions, gaps and id resets at or after `since_ms` (all when `None`), oldest
@@ -262,6 +321,55 @@ mod tests {
         );
         let stats = stats_view(&m, id, SystemTime::now()).unwrap();
         assert_eq!((stats.messages_stored, stats.gaps), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn pages_are_bounded_by_bytes_large_rows_are_previews_and_the_whole_text_is_a_call_away()
+    {
+        use streamwatch_engine::storage::{Record, Writer, WriterConfig};
+        let dir = tempfile::tempdir().unwrap();
+        let m = monitor(dir.path());
+        let id = m.add(&paused("big")).unwrap();
+        let writer = Writer::spawn(m.catalog().path(), WriterConfig::default()).unwrap();
+        let tx = writer.sender();
+        // Recent: retention by age would prune rows from 1970.
+        let start = SystemTime::now();
+        let row = |n: u64, data: String| Record::Message {
+            sub: id,
+            at: start + Duration::from_millis(n),
+            event: "big".into(),
+            id: n.to_string().into(),
+            data: data.into(),
+            replayed: false,
+        };
+        // 130 rows of 70 KiB, then one of 3 MiB starting with a two-byte character.
+        for n in 0..130 {
+            tx.send(row(n, "y".repeat(70 << 10))).await.unwrap();
+        }
+        let huge = format!("é{}", "x".repeat(3 << 20));
+        tx.send(row(130, huge.clone())).await.unwrap();
+        writer.flush().await.unwrap();
+
+        let page = history_page(&m, id, None, MAX_PAGE).unwrap();
+        // 64 KiB previews: the page stops at 8 MiB, 128 rows, not the 5,000 allowed.
+        assert_eq!(page.len(), 128);
+        let newest = &page[0];
+        assert_eq!(newest.id, "130");
+        assert!(newest.truncated);
+        assert_eq!(newest.size, huge.len() as u64);
+        assert!(newest.data.len() <= PREVIEW_BYTES && huge.starts_with(&newest.data));
+        assert!(page
+            .iter()
+            .all(|r| r.truncated && r.data.len() <= PREVIEW_BYTES));
+
+        // The whole text: by seq (a stored row) and by the live row's stamp (no seq yet).
+        let by_seq = message_text(&m, id, newest.seq, 0, "", 0).unwrap();
+        assert_eq!(by_seq, huge);
+        let live = message_text(&m, id, None, newest.received_at_ms, "130", newest.size).unwrap();
+        assert_eq!(live, huge);
+        let e = message_text(&m, id, None, newest.received_at_ms, "130", 5).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound);
+        writer.shutdown().await.unwrap();
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Many subscriptions at once: add, update, remove, pause, resume, reconnect now.
 //!
 //! Each subscription is one tokio task (no thread), so thousands of idle streams cost little.
-//! Events fan out on a broadcast channel: a slow consumer lags and is told how much it missed,
-//! and never stalls a network read.
+//! Events fan out on a broadcast channel bounded by count and by bytes ([`crate::event_bus`]):
+//! a slow consumer lags and is told how much it missed, and never stalls a network read.
 
 use crate::connection::{self, ConnectionState, EventSink, Outcome};
+use crate::event_bus::{EventBus, EventReceiver, DEFAULT_BUDGET};
 pub use crate::ids::SubscriptionId;
 use crate::lifecycle::Lifecycle;
 use crate::record::Record;
+use crate::record_queue::RecordSender;
 use crate::status::{State, Status};
 use crate::storage::StoredCounters;
 use crate::subscription::{ConfigError, SubscriptionConfig};
@@ -15,7 +17,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 
 /// What the supervisor tells its consumers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -84,9 +86,9 @@ struct Entry {
 pub struct Supervisor {
     client: reqwest::Client,
     entries: Mutex<HashMap<SubscriptionId, Entry>>,
-    events: broadcast::Sender<SupervisorEvent>,
+    events: EventBus,
     /// Lossless path to storage: awaiting it slows only the subscription that produced.
-    recorder: Option<mpsc::Sender<Record>>,
+    recorder: Option<RecordSender>,
 }
 
 /// Locks, recovering the data if a panicking holder poisoned the lock: status snapshots stay
@@ -96,11 +98,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Supervisor {
-    /// A supervisor whose broadcast keeps up to `capacity` events for slow consumers.
+    /// A supervisor whose broadcast keeps up to `capacity` events for slow consumers (and at
+    /// most [`DEFAULT_BUDGET`] bytes of large messages beyond the ring's small ones).
     pub fn new(capacity: usize) -> Result<Self, SupervisorError> {
         let client =
             connection::build_client().map_err(|e| SupervisorError::Client(e.to_string()))?;
-        let (events, _) = broadcast::channel(capacity.max(16));
+        let events = EventBus::new(capacity.max(16), DEFAULT_BUDGET);
         Ok(Supervisor {
             client,
             entries: Mutex::new(HashMap::new()),
@@ -113,7 +116,7 @@ impl Supervisor {
     /// storage writer, none dropped.
     pub fn with_recorder(
         capacity: usize,
-        recorder: mpsc::Sender<Record>,
+        recorder: RecordSender,
     ) -> Result<Self, SupervisorError> {
         let mut sup = Self::new(capacity)?;
         sup.recorder = Some(recorder);
@@ -121,7 +124,7 @@ impl Supervisor {
     }
 
     /// Subscribes to every subscription's events from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<SupervisorEvent> {
+    pub fn subscribe(&self) -> EventReceiver {
         self.events.subscribe()
     }
 
@@ -297,8 +300,8 @@ impl Drop for Supervisor {
 struct FanOut {
     id: SubscriptionId,
     status: Arc<Mutex<Status>>,
-    events: broadcast::Sender<SupervisorEvent>,
-    recorder: Option<mpsc::Sender<Record>>,
+    events: EventBus,
+    recorder: Option<RecordSender>,
 }
 
 impl FanOut {

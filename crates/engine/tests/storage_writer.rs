@@ -9,8 +9,8 @@ use streamwatch_engine::storage::{
 };
 use streamwatch_engine::{State, SubscriptionId};
 use streamwatch_test_support::process::{single_test, KillOnDrop};
+use streamwatch_engine::record_queue::RecordSender;
 use streamwatch_test_support::wait_for;
-use tokio::sync::mpsc;
 
 fn setup(retention: Retention) -> (tempfile::TempDir, Store, SubscriptionId) {
     let tmp = tempfile::tempdir().unwrap();
@@ -32,7 +32,7 @@ fn message(sub: SubscriptionId, i: u64, at: SystemTime) -> Record {
     }
 }
 
-async fn send_range(tx: &mpsc::Sender<Record>, sub: SubscriptionId, range: std::ops::Range<u64>) {
+async fn send_range(tx: &RecordSender, sub: SubscriptionId, range: std::ops::Range<u64>) {
     for i in range {
         tx.send(message(sub, i, SystemTime::now())).await.unwrap();
     }
@@ -319,6 +319,49 @@ async fn wait_for_failing(writer: &Writer) -> String {
         );
         let _ = tokio::time::timeout(Duration::from_millis(100), health.changed()).await;
     }
+}
+
+#[tokio::test]
+async fn large_messages_are_bounded_by_bytes_the_producer_waits_and_nothing_is_lost() {
+    let (_tmp, store, id) = setup(Retention::default());
+    let limit = PageLimit::new(0);
+    let cfg = WriterConfig {
+        channel_bytes: 1 << 20,
+        max_batch_bytes: 512 << 10,
+        page_limit: Some(limit.clone()),
+        ..WriterConfig::default()
+    };
+    let writer = Writer::spawn(store.path(), cfg).unwrap();
+    let big = move |i: u64| Record::Message {
+        sub: id,
+        at: SystemTime::now(),
+        event: "big".into(),
+        id: i.to_string().into(),
+        data: "x".repeat(300 << 10).into(),
+        replayed: false,
+    };
+    // A full disk: nothing commits, so nothing gives its bytes back.
+    limit.set(1);
+    let tx = writer.sender();
+    let producer = tokio::spawn(async move {
+        for i in 0..8 {
+            tx.send(big(i)).await.unwrap();
+        }
+    });
+    wait_for_failing(&writer).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // 8 × 300 KiB do not fit in 1 MiB although the channel has 8,192 slots: the producer
+    // waits (counted), it does not drop.
+    assert!(!producer.is_finished(), "the producer should wait for bytes");
+    assert!(writer.stats().byte_waits >= 1);
+    assert!(writer.sender().free_bytes() < 300 << 10);
+    limit.set(0);
+    producer.await.unwrap();
+    writer.flush().await.unwrap();
+    let h = all(&store, id);
+    assert_eq!(h.len(), 8);
+    assert!(h.iter().all(|m| m.data.len() == 300 << 10));
+    assert_eq!(writer.sender().free_bytes(), 1 << 20, "every byte given back");
 }
 
 #[tokio::test]

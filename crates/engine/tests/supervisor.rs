@@ -40,7 +40,7 @@ async fn wait_status(
 
 /// Waits for a lifecycle event of `id` matching `pred`.
 async fn wait_event(
-    rx: &mut broadcast::Receiver<SupervisorEvent>,
+    rx: &mut streamwatch_engine::event_bus::EventReceiver,
     id: SubscriptionId,
     pred: impl Fn(&Lifecycle) -> bool,
 ) -> Lifecycle {

@@ -57,7 +57,7 @@ export function view(id: number, name = `Sub ${id}`, st: Partial<StatusView> = {
 
 /** The n-th live message of a subscription: a "tick" with id n. */
 export function msg(subscriptionId: number, n: number, p: Partial<MessageView> = {}): MessageView {
-  return { subscriptionId, seq: null, receivedAtMs: 1_000_000 + n, event: 'tick', id: String(n), data: `{"n":${n}}`, replayed: false, ...p };
+  return { subscriptionId, seq: null, receivedAtMs: 1_000_000 + n, event: 'tick', id: String(n), data: `{"n":${n}}`, replayed: false, size: String(n).length + 6, truncated: false, ...p };
 }
 
 export function batch(p: Partial<UpdateBatch> = {}): UpdateBatch {

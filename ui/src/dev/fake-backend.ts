@@ -420,6 +420,11 @@ export function installDevBackend(): void {
         s.phaseUntil = Date.now() + 300;
         return null;
       }
+      case 'message_text': {
+        const s = need(args.id);
+        const m = s.stored.find((r) => r.seq === args.seq) ?? s.stored.find((r) => r.receivedAtMs === args.receivedAtMs && r.id === args.eventId);
+        return m?.data ?? '';
+      }
       case 'history_page': {
         const s = need(args.id);
         const before = args.beforeSeq as number | null;

@@ -80,6 +80,11 @@ export function historyPage(id: number, beforeSeq: number | null, limit: number)
   return call('history_page', { id, beforeSeq, limit });
 }
 
+/** The whole data of a row shown truncated: by seq, or (a live row) by its stamp, id and size. */
+export function messageText(id: number, row: { seq: number | null; receivedAtMs: number; id: string; size: number }): Promise<string> {
+  return call('message_text', { id, seq: row.seq, receivedAtMs: row.receivedAtMs, eventId: row.id, size: row.size });
+}
+
 /** Stored state transitions and gaps since `sinceMs`, oldest first. */
 export function timeline(id: number, sinceMs: number | null): Promise<TimelineEntry[]> {
   return call('timeline', { id, sinceMs });

@@ -3,9 +3,15 @@
 // themselves. Components learn about changes from one version counter per subscription and
 // read rows by position.
 import type { MessageView } from './bindings';
+import { formatBytes } from './format';
 
 /** Rows kept per subscription; older ones stay in storage and come back through history_page. */
 export const LOG_CAP = 100_000;
+/**
+ * Bytes of row data kept per subscription: 100,000 rows of 64 KiB previews would be 6.5 GB.
+ * The oldest rows go first, as with the row cap (storage has them).
+ */
+export const LOG_BYTE_CAP = 64 * 1024 * 1024;
 
 export interface LogRow {
   /** Unique for this UI session and stable across merges: it keys DOM rows and selections. */
@@ -18,6 +24,15 @@ export interface LogRow {
   readonly data: string;
   /** Re-sent by the server after a reconnect (live rows only); absent otherwise. */
   readonly replayed?: true;
+  /** Bytes of the whole data: more than `data` holds when `truncated`. */
+  readonly size: number;
+  /** `data` is the first 64 KiB only; the whole text is a `messageText` call away. */
+  readonly truncated?: true;
+}
+
+/** The note after a truncated row's data, e.g. "… (16.0 MiB, show all)"; null when whole. */
+export function truncatedLabel(row: LogRow): string | null {
+  return row.truncated ? `… (${formatBytes(row.size)}, show all)` : null;
 }
 
 let nextUid = 1;
@@ -30,7 +45,9 @@ export function toLogRow(m: MessageView): LogRow {
     event: m.event,
     id: m.id,
     data: m.data,
+    size: m.size,
     ...(m.replayed ? { replayed: true as const } : {}),
+    ...(m.truncated ? { truncated: true as const } : {}),
   };
 }
 
@@ -52,6 +69,9 @@ function contentKey(r: { receivedAtMs: number; event: string; id: string; data: 
 
 export class LogBuffer {
   readonly cap: number;
+  readonly byteCap: number;
+  /** Bytes of data (UTF-16 code units, close enough for a bound) the rows hold. */
+  bytes = 0;
   // Grows by doubling up to `cap`, so a quiet subscription does not reserve 100k slots.
   private slots: (LogRow | undefined)[];
   private head = 0;
@@ -70,9 +90,10 @@ export class LogBuffer {
   private expectLive: Map<string, LogRow> | null = null;
   private expectUntil = 0;
 
-  constructor(cap: number = LOG_CAP) {
+  constructor(cap: number = LOG_CAP, byteCap: number = LOG_BYTE_CAP) {
     if (cap < 1) throw new RangeError('cap must be at least 1');
     this.cap = cap;
+    this.byteCap = byteCap;
     this.slots = new Array<LogRow | undefined>(Math.min(cap, 1024));
   }
 
@@ -131,10 +152,16 @@ export class LogBuffer {
       this.popFront();
       this.evicted++;
     }
+    // By bytes too (always keeping the new row): evicted rows count as the row cap's do.
+    while (this.len > 0 && this.bytes + row.data.length > this.byteCap) {
+      this.popFront();
+      this.evicted++;
+    }
     this.ensureRoom();
     this.slots[(this.head + this.len) % this.slots.length] = row;
     this.len++;
     this.count(row.event, 1);
+    this.bytes += row.data.length;
   }
 
   /** The smallest seq held (the front-most row that has one), the cursor for the next older page. */
@@ -198,7 +225,7 @@ export class LogBuffer {
     // Back to the front, newest first; when the cap is reached the oldest page rows are left out
     // (popped live rows always fit: they were here before).
     for (let i = merged.length - 1; i >= 0; i--) {
-      if (this.len >= this.cap) {
+      if (this.len >= this.cap || (this.len > 0 && this.bytes + merged[i].data.length > this.byteCap)) {
         result.dropped = i + 1;
         result.added -= i + 1;
         break;
@@ -213,6 +240,7 @@ export class LogBuffer {
     this.slots = new Array<LogRow | undefined>(Math.min(this.cap, 1024));
     this.head = 0;
     this.len = 0;
+    this.bytes = 0;
     this.eventTypes.clear();
     this.expectLive = null;
     this.layout++;
@@ -225,6 +253,7 @@ export class LogBuffer {
     this.len++;
     this.first--;
     this.count(row.event, 1);
+    this.bytes += row.data.length;
   }
 
   private popFront(): LogRow | undefined {
@@ -234,7 +263,10 @@ export class LogBuffer {
     this.head = (this.head + 1) % this.slots.length;
     this.len--;
     this.first++;
-    if (row) this.count(row.event, -1);
+    if (row) {
+      this.count(row.event, -1);
+      this.bytes -= row.data.length;
+    }
     return row;
   }
 

@@ -119,6 +119,9 @@ pub struct StoredMessage {
     pub data: String,
     /// Whether the server re-sent it after a reconnect (the monitor already had it).
     pub replayed: bool,
+    /// Bytes of the whole data; more than `data` holds when the query asked for previews.
+    #[serde(skip)]
+    pub size: u64,
 }
 
 /// One change of a subscription's state.
@@ -188,6 +191,11 @@ pub struct HistoryQuery {
     pub limit: usize,
     /// Newest first (so `limit` keeps the newest) instead of oldest first.
     pub newest_first: bool,
+    /// Stop once the rows' data reaches this many bytes (at least one row); 0 means no limit.
+    pub max_bytes: usize,
+    /// Read at most this many bytes of each row's data, cut on a character boundary (see
+    /// [`StoredMessage::size`]); 0 means whole.
+    pub preview_bytes: usize,
 }
 
 impl HistoryQuery {

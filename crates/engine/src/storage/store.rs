@@ -263,15 +263,22 @@ impl Store {
         let key = rowid(id)?;
         let conn = self.conn();
         self.check_exists(&conn, id)?;
+        // Data as bytes, so a preview is a byte prefix (SQLite's substr on text counts
+        // characters); the cut is moved back to a character boundary below.
         let sql = if q.newest_first {
-            "SELECT seq, received_at, event, event_id, data, replayed FROM messages
+            "SELECT seq, received_at, event, event_id,
+               CASE WHEN ?6 > 0 THEN substr(CAST(data AS BLOB), 1, ?6) ELSE CAST(data AS BLOB) END,
+               replayed, length(CAST(data AS BLOB)) FROM messages
              WHERE subscription_id = ?1 AND seq > ?2 AND seq < ?3 AND received_at >= ?4
              ORDER BY seq DESC LIMIT ?5"
         } else {
-            "SELECT seq, received_at, event, event_id, data, replayed FROM messages
+            "SELECT seq, received_at, event, event_id,
+               CASE WHEN ?6 > 0 THEN substr(CAST(data AS BLOB), 1, ?6) ELSE CAST(data AS BLOB) END,
+               replayed, length(CAST(data AS BLOB)) FROM messages
              WHERE subscription_id = ?1 AND seq > ?2 AND seq < ?3 AND received_at >= ?4
              ORDER BY seq ASC LIMIT ?5"
         };
+        let preview = i64::try_from(q.preview_bytes).unwrap_or(i64::MAX);
         let after = q.after_seq.map_or(0, saturating_i64);
         let before = q.before_seq.map_or(i64::MAX, saturating_i64);
         let since = q.since.map_or(i64::MIN, to_ms);
@@ -283,19 +290,30 @@ impl Store {
         };
         let mut stmt = conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![key, after, before, since, limit], |r| {
+            .query_map(params![key, after, before, since, limit, preview], |r| {
                 Ok(StoredMessage {
                     seq: r.get(0)?,
                     received_at: from_ms(r.get(1)?),
                     event: r.get(2)?,
                     id: r.get(3)?,
-                    data: r.get(4)?,
+                    data: prefix_text(r.get(4)?),
                     replayed: r.get(5)?,
+                    size: r.get(6)?,
                 })
             })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(|e| self.sql(e))?;
-        Ok(rows)
+        // Rows are read one at a time: a byte-bounded page never loads the rows past its end.
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        for row in rows {
+            let row = row.map_err(|e| self.sql(e))?;
+            bytes = bytes.saturating_add(row.data.len());
+            out.push(row);
+            if q.max_bytes > 0 && bytes >= q.max_bytes {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     /// How many messages are stored now (after retention).
@@ -650,5 +668,20 @@ impl RawSubscription {
             created_at: from_ms(self.created_at),
             updated_at: from_ms(self.updated_at),
         })
+    }
+}
+
+/// Stored text read as bytes, possibly cut inside a character by a preview: the partial
+/// character at the end is left out (anything else invalid becomes U+FFFD, as on the wire).
+fn prefix_text(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) if e.utf8_error().error_len().is_none() => {
+            let valid = e.utf8_error().valid_up_to();
+            let mut bytes = e.into_bytes();
+            bytes.truncate(valid);
+            String::from_utf8(bytes).unwrap_or_default()
+        }
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     }
 }

@@ -8,7 +8,9 @@
 //! A message and its subscription's new last id are written in the same transaction, so after any
 //! crash the stored last id never points past the stored history. A batch that fails (full disk,
 //! I/O error) is kept and retried with backoff while the health watch says why; meanwhile the
-//! bounded channel fills and producers wait instead of losing events.
+//! bounded channel fills and producers wait instead of losing events. The channel is bounded by
+//! bytes as well ([`crate::record_queue`]), and a batch is committed early once its messages
+//! reach [`WriterConfig::max_batch_bytes`], so 16 MiB events cannot pile up by the thousand.
 
 use super::error::{Result, StorageError};
 use super::retention::{self, SubRetention};
@@ -16,6 +18,7 @@ use super::schema;
 use super::time::to_ms;
 use crate::ids::SubscriptionId;
 pub use crate::record::Record;
+use crate::record_queue::{self, Queued, RecordReceiver, RecordSender};
 use crate::shared_str::SharedStr;
 use crate::status::State;
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension, TransactionBehavior};
@@ -57,6 +60,10 @@ pub struct WriterConfig {
     pub max_batch_delay: Duration,
     /// Records the channel holds before producers wait.
     pub channel_capacity: usize,
+    /// Bytes of message data queued and pending together before producers wait.
+    pub channel_bytes: usize,
+    /// Commit once the pending messages' data reaches this many bytes.
+    pub max_batch_bytes: usize,
     /// Test hook (see [`PageLimit`]); `None` in production.
     #[doc(hidden)]
     pub page_limit: Option<PageLimit>,
@@ -69,6 +76,9 @@ impl Default for WriterConfig {
             max_batch_delay: Duration::from_millis(50),
             // Two full batches: one being committed while the next fills.
             channel_capacity: 8192,
+            channel_bytes: record_queue::DEFAULT_BYTES,
+            // Half the budget: the next batch can fill while one is committed.
+            max_batch_bytes: record_queue::DEFAULT_BYTES / 2,
             page_limit: None,
         }
     }
@@ -101,6 +111,9 @@ pub struct WriterStats {
     pub pruned: u64,
     /// Failed commit attempts.
     pub failures: u64,
+    /// Times a producer waited because the queue held its byte budget (backpressure, nothing
+    /// lost).
+    pub byte_waits: u64,
 }
 
 #[derive(Default)]
@@ -114,7 +127,7 @@ struct StatCells {
 
 /// Handle on the writer thread.
 pub struct Writer {
-    sender: mpsc::Sender<Record>,
+    sender: RecordSender,
     health: watch::Receiver<WriterHealth>,
     last_error: Arc<Mutex<Option<StorageError>>>,
     stats: Arc<StatCells>,
@@ -142,7 +155,7 @@ impl Writer {
             .enable_time()
             .build()
             .map_err(|e| StorageError::from_io(&path, &e))?;
-        let (sender, rx) = mpsc::channel(cfg.channel_capacity.max(1));
+        let (sender, rx) = record_queue::channel(cfg.channel_capacity, cfg.channel_bytes);
         let (health_tx, health) = watch::channel(WriterHealth::Ok);
         let (stop, stop_rx) = watch::channel(false);
         let (done_tx, done) = oneshot::channel();
@@ -152,6 +165,7 @@ impl Writer {
             conn,
             path: path.clone(),
             max_rows: cfg.max_batch_rows.max(1),
+            max_bytes: cfg.max_batch_bytes.max(1),
             max_delay: cfg.max_batch_delay,
             page_limit: cfg.page_limit,
             applied_page_limit: None,
@@ -184,8 +198,9 @@ impl Writer {
         })
     }
 
-    /// Where to send records. Bounded: when the disk cannot keep up (or fails), senders wait.
-    pub fn sender(&self) -> mpsc::Sender<Record> {
+    /// Where to send records. Bounded by count and bytes: when the disk cannot keep up (or
+    /// fails), senders wait.
+    pub fn sender(&self) -> RecordSender {
         self.sender.clone()
     }
 
@@ -203,6 +218,7 @@ impl Writer {
             dropped: s.dropped.load(Ordering::Relaxed),
             pruned: s.pruned.load(Ordering::Relaxed),
             failures: s.failures.load(Ordering::Relaxed),
+            byte_waits: self.sender.waits(),
         }
     }
 
@@ -275,10 +291,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct Batch {
     records: Vec<Record>,
     flushes: Vec<oneshot::Sender<()>>,
+    /// The records' share of the queue's byte budget, given back when the batch is dropped
+    /// (after its commit).
+    held: Vec<tokio::sync::OwnedSemaphorePermit>,
+    bytes: usize,
 }
 
 impl Batch {
-    fn push(&mut self, r: Record) -> bool {
+    fn push(&mut self, q: Queued) -> bool {
+        self.bytes += q.bytes();
+        let (r, permit) = q.into_parts();
+        self.held.extend(permit);
         match r {
             Record::Flush(tx) => {
                 self.flushes.push(tx);
@@ -367,10 +390,11 @@ struct Worker {
     conn: Connection,
     path: PathBuf,
     max_rows: usize,
+    max_bytes: usize,
     max_delay: Duration,
     page_limit: Option<PageLimit>,
     applied_page_limit: Option<u64>,
-    rx: mpsc::Receiver<Record>,
+    rx: RecordReceiver,
     stop: watch::Receiver<bool>,
     stopping: bool,
     health: watch::Sender<WriterHealth>,
@@ -423,7 +447,7 @@ impl Worker {
             return Some(batch);
         }
         let deadline = tokio::time::Instant::now() + self.max_delay;
-        while batch.records.len() < self.max_rows {
+        while batch.records.len() < self.max_rows && batch.bytes < self.max_bytes {
             let next = match self.rx.try_recv() {
                 Ok(r) => Some(r),
                 Err(mpsc::error::TryRecvError::Disconnected) => None,

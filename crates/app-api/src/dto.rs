@@ -12,6 +12,7 @@ use streamwatch_engine::alerts::Condition;
 use streamwatch_engine::catalog::{
     GapRecord, ResetRecord, StoredMessage, StoredNotification, Transition,
 };
+use streamwatch_engine::redirects::RedirectMode;
 use streamwatch_engine::{State, Status, SubscriptionId};
 use ts_rs::TS;
 
@@ -22,7 +23,11 @@ use ts_rs::TS;
 #[ts(export_to = "SubscriptionForm.ts")]
 pub struct SubscriptionForm {
     pub name: String,
+    /// Credentials in it come back masked "••••"; sending "••••" back keeps the stored one.
     pub url: String,
+    /// Query parameters whose values are credentials, beyond the well-known token names.
+    #[serde(default)]
+    pub secret_params: Vec<String>,
     pub method: String,
     pub headers: Vec<HeaderForm>,
     pub body: Option<String>,
@@ -39,6 +44,10 @@ pub struct SubscriptionForm {
     #[serde(default)]
     #[ts(optional)]
     pub notify: Option<NotifyForm>,
+    /// Which redirects to follow; a form without it (older UI) keeps the saved mode, or `any`.
+    #[serde(default)]
+    #[ts(optional, type = "\"any\" | \"same-origin\" | \"never\"")]
+    pub redirects: Option<RedirectMode>,
 }
 
 /// A subscription's notification rules as the form edits them.
@@ -52,7 +61,15 @@ pub struct NotifyForm {
     pub recovered: bool,
     pub gave_up: bool,
     pub fatal: bool,
+    /// Notify when ids go backwards (the server restarted its counter); a form without it
+    /// (older UI) notifies, as the rules' default.
+    #[serde(default = "yes")]
+    pub reset: bool,
     pub messages: Vec<MessageRuleForm>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One message rule; empty fields are not conditions. `jsonEquals` is JSON (`"error"`, `5`,
@@ -264,7 +281,7 @@ pub struct MessageView {
     pub id: String,
     pub data: String,
     // A plain comment, kept out of the TypeScript: true when the server re-sent an event the
-    // monitor already had (live only; stored history does not carry the flag to the app yet).
+    // monitor already had (live, and stored history alike).
     #[serde(default)]
     pub replayed: bool,
     // Bytes of the whole data: more than `data` holds when `truncated`.
@@ -467,7 +484,7 @@ impl From<(SubscriptionId, &StoredMessage)> for MessageView {
             data: crate::preview::cut(&m.data, crate::preview::PREVIEW_BYTES)
                 .0
                 .to_string(),
-            replayed: false,
+            replayed: m.replayed,
             size: m.size,
             truncated: m.size > m.data.len() as u64 || m.data.len() > crate::preview::PREVIEW_BYTES,
         }

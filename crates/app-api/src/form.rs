@@ -3,7 +3,7 @@
 
 use crate::dto::{HeaderForm, SubscriptionForm};
 use crate::error::CommandError;
-use streamwatch_engine::catalog::sealing::masked_headers;
+use streamwatch_engine::catalog::sealing::{display_url, masked_headers};
 use streamwatch_engine::catalog::validate::{check_header_name, check_record};
 use streamwatch_engine::catalog::{normalize_method, StoredHeader, SubscriptionRecord};
 
@@ -26,6 +26,12 @@ pub fn record_from_form(
     };
     record.name = name.to_string();
     record.url = url.to_string();
+    record.secret_params = form
+        .secret_params
+        .iter()
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
     record.method = normalize_method(&form.method);
     record.headers = headers(form, old)?;
     record.body = form.body.clone().filter(|b| !b.is_empty());
@@ -44,6 +50,9 @@ pub fn record_from_form(
     if let Some(notify) = &form.notify {
         record.notify = crate::notify_form::notify_json(notify, old.map(|o| &o.notify))?;
     }
+    if let Some(mode) = form.redirects {
+        record.redirects = mode;
+    }
     check_record(&record)?;
     Ok(record)
 }
@@ -54,7 +63,9 @@ impl SubscriptionForm {
     pub fn from_record(r: &SubscriptionRecord) -> Self {
         SubscriptionForm {
             name: r.name.clone(),
-            url: r.url.clone(),
+            // Credentials stay behind; "••••" sent back keeps each.
+            url: display_url(r),
+            secret_params: r.secret_params.clone(),
             method: r.method.clone(),
             // Secret values stay behind: empty, marked as stored.
             headers: masked_headers(r, "")
@@ -78,6 +89,7 @@ impl SubscriptionForm {
                 .map(|ms| ms.div_ceil(1000)),
             paused: r.paused,
             notify: Some(crate::notify_form::form_of(&r.notify)),
+            redirects: Some(r.redirects),
         }
     }
 }
@@ -123,6 +135,7 @@ mod tests {
         SubscriptionForm {
             name: " ticks ".into(),
             url: "http://127.0.0.1:1/events".into(),
+            secret_params: vec![],
             method: "post".into(),
             headers: vec![],
             body: Some(String::new()),
@@ -133,6 +146,7 @@ mod tests {
             idle_timeout_secs: Some(30),
             paused: false,
             notify: None,
+            redirects: None,
         }
     }
 
@@ -149,6 +163,24 @@ mod tests {
         let e = record_from_form(f, None).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Invalid, "{e:?}");
         e.field
+    }
+
+    #[test]
+    fn url_credentials_show_masked_and_come_back_as_the_mask() {
+        let mut r = SubscriptionRecord::new(
+            "feed",
+            "http://keyring%3Astreamwatch%2Furl-user-1@h.test/s?sid=keyring%3Astreamwatch%2Furl-sid-2&q=1",
+        );
+        r.secret_params = vec!["sid".into()];
+        let f = SubscriptionForm::from_record(&r);
+        assert_eq!(f.url, "http://••••@h.test/s?sid=••••&q=1");
+        assert_eq!(f.secret_params, ["sid"]);
+        // Sent back as shown, the catalog keeps the stored references (it matches "••••").
+        let mut back = f.clone();
+        back.secret_params = vec![" sid ".into(), "  ".into()];
+        let again = record_from_form(&back, Some(&r)).unwrap();
+        assert_eq!(again.url, "http://••••@h.test/s?sid=••••&q=1");
+        assert_eq!(again.secret_params, ["sid"]);
     }
 
     #[test]
@@ -236,6 +268,30 @@ mod tests {
         ];
         let e = record_from_form(&f, Some(&old)).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("headers.1.value"));
+    }
+
+    #[test]
+    fn the_redirect_mode_round_trips_and_an_older_form_keeps_it() {
+        use streamwatch_engine::redirects::RedirectMode;
+        let new = record_from_form(&form(), None).unwrap();
+        assert_eq!(new.redirects, RedirectMode::Any, "the default");
+        let mut f = form();
+        f.redirects = Some(RedirectMode::SameOrigin);
+        let saved = record_from_form(&f, None).unwrap();
+        assert_eq!(saved.redirects, RedirectMode::SameOrigin);
+        let shown = SubscriptionForm::from_record(&saved);
+        assert_eq!(shown.redirects, Some(RedirectMode::SameOrigin));
+        // A form without the field (an older UI) leaves the saved mode alone.
+        let kept = record_from_form(&form(), Some(&saved)).unwrap();
+        assert_eq!(kept.redirects, RedirectMode::SameOrigin);
+        let json = serde_json::to_value(&shown).unwrap();
+        assert_eq!(json["redirects"], "same-origin");
+        let mut json = json;
+        json["redirects"] = "never".into();
+        let back: SubscriptionForm = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back.redirects, Some(RedirectMode::Never));
+        json["redirects"] = "sideways".into();
+        assert!(serde_json::from_value::<SubscriptionForm>(json).is_err());
     }
 
     #[test]

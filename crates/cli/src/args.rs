@@ -125,6 +125,11 @@ pub struct WatchArgs {
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
 
+    /// A query parameter of the URL whose value is a credential, like the well-known ones
+    /// (token, access_token, api_key, …): masked in everything printed; repeatable.
+    #[arg(long = "secret-param", value_name = "NAME")]
+    pub secret_params: Vec<String>,
+
     /// HTTP method; standard methods may be written in any case.
     #[arg(short = 'X', long, value_name = "METHOD", default_value = "GET")]
     pub method: String,
@@ -217,6 +222,7 @@ impl WatchArgs {
         };
         config.idle_timeout = Some(self.idle_timeout).filter(|d| !d.is_zero());
         config.redirects = self.redirects.into();
+        config.secret_params = self.secret_params.iter().map(|p| p.trim().to_string()).collect();
         config.validate()?;
         Ok(config)
     }

@@ -66,6 +66,15 @@ pub fn run(dir: &Path, args: &ImportArgs) -> anyhow::Result<()> {
             );
         }
         for header in &i.missing_secrets {
+            if header.starts_with("URL ") {
+                eprintln!(
+                    "streamwatch: warning: {:?}: the file has no value for the {header}, so it \
+                     was left out of the URL; put it back with `streamwatch subs edit {:?} \
+                     --url URL`",
+                    i.name, i.name
+                );
+                continue;
+            }
             eprintln!(
                 "streamwatch: warning: {:?}: the file has no value for the secret header \
                  {header:?}, so it was left out; set it with `streamwatch subs edit {:?} \

@@ -34,6 +34,12 @@ pub struct SubOptions {
     #[arg(long = "secret-header-file", value_name = "NAME=PATH")]
     pub secret_header_files: Vec<String>,
 
+    /// A query parameter of the URL whose value is a credential, like the well-known ones
+    /// (token, access_token, api_key, …, and the user:password part): its value goes to the
+    /// keyring and is shown masked; repeatable.
+    #[arg(long = "secret-param", value_name = "NAME")]
+    pub secret_params: Vec<String>,
+
     /// HTTP method (new subscriptions: GET); standard methods may be written in any case.
     #[arg(short = 'X', long, value_name = "METHOD")]
     pub method: Option<String>,
@@ -94,6 +100,16 @@ impl SubOptions {
         record: &mut SubscriptionRecord,
         stdin: &mut dyn Read,
     ) -> Result<(), UsageError> {
+        for name in &self.secret_params {
+            let name = name.trim();
+            if !record
+                .secret_params
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(name))
+            {
+                record.secret_params.push(name.to_string());
+            }
+        }
         let mut new_headers = Vec::new();
         for line in &self.headers {
             let (name, value) =

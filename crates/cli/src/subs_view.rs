@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use streamwatch_engine::catalog::sealing::{masked_headers, MASK};
+use streamwatch_engine::catalog::sealing::{display_url, masked_headers, MASK};
 use streamwatch_engine::catalog::{
     Catalog, GapRecord, SavedSubscription, StoredCounters, StoredHeader, Transition,
 };
@@ -111,7 +111,7 @@ pub fn list_row(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<Li
         } else {
             "enabled"
         },
-        url: saved.record.url.clone(),
+        url: display_url(&saved.record),
         messages_stored: store.message_count(saved.id)?,
         last_event_id: store.resume_point(saved.id)?,
     })
@@ -182,7 +182,7 @@ pub fn show_view(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<S
     Ok(ShowView {
         id: saved.id.0,
         name: r.name.clone(),
-        url: r.url.clone(),
+        url: display_url(r),
         method: r.method.clone(),
         headers: masked_headers(r, MASK),
         body: r.body.clone(),

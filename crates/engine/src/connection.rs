@@ -8,6 +8,7 @@ use crate::backoff::{self, DelayInput};
 use crate::continuity::{self, Verdict};
 use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::parser::{Frame, Parser};
+use crate::redaction::RedactingSink;
 use crate::redirects::{self, SendError};
 use crate::shared_str::SharedStr;
 use crate::subscription::SubscriptionConfig;
@@ -103,6 +104,8 @@ pub async fn run<S: EventSink>(
     state: &mut ConnectionState,
     sink: &mut S,
 ) -> Outcome {
+    // Every message below may quote the URL or a header (reqwest's errors do).
+    let sink = &mut RedactingSink::new(sink, config);
     loop {
         let mut delivered = false;
         let end = attempt(client, config, state, sink, &mut delivered).await;

@@ -80,7 +80,12 @@ pub struct ExportFile {
 #[serde(deny_unknown_fields)]
 pub struct ExportedSubscription {
     pub name: String,
+    /// Credentials in it (userinfo, token parameters) are masked "••••" unless exported
+    /// `--with-secrets`; a masked one is left out on import and reported.
     pub url: String,
+    /// Query parameters marked secret beyond the well-known token names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_params: Vec<String>,
     #[serde(default = "default_method")]
     pub method: String,
     #[serde(default)]
@@ -272,7 +277,12 @@ impl ExportedSubscription {
         let r = record;
         ExportedSubscription {
             name: saved.record.name.clone(),
-            url: r.url.clone(),
+            url: if with_secrets {
+                r.url.clone()
+            } else {
+                crate::url_credentials::mask_url(&r.url, &r.secret_params)
+            },
+            secret_params: r.secret_params.clone(),
             method: r.method.clone(),
             headers: r
                 .headers
@@ -308,8 +318,24 @@ impl ExportedSubscription {
     /// secret headers left out because the file has no value for them.
     pub fn to_record(&self) -> (SubscriptionRecord, Vec<String>) {
         let mut record = SubscriptionRecord::new(self.name.trim(), self.url.trim());
+        record.secret_params = self.secret_params.clone();
         record.method = self.method.clone();
         let mut missing = Vec::new();
+        // A credential exported masked has no value here: leave it out, as a secret header.
+        if let Ok(url) = url::Url::parse(self.url.trim()) {
+            let mut masked = Vec::new();
+            let kept = crate::url_credentials::remove(&url, &self.secret_params, |slot| {
+                let gone = slot.value == crate::secrets::MASK;
+                if gone {
+                    masked.push(slot.part.label());
+                }
+                gone
+            });
+            if !masked.is_empty() {
+                record.url = kept.to_string();
+                missing.extend(masked);
+            }
+        }
         for h in &self.headers {
             match &h.value {
                 Some(value) => record.headers.push(StoredHeader {

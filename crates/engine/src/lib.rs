@@ -15,6 +15,7 @@ pub mod monitor;
 pub mod parser;
 pub mod record;
 pub mod record_queue;
+pub mod redaction;
 pub mod redirects;
 pub mod secrets;
 pub mod shared_str;
@@ -22,6 +23,7 @@ pub mod status;
 pub mod storage;
 pub mod subscription;
 pub mod supervisor;
+pub mod url_credentials;
 
 pub use lifecycle::{ErrorKind, Lifecycle};
 pub use parser::{Event, Frame, ParseError, Parser};

@@ -114,6 +114,10 @@ impl Monitor {
     /// each resuming from its stored last event id. Call inside a tokio runtime.
     pub fn open(opts: MonitorOptions) -> Result<Monitor, MonitorError> {
         let catalog = Catalog::open(&opts.dir, opts.secrets)?;
+        // Before anything runs, so no older plain-text credential outlives this start.
+        for (name, e) in catalog.seal_plain_url_credentials()? {
+            tracing::warn!(subscription = %name, error = %e, "URL credentials stay unsealed");
+        }
         let writer = Writer::spawn(catalog.path(), opts.writer.clone())?;
         let supervisor = Supervisor::with_recorder(opts.event_capacity, writer.sender())?;
         let monitor = Monitor {

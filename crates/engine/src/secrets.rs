@@ -19,6 +19,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// What every front end, error and log shows in place of a secret value.
+pub const MASK: &str = "••••";
+
 /// The keyring service name Streamwatch files its secrets under.
 pub const DEFAULT_SERVICE: &str = "streamwatch";
 

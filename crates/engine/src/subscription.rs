@@ -39,6 +39,10 @@ pub struct SubscriptionConfig {
     /// origin on a redirect. `Authorization`, `Cookie` and `Proxy-Authorization` always are.
     #[serde(default)]
     pub secret_headers: Vec<String>,
+    /// Query parameters the user marked secret, beyond the well-known token names
+    /// ([`crate::url_credentials::TOKEN_PARAMS`]): masked wherever the URL is shown.
+    #[serde(default)]
+    pub secret_params: Vec<String>,
     /// Which redirects to follow.
     #[serde(default)]
     pub redirects: RedirectMode,
@@ -83,7 +87,8 @@ impl SubscriptionConfig {
     /// A GET subscription to `url` with default policy; the URL is checked here.
     pub fn new(url: &str) -> Result<Self, ConfigError> {
         let parsed = url::Url::parse(url).map_err(|e| ConfigError::InvalidUrl {
-            url: url.to_string(),
+            // Credentials in a URL that does not parse are still credentials.
+            url: crate::url_credentials::mask_url(url, &[]),
             reason: e.to_string(),
         })?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -94,6 +99,7 @@ impl SubscriptionConfig {
             method: "GET".into(),
             headers: Vec::new(),
             secret_headers: Vec::new(),
+            secret_params: Vec::new(),
             redirects: RedirectMode::default(),
             body: None,
             last_event_id: None,

@@ -43,6 +43,7 @@ fn full_record(name: &str) -> SubscriptionRecord {
         },
         notify: json!({"on": ["failed"], "quiet_hours": [22, 7]}),
         redirects: RedirectMode::SameOrigin,
+        secret_params: vec!["sid".into()],
     }
 }
 

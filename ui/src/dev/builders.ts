@@ -32,6 +32,7 @@ export function form(p: Partial<SubscriptionForm> = {}): SubscriptionForm {
   return {
     name: 'Demo',
     url: 'http://127.0.0.1:8787/events',
+    secretParams: [],
     method: 'GET',
     headers: [],
     body: null,

@@ -38,6 +38,8 @@ export interface NotifyDraft {
 export interface FormDraft {
   name: string;
   url: string;
+  /** Extra query parameters holding credentials, comma-separated as typed. */
+  secretParams: string;
   method: string;
   headers: HeaderDraft[];
   body: string;
@@ -105,10 +107,19 @@ function notifyDraftFrom(n: NotifyForm | undefined): NotifyDraft {
   };
 }
 
+/** "sid, ticket" → ["sid", "ticket"]: names only, blanks dropped. */
+export function splitParams(text: string): string[] {
+  return text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}
+
 export function emptyDraft(): FormDraft {
   return {
     name: '',
     url: '',
+    secretParams: '',
     method: 'GET',
     headers: [],
     body: '',
@@ -126,6 +137,7 @@ export function draftFromForm(f: SubscriptionForm): FormDraft {
   return {
     name: f.name,
     url: f.url,
+    secretParams: f.secretParams.join(', '),
     method: f.method,
     headers: f.headers.map((h) => ({ ...newHeader(), name: h.name, value: h.value, secret: h.secret, hasStoredValue: h.hasStoredValue })),
     body: f.body ?? '',
@@ -294,6 +306,7 @@ export function validateDraft(d: FormDraft): Validation {
     form: {
       name,
       url,
+      secretParams: splitParams(d.secretParams),
       method,
       headers,
       body: d.body === '' ? null : d.body,
@@ -322,7 +335,7 @@ export function errorKeyForField(field: string | null): string | null {
     return `headers.${header[1]}.${header[2] ?? 'name'}`;
   }
   const known: readonly string[] = [
-    'name', 'url', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'paused',
+    'name', 'url', 'secretParams', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'paused',
     'notify',
   ];
   return known.includes(camel) ? camel : null;

@@ -210,6 +210,21 @@ impl Catalog {
         Ok((old, orphaned))
     }
 
+    /// Moves URL credentials that an older version saved in plain text into the keyring (the
+    /// same as editing each such subscription without changes); returns the names it could not
+    /// seal, with why. Nothing changes for those.
+    pub fn seal_plain_url_credentials(&self) -> Result<Vec<(String, CatalogError)>, CatalogError> {
+        let mut failed = Vec::new();
+        for s in self.subscriptions()? {
+            if sealing::has_plain_url_credentials(&s.record) {
+                if let Err(e) = self.edit(s.id, &s.record) {
+                    failed.push((s.record.name.clone(), e));
+                }
+            }
+        }
+        Ok(failed)
+    }
+
     /// Records whether `id` is paused; returns whether that changed anything.
     pub fn set_paused(&self, id: SubscriptionId, paused: bool) -> Result<bool, CatalogError> {
         let saved = self.subscription(id)?;
@@ -254,6 +269,7 @@ pub(super) fn runnable(
         .filter(|h| h.secret)
         .map(|h| h.name.clone())
         .collect();
+    config.secret_params = record.secret_params.clone();
     config.body = record.body.clone();
     config.last_event_id = resume_point
         .or_else(|| record.last_event_id.clone())

@@ -1,14 +1,21 @@
-//! Secret header values on their way to and from the OS keyring, under one rule for every front
-//! end: a secret header's value is either the plain secret (sealed into the keyring on save) or
-//! a reference the same subscription already held (kept). A reference to any other keyring item
-//! is refused, so no form, flag or imported file can point a header at someone else's secret.
+//! Secret header values and URL credentials on their way to and from the OS keyring, under one
+//! rule for every front end: a secret is either the plain value (sealed into the keyring on
+//! save) or a reference the same subscription already held (kept). A reference to any other
+//! keyring item is refused, so no form, flag or imported file can point a subscription at
+//! someone else's secret.
+//!
+//! URL credentials (userinfo, token query parameters, parameters the user marked; see
+//! [`crate::url_credentials`]) are stored in the URL itself as their keyring reference, so the
+//! saved URL says which of its parts are secret. A form that shows the masked URL sends
+//! [`MASK`] back for a credential it did not change: that keeps the stored reference.
 
 use super::validate::{Field, Invalid};
 use crate::secrets::{SecretError, SecretRef, SecretStore};
 use crate::storage::{StoredHeader, SubscriptionRecord};
+use crate::url_credentials::{self, UrlSlot};
+use url::Url;
 
-/// What every front end shows in place of a secret value.
-pub const MASK: &str = "••••";
+pub use crate::secrets::MASK;
 
 /// Why sealing failed; nothing it created is left in the keyring.
 #[derive(Debug, thiserror::Error)]
@@ -51,9 +58,37 @@ pub fn masked_headers(record: &SubscriptionRecord, mask: &str) -> Vec<StoredHead
         .collect()
 }
 
-/// Whether `record` has any secret header (only those reach the keyring).
+/// Whether `record` has any secret header or URL credential (only those reach the keyring).
 pub fn has_secrets(record: &SubscriptionRecord) -> bool {
-    secret_headers(record).next().is_some()
+    secret_headers(record).next().is_some() || !url_slots(record).is_empty()
+}
+
+/// Whether `record`'s URL holds a credential in plain text (saved by a version before URL
+/// credentials were secrets, or not yet sealed).
+pub fn has_plain_url_credentials(record: &SubscriptionRecord) -> bool {
+    url_slots(record)
+        .iter()
+        .any(|s| !s.value.is_empty() && s.value != MASK && s.value.parse::<SecretRef>().is_err())
+}
+
+/// `record`'s URL as every front end shows it: credentials replaced by [`MASK`].
+pub fn display_url(record: &SubscriptionRecord) -> String {
+    url_credentials::mask_url(&record.url, &record.secret_params)
+}
+
+/// The credential slots of `record`'s URL (none when it does not parse: then it cannot be
+/// saved either).
+fn url_slots(record: &SubscriptionRecord) -> Vec<UrlSlot> {
+    Url::parse(&record.url)
+        .map(|u| url_credentials::slots(&u, &record.secret_params))
+        .unwrap_or_default()
+}
+
+fn url_refs(record: &SubscriptionRecord) -> Vec<SecretRef> {
+    url_slots(record)
+        .into_iter()
+        .filter_map(|s| s.value.parse().ok())
+        .collect()
 }
 
 /// Moves the plain secret values of `record` into the keyring. `old` is the saved record being
@@ -95,10 +130,73 @@ pub fn seal(
             }
         }
     }
+    if let Err(e) = seal_url(secrets, &mut sealed, old, &mut created) {
+        forget(secrets, &created);
+        return Err(e);
+    }
     Ok(Sealed {
         record: sealed,
         created,
     })
+}
+
+/// Moves the plain credentials of `record.url` into the keyring (adding what it creates to
+/// `created`); a credential given as [`MASK`] keeps the reference `old` had in the same place.
+fn seal_url(
+    secrets: &SecretStore,
+    record: &mut SubscriptionRecord,
+    old: Option<&SubscriptionRecord>,
+    created: &mut Vec<SecretRef>,
+) -> Result<(), SealError> {
+    let Ok(url) = Url::parse(&record.url) else {
+        // Not a URL: the record's own check names the problem; there is nothing to seal.
+        return Ok(());
+    };
+    let found = url_credentials::slots(&url, &record.secret_params);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let old_slots = old.map(url_slots).unwrap_or_default();
+    let own = old.map(refs).unwrap_or_default();
+    let mut values = Vec::with_capacity(found.len());
+    for slot in &found {
+        let label = slot.part.label();
+        let value = if slot.value.is_empty() {
+            None
+        } else if slot.value == MASK {
+            let kept = old_slots
+                .iter()
+                .find(|o| o.part == slot.part && o.value.parse::<SecretRef>().is_ok());
+            match kept {
+                Some(o) => Some(o.value.clone()),
+                None => {
+                    return Err(Invalid::new(
+                        Field::Url,
+                        format!("The {label} is masked ({MASK}): enter the secret itself."),
+                    )
+                    .into())
+                }
+            }
+        } else if let Ok(r) = slot.value.parse::<SecretRef>() {
+            if !own.contains(&r) {
+                return Err(Invalid::new(
+                    Field::Url,
+                    format!("The {label} holds a keyring reference: enter the secret itself."),
+                )
+                .into());
+            }
+            None
+        } else {
+            let r = secrets.put(&slot.part.hint(), &slot.value)?;
+            created.push(r.clone());
+            Some(r.to_string())
+        };
+        values.push(value);
+    }
+    let mut next = values.into_iter();
+    let sealed = url_credentials::replace(&url, &record.secret_params, |_| next.next().flatten());
+    record.url = sealed.to_string();
+    Ok(())
 }
 
 /// Deletes keyring items, best effort, returning the ones that could not be deleted (each then
@@ -109,19 +207,21 @@ pub fn forget(secrets: &SecretStore, refs: &[SecretRef]) -> Vec<(SecretRef, Secr
         .collect()
 }
 
-/// The references `record` holds.
+/// The references `record` holds (secret headers and URL credentials).
 pub fn refs(record: &SubscriptionRecord) -> Vec<SecretRef> {
-    secret_headers(record)
+    let mut out: Vec<SecretRef> = secret_headers(record)
         .filter_map(|h| h.value.parse().ok())
-        .collect()
+        .collect();
+    out.extend(url_refs(record));
+    out
 }
 
 /// The references `old` held that `new` no longer uses.
 pub fn dropped(old: &SubscriptionRecord, new: &SubscriptionRecord) -> Vec<SecretRef> {
-    let kept: Vec<&str> = secret_headers(new).map(|h| h.value.as_str()).collect();
+    let kept = refs(new);
     refs(old)
         .into_iter()
-        .filter(|r| !kept.contains(&r.as_str()))
+        .filter(|r| !kept.contains(r))
         .collect()
 }
 
@@ -134,6 +234,22 @@ pub fn reveal(
     for h in plain.headers.iter_mut().filter(|h| h.secret) {
         let r: SecretRef = h.value.parse()?;
         h.value = secrets.get(&r)?;
+    }
+    if let Ok(url) = Url::parse(&record.url) {
+        let found = url_credentials::slots(&url, &record.secret_params);
+        let mut values = Vec::with_capacity(found.len());
+        for slot in &found {
+            values.push(match slot.value.parse::<SecretRef>() {
+                Ok(r) => Some(secrets.get(&r)?),
+                Err(_) => None,
+            });
+        }
+        if values.iter().any(Option::is_some) {
+            let mut next = values.into_iter();
+            plain.url =
+                url_credentials::replace(&url, &record.secret_params, |_| next.next().flatten())
+                    .to_string();
+        }
     }
     Ok(plain)
 }
@@ -184,5 +300,43 @@ mod tests {
         assert!(dropped(&old, &new).is_empty());
         new.headers.clear();
         assert_eq!(dropped(&old, &new), refs(&old));
+    }
+
+    const SEALED_URL: &str =
+        "http://keyring%3Astreamwatch%2Furl-user-1@h.test/s?token=keyring%3Astreamwatch%2Furl-token-2&q=1";
+
+    #[test]
+    fn a_masked_url_credential_keeps_the_stored_reference_without_the_keyring() {
+        let secrets = SecretStore::new("no such/service");
+        let old = SubscriptionRecord::new("feed", SEALED_URL);
+        let shown = SubscriptionRecord::new("feed", &display_url(&old));
+        assert_eq!(shown.url, "http://••••@h.test/s?token=••••&q=1");
+        let sealed = seal(&secrets, &shown, Some(&old)).unwrap();
+        assert_eq!(sealed.record.url, SEALED_URL);
+        assert!(sealed.created.is_empty());
+        assert!(dropped(&old, &sealed.record).is_empty());
+        assert_eq!(refs(&old).len(), 2);
+        assert!(has_secrets(&old));
+    }
+
+    #[test]
+    fn a_mask_with_nothing_stored_and_a_foreign_url_reference_are_refused() {
+        let secrets = SecretStore::new("no such/service");
+        let masked = SubscriptionRecord::new("feed", "http://h.test/s?token=••••");
+        match seal(&secrets, &masked, None) {
+            Err(SealError::Invalid(e)) => {
+                assert_eq!(e.field, Field::Url);
+                assert!(e.message.contains("URL parameter token"), "{e}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let foreign = SubscriptionRecord::new("feed", SEALED_URL);
+        assert!(matches!(
+            seal(&secrets, &foreign, None),
+            Err(SealError::Invalid(Invalid {
+                field: Field::Url,
+                ..
+            }))
+        ));
     }
 }

@@ -17,6 +17,36 @@ pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", 
 /// Longest name accepted, in characters: a name is shown in menus, notifications and logs.
 pub const MAX_NAME_CHARS: usize = 200;
 
+/// The largest event size cap accepted (256 MiB): one event is held whole in memory, so a cap
+/// beyond this is no cap.
+pub const MAX_EVENT_SIZE: usize = 256 * 1024 * 1024;
+
+/// The longest retry delay and idle timeout accepted (a day), so every deadline computed from
+/// them stays far inside what clock arithmetic can hold.
+pub const MAX_DELAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// The most messages a subscription may keep (a billion).
+pub const MAX_RETENTION_ROWS: u64 = 1_000_000_000;
+
+/// The longest messages may be kept (100 years of 365.25 days).
+pub const MAX_RETENTION_AGE: Duration = Duration::from_secs(100 * 36_525 * 24 * 60 * 60);
+
+/// The longest starting `Last-Event-ID` accepted, in bytes: it is sent as a header on every
+/// request, and servers refuse headers much longer than this.
+pub const MAX_LAST_EVENT_ID_BYTES: usize = 4096;
+
+/// How much of a user's text an error quotes, in characters.
+const SHOWN_CHARS: usize = 60;
+
+/// `text` quoted for an error message and cut short: a hostile file's 10 MB name must not
+/// become a 10 MB error.
+pub fn shown(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => format!("{:?}…", &text[..cut]),
+        None => format!("{text:?}"),
+    }
+}
+
 /// Which setting a problem is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -42,8 +72,12 @@ pub enum Field {
     IdleTimeout,
     /// The cap on one event's size.
     MaxEventSize,
-    /// How much history to keep.
-    Retention,
+    /// How many messages to keep.
+    RetentionRows,
+    /// How long to keep messages.
+    RetentionAge,
+    /// The id an imported subscription resumes from.
+    ResumeId,
     /// The notification rules.
     Notify,
 }
@@ -89,6 +123,11 @@ pub fn check_name(name: &str) -> Result<(), Invalid> {
     if name.trim().is_empty() {
         return bad("Give the subscription a name.".into());
     }
+    if name.chars().nth(MAX_NAME_CHARS).is_some() {
+        return bad(format!(
+            "The name is longer than {MAX_NAME_CHARS} characters."
+        ));
+    }
     if name.trim() != name {
         return bad(format!("The name {name:?} starts or ends with spaces."));
     }
@@ -101,11 +140,6 @@ pub fn check_name(name: &str) -> Result<(), Invalid> {
     if name.chars().any(char::is_control) {
         return bad(format!(
             "The name {name:?} contains control characters (line breaks, tabs…)."
-        ));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return bad(format!(
-            "The name is longer than {MAX_NAME_CHARS} characters."
         ));
     }
     Ok(())
@@ -122,7 +156,7 @@ pub fn check_header_name(index: usize, name: &str) -> Result<(), Invalid> {
     if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
         return Err(Invalid::new(
             Field::HeaderName(index),
-            format!("{name:?} is not a valid header name."),
+            format!("{} is not a valid header name.", shown(name)),
         ));
     }
     Ok(())
@@ -139,9 +173,12 @@ pub fn check_header_value(
         return Ok(());
     }
     let what = if secret {
-        format!("The secret value of header {name:?} cannot be sent (the value is not shown)")
+        format!(
+            "The secret value of header {} cannot be sent (the value is not shown)",
+            shown(name)
+        )
     } else {
-        format!("The value of header {name:?} cannot be sent")
+        format!("The value of header {} cannot be sent", shown(name))
     };
     Err(Invalid::new(
         Field::HeaderValue(index),
@@ -156,7 +193,7 @@ pub fn parse_header_line(line: &str, secret: bool) -> Result<(String, String), I
         let shown = if secret {
             "(not shown)".into()
         } else {
-            format!("{line:?}")
+            shown(line)
         };
         return Err(Invalid::new(
             Field::HeaderName(0),
@@ -170,19 +207,35 @@ pub fn parse_header_line(line: &str, secret: bool) -> Result<(String, String), I
 }
 
 /// Checks a starting `Last-Event-ID`: it travels in a header, so no control characters (the
-/// engine would otherwise skip it silently).
+/// engine would otherwise skip it silently) and not too long.
 pub fn check_last_event_id(id: &str) -> Result<(), Invalid> {
+    check_event_id(Field::LastEventId, id)
+}
+
+/// [`check_last_event_id`] for `field` (the id an imported subscription resumes from travels
+/// the same way).
+pub fn check_event_id(field: Field, id: &str) -> Result<(), Invalid> {
+    if id.len() > MAX_LAST_EVENT_ID_BYTES {
+        return Err(Invalid::new(
+            field,
+            format!(
+                "The Last-Event-ID is {} bytes long; at most {MAX_LAST_EVENT_ID_BYTES} are \
+                 accepted.",
+                id.len()
+            ),
+        ));
+    }
     if id.chars().any(|c| c.is_control() && c != '\t') {
         return Err(Invalid::new(
-            Field::LastEventId,
-            format!("The Last-Event-ID {id:?} contains line breaks or control characters."),
+            field,
+            format!(
+                "The Last-Event-ID {} contains line breaks or control characters.",
+                shown(id)
+            ),
         ));
     }
     Ok(())
 }
-
-/// The largest number of milliseconds storage can hold (SQLite integers are signed).
-const MAX_STORED_MS: u64 = i64::MAX as u64;
 
 /// Checks every setting of `record`, its name included, as it will be saved and run. Secret
 /// headers may hold their plain value or a keyring reference; neither is resolved here and
@@ -196,14 +249,16 @@ pub fn check_record(record: &SubscriptionRecord) -> Result<(), Invalid> {
 /// the name rule was tightened must not keep it from starting).
 pub fn check_settings(record: &SubscriptionRecord) -> Result<(), Invalid> {
     let mut config = SubscriptionConfig::new(&record.url).map_err(|e| url_problem(&e))?;
+    crate::url_credentials::check_param_names(&record.secret_params)
+        .map_err(|why| Invalid::new(Field::Url, why))?;
     if record.method.trim() != record.method
         || reqwest::Method::from_bytes(record.method.as_bytes()).is_err()
     {
         return Err(Invalid::new(
             Field::Method,
             format!(
-                "{:?} is not an HTTP method: one word of letters, like GET or POST.",
-                record.method
+                "{} is not an HTTP method: one word of letters, like GET or POST.",
+                shown(&record.method)
             ),
         ));
     }
@@ -224,29 +279,7 @@ pub fn check_settings(record: &SubscriptionRecord) -> Result<(), Invalid> {
         check_last_event_id(id)?;
     }
     check_retry(record)?;
-    if let Some(ms) = record.idle_timeout_ms {
-        if ms > MAX_STORED_MS {
-            return Err(Invalid::new(
-                Field::IdleTimeout,
-                "This timeout is too large.",
-            ));
-        }
-    }
-    if record.max_event_size == 0 {
-        return Err(Invalid::new(
-            Field::MaxEventSize,
-            "The event size cap must be above 0 bytes.",
-        ));
-    }
-    if record.retention.max_rows == 0 || record.retention.max_age.is_zero() {
-        return Err(Invalid::new(
-            Field::Retention,
-            "Keep at least one message for at least a moment.",
-        ));
-    }
-    if record.retention.max_age > Duration::from_millis(MAX_STORED_MS) {
-        return Err(Invalid::new(Field::Retention, "This age is too large."));
-    }
+    check_limits(record)?;
     NotifyRules::from_json(&record.notify)
         .and_then(|r| r.compile().map(drop))
         .map_err(|e| Invalid::new(Field::Notify, e.to_string()))?;
@@ -262,16 +295,69 @@ pub fn check_settings(record: &SubscriptionRecord) -> Result<(), Invalid> {
     })
 }
 
-fn check_retry(record: &SubscriptionRecord) -> Result<(), Invalid> {
-    let r = &record.retry;
-    if r.initial_ms > MAX_STORED_MS {
+/// Checks the idle timeout, the event size cap and retention against their ranges.
+fn check_limits(record: &SubscriptionRecord) -> Result<(), Invalid> {
+    // 0 turns the idle timeout off.
+    if let Some(ms) = record.idle_timeout_ms.filter(|ms| *ms > MAX_DELAY_MS) {
         return Err(Invalid::new(
-            Field::RetryInitial,
-            "This delay is too large.",
+            Field::IdleTimeout,
+            format!(
+                "The idle timeout must be at most 24 hours ({MAX_DELAY_MS} ms), not {ms} ms \
+                 (0 turns it off)."
+            ),
         ));
     }
-    if r.max_ms > MAX_STORED_MS {
-        return Err(Invalid::new(Field::RetryMax, "This delay is too large."));
+    let size = record.max_event_size;
+    if size == 0 || size > MAX_EVENT_SIZE {
+        return Err(Invalid::new(
+            Field::MaxEventSize,
+            format!(
+                "The event size cap must be between 1 byte and 256 MiB ({MAX_EVENT_SIZE} \
+                 bytes), not {size}."
+            ),
+        ));
+    }
+    let rows = record.retention.max_rows;
+    if rows == 0 || rows > MAX_RETENTION_ROWS {
+        return Err(Invalid::new(
+            Field::RetentionRows,
+            format!("Keep between 1 and {MAX_RETENTION_ROWS} messages, not {rows}."),
+        ));
+    }
+    let age = record.retention.max_age;
+    if age < Duration::from_millis(1) || age > MAX_RETENTION_AGE {
+        return Err(Invalid::new(
+            Field::RetentionAge,
+            format!(
+                "Keep messages for between 1 ms and 100 years ({} ms), not {} ms.",
+                MAX_RETENTION_AGE.as_millis(),
+                age.as_millis()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_retry(record: &SubscriptionRecord) -> Result<(), Invalid> {
+    let r = &record.retry;
+    if r.initial_ms > MAX_DELAY_MS {
+        return Err(Invalid::new(
+            Field::RetryInitial,
+            format!(
+                "The first retry delay must be at most 24 hours ({MAX_DELAY_MS} ms), not {} ms.",
+                r.initial_ms
+            ),
+        ));
+    }
+    if r.max_ms > MAX_DELAY_MS {
+        return Err(Invalid::new(
+            Field::RetryMax,
+            format!(
+                "The maximum retry delay must be at most 24 hours ({MAX_DELAY_MS} ms), not {} \
+                 ms.",
+                r.max_ms
+            ),
+        ));
     }
     if r.max_ms == 0 {
         return Err(Invalid::new(
@@ -292,7 +378,12 @@ fn check_retry(record: &SubscriptionRecord) -> Result<(), Invalid> {
 }
 
 fn url_problem(e: &ConfigError) -> Invalid {
-    Invalid::new(Field::Url, e.to_string())
+    let message = match e {
+        // The URL as given may be huge; quote the start of it.
+        ConfigError::InvalidUrl { url, reason } => format!("invalid URL {}: {reason}", shown(url)),
+        other => other.to_string(),
+    };
+    Invalid::new(Field::Url, message)
 }
 
 #[cfg(test)]
@@ -369,6 +460,126 @@ mod tests {
             },
         ];
         assert_eq!(field(&r), Field::HeaderName(1));
+    }
+
+    #[test]
+    fn numbers_out_of_range_name_their_field() {
+        let cases: Vec<(fn(&mut SubscriptionRecord), Field)> = vec![
+            (|r| r.max_event_size = 0, Field::MaxEventSize),
+            (
+                |r| r.max_event_size = MAX_EVENT_SIZE + 1,
+                Field::MaxEventSize,
+            ),
+            (|r| r.max_event_size = usize::MAX, Field::MaxEventSize),
+            (|r| r.retention.max_rows = 0, Field::RetentionRows),
+            (
+                |r| r.retention.max_rows = MAX_RETENTION_ROWS + 1,
+                Field::RetentionRows,
+            ),
+            (|r| r.retention.max_rows = u64::MAX, Field::RetentionRows),
+            (
+                |r| r.retention.max_age = Duration::ZERO,
+                Field::RetentionAge,
+            ),
+            (
+                |r| r.retention.max_age = Duration::from_micros(999),
+                Field::RetentionAge,
+            ),
+            (
+                |r| r.retention.max_age = MAX_RETENTION_AGE + Duration::from_millis(1),
+                Field::RetentionAge,
+            ),
+            (|r| r.retention.max_age = Duration::MAX, Field::RetentionAge),
+            (
+                |r| r.retry.initial_ms = MAX_DELAY_MS + 1,
+                Field::RetryInitial,
+            ),
+            (
+                |r| {
+                    r.retry.initial_ms = 10;
+                    r.retry.max_ms = MAX_DELAY_MS + 1;
+                },
+                Field::RetryMax,
+            ),
+            (
+                |r| {
+                    r.retry.initial_ms = 500;
+                    r.retry.max_ms = 499;
+                },
+                Field::RetryMax,
+            ),
+            (
+                |r| r.idle_timeout_ms = Some(MAX_DELAY_MS + 1),
+                Field::IdleTimeout,
+            ),
+            (
+                |r| r.last_event_id = Some("7".repeat(MAX_LAST_EVENT_ID_BYTES + 1)),
+                Field::LastEventId,
+            ),
+        ];
+        for (i, (set, want)) in cases.into_iter().enumerate() {
+            let mut r = record();
+            set(&mut r);
+            let e = check_record(&r).unwrap_err();
+            assert_eq!(e.field, want, "case {i}: {e}");
+            assert!(e.message.len() < 200, "case {i}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_edges_of_each_range_are_accepted() {
+        let mut r = record();
+        r.max_event_size = MAX_EVENT_SIZE;
+        r.retention.max_rows = MAX_RETENTION_ROWS;
+        r.retention.max_age = MAX_RETENTION_AGE;
+        r.retry.initial_ms = MAX_DELAY_MS;
+        r.retry.max_ms = MAX_DELAY_MS;
+        r.idle_timeout_ms = Some(MAX_DELAY_MS);
+        r.last_event_id = Some("7".repeat(MAX_LAST_EVENT_ID_BYTES));
+        assert_eq!(check_record(&r), Ok(()));
+        let mut r = record();
+        r.max_event_size = 1;
+        r.retention.max_rows = 1;
+        r.retention.max_age = Duration::from_millis(1);
+        // A first retry at once is what browsers do; 0 turns the idle timeout off.
+        r.retry.initial_ms = 0;
+        r.retry.max_ms = 1;
+        r.idle_timeout_ms = Some(0);
+        assert_eq!(check_record(&r), Ok(()));
+    }
+
+    #[test]
+    fn huge_text_is_never_quoted_whole() {
+        let huge = "x ".repeat(5 << 20);
+        let mut r = record();
+        r.name = format!("{huge} ");
+        assert_eq!(field(&r), Field::Name);
+        let mut r = record();
+        r.method = huge.clone();
+        let mut r2 = record();
+        r2.url = format!("http://[{huge}");
+        let mut r3 = record();
+        r3.headers = vec![StoredHeader {
+            name: huge.clone(),
+            value: "v".into(),
+            secret: false,
+        }];
+        let mut r4 = record();
+        r4.last_event_id = Some(format!("{}\n", "1".repeat(100)));
+        for r in [r, r2, r3, r4] {
+            let e = check_record(&r).unwrap_err();
+            assert!(
+                e.message.len() < 300,
+                "{:?}: {} bytes",
+                e.field,
+                e.message.len()
+            );
+        }
+        assert_eq!(shown("abc"), "\"abc\"");
+        assert_eq!(
+            shown(&"é".repeat(100)),
+            format!("{:?}…", "é".repeat(SHOWN_CHARS))
+        );
     }
 
     #[test]

@@ -67,6 +67,10 @@ pub struct SubscriptionRecord {
     /// Which redirects to follow.
     #[serde(default)]
     pub redirects: RedirectMode,
+    /// Query parameters the user marked secret, beyond the well-known token names: their
+    /// values go to the keyring like secret headers (see [`crate::url_credentials`]).
+    #[serde(default)]
+    pub secret_params: Vec<String>,
 }
 
 impl SubscriptionRecord {
@@ -86,6 +90,7 @@ impl SubscriptionRecord {
             retention: Retention::default(),
             notify: serde_json::Value::Object(Default::default()),
             redirects: RedirectMode::default(),
+            secret_params: Vec::new(),
         }
     }
 }

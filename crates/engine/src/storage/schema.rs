@@ -129,6 +129,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sub_state ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sub_state ADD COLUMN resets INTEGER NOT NULL DEFAULT 0;
     "#,
+    // Version 5: query parameters the user marked secret (JSON array of names). Their values,
+    // like userinfo and well-known token parameters, are keyring references inside `url`.
+    r#"
+    ALTER TABLE subscriptions ADD COLUMN secret_params TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -28,7 +28,8 @@ pub struct Store {
 
 const SUBSCRIPTION_COLUMNS: &str = "id, name, url, method, headers, body, initial_last_event_id, \
      retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size, paused, \
-     retention_max_rows, retention_max_age_ms, notify, created_at, updated_at, redirects";
+     retention_max_rows, retention_max_age_ms, notify, created_at, updated_at, redirects, \
+     secret_params";
 
 impl Store {
     /// The per-user data directory (XDG data dir on Linux, Application Support on macOS, AppData
@@ -81,9 +82,9 @@ impl Store {
             "INSERT INTO subscriptions (name, url, method, headers, body, initial_last_event_id,
                  retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size,
                  paused, retention_max_rows, retention_max_age_ms, notify, created_at, updated_at,
-                 redirects)
+                 redirects, secret_params)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16,
-                 ?17)",
+                 ?17, ?18)",
             params![
                 s.name.trim(),
                 s.url,
@@ -102,6 +103,7 @@ impl Store {
                 v.notify,
                 now,
                 s.redirects.as_str(),
+                v.secret_params,
             ],
         );
         match res {
@@ -133,7 +135,7 @@ impl Store {
                  initial_last_event_id = ?7, retry_initial_ms = ?8, retry_max_ms = ?9,
                  retry_max_retries = ?10, idle_timeout_ms = ?11, max_event_size = ?12, paused = ?13,
                  retention_max_rows = ?14, retention_max_age_ms = ?15, notify = ?16,
-                 updated_at = ?17, redirects = ?18
+                 updated_at = ?17, redirects = ?18, secret_params = ?19
              WHERE id = ?1",
             params![
                 key,
@@ -154,6 +156,7 @@ impl Store {
                 v.notify,
                 now_ms(),
                 s.redirects.as_str(),
+                v.secret_params,
             ],
         );
         if let Err(e) = res {
@@ -556,6 +559,7 @@ fn int(v: u64, what: &str) -> Result<i64> {
 struct Columns {
     headers: String,
     notify: String,
+    secret_params: String,
     retry_initial_ms: i64,
     retry_max_ms: i64,
     idle_timeout_ms: Option<i64>,
@@ -584,9 +588,12 @@ impl Columns {
                 .map_err(|e| StorageError::Invalid(format!("notify: {e}")))?
         };
         let max_age_ms = u64::try_from(s.retention.max_age.as_millis()).unwrap_or(u64::MAX);
+        let secret_params = serde_json::to_string(&s.secret_params)
+            .map_err(|e| StorageError::Invalid(format!("secret params: {e}")))?;
         Ok(Columns {
             headers,
             notify,
+            secret_params,
             retry_initial_ms: int(s.retry.initial_ms, "retry initial delay")?,
             retry_max_ms: int(s.retry.max_ms, "retry max delay")?,
             idle_timeout_ms: s
@@ -609,6 +616,7 @@ struct RawSubscription {
     created_at: i64,
     updated_at: i64,
     redirects: String,
+    secret_params: String,
 }
 
 impl RawSubscription {
@@ -636,12 +644,14 @@ impl RawSubscription {
                 },
                 notify: serde_json::Value::Null,
                 redirects: RedirectMode::default(),
+                secret_params: Vec::new(),
             },
             headers: r.get(4)?,
             notify: r.get(15)?,
             created_at: r.get(16)?,
             updated_at: r.get(17)?,
             redirects: r.get(18)?,
+            secret_params: r.get(19)?,
         })
     }
 
@@ -654,6 +664,8 @@ impl RawSubscription {
         record.headers = serde_json::from_str::<Vec<StoredHeader>>(&self.headers)
             .map_err(|e| bad("headers", e))?;
         record.notify = serde_json::from_str(&self.notify).map_err(|e| bad("notify", e))?;
+        record.secret_params = serde_json::from_str::<Vec<String>>(&self.secret_params)
+            .map_err(|e| bad("secret_params", e))?;
         // Written by a newer version, or by hand: refuse to guess which redirects to follow.
         record.redirects =
             self.redirects

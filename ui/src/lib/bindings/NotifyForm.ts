@@ -8,4 +8,9 @@ export type NotifyForm = {
 /**
  * Notify when not open for this many seconds; 0 turns it off.
  */
-downAfterSecs: number, recovered: boolean, gaveUp: boolean, fatal: boolean, messages: Array<MessageRuleForm>, };
+downAfterSecs: number, recovered: boolean, gaveUp: boolean, fatal: boolean, 
+/**
+ * Notify when ids go backwards (the server restarted its counter); a form without it
+ * (older UI) notifies, as the rules' default.
+ */
+reset: boolean, messages: Array<MessageRuleForm>, };

@@ -6,8 +6,20 @@ import type { NotifyForm } from "./NotifyForm";
  * A subscription as the user edits it. Settings the form does not show (event size cap,
  * retention, notification rules) are kept as they are on update and take their defaults on add.
  */
-export type SubscriptionForm = { name: string, url: string, method: string, headers: Array<HeaderForm>, body: string | null, lastEventId: string | null, retryInitialMs: number, retryMaxMs: number, maxRetries: number | null, idleTimeoutSecs: number | null, paused: boolean, 
+export type SubscriptionForm = { name: string, 
+/**
+ * Credentials in it come back masked "••••"; sending "••••" back keeps the stored one.
+ */
+url: string, 
+/**
+ * Query parameters whose values are credentials, beyond the well-known token names.
+ */
+secretParams: Array<string>, method: string, headers: Array<HeaderForm>, body: string | null, lastEventId: string | null, retryInitialMs: number, retryMaxMs: number, maxRetries: number | null, idleTimeoutSecs: number | null, paused: boolean, 
 /**
  * When to notify; a form without it (older UI) keeps the saved rules, or the defaults.
  */
-notify?: NotifyForm, };
+notify?: NotifyForm, 
+/**
+ * Which redirects to follow; a form without it (older UI) keeps the saved mode, or `any`.
+ */
+redirects?: "any" | "same-origin" | "never", };

@@ -198,6 +198,11 @@ describe('App', () => {
     await fireEvent.click(screen.getByTestId('header-secret'));
     await fireEvent.input(screen.getByTestId('header-value'), { target: { value: 'Bearer t0ken' } });
     await fireEvent.input(screen.getByTestId('field-max-retries'), { target: { value: '5' } });
+    const redirects = screen.getByTestId('field-redirects') as HTMLSelectElement;
+    expect(redirects.value).toBe('any');
+    expect([...redirects.options].map((o) => o.value)).toEqual(['any', 'same-origin', 'never']);
+    expect(screen.getByText('When the server redirects elsewhere')).toBeTruthy();
+    await fireEvent.change(redirects, { target: { value: 'same-origin' } });
     await fireEvent.click(screen.getByTestId('btn-save'));
     await waitFor(() => expect(screen.getByTestId('error-url').textContent).toBe('host does not resolve'));
 
@@ -210,7 +215,8 @@ describe('App', () => {
         url: 'https://nowhere.test/events',
         headers: [{ name: 'Authorization', value: 'Bearer t0ken', secret: true, hasStoredValue: false }],
         maxRetries: 5,
-        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, messages: [] },
+        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, reset: true, messages: [] },
+        redirects: 'same-origin',
       }),
     );
     await waitFor(() => expect(items().map((i) => i.dataset.name)).toEqual(['Orders']));

@@ -8,6 +8,7 @@ import {
   newHeader,
   newRule,
   notifyErrorTarget,
+  REDIRECT_CHOICES,
   regexHint,
   validateDraft,
   type FormDraft,
@@ -43,7 +44,8 @@ describe('validateDraft', () => {
         maxRetries: null,
         idleTimeoutSecs: null,
         paused: false,
-        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, messages: [] },
+        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, reset: true, messages: [] },
+        redirects: 'any',
       },
     });
   });
@@ -113,16 +115,30 @@ describe('validateDraft', () => {
       body: 'b',
       lastEventId: '9',
       paused: true,
+      redirects: 'same-origin',
       notify: {
         downAfterSecs: 0,
         recovered: false,
         gaveUp: true,
         fatal: false,
+        reset: false,
         messages: [{ event: 'alert', contains: ' x ', regex: '(?i)err', jsonPointer: '/level', jsonEquals: '"error"' }],
       },
     });
     const v = validateDraft(draftFromForm(f));
     expect(v).toEqual({ ok: true, form: f });
+  });
+});
+
+describe('redirects', () => {
+  it('defaults to any, and a form from an older shell without the field shows any', () => {
+    expect(emptyDraft().redirects).toBe('any');
+    expect(draftFromForm({ ...form(), redirects: undefined }).redirects).toBe('any');
+  });
+
+  it('offers each mode once, each with words saying what it does', () => {
+    expect(REDIRECT_CHOICES.map((c) => c.value)).toEqual(['any', 'same-origin', 'never']);
+    for (const c of REDIRECT_CHOICES) expect(c.label.length).toBeGreaterThan(10);
   });
 });
 
@@ -144,6 +160,7 @@ describe('errorKeyForField', () => {
     expect(errorKeyForField('headers')).toBe('headers');
     expect(errorKeyForField('headers[2]')).toBe('headers.2.name');
     expect(errorKeyForField('headers.1.value')).toBe('headers.1.value');
+    expect(errorKeyForField('redirects')).toBe('redirects');
     expect(errorKeyForField('somethingElse')).toBeNull();
   });
 });
@@ -153,7 +170,12 @@ describe('notification settings', () => {
   const withRules = (...messages: RuleDraft[]) => draft({ notify: { ...defaultNotifyDraft(), messages } });
 
   it('defaults for a new subscription: down after 10 s, recovered, gave up, fatal, no rules', () => {
-    expect(emptyDraft().notify).toEqual({ downAfterSecs: '10', recovered: true, gaveUp: true, fatal: true, messages: [] });
+    expect(emptyDraft().notify).toEqual({ downAfterSecs: '10', recovered: true, gaveUp: true, fatal: true, reset: true, messages: [] });
+  });
+
+  it('sends the reset toggle as set', () => {
+    const v = validateDraft(draft({ notify: { ...defaultNotifyDraft(), reset: false } }));
+    expect(v.ok && v.form.notify?.reset).toBe(false);
   });
 
   it('shows the defaults when a form comes without notify (an older shell)', () => {

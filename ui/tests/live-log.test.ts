@@ -40,6 +40,17 @@ describe('LiveLog', () => {
     expect(badges[0].closest('[data-testid="log-row"]')?.textContent).toContain('2');
   });
 
+  it('badges replayed events in history rows too', async () => {
+    const { sub } = setup([]);
+    sub.log.mergeOlder([msg(1, 2, { seq: 2 }), msg(1, 1, { seq: 1, replayed: true })]);
+    sub.logVersion++;
+    render(LiveLog, { props: { sub } });
+    await tick();
+    const badges = screen.queryAllByTestId('log-replayed');
+    expect(badges).toHaveLength(1);
+    expect(badges[0].closest('[data-testid="log-row"]')?.textContent).toContain('{"n":1}');
+  });
+
   it('renders server data as text, never as HTML', async () => {
     const { sub } = setup([msg(1, 1, { data: XSS, event: '<b>ev</b>', id: '<i>1</i>' })]);
     const { container } = render(LiveLog, { props: { sub } });

@@ -74,6 +74,12 @@ describe('LogBuffer', () => {
     expect(b.oldestSeq()).toBe(1);
   });
 
+  it('keeps the replayed flag of stored rows a page brings in', () => {
+    const b = new LogBuffer(100);
+    b.mergeOlder([stored(3), stored(2, { replayed: true }), stored(1)]);
+    expect([0, 1, 2].map((i) => b.atIndex(i)!.replayed ?? false)).toEqual([false, true, false]);
+  });
+
   it('puts stored rows the live feed dropped back between live rows', () => {
     const b = new LogBuffer(100);
     b.append([1, 2, 5].map((n) => msg(1, n))); // 3 and 4 were dropped while lagging

@@ -298,14 +298,16 @@ describe('form: notification rules', () => {
     render(App);
     await fireEvent.click(await screen.findByTestId('btn-add'));
     expect((screen.getByTestId('form-notify-down-after') as HTMLInputElement).value).toBe('10');
-    for (const id of ['form-notify-recovered', 'form-notify-gave-up', 'form-notify-fatal'])
+    for (const id of ['form-notify-recovered', 'form-notify-gave-up', 'form-notify-fatal', 'form-notify-reset'])
       expect((screen.getByTestId(id) as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByTestId('form-notify-reset').closest('label')?.textContent).toBe('Ids went backwards (server restarted?)');
     expect(screen.queryByTestId('form-notify-rule-event-0')).toBeNull();
 
     await fireEvent.input(screen.getByTestId('field-name'), { target: { value: 'Orders' } });
     await fireEvent.input(screen.getByTestId('field-url'), { target: { value: 'https://example.com/events' } });
     await fireEvent.input(screen.getByTestId('form-notify-down-after'), { target: { value: '30' } });
     await fireEvent.click(screen.getByTestId('form-notify-gave-up'));
+    await fireEvent.click(screen.getByTestId('form-notify-reset'));
     await fireEvent.click(screen.getByTestId('form-notify-add-rule'));
     await fireEvent.click(screen.getByTestId('form-notify-add-rule'));
     expect(document.activeElement).toBe(screen.getByTestId('form-notify-rule-event-1'));
@@ -344,6 +346,7 @@ describe('form: notification rules', () => {
       recovered: true,
       gaveUp: false,
       fatal: true,
+      reset: false,
       messages: [
         { event: 'alert', contains: '', regex: '', jsonPointer: '/level', jsonEquals: '"error"' },
         { event: '', contains: 'timeout', regex: '(closed)', jsonPointer: '', jsonEquals: '' },
@@ -360,6 +363,7 @@ describe('form: notification rules', () => {
         recovered: false,
         gaveUp: true,
         fatal: false,
+        reset: false,
         messages: [
           { event: 'alert', contains: '', regex: '', jsonPointer: '', jsonEquals: '' },
           { event: '', contains: '', regex: '', jsonPointer: '/level', jsonEquals: 'error' },
@@ -371,6 +375,7 @@ describe('form: notification rules', () => {
     await fireEvent.click(await screen.findByTestId('btn-edit'));
     expect((screen.getByTestId('form-notify-down-after') as HTMLInputElement).value).toBe('0');
     expect((screen.getByTestId('form-notify-recovered') as HTMLInputElement).checked).toBe(false);
+    expect((screen.getByTestId('form-notify-reset') as HTMLInputElement).checked).toBe(false);
     expect((screen.getByTestId('form-notify-rule-event-0') as HTMLInputElement).value).toBe('alert');
     expect((screen.getByTestId('form-notify-rule-equals-1') as HTMLInputElement).value).toBe('error');
     await fireEvent.click(screen.getByTestId('form-notify-remove-rule-0'));
@@ -383,6 +388,7 @@ describe('form: notification rules', () => {
       recovered: false,
       gaveUp: true,
       fatal: false,
+      reset: false,
       messages: [{ event: '', contains: '', regex: '', jsonPointer: '/level', jsonEquals: 'error' }],
     });
   });

@@ -12,6 +12,7 @@ pub fn form_of(notify: &serde_json::Value) -> NotifyForm {
         recovered: rules.recovered,
         gave_up: rules.gave_up,
         fatal: rules.fatal,
+        reset: rules.reset,
         messages: rules
             .messages
             .iter()
@@ -53,10 +54,7 @@ pub fn notify_json(
         recovered: form.recovered,
         gave_up: form.gave_up,
         fatal: form.fatal,
-        // Not on the form yet: keep what the rules had (on by default).
-        reset: old
-            .and_then(|o| NotifyRules::from_json(o).ok())
-            .is_none_or(|r| r.reset),
+        reset: form.reset,
         messages: form
             .messages
             .iter()
@@ -101,7 +99,27 @@ mod tests {
     fn defaults_show_for_empty_rules() {
         let f = form_of(&json!({}));
         assert_eq!(f.down_after_secs, 10);
-        assert!(f.recovered && f.gave_up && f.fatal && f.messages.is_empty());
+        assert!(f.recovered && f.gave_up && f.fatal && f.reset && f.messages.is_empty());
+    }
+
+    #[test]
+    fn the_reset_toggle_is_saved_and_shown() {
+        let mut f = form_of(&json!({}));
+        f.reset = false;
+        let saved = notify_json(&f, None).expect("valid");
+        assert!(!NotifyRules::from_json(&saved).expect("rules").reset);
+        assert!(!form_of(&saved).reset);
+        f.reset = true;
+        let on = notify_json(&f, Some(&saved)).expect("valid");
+        assert!(
+            NotifyRules::from_json(&on).expect("rules").reset,
+            "the form decides"
+        );
+        // A form from an older UI, without the field, keeps notifying.
+        let mut old_ui = serde_json::to_value(form_of(&saved)).expect("json");
+        old_ui.as_object_mut().expect("object").remove("reset");
+        let parsed: NotifyForm = serde_json::from_value(old_ui).expect("parses");
+        assert!(parsed.reset);
     }
 
     #[test]

@@ -42,6 +42,7 @@ export function form(p: Partial<SubscriptionForm> = {}): SubscriptionForm {
     maxRetries: null,
     idleTimeoutSecs: null,
     paused: false,
+    redirects: 'any',
     ...p,
   };
 }

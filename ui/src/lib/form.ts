@@ -32,6 +32,8 @@ export interface NotifyDraft {
   recovered: boolean;
   gaveUp: boolean;
   fatal: boolean;
+  /** Ids went backwards: the server restarted its counter. */
+  reset: boolean;
   messages: RuleDraft[];
 }
 
@@ -50,7 +52,18 @@ export interface FormDraft {
   idleTimeoutSecs: string;
   paused: boolean;
   notify: NotifyDraft;
+  redirects: RedirectChoice;
 }
+
+/** Which redirects a subscription follows (the shell's RedirectMode). */
+export type RedirectChoice = NonNullable<SubscriptionForm['redirects']>;
+
+/** The choices of the redirects select, each saying in plain words what it does. */
+export const REDIRECT_CHOICES: readonly { value: RedirectChoice; label: string }[] = [
+  { value: 'any', label: 'Follow any redirect' },
+  { value: 'same-origin', label: 'Only to the same server (same scheme, host and port)' },
+  { value: 'never', label: 'Never: treat a redirect as an error' },
+];
 
 /** Field names as the shell names them in CommandError.field (camelCase, as the DTO). */
 export type FieldName = Exclude<keyof FormDraft, 'headers' | 'notify'> | 'headers' | 'notify';
@@ -93,7 +106,7 @@ export function newRule(p: Partial<Omit<RuleDraft, 'key'>> = {}): RuleDraft {
 
 /** What a new subscription notifies about: down for 10 s, recovered, gave up, fatal errors. */
 export function defaultNotifyDraft(): NotifyDraft {
-  return { downAfterSecs: String(DEFAULT_DOWN_AFTER_SECS), recovered: true, gaveUp: true, fatal: true, messages: [] };
+  return { downAfterSecs: String(DEFAULT_DOWN_AFTER_SECS), recovered: true, gaveUp: true, fatal: true, reset: true, messages: [] };
 }
 
 function notifyDraftFrom(n: NotifyForm | undefined): NotifyDraft {
@@ -103,6 +116,7 @@ function notifyDraftFrom(n: NotifyForm | undefined): NotifyDraft {
     recovered: n.recovered,
     gaveUp: n.gaveUp,
     fatal: n.fatal,
+    reset: n.reset,
     messages: n.messages.map((m) => newRule({ ...m })),
   };
 }
@@ -130,6 +144,7 @@ export function emptyDraft(): FormDraft {
     idleTimeoutSecs: '',
     paused: false,
     notify: defaultNotifyDraft(),
+    redirects: 'any',
   };
 }
 
@@ -148,6 +163,7 @@ export function draftFromForm(f: SubscriptionForm): FormDraft {
     idleTimeoutSecs: f.idleTimeoutSecs === null ? '' : String(f.idleTimeoutSecs),
     paused: f.paused,
     notify: notifyDraftFrom(f.notify),
+    redirects: f.redirects ?? 'any',
   };
 }
 
@@ -212,7 +228,7 @@ function validateNotify(n: NotifyDraft, errors: FormErrors): NotifyForm {
       errors[at] = 'Set at least one condition: an event type, text, a regex or a JSON pointer.';
     return rule;
   });
-  return { downAfterSecs: downAfterSecs ?? 0, recovered: n.recovered, gaveUp: n.gaveUp, fatal: n.fatal, messages };
+  return { downAfterSecs: downAfterSecs ?? 0, recovered: n.recovered, gaveUp: n.gaveUp, fatal: n.fatal, reset: n.reset, messages };
 }
 
 /**
@@ -317,6 +333,7 @@ export function validateDraft(d: FormDraft): Validation {
       idleTimeoutSecs,
       paused: d.paused,
       notify,
+      redirects: d.redirects,
     },
   };
 }
@@ -336,7 +353,7 @@ export function errorKeyForField(field: string | null): string | null {
   }
   const known: readonly string[] = [
     'name', 'url', 'secretParams', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'paused',
-    'notify',
+    'notify', 'redirects',
   ];
   return known.includes(camel) ? camel : null;
 }

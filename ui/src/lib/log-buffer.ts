@@ -22,7 +22,7 @@ export interface LogRow {
   readonly event: string;
   readonly id: string;
   readonly data: string;
-  /** Re-sent by the server after a reconnect (live rows only); absent otherwise. */
+  /** Re-sent by the server after a reconnect (live rows and stored ones alike); absent otherwise. */
   readonly replayed?: true;
   /** Bytes of the whole data: more than `data` holds when `truncated`. */
   readonly size: number;

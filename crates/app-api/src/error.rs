@@ -135,7 +135,9 @@ pub fn form_field(field: Field) -> Option<String> {
         Field::IdleTimeout => "idleTimeoutSecs".into(),
         Field::Notify => "notify".into(),
         // The form does not show these; the message says what is wrong.
-        Field::MaxEventSize | Field::Retention => return None,
+        Field::MaxEventSize | Field::RetentionRows | Field::RetentionAge | Field::ResumeId => {
+            return None
+        }
     })
 }
 

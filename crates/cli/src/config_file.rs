@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context as _};
-use streamwatch_engine::catalog::validate::check_record;
+use anyhow::Context as _;
+use streamwatch_engine::catalog::file_entries::check_entries;
 use streamwatch_engine::export_format::{parse, ExportedSubscription};
 
 use crate::data_dir::open_catalog;
@@ -24,11 +24,7 @@ pub fn read(path: &Path) -> anyhow::Result<Declared> {
     let what = path.display().to_string();
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {what}"))?;
     let file = parse(&text, &what)?;
-    for s in &file.subscriptions {
-        let (record, _) = s.to_record();
-        check_record(&record)
-            .map_err(|e| anyhow!("subscription {:?} in {what}: {e}", s.name.trim()))?;
-    }
+    check_entries(&file.subscriptions, &what)?;
     Ok(Declared {
         path: path.to_path_buf(),
         subscriptions: file.subscriptions,

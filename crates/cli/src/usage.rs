@@ -35,7 +35,9 @@ impl From<Invalid> for UsageError {
             Field::RetryInitial | Field::RetryMax => "retry settings",
             Field::IdleTimeout => "--idle-timeout",
             Field::MaxEventSize => "event size cap",
-            Field::Retention => "retention (--keep-rows, --keep-days)",
+            Field::RetentionRows => "retention (--keep-rows)",
+            Field::RetentionAge => "retention (--keep-days)",
+            Field::ResumeId => "resume id",
             Field::Notify => "notification rules",
         };
         UsageError::Invalid(format!("invalid {what}: {}", e.message))

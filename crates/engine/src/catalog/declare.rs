@@ -3,11 +3,13 @@
 //! file again and again without anything reconnecting.
 
 use super::error::CatalogError;
+use super::file_entries::{check_entries, entry_error, file_key};
 use super::saved::Catalog;
 use super::validate::{Field, Invalid};
 use crate::export_format::ExportedSubscription;
+use crate::ids::SubscriptionId;
 use crate::secrets::{SecretRef, SecretStore};
-use crate::storage::{SavedSubscription, StoredHeader};
+use crate::storage::{SavedSubscription, StoredHeader, SubscriptionRecord};
 
 /// What applying a declaration did to one subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,49 +33,69 @@ impl Declared {
     }
 }
 
+/// What the second pass does with one declared subscription.
+enum Step {
+    Add(SubscriptionRecord),
+    Update(SubscriptionId, SubscriptionRecord),
+    Keep(String),
+}
+
 impl Catalog {
     /// Adds or updates each of `declared` (from the file `what`) by name; subscriptions the
     /// file does not name are left alone. A secret header the file gives without a value keeps
-    /// the saved one; one whose value is what the keyring already holds keeps its item.
+    /// the saved one; one whose value is what the keyring already holds keeps its item. Every
+    /// entry is checked before any is saved, so a bad one saves nothing.
     pub fn declare(
         &self,
         declared: &[ExportedSubscription],
         what: &str,
     ) -> Result<Vec<(String, Declared)>, CatalogError> {
-        let mut done = Vec::new();
-        for s in declared {
-            let (mut record, missing) = s.to_record();
-            let entry = |message: String| CatalogError::ImportEntry {
-                name: record.name.clone(),
-                what: what.to_string(),
-                source: Box::new(CatalogError::Invalid(Invalid::new(
-                    Field::HeaderValue(0),
-                    message,
-                ))),
+        let entries = check_entries(declared, what)?;
+        let mut steps = Vec::with_capacity(entries.len());
+        for (index, (s, (mut record, missing))) in declared.iter().zip(entries).enumerate() {
+            let secret = |(i, message): (usize, String)| {
+                let field = Field::HeaderValue(i);
+                let source = CatalogError::Invalid(Invalid::new(field, message));
+                entry_error(index, &s.name, what, Some(file_key(field)), source)
             };
             let saved = match self.find(&record.name) {
-                Ok(saved) => Some(saved),
-                Err(CatalogError::NotFound(_)) => None,
+                Ok(saved) => saved,
+                Err(CatalogError::NotFound(_)) => {
+                    if let Some(header) = missing.first() {
+                        let i = s.headers.iter().position(|h| &h.name == header);
+                        return Err(secret((
+                            i.unwrap_or_default(),
+                            format!(
+                                "the secret header {header:?} has no value, and no saved \
+                                 subscription of that name has it"
+                            ),
+                        )));
+                    }
+                    steps.push(Step::Add(record));
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
-            let Some(saved) = saved else {
-                if let Some(header) = missing.first() {
-                    return Err(entry(format!(
-                        "the secret header {header:?} has no value, and no saved subscription \
-                         of that name has it"
-                    )));
+            record.headers = headers(self.secrets(), s, &saved).map_err(secret)?;
+            steps.push(if record == saved.record {
+                Step::Keep(record.name)
+            } else {
+                Step::Update(saved.id, record)
+            });
+        }
+        let mut done = Vec::with_capacity(steps.len());
+        for step in steps {
+            done.push(match step {
+                Step::Add(record) => {
+                    self.add(&record)?;
+                    (record.name, Declared::Added)
                 }
-                self.add(&record)?;
-                done.push((record.name, Declared::Added));
-                continue;
-            };
-            record.headers = headers(self.secrets(), s, &saved).map_err(entry)?;
-            if record == saved.record {
-                done.push((record.name, Declared::Unchanged));
-                continue;
-            }
-            self.edit(saved.id, &record)?;
-            done.push((record.name, Declared::Updated));
+                Step::Update(id, record) => {
+                    self.edit(id, &record)?;
+                    (record.name, Declared::Updated)
+                }
+                Step::Keep(name) => (name, Declared::Unchanged),
+            });
         }
         Ok(done)
     }
@@ -85,7 +107,7 @@ fn headers(
     secrets: &SecretStore,
     declared: &ExportedSubscription,
     saved: &SavedSubscription,
-) -> Result<Vec<StoredHeader>, String> {
+) -> Result<Vec<StoredHeader>, (usize, String)> {
     let saved_secret = |name: &str| {
         saved
             .record
@@ -94,7 +116,7 @@ fn headers(
             .find(|h| h.secret && h.name.eq_ignore_ascii_case(name))
     };
     let mut out = Vec::with_capacity(declared.headers.len());
-    for h in &declared.headers {
+    for (i, h) in declared.headers.iter().enumerate() {
         let header = match (&h.value, h.secret) {
             (Some(value), false) => StoredHeader {
                 name: h.name.clone(),
@@ -118,9 +140,13 @@ fn headers(
                     ..old.clone()
                 },
                 None => {
-                    return Err(format!(
-                        "the secret header {:?} has no value, and the saved subscription has none",
-                        h.name
+                    return Err((
+                        i,
+                        format!(
+                            "the secret header {:?} has no value, and the saved subscription \
+                             has none",
+                            h.name
+                        ),
                     ))
                 }
             },

@@ -36,10 +36,15 @@ pub enum CatalogError {
     /// An import file is not a usable export file.
     #[error(transparent)]
     Format(#[from] ExportFormatError),
-    /// One subscription of an import file is unusable; nothing was imported.
-    #[error("subscription {name:?} in {what}: {source}; nothing was imported")]
+    /// One subscription of an import or config file is unusable; nothing was saved.
+    #[error(
+        "{what}: {place} (subscription {name}): {}; nothing was saved",
+        source.to_string().trim_end_matches('.')
+    )]
     ImportEntry {
-        /// The subscription's name in the file.
+        /// Where in the file: `subscriptions[2]`, or the field, `subscriptions[2].max_event_size`.
+        place: String,
+        /// The subscription's name in the file, quoted and cut short.
         name: String,
         /// The file, as the caller named it.
         what: String,

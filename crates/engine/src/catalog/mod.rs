@@ -7,6 +7,7 @@
 
 mod declare;
 mod error;
+pub mod file_entries;
 mod saved;
 pub mod sealing;
 pub mod transfer;

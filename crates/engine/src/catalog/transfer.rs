@@ -2,9 +2,9 @@
 //! the one export loop the CLI and the app share, and an import that is all or nothing.
 
 use super::error::CatalogError;
+use super::file_entries::{check_entries, entry_error};
 use super::saved::Catalog;
 use super::sealing;
-use super::validate::check_record;
 use crate::export_format::{
     rfc3339_millis, ExportFile, ExportedMessage, ExportedSubscription, FORMAT, VERSION,
 };
@@ -104,31 +104,21 @@ impl Catalog {
         what: &str,
         rename: bool,
     ) -> Result<Vec<Imported>, CatalogError> {
-        let mut plan = Vec::with_capacity(file.subscriptions.len());
-        for s in &file.subscriptions {
-            let entry = |source: CatalogError| CatalogError::ImportEntry {
-                name: s.name.trim().to_string(),
-                what: what.to_string(),
-                source: Box::new(source),
-            };
-            let (record, missing) = s.to_record();
-            check_record(&record).map_err(|e| entry(e.into()))?;
-            for m in s.history.iter().flatten() {
-                m.received_at().map_err(|e| entry(e.into()))?;
-            }
-            plan.push((s, record, missing));
-        }
+        let mut plan: Vec<_> = file
+            .subscriptions
+            .iter()
+            .zip(check_entries(&file.subscriptions, what)?)
+            .map(|(s, (record, missing))| (s, record, missing))
+            .collect();
         self.name_all(&mut plan, rename)?;
 
         let mut added: Vec<SubscriptionId> = Vec::new();
         let mut done = Vec::with_capacity(plan.len());
         let res = async {
-            for (from, record, missing) in &plan {
-                let id = self.add(record).map_err(|e| CatalogError::ImportEntry {
-                    name: from.name.trim().to_string(),
-                    what: what.to_string(),
-                    source: Box::new(e),
-                })?;
+            for (index, (from, record, missing)) in plan.iter().enumerate() {
+                let id = self
+                    .add(record)
+                    .map_err(|e| entry_error(index, &from.name, what, None, e))?;
                 added.push(id);
                 done.push(Imported {
                     id,

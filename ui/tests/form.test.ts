@@ -35,6 +35,7 @@ describe('validateDraft', () => {
       form: {
         name: 'Orders',
         url: 'https://example.com/events',
+        secretParams: [],
         method: 'GET',
         headers: [],
         body: null,

@@ -464,7 +464,8 @@ mod tests {
 
     #[test]
     fn numbers_out_of_range_name_their_field() {
-        let cases: Vec<(fn(&mut SubscriptionRecord), Field)> = vec![
+        type Set = fn(&mut SubscriptionRecord);
+        let cases: Vec<(Set, Field)> = vec![
             (|r| r.max_event_size = 0, Field::MaxEventSize),
             (
                 |r| r.max_event_size = MAX_EVENT_SIZE + 1,

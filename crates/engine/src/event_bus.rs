@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::broadcast::{
     self,
-    error::{RecvError, SendError, TryRecvError},
+    error::{RecvError, TryRecvError},
 };
 
 /// Messages with more data than this go through the byte-bounded queue instead of the ring,
@@ -35,6 +35,10 @@ struct Held {
     queue: VecDeque<(Arc<SupervisorEvent>, usize)>,
     bytes: usize,
 }
+
+/// Nobody subscribes to the bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoReceivers;
 
 /// The sending half: cheap to clone, shared by every subscription's task.
 #[derive(Debug, Clone)]
@@ -74,19 +78,18 @@ impl EventBus {
         }
     }
 
-    /// Sends to every consumer; fails (handing the event back) when there is none.
-    pub fn send(&self, event: SupervisorEvent) -> Result<(), SendError<SupervisorEvent>> {
+    /// Sends to every consumer; fails when there is none (the event is dropped).
+    pub fn send(&self, event: SupervisorEvent) -> Result<(), NoReceivers> {
         let size = data_len(&event);
         if size <= HOLD_OVER {
-            return self.tx.send(Slot::Inline(event)).map(|_| ()).map_err(|e| {
-                SendError(match e.0 {
-                    Slot::Inline(ev) => ev,
-                    Slot::Held(_) => unreachable!("sent inline"),
-                })
-            });
+            return self
+                .tx
+                .send(Slot::Inline(event))
+                .map(|_| ())
+                .map_err(|_| NoReceivers);
         }
         if self.tx.receiver_count() == 0 {
-            return Err(SendError(event));
+            return Err(NoReceivers);
         }
         let strong = Arc::new(event);
         let weak = Arc::downgrade(&strong);

@@ -35,14 +35,19 @@ pub enum ExportFormatError {
     /// A version that never existed.
     #[error("{what} has an unknown export format version {version:?}")]
     UnknownVersion { what: String, version: Option<u32> },
-    /// Our envelope, but a field is wrong or unknown.
-    #[error("{what} is not a valid export file: {source}")]
+    /// Our envelope, but a field is wrong or unknown; `at` is where, as a path into the file
+    /// (`subscriptions[2].retention.max_rows`).
+    #[error("{what} is not a valid export file: {at}: {source}")]
     Invalid {
         what: String,
+        at: String,
         source: serde_json::Error,
     },
     /// Two subscriptions with one name.
-    #[error("{what} names subscription {name:?} twice")]
+    #[error(
+        "{what} names subscription {} twice",
+        crate::catalog::validate::shown(name)
+    )]
     Twice { what: String, name: String },
     /// A message's time that is not RFC 3339.
     #[error("invalid received_at {value:?}: {reason}")]
@@ -203,11 +208,11 @@ fn is_any(mode: &RedirectMode) -> bool {
     *mode == RedirectMode::Any
 }
 
-/// A redirect mode whose error names the field: serde's own would say only "unknown variant".
+/// A redirect mode whose error says what is accepted: serde's own would say only "unknown
+/// variant".
 fn redirect_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<RedirectMode, D::Error> {
     let text = String::deserialize(d)?;
-    text.parse()
-        .map_err(|e| serde::de::Error::custom(format!("redirects: {e}")))
+    text.parse().map_err(serde::de::Error::custom)
 }
 
 fn millis(d: Duration) -> u64 {
@@ -246,21 +251,26 @@ pub fn parse(text: &str, what: &str) -> Result<ExportFile, ExportFormatError> {
             })
         }
     }
-    let file: ExportFile =
-        serde_json::from_str(text).map_err(|source| ExportFormatError::Invalid {
+    // Tracking the path names the field serde's own message leaves out ("expected u64").
+    let mut json = serde_json::Deserializer::from_str(text);
+    let file: ExportFile = serde_path_to_error::deserialize(&mut json)
+        .map_err(|e| (e.path().to_string(), e.into_inner()))
+        .and_then(|file| json.end().map(|()| file).map_err(|e| (".".into(), e)))
+        .map_err(|(at, source)| ExportFormatError::Invalid {
             what: what(),
+            at,
             source,
         })?;
-    let mut seen: Vec<String> = Vec::new();
+    // A set, not a list: a hostile file may hold a million entries.
+    let mut seen = std::collections::HashSet::new();
     for s in &file.subscriptions {
         let key = s.name.trim().to_lowercase();
-        if seen.contains(&key) {
+        if !seen.insert(key) {
             return Err(ExportFormatError::Twice {
                 what: what(),
                 name: s.name.trim().to_owned(),
             });
         }
-        seen.push(key);
     }
     Ok(file)
 }
@@ -438,6 +448,42 @@ mod tests {
             .contains("twice"));
         let typo = file(r#"{"name":"a","url":"http://h/","idle_timout_ms":5}"#);
         assert!(parse(&typo, "f").is_err());
+    }
+
+    #[test]
+    fn a_wrong_type_or_a_number_out_of_its_type_names_its_path() {
+        for (sub, at) in [
+            (
+                r#"{"name":"a","url":"http://h/","max_event_size":-1}"#,
+                "subscriptions[1].max_event_size: ",
+            ),
+            (
+                r#"{"name":"a","url":"http://h/","retention":{"max_rows":1e40}}"#,
+                "subscriptions[1].retention.max_rows: ",
+            ),
+            (
+                r#"{"name":"a","url":"http://h/","retry":{"max_ms":"soon"}}"#,
+                "subscriptions[1].retry.max_ms: ",
+            ),
+            (
+                r#"{"name":"a","url":"http://h/","idle_timeout_ms":99999999999999999999}"#,
+                "subscriptions[1].idle_timeout_ms: ",
+            ),
+            (r#"{"name":7,"url":"http://h/"}"#, "subscriptions[1].name: "),
+            (
+                r#"{"name":"a","url":"http://h/","headers":[{"name":"h","value":[]}]}"#,
+                "subscriptions[1].headers[0].value: ",
+            ),
+        ] {
+            let text = file(&format!(r#"{{"name":"ok","url":"http://h/"}},{sub}"#));
+            let err = parse(&text, "f").unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("f is not a valid export file: {at}")),
+                "{err}"
+            );
+        }
+        let trailing = format!("{} x", file(""));
+        assert!(parse(&trailing, "f").is_err());
     }
 
     #[test]

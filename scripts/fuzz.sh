@@ -7,7 +7,8 @@
 # Targets (fuzz/fuzz_targets/, seeds in fuzz/corpus/<target>/):
 #   parser_differential  SSE bytes and random read boundaries: one read and split reads give
 #                        the same frames and error; no panic
-#   export_file          export / --config file text: parse, to_record, check_record never panic
+#   export_file          export / --config file text: parse, check_entries (the import and
+#                        --config checks) and their error text never panic
 #   notify_rules         notification-rules JSON: from_json, compile, matching never panic
 #
 # The invocation that works on this machine (one stable toolchain, no nightly to fetch):

@@ -35,6 +35,9 @@ pub const MAX_RETENTION_AGE: Duration = Duration::from_secs(100 * 36_525 * 24 * 
 /// request, and servers refuse headers much longer than this.
 pub const MAX_LAST_EVENT_ID_BYTES: usize = 4096;
 
+/// The longest HTTP method accepted, in bytes: extension methods are words like `SUBSCRIBE`.
+pub const MAX_METHOD_BYTES: usize = 64;
+
 /// How much of a user's text an error quotes, in characters.
 const SHOWN_CHARS: usize = 60;
 
@@ -251,6 +254,15 @@ pub fn check_settings(record: &SubscriptionRecord) -> Result<(), Invalid> {
     let mut config = SubscriptionConfig::new(&record.url).map_err(|e| url_problem(&e))?;
     crate::url_credentials::check_param_names(&record.secret_params)
         .map_err(|why| Invalid::new(Field::Url, why))?;
+    if record.method.len() > MAX_METHOD_BYTES {
+        return Err(Invalid::new(
+            Field::Method,
+            format!(
+                "The HTTP method is {} bytes long; at most {MAX_METHOD_BYTES} are accepted.",
+                record.method.len()
+            ),
+        ));
+    }
     if record.method.trim() != record.method
         || reqwest::Method::from_bytes(record.method.as_bytes()).is_err()
     {
@@ -556,6 +568,13 @@ mod tests {
         r.name = format!("{huge} ");
         assert_eq!(field(&r), Field::Name);
         let mut r = record();
+        r.method = huge.replace(' ', "");
+        assert_eq!(field(&r), Field::Method);
+        let mut r = record();
+        r.method = "M".repeat(MAX_METHOD_BYTES);
+        assert_eq!(check_record(&r), Ok(()));
+        r.method.push('M');
+        assert_eq!(field(&r), Field::Method);
         r.method = huge.clone();
         let mut r2 = record();
         r2.url = format!("http://[{huge}");

@@ -27,8 +27,8 @@ pub const DEFAULT_DEMO_PORT: u16 = 8787;
 pub const FIRST_RUN_MARKER: &str = "first-run-done";
 /// The first-run subscription's name.
 pub const DEMO_NAME: &str = "Demo stream";
-/// Its path on the demo server: 5 events a second, the connection dropped every 25 events so a
-/// reconnect and a resume show within seconds.
+/// Its path on the demo server: 5 events a second, the connection ended cleanly every 25 events
+/// so a reconnect and a resume show within seconds (the UI's demo note reads the 25 from it).
 pub const DEMO_PATH: &str = "/events?rate=5&close_after=25";
 
 /// Where and how to start.

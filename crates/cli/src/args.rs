@@ -77,7 +77,8 @@ pub enum Command {
     ///
     /// The flags set server-wide defaults; each request to /events can override them with
     /// query parameters: rate, size, types, replay, count (clean end after N events),
-    /// close_after (abrupt drop), stall_after (silence), heartbeat_ms, retry, status (e.g.
+    /// close_after (planned clean close after N), abort_after (abrupt drop mid-body),
+    /// stall_after (silence), heartbeat_ms, retry, status (e.g.
     /// 503,503,200, with key= and retry_after=), content_type, trickle_ms, skip, crlf=1, bom=1.
     DemoServer(DemoServerArgs),
     /// Manage saved subscriptions: add, list, show, edit, remove, pause, resume.

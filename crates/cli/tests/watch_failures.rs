@@ -100,9 +100,52 @@ async fn retry_after_is_a_floor_on_the_delay() {
 }
 
 #[tokio::test]
+async fn a_planned_close_is_an_ordinary_end_and_a_reconnect_without_an_error() {
+    let server = demo().await;
+    // The first-run demo's kind of close, at rate 0 to be quick: two events, then a clean end.
+    let url = server.url("/events?rate=0&close_after=2");
+    let out = run(&[
+        "watch",
+        &url,
+        "--json",
+        "--count",
+        "6",
+        "--retry-initial",
+        "10",
+    ])
+    .await;
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    let lines = out.json();
+    let cycle = ["started", "message", "message", "finished", "retrying"];
+    let expected: Vec<&str> = cycle
+        .iter()
+        .chain(&cycle)
+        .chain(&cycle[..3])
+        .copied()
+        .collect();
+    assert_eq!(types(&lines), expected, "{out:#?}");
+    let ids: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "message")
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["1", "2", "3", "4", "5", "6"]);
+
+    // In words: the stream ended, no error, no "unexpected EOF".
+    let out = run(&["watch", &url, "--count", "3", "--retry-initial", "10"]).await;
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    assert!(out.stdout.contains("the stream ended"), "{out:#?}");
+    let all = format!("{}{}", out.stdout, out.stderr).to_lowercase();
+    assert!(
+        !all.contains("error") && !all.contains("eof"),
+        "a planned close was reported as a failure: {out:#?}"
+    );
+}
+
+#[tokio::test]
 async fn an_abrupt_drop_is_a_network_error_and_the_resume_has_no_hole() {
     let server = demo().await;
-    let url = server.url("/events?rate=0&close_after=2");
+    let url = server.url("/events?rate=0&abort_after=2");
     let out = run(&[
         "watch",
         &url,

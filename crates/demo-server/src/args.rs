@@ -33,9 +33,12 @@ pub struct DemoArgs {
     /// Send `retry: MS` before the first event.
     #[arg(long, value_name = "MS")]
     pub retry: Option<u64>,
-    /// Drop each connection abruptly after this many events.
+    /// End each response cleanly after this many events (a planned close).
     #[arg(long, value_name = "N")]
     pub close_after: Option<u64>,
+    /// Drop each connection abruptly after this many events (a broken body).
+    #[arg(long, value_name = "N")]
+    pub abort_after: Option<u64>,
     /// Go silent after this many events, keeping the connection open.
     #[arg(long, value_name = "N")]
     pub stall_after: Option<u64>,
@@ -69,6 +72,7 @@ impl DemoArgs {
             heartbeat: (self.heartbeat_ms > 0).then(|| Duration::from_millis(self.heartbeat_ms)),
             retry_ms: self.retry,
             close_after: self.close_after,
+            abort_after: self.abort_after,
             stall_after: self.stall_after,
             status: self.status.clone(),
             content_type: self.content_type.clone(),
@@ -148,6 +152,10 @@ mod tests {
             "0",
             "--trickle-ms",
             "5",
+            "--close-after",
+            "25",
+            "--abort-after",
+            "7",
         ]);
         let config = cli.demo.config();
         assert_eq!(config.rate, 0.0);
@@ -155,5 +163,7 @@ mod tests {
         assert_eq!(config.status, vec![503, 200]);
         assert_eq!(config.heartbeat, None);
         assert_eq!(config.trickle, Some(Duration::from_millis(5)));
+        assert_eq!(config.close_after, Some(25));
+        assert_eq!(config.abort_after, Some(7));
     }
 }

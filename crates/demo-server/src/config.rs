@@ -17,8 +17,12 @@ pub struct DemoConfig {
     pub heartbeat: Option<Duration>,
     /// A `retry:` field sent before the first event.
     pub retry_ms: Option<u64>,
-    /// Drop the connection abruptly after this many events.
+    /// End each response cleanly (the final chunk) after this many events: a planned close,
+    /// after which a client reconnects as for any server-closed stream.
     pub close_after: Option<u64>,
+    /// Drop the connection abruptly after this many events: the body is cut off mid-stream
+    /// (no final chunk), which a client sees as a broken body.
+    pub abort_after: Option<u64>,
     /// Go silent (no events, no heartbeats) after this many events, keeping the connection open.
     pub stall_after: Option<u64>,
     /// Status sequence for successive requests; empty means always 200.
@@ -41,6 +45,7 @@ impl Default for DemoConfig {
             heartbeat: Some(Duration::from_secs(15)),
             retry_ms: None,
             close_after: None,
+            abort_after: None,
             stall_after: None,
             status: Vec::new(),
             content_type: None,

@@ -8,7 +8,7 @@ use futures_util::{Stream, StreamExt};
 /// Ends a response body with an error, which makes hyper drop the connection mid-body: the
 /// client sees a truncated chunked body, not a clean end.
 #[derive(Debug, thiserror::Error)]
-#[error("connection closed abruptly on purpose (close_after)")]
+#[error("connection closed abruptly on purpose (abort_after)")]
 pub struct AbruptClose;
 
 /// Re-emits `inner` one byte per write, `gap` apart (the first byte at once).

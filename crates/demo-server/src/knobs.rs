@@ -35,6 +35,7 @@ pub(crate) struct Knobs {
     pub replay: usize,
     pub count: Option<u64>,
     pub close_after: Option<u64>,
+    pub abort_after: Option<u64>,
     pub stall_after: Option<u64>,
     pub heartbeat: Option<Duration>,
     pub retry_ms: Option<u64>,
@@ -70,6 +71,7 @@ impl Knobs {
             replay: config.replay,
             count: None,
             close_after: config.close_after,
+            abort_after: config.abort_after,
             stall_after: config.stall_after,
             heartbeat: config.heartbeat,
             retry_ms: config.retry_ms,
@@ -96,6 +98,7 @@ impl Knobs {
                 "replay" => knobs.replay = parse_num(name, v)?,
                 "count" => knobs.count = Some(parse_num(name, v)?),
                 "close_after" => knobs.close_after = Some(parse_num(name, v)?),
+                "abort_after" => knobs.abort_after = Some(parse_num(name, v)?),
                 "stall_after" => knobs.stall_after = Some(parse_num(name, v)?),
                 "heartbeat_ms" => knobs.heartbeat = parse_millis(name, v)?,
                 "retry" => knobs.retry_ms = Some(parse_num(name, v)?),
@@ -235,12 +238,16 @@ mod tests {
                 ("reset_ids", "1"),
                 ("resend", "3"),
                 ("jump_back", "4"),
+                ("close_after", "5"),
+                ("abort_after", "6"),
             ]),
         )
         .expect("valid");
         assert!(knobs.reset_ids);
         assert_eq!(knobs.resend, 3);
         assert_eq!(knobs.jump_back, Some(4));
+        assert_eq!(knobs.close_after, Some(5));
+        assert_eq!(knobs.abort_after, Some(6));
         assert_eq!(knobs.rate, 0.0);
         assert_eq!(knobs.event_types, vec!["a", "b"]);
         assert_eq!(knobs.heartbeat, None);
@@ -261,6 +268,7 @@ mod tests {
             ("reset_ids", "maybe"),
             ("resend", "-1"),
             ("jump_back", "x"),
+            ("abort_after", "-1"),
         ] {
             let err = Knobs::from_query(&config, &q(&[(name, value)]));
             assert!(err.is_err(), "{name}={value} accepted");

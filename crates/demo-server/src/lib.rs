@@ -13,13 +13,18 @@
 //! Event `n` is `id: n`, `event: <type n>`, `data: {"n":n,"ts":<unix ms>,"pad":"x…"}`. At rate
 //! `R > 0` it is published at server start + `n / R`: a fresh connection starts at the next one,
 //! a connection with `Last-Event-ID: k` (header, or `lastEventId` query parameter) first gets the
-//! published `k+1..` at once (at most `replay` of them), then follows live. At rate 0 every
-//! connection streams from `k+1` (or 1) as fast as the socket takes it.
+//! published `k+1..` at once (at most `replay` of them), then follows live. A `k` beyond what
+//! the server has published (the client kept ids from before a server restart) is taken as the
+//! truth: that connection goes on live at `k+1`, so a restart does not look like a reset. At
+//! rate 0 every connection streams from `k+1` (or 1) as fast as the socket takes it.
 //!
 //! # Query knobs on `/events`
-//! `rate`, `size`, `types`, `replay`, `count`, `close_after`, `stall_after`, `heartbeat_ms`,
-//! `retry`, `status` (+ `key`, `retry_after`), `content_type`, `trickle_ms`, `skip`, `crlf`,
-//! `bom`, `lastEventId`; see [`DemoConfig`] for their meaning. Three more test a client's id
+//! `rate`, `size`, `types`, `replay`, `count`, `close_after`, `abort_after`, `stall_after`,
+//! `heartbeat_ms`, `retry`, `status` (+ `key`, `retry_after`), `content_type`, `trickle_ms`,
+//! `skip`, `crlf`, `bom`, `lastEventId`; see [`DemoConfig`] for their meaning. `count` and
+//! `close_after` end the body cleanly (a planned close: the client reconnects as after any
+//! server-closed stream); `abort_after` cuts it off without its final chunk (a broken body,
+//! which a client reports as a network error). Three more test a client's id
 //! continuity: `reset_ids=1` ignores `Last-Event-ID` and starts every connection at 1 (a server
 //! whose counter restarts), `resend=N` re-sends the last N events a resuming client already
 //! has, and `jump_back=N` (at rate 0) numbers the event after every Nth of a connection 1

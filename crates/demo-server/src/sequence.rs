@@ -102,29 +102,54 @@ pub(crate) fn next_sent_id(mut n: u64, skip: Option<u64>) -> u64 {
     n
 }
 
-/// When events are published: event `n` at `origin + n / rate`.
+/// When events are published: event `n` at `origin + (n - shift) / rate`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Timeline {
     origin: Instant,
     rate: f64,
+    /// How far one connection's ids run ahead of the server's own count (see
+    /// [`Timeline::caught_up_with`]); 0 for the server's own.
+    shift: u64,
 }
 
 impl Timeline {
     /// `rate` must be finite and greater than zero.
     pub(crate) fn new(origin: Instant, rate: f64) -> Self {
-        Timeline { origin, rate }
+        Timeline {
+            origin,
+            rate,
+            shift: 0,
+        }
+    }
+
+    /// This timeline, moved ahead so that `last_event_id` is the last id published by `now` when
+    /// the client is further on than the server's count (it kept ids from before a restart).
+    ///
+    /// The client's id is the truth: its connection goes on live at the next id instead of
+    /// staying silent until the server's own count catches up, and a restart does not look
+    /// like a reset. Only that connection moves, so nothing is remembered between requests.
+    pub(crate) fn caught_up_with(self, last_event_id: Option<u64>, now: Instant) -> Self {
+        let published = self.published(now);
+        match last_event_id {
+            Some(k) if k > published => Timeline {
+                shift: self.shift.saturating_add(k - published),
+                ..self
+            },
+            _ => self,
+        }
     }
 
     /// How many events have been published by `now`.
     pub(crate) fn published(&self, now: Instant) -> u64 {
         let elapsed = now.saturating_duration_since(self.origin).as_secs_f64();
         // `as` saturates, so an absurd rate cannot wrap around.
-        (elapsed * self.rate).floor() as u64
+        ((elapsed * self.rate).floor() as u64).saturating_add(self.shift)
     }
 
     /// When event `n` is published; `None` if that is too far away to represent.
     pub(crate) fn due(&self, n: u64) -> Option<Instant> {
-        let offset = Duration::try_from_secs_f64(n as f64 / self.rate).ok()?;
+        let own = n.saturating_sub(self.shift);
+        let offset = Duration::try_from_secs_f64(own as f64 / self.rate).ok()?;
         self.origin.checked_add(offset)
     }
 }
@@ -206,5 +231,32 @@ mod tests {
         assert_eq!(line.published(origin + Duration::from_millis(1050)), 10);
         assert_eq!(line.due(5), Some(origin + Duration::from_millis(500)));
         assert_eq!(Timeline::new(origin, 1e-300).due(5), None);
+    }
+
+    #[test]
+    fn a_client_ahead_moves_its_timeline_to_its_id() {
+        let origin = Instant::now();
+        let now = origin + Duration::from_millis(1050);
+        let line = Timeline::new(origin, 10.0);
+
+        let ahead = line.caught_up_with(Some(2785), now);
+        assert_eq!(ahead.published(now), 2785);
+        assert_eq!(first_id(ahead.published(now), Some(2785), 10_000), 2786);
+        // The next id is due within one interval, as the server's own next id is.
+        let next_due = ahead.due(2786).expect("representable");
+        assert!(next_due > now && next_due <= now + Duration::from_millis(100));
+        assert_eq!(ahead.due(2786), line.due(11));
+        // Ids the client already has are in the past (what `resend` re-sends at once).
+        assert!(ahead.due(2780).expect("representable") <= now);
+        assert!(ahead.due(3).expect("representable") <= now);
+
+        // A client behind or level with the server, or without an id, leaves it as it is.
+        for id in [None, Some(0), Some(4), Some(10)] {
+            assert_eq!(line.caught_up_with(id, now).published(now), 10, "{id:?}");
+        }
+        assert_eq!(
+            line.caught_up_with(Some(u64::MAX), now).published(now),
+            u64::MAX
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! The body of one `/events` response: replay, live pacing, heartbeats and the per-connection
-//! limits (`count`, `close_after`, `stall_after`).
+//! limits (`count`, `close_after`, `abort_after`, `stall_after`).
 
 use std::time::{Duration, Instant};
 
@@ -15,16 +15,18 @@ use crate::sequence::{first_id, next_sent_id, unix_ms, EventFormat, Timeline};
 /// socket, not by per-write overhead.
 const BATCH_BYTES: usize = 64 * 1024;
 
-/// A pause before an abrupt close, so the events already handed to hyper reach the socket
-/// (hyper drops its unflushed buffer when a body fails).
+/// A pause before an abrupt close (`abort_after`), so the events already handed to hyper reach
+/// the socket (hyper drops its unflushed buffer when a body fails).
 const FLUSH_BEFORE_CLOSE: Duration = Duration::from_millis(30);
 
 /// What the stream does once its current batch is out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Running,
-    Closing,
+    /// Cut the body off without its final chunk (`abort_after`).
+    Aborting,
     Stalled,
+    /// End the body cleanly (`count`, `close_after`).
     Done,
 }
 
@@ -37,6 +39,7 @@ struct EventStream {
     sent: u64,
     count: Option<u64>,
     close_after: Option<u64>,
+    abort_after: Option<u64>,
     stall_after: Option<u64>,
     skip: Option<u64>,
     jump_back: Option<u64>,
@@ -53,7 +56,16 @@ pub(crate) fn event_stream(
     last_event_id: Option<u64>,
 ) -> impl Stream<Item = Result<Bytes, AbruptClose>> + Send + 'static {
     let now = Instant::now();
-    let timeline = (knobs.rate > 0.0).then(|| Timeline::new(origin, knobs.rate));
+    // A client further on than this server (it has ids from before a restart) goes on at its
+    // id + 1, live; `reset_ids` plays a server that ignores the client's id altogether.
+    let timeline = (knobs.rate > 0.0).then(|| {
+        let line = Timeline::new(origin, knobs.rate);
+        if knobs.reset_ids {
+            line
+        } else {
+            line.caught_up_with(last_event_id, now)
+        }
+    });
     let first = match timeline {
         _ if knobs.reset_ids => 1,
         Some(line) => first_id(line.published(now), last_event_id, knobs.replay),
@@ -82,6 +94,7 @@ pub(crate) fn event_stream(
         sent: 0,
         count: knobs.count,
         close_after: knobs.close_after,
+        abort_after: knobs.abort_after,
         stall_after: knobs.stall_after,
         skip: knobs.skip,
         jump_back: knobs.jump_back,
@@ -104,7 +117,7 @@ impl EventStream {
             match self.phase {
                 Phase::Running => {}
                 Phase::Done => return None,
-                Phase::Closing => {
+                Phase::Aborting => {
                     tokio::time::sleep(FLUSH_BEFORE_CLOSE).await;
                     self.phase = Phase::Done;
                     return Some(Err(AbruptClose));
@@ -192,12 +205,14 @@ impl EventStream {
         Bytes::from(buf)
     }
 
-    /// The phase a limit puts the stream in, if one is reached; closing wins over stalling,
-    /// which wins over a clean end.
+    /// The phase a limit puts the stream in, if one is reached; an abort wins over a planned
+    /// close, which wins over stalling, which wins over the count's clean end.
     fn limit_reached(&self) -> Option<Phase> {
         let reached = |limit: Option<u64>| limit.is_some_and(|l| self.sent >= l);
-        if reached(self.close_after) {
-            Some(Phase::Closing)
+        if reached(self.abort_after) {
+            Some(Phase::Aborting)
+        } else if reached(self.close_after) {
+            Some(Phase::Done)
         } else if reached(self.stall_after) {
             Some(Phase::Stalled)
         } else if reached(self.count) {

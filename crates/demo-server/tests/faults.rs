@@ -1,42 +1,44 @@
-//! The fault knobs: abrupt close, stall, status sequences, wrong content type, trickle, line
+//! The fault knobs: abrupt close, planned close, stall, status sequences, wrong content type, trickle, line
 //! ends, BOM, retry and heartbeats.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{client, dechunk, fast_server, ids, parse, raw_get, server};
+use common::{assert_consecutive, client, dechunk, fast_server, ids, parse, raw_get, server};
 use futures_util::StreamExt;
 use streamwatch_demo_server::DemoConfig;
 
+/// Reads a whole body with reqwest, chunk by chunk: the bytes, and whether it ended in an error.
+async fn read_body(response: reqwest::Response) -> (Vec<u8>, bool) {
+    let mut stream = response.bytes_stream();
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(bytes) => body.extend_from_slice(&bytes),
+            Err(_) => return (body, true),
+        }
+    }
+    (body, false)
+}
+
 #[tokio::test]
-async fn close_after_drops_the_connection_mid_body() {
+async fn abort_after_drops_the_connection_mid_body() {
     let server = fast_server().await;
     let response = client()
-        .get(server.url("/events?close_after=5"))
+        .get(server.url("/events?abort_after=5"))
         .send()
         .await
         .expect("request");
     assert_eq!(response.status(), 200);
-    let mut stream = response.bytes_stream();
-    let mut body = Vec::new();
-    let mut failed = false;
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(bytes) => body.extend_from_slice(&bytes),
-            Err(_) => {
-                failed = true;
-                break;
-            }
-        }
-    }
+    let (body, failed) = read_body(response).await;
     assert!(failed, "the client saw a clean end, not a body error");
     assert_eq!(ids(&parse(&body).events), vec![1, 2, 3, 4, 5]);
 
     // On the wire: the connection closes without the terminating chunk.
     let (head, raw, closed) = raw_get(
         server.addr(),
-        "/events?close_after=3",
+        "/events?abort_after=3",
         Duration::from_secs(5),
     )
     .await;
@@ -45,6 +47,58 @@ async fn close_after_drops_the_connection_mid_body() {
     let (body, complete) = dechunk(&raw);
     assert!(!complete, "chunked body was terminated cleanly");
     assert_eq!(ids(&parse(&body).events), vec![1, 2, 3]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn close_after_ends_the_body_cleanly() {
+    // Paced, as the first-run demo is (`rate=5&close_after=25`), and unpaced.
+    let server = server(DemoConfig {
+        rate: 200.0,
+        ..DemoConfig::default()
+    })
+    .await;
+    let http = client();
+    for query in ["close_after=5", "close_after=5&rate=0"] {
+        let response = http
+            .get(server.url(&format!("/events?{query}")))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+        let (body, failed) = read_body(response).await;
+        assert!(!failed, "{query}: the planned close was a body error");
+        let got = ids(&parse(&body).events);
+        assert_eq!(got.len(), 5, "{query}: {got:?}");
+        assert_consecutive(&got);
+    }
+
+    // On the wire: the final zero-length chunk, then the connection is free again.
+    let (head, raw, _) = raw_get(
+        server.addr(),
+        "/events?close_after=3&rate=0",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let (body, complete) = dechunk(&raw);
+    assert!(complete, "no terminating chunk after a planned close");
+    assert_eq!(ids(&parse(&body).events), vec![1, 2, 3]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn abort_wins_over_a_planned_close() {
+    let server = fast_server().await;
+    let (_, raw, _) = raw_get(
+        server.addr(),
+        "/events?close_after=2&abort_after=2",
+        Duration::from_secs(5),
+    )
+    .await;
+    let (body, complete) = dechunk(&raw);
+    assert!(!complete, "the abort was turned into a clean end");
+    assert_eq!(ids(&parse(&body).events), vec![1, 2]);
     server.shutdown().await;
 }
 

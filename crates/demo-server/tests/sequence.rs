@@ -253,3 +253,91 @@ async fn unpaced_streams_are_fast_and_complete() {
     assert!(elapsed < Duration::from_secs(8), "too slow: {elapsed:?}");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_id_beyond_the_server_continues_live_after_it() {
+    // A restarted server (its count is near 0) and a client that had reached 2785 before the
+    // restart. At 20/s the server's own count would take over two minutes to get there; the
+    // client's 10 s timeout fails the test if the stream waits for it.
+    const RATE: f64 = 20.0;
+    let server = server(DemoConfig {
+        rate: RATE,
+        ..DemoConfig::default()
+    })
+    .await;
+    let http = client();
+    let body = http
+        .get(server.url("/events?count=4"))
+        .header("Last-Event-ID", "2785")
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(ids(&parse(&body).events), vec![2786, 2787, 2788, 2789]);
+
+    // The app's loop: a planned close, then a resume from the last id it got, without a hole
+    // or a step back, and the query id loses to the header as before.
+    let mut last = 2789;
+    for _ in 0..2 {
+        let body = http
+            .get(server.url("/events?close_after=3&lastEventId=5"))
+            .header("Last-Event-ID", last.to_string())
+            .send()
+            .await
+            .expect("request")
+            .bytes()
+            .await
+            .expect("clean end of a planned close");
+        let got = ids(&parse(&body).events);
+        assert_eq!(got, vec![last + 1, last + 2, last + 3]);
+        last += 3;
+    }
+
+    // The query parameter alone counts too (an EventSource's first URL).
+    let body = http
+        .get(server.url("/events?count=2&lastEventId=90000"))
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(ids(&parse(&body).events), vec![90001, 90002]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_hostile_knobs_still_ignore_or_replay_an_id_beyond_the_server() {
+    let server = server(DemoConfig {
+        rate: 20.0,
+        ..DemoConfig::default()
+    })
+    .await;
+    let http = client();
+    // A counter that restarts: id 1 whatever the client says.
+    let body = http
+        .get(server.url("/events?count=2&reset_ids=1"))
+        .header("Last-Event-ID", "2785")
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(ids(&parse(&body).events), vec![1, 2]);
+
+    // Re-sending: the last two the client has, then on from its id.
+    let body = http
+        .get(server.url("/events?count=4&resend=2"))
+        .header("Last-Event-ID", "2785")
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(ids(&parse(&body).events), vec![2784, 2785, 2786, 2787]);
+    server.shutdown().await;
+}

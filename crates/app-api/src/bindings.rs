@@ -8,9 +8,9 @@
 //! ```
 
 use crate::dto::{
-    AppSettings, HeaderForm, LifecycleView, MessageRuleForm, MessageView, NotificationView,
-    NotifyForm, StatsView, StatusView, SubscriptionForm, SubscriptionView, TimelineEntry,
-    UpdateBatch,
+    AppSettings, DemoView, HeaderForm, LifecycleView, MessageRuleForm, MessageView,
+    NotificationView, NotifyForm, StatsView, StatusView, SubscriptionForm, SubscriptionView,
+    TimelineEntry, UpdateBatch,
 };
 use crate::error::CommandError;
 use std::path::{Path, PathBuf};
@@ -68,6 +68,7 @@ pub fn render() -> Vec<(String, String)> {
     let mut files = vec![
         file::<AppSettings>(&cfg),
         file::<CommandError>(&cfg),
+        file::<DemoView>(&cfg),
         file::<MessageRuleForm>(&cfg),
         file::<NotificationView>(&cfg),
         file::<NotifyForm>(&cfg),

@@ -378,6 +378,7 @@ mod tests {
                 &streamwatch_engine::catalog::SubscriptionRecord::new("s", "http://127.0.0.1/"),
             ),
             status: (&status).into(),
+            demo: None,
         }
     }
 

@@ -139,6 +139,21 @@ pub struct SubscriptionView {
     pub url: String,
     pub form: SubscriptionForm,
     pub status: StatusView,
+    /// Only on the built-in demo subscription: what the window says about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub demo: Option<DemoView>,
+}
+
+/// What the window says about the built-in demo subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "DemoView.ts")]
+pub struct DemoView {
+    /// The demo server ends each connection after this many messages on purpose (a knob in
+    /// its URL), so reconnects can be seen; null when its URL asks for no drops.
+    #[ts(type = "number | null")]
+    pub drops_every: Option<u64>,
 }
 
 /// Where a subscription is in its life.

@@ -2,7 +2,8 @@
 //! everything the shell computes for it. The transport types ([`dto`], [`error`]) and their
 //! TypeScript ([`bindings`]); the update batcher ([`bridge`]) with the live events it carries
 //! ([`live`]) and the alert loop's verdicts ([`health`]); the form ↔ record mapping ([`form`],
-//! [`notify_form`]); what the windows are shown ([`views`], [`stats`], [`export`]) and the
+//! [`notify_form`]); what the windows are shown ([`views`], [`stats`], [`export`], the demo's
+//! note in [`demo`]) and the
 //! changes they ask for ([`actions`]); and the pickup of edits made by the CLI
 //! ([`store_sync`]). The shell (src-tauri) only wires these to Tauri, which this crate never
 //! depends on: all of it builds and tests without a webview.
@@ -10,6 +11,7 @@
 pub mod actions;
 pub mod bindings;
 pub mod bridge;
+pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod export;

@@ -55,6 +55,7 @@ pub fn subscription_view(
         url: display_url(record),
         form: SubscriptionForm::from_record(record),
         status,
+        demo: crate::demo::demo_view(record),
     }
 }
 

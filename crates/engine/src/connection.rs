@@ -7,6 +7,7 @@
 use crate::backoff::{self, DelayInput};
 use crate::continuity::{self, Verdict};
 use crate::lifecycle::{ErrorKind, Lifecycle};
+use crate::liveness::{self, AutoIdle};
 use crate::parser::{Frame, Parser};
 use crate::redaction::RedactingSink;
 use crate::redirects::{self, SendError};
@@ -49,6 +50,8 @@ pub struct ConnectionState {
     pub server_retry_ms: Option<u64>,
     /// Consecutive failed attempts since the last healthy connection.
     pub failures: u32,
+    /// The idle timeout learned from byte arrivals, in force when the config sets none.
+    pub auto_idle: AutoIdle,
 }
 
 impl ConnectionState {
@@ -58,6 +61,7 @@ impl ConnectionState {
             last_event_id: config.last_event_id.clone().unwrap_or_default(),
             server_retry_ms: None,
             failures: 0,
+            auto_idle: AutoIdle::default(),
         }
     }
 }
@@ -272,6 +276,26 @@ async fn within<F: Future>(idle: Option<Duration>, fut: F) -> Option<F::Output> 
     }
 }
 
+/// The idle timeout in force now: the configured one (`0` is off), else the automatic one,
+/// which changes as the connection learns the stream's habits.
+fn idle_limit(config: &SubscriptionConfig, state: &ConnectionState) -> Option<Duration> {
+    match config.idle_timeout {
+        Some(d) if d.is_zero() => None,
+        Some(d) => Some(d),
+        None => Some(state.auto_idle.timeout()),
+    }
+}
+
+/// "0.3 s (idle timeout)", or for the learned one "45 s (automatic idle timeout)".
+fn idle_words(config: &SubscriptionConfig, idle: Option<Duration>) -> String {
+    let d = idle.unwrap_or_default();
+    if config.idle_timeout.is_none() {
+        format!("{} (automatic idle timeout)", liveness::words(d))
+    } else {
+        format!("{} s (idle timeout)", d.as_secs_f64())
+    }
+}
+
 async fn attempt<S: EventSink>(
     client: &reqwest::Client,
     config: &SubscriptionConfig,
@@ -297,7 +321,8 @@ async fn attempt<S: EventSink>(
             return AttemptEnd::Fatal;
         }
     };
-    let idle = config.idle_timeout.filter(|d| !d.is_zero());
+    let idle = idle_limit(config, state);
+    state.auto_idle.attempt_started(SystemTime::now());
     let send = redirects::send(
         client,
         req,
@@ -307,8 +332,8 @@ async fn attempt<S: EventSink>(
     );
     let response = match within(idle, send).await {
         None => {
-            let secs = idle.map(|d| d.as_secs_f64()).unwrap_or_default();
-            let message = format!("no response within the {secs} s idle timeout");
+            state.auto_idle.timed_out();
+            let message = format!("no response within {}", idle_words(config, idle));
             let retry = budget_left(config, state.failures, false);
             emit_error(sink, ErrorKind::Timeout, message, None, retry).await;
             return AttemptEnd::Retry { retry_after: None };
@@ -409,7 +434,7 @@ async fn attempt<S: EventSink>(
         status: status.as_u16(),
     })
     .await;
-    stream_body(response, config, state, sink, delivered, idle).await
+    stream_body(response, config, state, sink, delivered).await
 }
 
 async fn stream_body<S: EventSink>(
@@ -418,7 +443,6 @@ async fn stream_body<S: EventSink>(
     state: &mut ConnectionState,
     sink: &mut S,
     delivered: &mut bool,
-    idle: Option<Duration>,
 ) -> AttemptEnd {
     let mut parser = Parser::with_max_event_size(config.max_event_size)
         .with_last_event_id(state.last_event_id.clone());
@@ -426,11 +450,14 @@ async fn stream_body<S: EventSink>(
     let mut frames = Vec::new();
     // Every event's id is judged (replays, resets; gaps across the reconnect); none is dropped.
     let mut continuity = continuity::Tracker::resuming(&state.last_event_id);
+    let learning = config.idle_timeout.is_none();
     loop {
+        // Read again each time: the automatic timeout follows what was learned.
+        let idle = idle_limit(config, state);
         let chunk = match within(idle, body.next()).await {
             None => {
-                let secs = idle.map(|d| d.as_secs_f64()).unwrap_or_default();
-                let message = format!("no data for {secs} s (idle timeout)");
+                state.auto_idle.timed_out();
+                let message = format!("no data for {}", idle_words(config, idle));
                 let retry = budget_left(config, state.failures, *delivered);
                 emit_error(sink, ErrorKind::Timeout, message, None, retry).await;
                 return AttemptEnd::Retry { retry_after: None };
@@ -446,6 +473,9 @@ async fn stream_body<S: EventSink>(
             }
             Some(Some(Ok(chunk))) => chunk,
         };
+        if learning {
+            state.auto_idle.bytes_arrived(SystemTime::now());
+        }
         let parsed = parser.feed(chunk, |f| frames.push(f));
         for frame in frames.drain(..) {
             match frame {

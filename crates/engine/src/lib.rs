@@ -11,6 +11,7 @@ pub mod export_format;
 pub mod ids;
 pub mod lifecycle;
 mod line_ends;
+pub mod liveness;
 pub mod monitor;
 pub mod parser;
 pub mod record;

@@ -70,6 +70,18 @@ pub enum Record {
         /// Why, in words.
         reason: String,
     },
+    /// The stream went stale (no message past its threshold) or fresh again; stored with the
+    /// state changes, as `open → stale` and `stale → open`.
+    Liveness {
+        /// Whose.
+        sub: SubscriptionId,
+        /// When.
+        at: SystemTime,
+        /// Stale now (else fresh again).
+        stale: bool,
+        /// Why, in words ("no data for 1 min (usually every 2 s)").
+        reason: String,
+    },
     /// Answered once everything sent before it is committed.
     Flush(oneshot::Sender<()>),
 }
@@ -82,7 +94,8 @@ impl Record {
             | Record::LastId { sub, .. }
             | Record::Gap { sub, .. }
             | Record::Reset { sub, .. }
-            | Record::Transition { sub, .. } => Some(*sub),
+            | Record::Transition { sub, .. }
+            | Record::Liveness { sub, .. } => Some(*sub),
             Record::Flush(_) => None,
         }
     }

@@ -70,6 +70,14 @@ pub struct Status {
     pub replayed: u64,
     /// Times the ids went backwards without a replay (the server's counter started again).
     pub resets: u64,
+    /// While stale (open, or reconnecting, with no message for longer than the stale
+    /// threshold): when the silence began, at the last message or the open.
+    pub stale_since: Option<SystemTime>,
+    /// The usual gap between messages, once learned (see [`crate::liveness`]).
+    pub usual_interval_ms: Option<u64>,
+    /// Paused since the last open: the next open is a resume, not a reconnect.
+    #[serde(skip)]
+    pub(crate) resuming: bool,
 }
 
 impl Status {
@@ -95,6 +103,9 @@ impl Status {
             missed_events: 0,
             replayed: 0,
             resets: 0,
+            stale_since: None,
+            usual_interval_ms: None,
+            resuming: false,
         }
     }
 
@@ -107,9 +118,11 @@ impl Status {
                 self.next_retry_at = None;
             }
             Lifecycle::Started { url, .. } => {
-                if self.connected_since.is_some() || self.final_url.is_some() {
+                let opened_before = self.connected_since.is_some() || self.final_url.is_some();
+                if opened_before && !self.resuming {
                     self.reconnects += 1;
                 }
+                self.resuming = false;
                 self.state = State::Open;
                 self.connected_since = Some(now);
                 self.next_retry_at = None;
@@ -170,6 +183,9 @@ impl Status {
         }
         if state != State::Open {
             self.connected_since = None;
+        }
+        if state == State::Paused {
+            self.resuming = true;
         }
         changed
     }
@@ -234,6 +250,23 @@ mod tests {
         assert_eq!((s.messages, s.replayed, s.last_id.as_str()), (1, 1, "41"));
         s.apply(&Lifecycle::Reset { last: 41, first: 1 }, t);
         assert_eq!(s.resets, 1);
+    }
+
+    #[test]
+    fn resuming_after_a_pause_is_not_a_reconnect() {
+        let t = SystemTime::UNIX_EPOCH;
+        let mut s = Status::new(SharedStr::empty(), false);
+        let started = Lifecycle::Started {
+            url: "http://x/".into(),
+            status: 200,
+        };
+        s.apply(&started, t);
+        s.set_state(State::Paused);
+        s.apply(&started, t);
+        assert_eq!(s.reconnects, 0);
+        s.apply(&Lifecycle::Finished, t);
+        s.apply(&started, t);
+        assert_eq!(s.reconnects, 1, "a drop after the resume is one");
     }
 
     #[test]

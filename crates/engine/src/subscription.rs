@@ -52,8 +52,13 @@ pub struct SubscriptionConfig {
     pub last_event_id: Option<SharedStr>,
     /// Reconnection policy.
     pub retry: RetryConfig,
-    /// Reconnect when no byte arrives for this long; `None` is off.
+    /// Reconnect when no byte arrives for this long; `None` is automatic (learned from the
+    /// stream, see [`crate::liveness::AutoIdle`]) and zero is off.
     pub idle_timeout: Option<Duration>,
+    /// Stale after this long without a message; `None` learns it from the stream (see
+    /// [`crate::liveness::Liveness`]).
+    #[serde(default)]
+    pub stale_after: Option<Duration>,
     /// Cap on one event's size.
     pub max_event_size: usize,
 }
@@ -105,6 +110,7 @@ impl SubscriptionConfig {
             last_event_id: None,
             retry: RetryConfig::default(),
             idle_timeout: None,
+            stale_after: None,
             max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
         })
     }

@@ -8,6 +8,7 @@ use crate::connection::{self, ConnectionState, EventSink, Outcome};
 use crate::event_bus::{EventBus, EventReceiver, DEFAULT_BUDGET};
 pub use crate::ids::SubscriptionId;
 use crate::lifecycle::Lifecycle;
+use crate::liveness::{self, AutoIdle, Change, Liveness};
 use crate::record::Record;
 use crate::record_queue::RecordSender;
 use crate::status::{State, Status};
@@ -16,8 +17,8 @@ use crate::subscription::{ConfigError, SubscriptionConfig};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
-use tokio::sync::mpsc;
+use std::time::{Duration, SystemTime};
+use tokio::sync::{mpsc, Notify};
 
 /// What the supervisor tells its consumers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -89,6 +90,8 @@ pub struct Supervisor {
     events: EventBus,
     /// Lossless path to storage: awaiting it slows only the subscription that produced.
     recorder: Option<RecordSender>,
+    /// The floor of each connection's automatic idle timeout.
+    idle_floor: Duration,
 }
 
 /// Locks, recovering the data if a panicking holder poisoned the lock: status snapshots stay
@@ -109,15 +112,19 @@ impl Supervisor {
             entries: Mutex::new(HashMap::new()),
             events,
             recorder: None,
+            idle_floor: liveness::AUTO_IDLE_FLOOR,
         })
+    }
+
+    /// Sets the floor of the automatic idle timeout for subscriptions added from now on
+    /// ([`liveness::AUTO_IDLE_FLOOR`] unless set; tests use a short one).
+    pub fn set_idle_floor(&mut self, floor: Duration) {
+        self.idle_floor = floor;
     }
 
     /// Like [`Supervisor::new`], also sending every message, gap, reset and state transition to a
     /// storage writer, none dropped.
-    pub fn with_recorder(
-        capacity: usize,
-        recorder: RecordSender,
-    ) -> Result<Self, SupervisorError> {
+    pub fn with_recorder(capacity: usize, recorder: RecordSender) -> Result<Self, SupervisorError> {
         let mut sup = Self::new(capacity)?;
         sup.recorder = Some(recorder);
         Ok(sup)
@@ -150,8 +157,19 @@ impl Supervisor {
             status: status.clone(),
             events: self.events.clone(),
             recorder: self.recorder.clone(),
+            liveness: Arc::new(Mutex::new(Liveness::new(config.stale_after))),
+            wake: Arc::new(Notify::new()),
         };
-        let task = tokio::spawn(drive(self.client.clone(), config.clone(), paused, sink, rx));
+        let mut state = ConnectionState::new(&config);
+        state.auto_idle = AutoIdle::with_floor(self.idle_floor);
+        let task = tokio::spawn(drive(
+            self.client.clone(),
+            config.clone(),
+            state,
+            paused,
+            sink,
+            rx,
+        ));
         entries.insert(
             id,
             Entry {
@@ -296,12 +314,18 @@ impl Drop for Supervisor {
 }
 
 /// Updates the snapshot and fans the event out. Only the recorder may make it wait, and then
-/// only this subscription waits.
+/// only this subscription waits. Clones share everything (the liveness watchdog holds one).
+#[derive(Clone)]
 struct FanOut {
     id: SubscriptionId,
     status: Arc<Mutex<Status>>,
     events: EventBus,
     recorder: Option<RecordSender>,
+    /// Locked after `status`, never before.
+    liveness: Arc<Mutex<Liveness>>,
+    /// Wakes the watchdog when there is something new to judge (a stream opened, a stale
+    /// period ended, the settings changed).
+    wake: Arc<Notify>,
 }
 
 impl FanOut {
@@ -312,9 +336,33 @@ impl FanOut {
             if !status.set_state(state) {
                 return;
             }
+            self.settle(&mut status);
             (from, status.clone())
         };
         self.announce(from, snapshot, reason.to_string()).await;
+    }
+
+    /// A stream stopped, paused or failed is not stale: its state says what is wrong.
+    fn settle(&self, status: &mut Status) {
+        if matches!(status.state, State::Paused | State::Stopped | State::Failed) {
+            lock(&self.liveness).ended();
+            status.stale_since = None;
+        }
+    }
+
+    /// Stores and tells a liveness change, with the snapshot that shows it.
+    async fn tell_liveness(&self, at: SystemTime, change: Change, snapshot: Status) {
+        self.record(Record::Liveness {
+            sub: self.id,
+            at,
+            stale: matches!(change, Change::Stale { .. }),
+            reason: change.reason(),
+        })
+        .await;
+        let _ = self.events.send(SupervisorEvent::Status {
+            id: self.id,
+            status: Box::new(snapshot),
+        });
     }
 
     async fn announce(&self, from: State, status: Status, reason: String) {
@@ -361,11 +409,38 @@ fn reason(event: &Lifecycle, status: &Status) -> String {
 impl EventSink for FanOut {
     async fn emit(&mut self, event: Lifecycle) {
         let now = SystemTime::now();
-        let changed = {
+        let (changed, fresh) = {
             let mut status = lock(&self.status);
             let from = status.state;
-            status.apply(&event, now).then(|| (from, status.clone()))
+            let changed = status.apply(&event, now);
+            let fresh = match &event {
+                Lifecycle::Message { .. } => {
+                    let mut l = lock(&self.liveness);
+                    let change = l.message(now, status.connected_since);
+                    status.usual_interval_ms = l
+                        .usual()
+                        .map(|u| u64::try_from(u.as_millis()).unwrap_or(u64::MAX));
+                    drop(l);
+                    change.map(|c| {
+                        status.stale_since = None;
+                        (c, status.clone())
+                    })
+                }
+                _ => None,
+            };
+            if changed {
+                self.settle(&mut status);
+            }
+            (changed.then(|| (from, status.clone())), fresh)
         };
+        if matches!(event, Lifecycle::Started { .. }) {
+            self.wake.notify_one();
+        }
+        if let Some((change, snapshot)) = fresh {
+            // Before the message itself, so the timeline reads "fresh again", then the data.
+            self.tell_liveness(now, change, snapshot).await;
+            self.wake.notify_one();
+        }
         match &event {
             Lifecycle::Message {
                 event: ty,
@@ -421,15 +496,60 @@ impl EventSink for FanOut {
     }
 }
 
+/// Aborts a task when dropped: the watchdog lives exactly as long as its subscription's task.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Judges one subscription's liveness on a timer: sleeps until the stream would be stale
+/// (or until woken by news), then records and tells it if it is.
+async fn watch_liveness(fan: FanOut) {
+    loop {
+        let now = SystemTime::now();
+        let (stale, next) = {
+            let mut status = lock(&fan.status);
+            let mut l = lock(&fan.liveness);
+            let open = status.state == State::Open;
+            let (last, since) = (status.last_message_at, status.connected_since);
+            let change = l.check(open, last, since, now);
+            let next = l.next_check(open, last, since);
+            drop(l);
+            let stale = change.map(|c| {
+                status.stale_since = last.max(since);
+                (c, status.clone())
+            });
+            (stale, next)
+        };
+        if let Some((change, snapshot)) = stale {
+            fan.tell_liveness(now, change, snapshot).await;
+        }
+        match next {
+            Some(at) => {
+                let wait = at.duration_since(SystemTime::now()).unwrap_or_default();
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = fan.wake.notified() => {}
+                }
+            }
+            None => fan.wake.notified().await,
+        }
+    }
+}
+
 /// One subscription's task: runs the connection and obeys commands.
 async fn drive(
     client: reqwest::Client,
     mut config: SubscriptionConfig,
+    mut state: ConnectionState,
     mut paused: bool,
     mut sink: FanOut,
     mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
-    let mut state = ConnectionState::new(&config);
+    let _watchdog = AbortOnDrop(tokio::spawn(watch_liveness(sink.clone())));
     loop {
         if paused {
             sink.set_state(State::Paused, "paused").await;
@@ -441,7 +561,7 @@ async fn drive(
                     config: c,
                     restart_from,
                 }) => {
-                    apply_update(&mut config, &mut state, *c, restart_from);
+                    apply_update(&mut config, &mut state, &sink, *c, restart_from);
                     continue;
                 }
             }
@@ -456,7 +576,7 @@ async fn drive(
                     Some(Command::Resume) => None,
                     Some(Command::ReconnectNow) => { state.failures = 0; None }
                     Some(Command::Update { config: c, restart_from }) => {
-                        apply_update(&mut config, &mut state, *c, restart_from);
+                        apply_update(&mut config, &mut state, &sink, *c, restart_from);
                         None
                     }
                 },
@@ -477,7 +597,7 @@ async fn drive(
                 Some(Command::Update {
                     config: c,
                     restart_from,
-                }) => apply_update(&mut config, &mut state, *c, restart_from),
+                }) => apply_update(&mut config, &mut state, &sink, *c, restart_from),
             }
             state.failures = 0;
         }
@@ -489,6 +609,7 @@ async fn drive(
 fn apply_update(
     config: &mut SubscriptionConfig,
     state: &mut ConnectionState,
+    sink: &FanOut,
     new: SubscriptionConfig,
     restart_from: bool,
 ) {
@@ -496,5 +617,7 @@ fn apply_update(
         state.last_event_id = new.last_event_id.clone().unwrap_or_default();
     }
     state.failures = 0;
+    lock(&sink.liveness).set_stale_after(new.stale_after);
+    sink.wake.notify_one();
     *config = new;
 }

@@ -53,6 +53,13 @@ impl IntervalEstimator {
         self.samples += 1;
     }
 
+    /// The usual gap, once enough gaps were seen to trust it.
+    pub fn usual(&self) -> Option<Duration> {
+        self.usual_ms
+            .filter(|_| self.samples >= MIN_SAMPLES)
+            .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+    }
+
     /// How long this stream may be silent before it is stale.
     pub fn threshold(&self) -> Duration {
         match self.usual_ms {

@@ -20,7 +20,6 @@ use crate::ids::SubscriptionId;
 pub use crate::record::Record;
 use crate::record_queue::{self, Queued, RecordReceiver, RecordSender};
 use crate::shared_str::SharedStr;
-use crate::status::State;
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -769,7 +768,17 @@ impl<'c> Inserts<'c> {
                 to,
                 reason,
                 ..
-            } => self.transition(key, *at, from, to, reason),
+            } => self.transition(key, *at, from.as_str(), to.as_str(), reason),
+            Record::Liveness {
+                at, stale, reason, ..
+            } => {
+                let (from, to) = if *stale {
+                    ("open", "stale")
+                } else {
+                    ("stale", "open")
+                };
+                self.transition(key, *at, from, to, reason)
+            }
             Record::Flush(_) => Ok(()),
         }
     }
@@ -839,12 +848,12 @@ impl<'c> Inserts<'c> {
         &mut self,
         key: i64,
         at: SystemTime,
-        from: &State,
-        to: &State,
+        from: &str,
+        to: &str,
         reason: &str,
     ) -> rusqlite::Result<()> {
         self.transition
-            .execute(params![key, to_ms(at), from.as_str(), to.as_str(), reason])?;
+            .execute(params![key, to_ms(at), from, to, reason])?;
         Ok(())
     }
 }

@@ -315,6 +315,8 @@ export function installDevBackend(): void {
   }
 
   const demo = create(build.form({ name: 'Demo stream', url: 'http://127.0.0.1:8787/events?rate=5&close_after=25' }), 'ticker');
+  // As the app's backend says of its first-run demo (read from close_after in the URL).
+  demo.view = { ...demo.view, demo: { dropsEvery: 25 } };
   const orders = create(build.form({ name: 'Orders (bursts every 6 s)', url: 'https://api.example.com/orders/stream', method: 'POST', body: '{"since":"now"}', headers: [{ name: 'Authorization', value: '', secret: true, hasStoredValue: true }, { name: 'Accept-Language', value: 'en', secret: false, hasStoredValue: false }] }), 'bursty');
   const prices = create(build.form({ name: 'Prices (flaky)', url: 'https://feed.example.com/prices', maxRetries: 10 }), 'flaky');
   const health = create(build.form({ name: 'Health (goes quiet)', url: 'http://localhost:9000/health/events', idleTimeoutSecs: 30 }), 'quiet');

@@ -336,7 +336,8 @@ async fn a_config_file_adds_and_updates_subscriptions_by_name() {
         "subscriptions": [
             {"name": "declared", "url": server.url("/events?rate=50"),
              "headers": [{"name": "X-From", "value": "config"}]},
-            {"name": "changed", "url": "http://127.0.0.1:9/new", "paused": true},
+            {"name": "changed", "url": "http://127.0.0.1:9/new", "paused": true,
+             "redirects": "never"},
         ],
     });
     let path = data.path().join("subs.json");
@@ -365,6 +366,7 @@ async fn a_config_file_adds_and_updates_subscriptions_by_name() {
         ]
     );
     assert_eq!(data.show("changed").await["url"], "http://127.0.0.1:9/new");
+    assert_eq!(data.show("changed").await["redirects"], "never");
     assert_eq!(data.show("kept").await["url"], "http://127.0.0.1:9/");
     let requests = common::get_json(&server.url("/requests")).await;
     assert!(

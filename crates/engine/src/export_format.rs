@@ -18,10 +18,12 @@ use crate::RetryConfig;
 #[derive(Debug, thiserror::Error)]
 pub enum ExportFormatError {
     /// Not JSON at all.
-    #[error("{what} is not a streamwatch export file (not JSON): {source}")]
+    // The JSON error is quoted, not chained as a `source`: a caller printing the chain would
+    // say it twice.
+    #[error("{what} is not a streamwatch export file (not JSON): {error}")]
     NotJson {
         what: String,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// JSON, but not ours.
     #[error("{what} is not a streamwatch export file (its \"format\" is not {FORMAT:?})")]
@@ -37,11 +39,11 @@ pub enum ExportFormatError {
     UnknownVersion { what: String, version: Option<u32> },
     /// Our envelope, but a field is wrong or unknown; `at` is where, as a path into the file
     /// (`subscriptions[2].retention.max_rows`).
-    #[error("{what} is not a valid export file: {at}: {source}")]
+    #[error("{what} is not a valid export file: {at}: {error}")]
     Invalid {
         what: String,
         at: String,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// Two subscriptions with one name.
     #[error(
@@ -229,9 +231,9 @@ pub fn parse(text: &str, what: &str) -> Result<ExportFile, ExportFormatError> {
         version: Option<u32>,
     }
     let envelope: Envelope =
-        serde_json::from_str(text).map_err(|source| ExportFormatError::NotJson {
+        serde_json::from_str(text).map_err(|error| ExportFormatError::NotJson {
             what: what(),
-            source,
+            error,
         })?;
     if envelope.format.as_deref() != Some(FORMAT) {
         return Err(ExportFormatError::NotExport { what: what() });
@@ -256,10 +258,10 @@ pub fn parse(text: &str, what: &str) -> Result<ExportFile, ExportFormatError> {
     let file: ExportFile = serde_path_to_error::deserialize(&mut json)
         .map_err(|e| (e.path().to_string(), e.into_inner()))
         .and_then(|file| json.end().map(|()| file).map_err(|e| (".".into(), e)))
-        .map_err(|(at, source)| ExportFormatError::Invalid {
+        .map_err(|(at, error)| ExportFormatError::Invalid {
             what: what(),
             at,
-            source,
+            error,
         })?;
     // A set, not a list: a hostile file may hold a million entries.
     let mut seen = std::collections::HashSet::new();

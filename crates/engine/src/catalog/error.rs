@@ -39,7 +39,7 @@ pub enum CatalogError {
     /// One subscription of an import or config file is unusable; nothing was saved.
     #[error(
         "{what}: {place} (subscription {name}): {}; nothing was saved",
-        source.to_string().trim_end_matches('.')
+        problem.to_string().trim_end_matches('.')
     )]
     ImportEntry {
         /// Where in the file: `subscriptions[2]`, or the field, `subscriptions[2].max_event_size`.
@@ -48,8 +48,9 @@ pub enum CatalogError {
         name: String,
         /// The file, as the caller named it.
         what: String,
-        /// What is wrong with it.
-        source: Box<CatalogError>,
+        /// What is wrong with it: quoted, not chained as a `source`, so that a caller
+        /// printing the chain does not say it twice.
+        problem: Box<CatalogError>,
     },
     /// Names in an import file are taken; nothing was imported.
     #[error(

@@ -53,7 +53,7 @@ pub(super) fn entry_error(
         place,
         name: shown(name.trim()),
         what: what.to_string(),
-        source: Box::new(source),
+        problem: Box::new(source),
     }
 }
 

@@ -45,7 +45,7 @@ describe('validateDraft', () => {
         maxRetries: null,
         idleTimeoutSecs: null,
         paused: false,
-        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, reset: true, messages: [] },
+        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, messages: [] },
         redirects: 'any',
       },
     });
@@ -123,6 +123,7 @@ describe('validateDraft', () => {
         gaveUp: true,
         fatal: false,
         reset: false,
+        stale: false,
         messages: [{ event: 'alert', contains: ' x ', regex: '(?i)err', jsonPointer: '/level', jsonEquals: '"error"' }],
       },
     });
@@ -171,7 +172,12 @@ describe('notification settings', () => {
   const withRules = (...messages: RuleDraft[]) => draft({ notify: { ...defaultNotifyDraft(), messages } });
 
   it('defaults for a new subscription: down after 10 s, recovered, gave up, fatal, no rules', () => {
-    expect(emptyDraft().notify).toEqual({ downAfterSecs: '10', recovered: true, gaveUp: true, fatal: true, reset: true, messages: [] });
+    expect(emptyDraft().notify).toEqual({ downAfterSecs: '10', recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, messages: [] });
+  });
+
+  it('sends the stale toggle as set', () => {
+    const v = validateDraft(draft({ notify: { ...defaultNotifyDraft(), stale: false } }));
+    expect(v.ok && v.form.notify?.stale).toBe(false);
   });
 
   it('sends the reset toggle as set', () => {

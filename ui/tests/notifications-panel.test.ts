@@ -347,6 +347,7 @@ describe('form: notification rules', () => {
       gaveUp: false,
       fatal: true,
       reset: false,
+      stale: true,
       messages: [
         { event: 'alert', contains: '', regex: '', jsonPointer: '/level', jsonEquals: '"error"' },
         { event: '', contains: 'timeout', regex: '(closed)', jsonPointer: '', jsonEquals: '' },
@@ -364,6 +365,7 @@ describe('form: notification rules', () => {
         gaveUp: true,
         fatal: false,
         reset: false,
+        stale: false,
         messages: [
           { event: 'alert', contains: '', regex: '', jsonPointer: '', jsonEquals: '' },
           { event: '', contains: '', regex: '', jsonPointer: '/level', jsonEquals: 'error' },
@@ -376,6 +378,7 @@ describe('form: notification rules', () => {
     expect((screen.getByTestId('form-notify-down-after') as HTMLInputElement).value).toBe('0');
     expect((screen.getByTestId('form-notify-recovered') as HTMLInputElement).checked).toBe(false);
     expect((screen.getByTestId('form-notify-reset') as HTMLInputElement).checked).toBe(false);
+    expect((screen.getByTestId('form-notify-stale') as HTMLInputElement).checked).toBe(false);
     expect((screen.getByTestId('form-notify-rule-event-0') as HTMLInputElement).value).toBe('alert');
     expect((screen.getByTestId('form-notify-rule-equals-1') as HTMLInputElement).value).toBe('error');
     await fireEvent.click(screen.getByTestId('form-notify-remove-rule-0'));
@@ -389,6 +392,7 @@ describe('form: notification rules', () => {
       gaveUp: true,
       fatal: false,
       reset: false,
+      stale: false,
       messages: [{ event: '', contains: '', regex: '', jsonPointer: '/level', jsonEquals: 'error' }],
     });
   });

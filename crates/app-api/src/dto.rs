@@ -65,6 +65,10 @@ pub struct NotifyForm {
     /// (older UI) notifies, as the rules' default.
     #[serde(default = "yes")]
     pub reset: bool,
+    /// Notify when the stream goes silent past its stale threshold, and when data comes
+    /// again; on when an older UI leaves it out.
+    #[serde(default = "yes")]
+    pub stale: bool,
     pub messages: Vec<MessageRuleForm>,
 }
 

@@ -13,6 +13,7 @@ pub fn form_of(notify: &serde_json::Value) -> NotifyForm {
         gave_up: rules.gave_up,
         fatal: rules.fatal,
         reset: rules.reset,
+        stale: rules.stale,
         messages: rules
             .messages
             .iter()
@@ -55,6 +56,7 @@ pub fn notify_json(
         gave_up: form.gave_up,
         fatal: form.fatal,
         reset: form.reset,
+        stale: form.stale,
         messages: form
             .messages
             .iter()
@@ -100,6 +102,20 @@ mod tests {
         let f = form_of(&json!({}));
         assert_eq!(f.down_after_secs, 10);
         assert!(f.recovered && f.gave_up && f.fatal && f.reset && f.messages.is_empty());
+    }
+
+    #[test]
+    fn the_stale_toggle_is_saved_and_shown_and_on_when_left_out() {
+        let mut f = form_of(&json!({}));
+        assert!(f.stale, "on by default");
+        f.stale = false;
+        let saved = notify_json(&f, None).expect("valid");
+        assert!(!NotifyRules::from_json(&saved).expect("rules").stale);
+        assert!(!form_of(&saved).stale);
+        let mut old_ui = serde_json::to_value(form_of(&saved)).expect("json");
+        old_ui.as_object_mut().expect("object").remove("stale");
+        let old_ui: NotifyForm = serde_json::from_value(old_ui).expect("form");
+        assert!(old_ui.stale);
     }
 
     #[test]

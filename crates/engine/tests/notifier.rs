@@ -546,3 +546,81 @@ fn reset_rules_are_on_by_default() {
     let rules = NotifyRules::from_json(&json!({})).expect("rules");
     assert!(rules.reset);
 }
+
+impl Harness {
+    /// The engine's liveness verdict, as a status snapshot carries it.
+    fn staleness(&mut self, sub: u64, stale_since: Option<f64>, usual_ms: Option<u64>, at: f64) {
+        let s = self
+            .statuses
+            .entry(sub)
+            .or_insert_with(|| Status::new(SharedStr::default(), false));
+        s.stale_since = stale_since.map(t);
+        s.usual_interval_ms = usual_ms;
+        if stale_since.is_none() {
+            s.last_message_at = Some(t(at));
+        }
+        let status = Box::new(s.clone());
+        self.n.observe(
+            &SupervisorEvent::Status {
+                id: id(sub),
+                status,
+            },
+            t(at),
+        );
+    }
+}
+
+#[test]
+fn a_silent_stream_is_told_once_and_data_again_is_told_too() {
+    let mut h = Harness::new(&[(1, "Orders feed")]);
+    h.state(1, State::Open, 0, 0.0);
+    h.staleness(1, Some(10.0), Some(2_000), 70.0);
+    let ns = h.run(70.0, 70.0);
+    assert_eq!(ns.len(), 1);
+    assert_eq!((ns[0].kind, ns[0].kind.as_str()), (Kind::Stale, "stale"));
+    assert_eq!(
+        shown(&ns),
+        [(
+            "Orders feed: no data for 1 min".to_string(),
+            "Usually every 2 s. The stream is open but silent: the server may have stalled."
+                .to_string()
+        )]
+    );
+    // The same verdict seen again (another snapshot) says nothing more.
+    h.staleness(1, Some(10.0), Some(2_000), 71.0);
+    assert!(h.run(71.0, 71.0).is_empty());
+    h.staleness(1, None, Some(2_000), 95.0);
+    let ns = h.run(95.0, 95.0);
+    assert_eq!(ns[0].kind, Kind::Fresh);
+    assert_eq!(
+        shown(&ns),
+        [(
+            "Orders feed: data again".to_string(),
+            "After 1 min 25 s without data.".to_string()
+        )]
+    );
+}
+
+#[test]
+fn silence_ended_by_a_pause_is_not_data_and_the_rule_can_be_turned_off() {
+    let mut h = Harness::new(&[(1, "Orders")]);
+    h.state(1, State::Open, 0, 0.0);
+    h.staleness(1, Some(0.0), None, 60.0);
+    assert_eq!(
+        shown(&h.run(60.0, 60.0)),
+        [(
+            "Orders: no data for 1 min".to_string(),
+            "The stream is open but silent: the server may have stalled.".to_string()
+        )]
+    );
+    h.state(1, State::Paused, 0, 70.0);
+    h.staleness(1, None, None, 70.0);
+    assert!(h.run(70.0, 71.0).is_empty(), "a pause is not data");
+
+    let rules: NotifyRules = serde_json::from_value(json!({ "stale": false })).expect("rules");
+    let mut off = Harness::with_rules(&[(1, "Orders")], rules);
+    off.state(1, State::Open, 0, 0.0);
+    off.staleness(1, Some(0.0), None, 60.0);
+    off.staleness(1, None, None, 90.0);
+    assert!(off.run(60.0, 91.0).is_empty());
+}

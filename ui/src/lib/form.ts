@@ -34,6 +34,8 @@ export interface NotifyDraft {
   fatal: boolean;
   /** Ids went backwards: the server restarted its counter. */
   reset: boolean;
+  /** Silent past the stale threshold, and data again. */
+  stale: boolean;
   messages: RuleDraft[];
 }
 
@@ -106,7 +108,7 @@ export function newRule(p: Partial<Omit<RuleDraft, 'key'>> = {}): RuleDraft {
 
 /** What a new subscription notifies about: down for 10 s, recovered, gave up, fatal errors. */
 export function defaultNotifyDraft(): NotifyDraft {
-  return { downAfterSecs: String(DEFAULT_DOWN_AFTER_SECS), recovered: true, gaveUp: true, fatal: true, reset: true, messages: [] };
+  return { downAfterSecs: String(DEFAULT_DOWN_AFTER_SECS), recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, messages: [] };
 }
 
 function notifyDraftFrom(n: NotifyForm | undefined): NotifyDraft {
@@ -117,6 +119,7 @@ function notifyDraftFrom(n: NotifyForm | undefined): NotifyDraft {
     gaveUp: n.gaveUp,
     fatal: n.fatal,
     reset: n.reset,
+    stale: n.stale,
     messages: n.messages.map((m) => newRule({ ...m })),
   };
 }
@@ -228,7 +231,7 @@ function validateNotify(n: NotifyDraft, errors: FormErrors): NotifyForm {
       errors[at] = 'Set at least one condition: an event type, text, a regex or a JSON pointer.';
     return rule;
   });
-  return { downAfterSecs: downAfterSecs ?? 0, recovered: n.recovered, gaveUp: n.gaveUp, fatal: n.fatal, reset: n.reset, messages };
+  return { downAfterSecs: downAfterSecs ?? 0, recovered: n.recovered, gaveUp: n.gaveUp, fatal: n.fatal, reset: n.reset, stale: n.stale, messages };
 }
 
 /**

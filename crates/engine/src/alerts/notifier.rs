@@ -4,13 +4,15 @@
 //! [`Notifier::tick`]); whoever runs it shows what [`Notifier::drain`] returns. Rules per
 //! subscription (see [`NotifyRules`]): down for at least N seconds, recovered after a notified
 //! outage (how long, how many events missed), gave up, fatal error, ids that went backwards (a
-//! server that restarted its counter), matching messages. Storm
+//! server that restarted its counter), silent past the stale threshold and data again,
+//! matching messages. Storm
 //! control: at most one notification per minute per subscription and rule, the rest folded
 //! into a summary ("and 7 more"); many subscriptions going down together make one
 //! notification; Do Not Disturb records without showing.
 
 use super::rules::{CompiledRules, NotifyRules};
 use crate::lifecycle::{ErrorKind, Lifecycle};
+use crate::liveness::words;
 use crate::status::{State, Status};
 use crate::supervisor::{SubscriptionId, SupervisorEvent};
 use std::collections::{BTreeMap, HashMap};
@@ -45,6 +47,10 @@ pub enum Kind {
     Message,
     /// Integer ids went backwards: the server's counter started again.
     Reset,
+    /// Open but silent past the stale threshold.
+    Stale,
+    /// Data again after a told stale period.
+    Fresh,
     /// Further notifications of one rule, folded.
     Summary,
     /// Many subscriptions went down together.
@@ -63,6 +69,8 @@ impl Kind {
             Kind::Fatal => "fatal",
             Kind::Message => "message",
             Kind::Reset => "reset",
+            Kind::Stale => "stale",
+            Kind::Fresh => "fresh",
             Kind::Summary => "summary",
             Kind::ManyDown => "many-down",
             Kind::ManyRecovered => "many-recovered",
@@ -117,6 +125,8 @@ enum RuleKey {
     GaveUp,
     Fatal,
     Reset,
+    Stale,
+    Fresh,
     Message(usize),
 }
 
@@ -128,6 +138,8 @@ impl RuleKey {
             RuleKey::GaveUp => "give-ups".into(),
             RuleKey::Fatal => "fatal errors".into(),
             RuleKey::Reset => "id resets".into(),
+            RuleKey::Stale => "silences".into(),
+            RuleKey::Fresh => "data-again notices".into(),
             RuleKey::Message(i) => format!("messages ({})", rules.describe_message_rule(i)),
         }
     }
@@ -159,6 +171,10 @@ struct Sub {
     /// This outage was already reported (down, fatal, gave up or many down).
     outage_reported: bool,
     recovery: Option<PendingRecovery>,
+    /// While stale: when the silence began.
+    stale_since: Option<SystemTime>,
+    /// This stale period was notified, so its end is too.
+    stale_told: bool,
     windows: HashMap<RuleKey, Window>,
 }
 
@@ -198,6 +214,8 @@ impl Notifier {
             down_since: None,
             outage_reported: false,
             recovery: None,
+            stale_since: None,
+            stale_told: false,
             windows: HashMap::new(),
         });
         sub.name = name.to_string();
@@ -235,6 +253,7 @@ impl Notifier {
 
     /// Folds in a status snapshot (also how to catch up after missed events).
     pub fn observe_status(&mut self, id: SubscriptionId, status: &Status, now: SystemTime) {
+        self.observe_staleness(id, status, now);
         let Some(sub) = self.subs.get_mut(&id) else {
             return;
         };
@@ -276,6 +295,53 @@ impl Notifier {
                 sub.outage_reported = false;
                 sub.recovery = None;
             }
+        }
+    }
+
+    /// Tells a stream going silent past its stale threshold, and data arriving again after a
+    /// told silence (unless a recovery notice will say it).
+    fn observe_staleness(&mut self, id: SubscriptionId, status: &Status, now: SystemTime) {
+        let Some(sub) = self.subs.get_mut(&id) else {
+            return;
+        };
+        if sub.stale_since == status.stale_since {
+            return;
+        }
+        let was = sub.stale_since;
+        sub.stale_since = status.stale_since;
+        match (was, status.stale_since) {
+            (None, Some(since)) => {
+                sub.stale_told = sub.rules.rules.stale;
+                if !sub.rules.rules.stale {
+                    return;
+                }
+                let silent = words(now.duration_since(since).unwrap_or_default());
+                let title = format!("{}: no data for {silent}", sub.name);
+                let body = match status.usual_interval_ms {
+                    Some(ms) => format!(
+                        "Usually every {}. The stream is open but silent: the server may have \
+                         stalled.",
+                        words(Duration::from_millis(ms))
+                    ),
+                    None => "The stream is open but silent: the server may have stalled.".into(),
+                };
+                self.emit(id, RuleKey::Stale, Kind::Stale, title, body, now);
+            }
+            (Some(since), None) => {
+                let told = std::mem::take(&mut sub.stale_told);
+                let data_came = status.state == State::Open && status.last_message_at.is_some();
+                if !told || !data_came || sub.recovery.is_some() || !sub.rules.rules.stale {
+                    return;
+                }
+                let at = status.last_message_at.unwrap_or(now);
+                let title = format!("{}: data again", sub.name);
+                let body = format!(
+                    "After {} without data.",
+                    words(at.duration_since(since).unwrap_or_default())
+                );
+                self.emit(id, RuleKey::Fresh, Kind::Fresh, title, body, now);
+            }
+            _ => {}
         }
     }
 

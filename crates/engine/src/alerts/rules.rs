@@ -27,6 +27,9 @@ pub struct NotifyRules {
     pub fatal: bool,
     /// Notify when integer ids go backwards (the server restarted its counter).
     pub reset: bool,
+    /// Notify when the stream goes silent past its stale threshold, and when data comes
+    /// again.
+    pub stale: bool,
     /// Notify on messages that match one of these.
     pub messages: Vec<MessageRule>,
     /// The first-run demo subscription (the app repoints it at its embedded server).
@@ -42,6 +45,7 @@ impl Default for NotifyRules {
             gave_up: true,
             fatal: true,
             reset: true,
+            stale: true,
             messages: Vec::new(),
             demo: false,
         }

@@ -13,4 +13,9 @@ downAfterSecs: number, recovered: boolean, gaveUp: boolean, fatal: boolean,
  * Notify when ids go backwards (the server restarted its counter); a form without it
  * (older UI) notifies, as the rules' default.
  */
-reset: boolean, messages: Array<MessageRuleForm>, };
+reset: boolean, 
+/**
+ * Notify when the stream goes silent past its stale threshold, and when data comes
+ * again; on when an older UI leaves it out.
+ */
+stale: boolean, messages: Array<MessageRuleForm>, };

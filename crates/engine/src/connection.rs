@@ -448,7 +448,7 @@ async fn stream_body<S: EventSink>(
         .with_last_event_id(state.last_event_id.clone());
     let mut body = response.bytes_stream();
     let mut frames = Vec::new();
-    // Every event's id is judged (replays, resets; gaps across the reconnect); none is dropped.
+    // Every event's id is judged (replays, resets, gaps); none is dropped.
     let mut continuity = continuity::Tracker::resuming(&state.last_event_id);
     let learning = config.idle_timeout.is_none();
     loop {

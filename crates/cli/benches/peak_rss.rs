@@ -5,24 +5,24 @@
 //!     STREAMWATCH_RSS_SECONDS=60 cargo bench -p streamwatch-cli --bench peak_rss
 //!     cargo bench -p streamwatch-cli --bench peak_rss -- --quick   # 2 s per run
 //!
-//! Servers (real loopback sockets, in this process): `trickle` writes one byte at a time into an
-//! endless `data:` line; `big` floods 16 MiB events (just under the default event cap); `tiny`
-//! floods `data: x` events. Front ends: `watch` is `streamwatch watch URL` with stdout to
-//! /dev/null; `daemon` is `streamwatch run` on a fresh data dir holding one subscription; `app`
-//! is the app's data path without a window (the Monitor with its storage writer, the supervisor's
-//! broadcast and the app-api bridge batching for a window that takes every batch), run in a child
-//! process of this bench. It is not the Tauri binary: its webview is not measured here (see
-//! tests/e2e/BENCHMARKS.md for the app under Xvfb). The figure is VmHWM from /proc/<pid>/status,
-//! read just before the child is stopped.
+//! Servers (real loopback sockets, in this process; `streamwatch_test_support::hostile`):
+//! `trickle` writes one byte at a time into an endless `data:` line; `big` floods 16 MiB events
+//! (just under the default event cap); `tiny` floods `data: x` events. Front ends: `watch` is
+//! `streamwatch watch URL` with stdout to /dev/null; `daemon` is `streamwatch run` on a fresh
+//! data dir holding one subscription; `app` is the app's data path without a window (the
+//! Monitor with its storage writer, the supervisor's broadcast and the app-api bridge batching
+//! for a window that takes every batch), run in a child process of this bench. It is not the
+//! Tauri binary: the real app, webview and all, under the same servers is
+//! `cargo run -p streamwatch-e2e --bin app_rss` (tests/e2e/BENCHMARKS.md). The figure is VmHWM
+//! from /proc/<pid>/status, read just before the child is stopped.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use streamwatch_test_support::hostile::Hostile;
+
 const EXE: &str = env!("CARGO_BIN_EXE_streamwatch");
-const BIG: usize = (16 << 20) - 1024;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -44,10 +44,10 @@ fn main() {
         "{:<10} {:>12} {:>12} {:>12}",
         "server", "watch", "daemon", "app"
     );
-    for mode in ["trickle", "big", "tiny"] {
-        let mut row = format!("{mode:<10}");
+    for kind in Hostile::ALL {
+        let mut row = format!("{:<10}", kind.name());
         for front in ["watch", "daemon", "app"] {
-            let url = serve(mode);
+            let url = kind.serve();
             let kib = run(front, &url, Duration::from_secs(secs));
             row.push_str(&format!(
                 " {:>9} MiB",
@@ -55,52 +55,6 @@ fn main() {
             ));
         }
         println!("{row}");
-    }
-}
-
-/// Starts a hostile server on a loopback port; every connection gets `mode`'s stream.
-fn serve(mode: &'static str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let url = format!("http://{}/events", listener.local_addr().expect("addr"));
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let _ = stream(conn, mode);
-            });
-        }
-    });
-    url
-}
-
-fn stream(mut conn: TcpStream, mode: &str) -> std::io::Result<()> {
-    let mut req = [0u8; 4096];
-    let _ = conn.read(&mut req)?;
-    conn.write_all(
-        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n",
-    )?;
-    conn.set_nodelay(true)?;
-    match mode {
-        "trickle" => {
-            conn.write_all(b"data: ")?;
-            loop {
-                conn.write_all(b"x")?;
-            }
-        }
-        "big" => {
-            let mut event = Vec::with_capacity(BIG + 16);
-            event.extend_from_slice(b"data: ");
-            event.resize(BIG + 6, b'x');
-            event.extend_from_slice(b"\n\n");
-            loop {
-                conn.write_all(&event)?;
-            }
-        }
-        _ => {
-            let chunk = b"data: x\n\n".repeat(4096);
-            loop {
-                conn.write_all(&chunk)?;
-            }
-        }
     }
 }
 

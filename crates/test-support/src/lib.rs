@@ -1,12 +1,14 @@
 //! What the Streamwatch test suites share: servers to test against (the demo server, a scripted
-//! raw HTTP server, a comment flood), resident-memory checks, a private gnome-keyring on its
-//! own D-Bus, child-process guards, and checks on files and ids.
+//! raw HTTP server, a comment flood, the peak-RSS benchmarks' hostile streams), resident-memory
+//! checks, a private gnome-keyring on its own D-Bus, child-process guards, and checks on files
+//! and ids.
 //!
 //! Test code only: a dev-dependency of the test suites, never of a production crate. Helpers
 //! panic with a message saying what went wrong, because that is how a test fails.
 
 pub mod comment_flood;
 pub mod files;
+pub mod hostile;
 pub mod keyring;
 pub mod memory;
 pub mod process;

@@ -487,6 +487,62 @@ fn the_demo_subscription_follows_the_port_and_is_offered_once() {
 }
 
 #[test]
+fn the_demo_resumes_at_once_after_a_relaunch_and_its_planned_drops_are_not_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = open_state(dir.path());
+    let saved = first.monitor.catalog().subscriptions().unwrap();
+    let id = saved[0].id;
+    // The window's note reads its number from the demo's knobs.
+    let view = streamwatch_app_api::views::view_of(&first.monitor, &first.health, id).unwrap();
+    assert_eq!(view.demo.and_then(|d| d.drops_every), Some(25));
+    tauri::async_runtime::block_on(first.shutdown());
+    drop(first);
+
+    // As if the last run had got to id 2785: a relaunch starts a new demo server, whose own
+    // count starts again near 0, and the demo resumes with Last-Event-ID: 2785.
+    {
+        let store = streamwatch_engine::storage::Store::open(dir.path()).unwrap();
+        let mut record = saved[0].record.clone();
+        record.last_event_id = Some("2785".into());
+        store.update_subscription(id, &record).unwrap();
+    }
+    let second = tauri::async_runtime::block_on(async {
+        let state = AppState::open(StartOptions {
+            data_dir: dir.path().to_path_buf(),
+            demo_port: 0,
+        })
+        .await
+        .expect("the app state opens");
+        // Inside the runtime: the saved demo subscription's task is spawned here.
+        state.start_saved().expect("saved subscriptions start");
+        state
+    });
+    let saved = second.monitor.catalog().subscriptions().unwrap();
+    let last_id = |s: &streamwatch_engine::Status| s.last_id.parse::<u64>().unwrap_or(0);
+    // Past one planned close (25 events at 5/s) and the reconnect after it. Without the demo
+    // going on from 2786, its next id would be minutes away and this would time out.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        let status = second.monitor.status_of(&saved[0]);
+        if last_id(&status) >= 2785 + 25 + 2 {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo did not go on: {status:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.reconnects >= 1, "{status:#?}");
+    assert_eq!(
+        status.last_error, None,
+        "a planned close was shown as an error"
+    );
+    assert_eq!((status.gaps, status.resets), (0, 0), "{status:#?}");
+    tauri::async_runtime::block_on(second.shutdown());
+}
+
+#[test]
 fn a_damaged_database_is_refused_with_its_path() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("streamwatch.db");

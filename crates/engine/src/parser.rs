@@ -56,7 +56,21 @@ pub enum ParseError {
         /// The cap in bytes.
         limit: usize,
     },
+    /// An `id` or `event` value longer than [`MAX_FIELD_BYTES`]: both are kept from one event
+    /// to the next, so they need a bound of their own.
+    #[error("an event's {field} field is longer than the {limit}-byte limit")]
+    FieldTooLong {
+        /// `id` or `event`.
+        field: &'static str,
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
+
+/// Longest `id` or `event` value accepted, in bytes as received: the parser keeps the last of
+/// each across events, so they are bounded apart from the event cap. An id longer than this
+/// could not be sent back as `Last-Event-ID` by most servers' header limits anyway.
+pub const MAX_FIELD_BYTES: usize = 4096;
 
 /// Text lent by [`Parser::feed_ref`]: valid UTF-8 (invalid bytes already replaced) that lies in
 /// the read, in a buffer the parser reuses, or that the parser already made owned.
@@ -912,6 +926,12 @@ impl Fields {
         self.event_bytes += line.len() + 1;
         let (name, start) = field(line);
         let value = &line[start..];
+        if value.len() > MAX_FIELD_BYTES && matches!(name, Name::Id | Name::Event) {
+            return Err(ParseError::FieldTooLong {
+                field: if name == Name::Id { "id" } else { "event" },
+                limit: MAX_FIELD_BYTES,
+            });
+        }
         match name {
             Name::Data => self.push_data(value, src, read),
             Name::Event => {
@@ -1002,12 +1022,13 @@ impl Fields {
             DataBuf::One(bytes) => bytes.len(),
             DataBuf::Many(joined) => joined.capacity(),
         };
-        // The id buffer and the last id usually share one allocation; counting both is the
-        // safe side.
-        data + self.scratch.capacity()
-            + self.id_buffer.len()
-            + self.last_event_id.len()
-            + self.type_cache.len()
+        // The id buffer and the last id usually are one string: count it once.
+        let ids = if self.id_buffer.as_str().as_ptr() == self.last_event_id.as_str().as_ptr() {
+            self.id_buffer.len()
+        } else {
+            self.id_buffer.len() + self.last_event_id.len()
+        };
+        data + self.scratch.capacity() + ids + self.type_cache.len()
     }
 
     /// At the end of a read, an open event's data range must outlive the read: share it.

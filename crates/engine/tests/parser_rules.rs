@@ -438,3 +438,50 @@ fn a_comment_longer_than_the_cap_is_refused_whatever_the_reads() {
     assert_eq!(whole, ParseError::EventTooLarge { limit: 8 });
     assert_eq!(split_err, whole);
 }
+
+#[test]
+fn an_id_or_type_past_the_field_limit_is_an_error_in_any_split() {
+    use streamwatch_engine::parser::MAX_FIELD_BYTES;
+    for (name, line) in [
+        ("id", format!("id: {}\n", "7".repeat(MAX_FIELD_BYTES + 1))),
+        (
+            "event",
+            format!("event: {}\n", "t".repeat(MAX_FIELD_BYTES + 1)),
+        ),
+    ] {
+        let want = ParseError::FieldTooLong {
+            field: name,
+            limit: MAX_FIELD_BYTES,
+        };
+        for cut in [1, 7, 1000, line.len()] {
+            let mut p = Parser::new();
+            let mut err = None;
+            for piece in line.as_bytes().chunks(cut) {
+                if let Err(e) = p.feed(Bytes::copy_from_slice(piece), |_| {}) {
+                    err = Some(e);
+                    break;
+                }
+            }
+            assert_eq!(err.as_ref(), Some(&want), "{name}, reads of {cut}");
+        }
+    }
+    // At the limit it is kept, and sent back as the last event id.
+    let at_limit = "7".repeat(MAX_FIELD_BYTES);
+    let mut p = Parser::new();
+    p.feed(Bytes::from(format!("id: {at_limit}\ndata: x\n\n")), |_| {})
+        .unwrap();
+    assert_eq!(p.last_event_id().as_str(), at_limit);
+}
+
+#[test]
+fn an_id_of_invalid_utf8_is_held_once_and_bounded() {
+    // Every byte invalid: U+FFFD triples it. The id is kept once (not once per copy).
+    let cap = 352;
+    let mut body = b"id: ".to_vec();
+    body.extend(std::iter::repeat_n(0xab_u8, 300));
+    body.extend_from_slice(b"\ndata: x\n\n");
+    let mut p = Parser::with_max_event_size(cap);
+    p.feed(Bytes::from(body), |_| {}).unwrap();
+    let held = p.held_bytes();
+    assert!(held <= 3 * 300 + 64, "held {held}");
+}

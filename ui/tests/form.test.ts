@@ -44,6 +44,7 @@ describe('validateDraft', () => {
         retryMaxMs: 30000,
         maxRetries: null,
         idleTimeoutSecs: null,
+        staleAfterSecs: null,
         paused: false,
         notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, messages: [] },
         redirects: 'any',
@@ -92,14 +93,20 @@ describe('validateDraft', () => {
     expect(errorsOf(draft({ retryInitialMs: '5000', retryMaxMs: '100' })).retryMaxMs).toMatch(/at least the initial/);
     expect(errorsOf(draft({ maxRetries: '1.5' })).maxRetries).toBeDefined();
     expect(errorsOf(draft({ idleTimeoutSecs: 'x' })).idleTimeoutSecs).toBeDefined();
+    expect(errorsOf(draft({ staleAfterSecs: '0' })).staleAfterSecs).toBeDefined();
+    expect(validateDraft(draft({ staleAfterSecs: '90', idleTimeoutSecs: '' }))).toMatchObject({
+      ok: true,
+      form: { staleAfterSecs: 90, idleTimeoutSecs: null },
+    });
   });
 
-  it('turns optional numbers into numbers or null, and an idle timeout of 0 into off', () => {
+  it('turns optional numbers into numbers or null; an idle timeout of 0 is off, empty automatic', () => {
     const v = validateDraft(draft({ maxRetries: ' 5 ', idleTimeoutSecs: '0', retryInitialMs: '250', body: '{"a":1}', lastEventId: '41', method: 'post' }));
     expect(v.ok).toBe(true);
     if (!v.ok) return;
     expect(v.form.maxRetries).toBe(5);
-    expect(v.form.idleTimeoutSecs).toBeNull();
+    expect(v.form.idleTimeoutSecs).toBe(0);
+    expect(v.form.staleAfterSecs).toBeNull();
     expect(v.form.retryInitialMs).toBe(250);
     expect(v.form.body).toBe('{"a":1}');
     expect(v.form.lastEventId).toBe('41');

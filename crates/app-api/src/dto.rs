@@ -37,8 +37,14 @@ pub struct SubscriptionForm {
     #[ts(type = "number")]
     pub retry_max_ms: u64,
     pub max_retries: Option<u32>,
+    /// `null`: automatic (3× the usual gap between arrivals, at least 45 s); 0: off.
     #[ts(type = "number | null")]
     pub idle_timeout_secs: Option<u64>,
+    /// Stale after this many seconds without a message; `null` (or left out by an older UI):
+    /// learned from the stream.
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub stale_after_secs: Option<u64>,
     pub paused: bool,
     /// When to notify; a form without it (older UI) keeps the saved rules, or the defaults.
     #[serde(default)]

@@ -133,6 +133,7 @@ pub fn form_field(field: Field) -> Option<String> {
         Field::RetryInitial => "retryInitialMs".into(),
         Field::RetryMax => "retryMaxMs".into(),
         Field::IdleTimeout => "idleTimeoutSecs".into(),
+        Field::StaleAfter => "staleAfterSecs".into(),
         Field::Notify => "notify".into(),
         // The form does not show these; the message says what is wrong.
         Field::MaxEventSize | Field::RetentionRows | Field::RetentionAge | Field::ResumeId => {

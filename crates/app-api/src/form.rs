@@ -40,12 +40,14 @@ pub fn record_from_form(
     record.retry.max_ms = form.retry_max_ms;
     record.retry.max_retries = form.max_retries;
     record.idle_timeout_ms = match form.idle_timeout_secs {
-        None | Some(0) => None,
+        // None is automatic, 0 is off.
+        None => None,
         // Past u64 the catalog could not even be told; it checks what storage can hold.
         Some(s) => Some(s.checked_mul(1000).ok_or_else(|| {
             CommandError::invalid("This timeout is too large.", Some("idleTimeoutSecs"))
         })?),
     };
+    record.stale_after_secs = form.stale_after_secs;
     record.paused = form.paused;
     if let Some(notify) = &form.notify {
         record.notify = crate::notify_form::notify_json(notify, old.map(|o| &o.notify))?;
@@ -83,10 +85,8 @@ impl SubscriptionForm {
             retry_max_ms: r.retry.max_ms,
             max_retries: r.retry.max_retries,
             // The form counts whole seconds; a value saved elsewhere in milliseconds rounds up.
-            idle_timeout_secs: r
-                .idle_timeout_ms
-                .filter(|ms| *ms > 0)
-                .map(|ms| ms.div_ceil(1000)),
+            idle_timeout_secs: r.idle_timeout_ms.map(|ms| ms.div_ceil(1000)),
+            stale_after_secs: r.stale_after_secs,
             paused: r.paused,
             notify: Some(crate::notify_form::form_of(&r.notify)),
             redirects: Some(r.redirects),
@@ -144,6 +144,7 @@ mod tests {
             retry_max_ms: 5000,
             max_retries: Some(3),
             idle_timeout_secs: Some(30),
+            stale_after_secs: None,
             paused: false,
             notify: None,
             redirects: None,
@@ -191,6 +192,34 @@ mod tests {
         assert_eq!((r.body, r.last_event_id), (None, None));
         assert_eq!(r.idle_timeout_ms, Some(30_000));
         assert_eq!(r.retry.max_retries, Some(3));
+    }
+
+    #[test]
+    fn liveness_settings_auto_off_and_set_round_trip() {
+        let mut f = form();
+        for (idle, stale) in [(None, None), (Some(0), Some(90)), (Some(30), Some(5))] {
+            f.idle_timeout_secs = idle;
+            f.stale_after_secs = stale;
+            let r = record_from_form(&f, None).unwrap();
+            assert_eq!(
+                r.idle_timeout_ms,
+                idle.map(|s| s * 1000),
+                "null: auto, 0: off"
+            );
+            assert_eq!(r.stale_after_secs, stale);
+            let back = SubscriptionForm::from_record(&r);
+            assert_eq!(
+                (back.idle_timeout_secs, back.stale_after_secs),
+                (idle, stale)
+            );
+        }
+        f.stale_after_secs = Some(0);
+        assert_eq!(field_of(&f).as_deref(), Some("staleAfterSecs"));
+        // An older UI leaves the field out: learned.
+        let mut json = serde_json::to_value(form()).unwrap();
+        json.as_object_mut().unwrap().remove("staleAfterSecs");
+        let old: SubscriptionForm = serde_json::from_value(json).unwrap();
+        assert_eq!(old.stale_after_secs, None);
     }
 
     #[test]

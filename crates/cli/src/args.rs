@@ -2,7 +2,6 @@
 //! subscription before any connection is made.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use streamwatch_engine::catalog::normalize_method;
@@ -14,7 +13,7 @@ use crate::export::ExportArgs;
 use crate::history::HistoryArgs;
 use crate::import::ImportArgs;
 use crate::subs::SubsArgs;
-use crate::usage::{parse_seconds, UsageError};
+use crate::usage::{parse_seconds_or_auto, SecondsOrAuto, UsageError};
 
 /// The delay cap when `--retry-max` is not given (unless `--retry-initial` is larger).
 const DEFAULT_RETRY_MAX_MS: u64 = 30_000;
@@ -143,9 +142,10 @@ pub struct WatchArgs {
     #[arg(long, value_name = "ID")]
     pub last_event_id: Option<String>,
 
-    /// Reconnect after this long without a byte (comments count); fractions allowed, 0 = off.
-    #[arg(long, value_name = "SECONDS", default_value = "0", value_parser = parse_seconds)]
-    pub idle_timeout: Duration,
+    /// Reconnect after this long without a byte (comments count); fractions allowed, 0 = off
+    /// [default: auto, 3× the usual gap between arrivals, at least 45 s].
+    #[arg(long, value_name = "SECONDS|auto", value_parser = parse_seconds_or_auto)]
+    pub idle_timeout: Option<SecondsOrAuto>,
 
     /// First reconnection delay in milliseconds; a server `retry:` replaces it.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
@@ -221,9 +221,17 @@ impl WatchArgs {
                 .unwrap_or(DEFAULT_RETRY_MAX_MS.max(self.retry_initial)),
             max_retries: self.max_retries,
         };
-        config.idle_timeout = Some(self.idle_timeout).filter(|d| !d.is_zero());
+        // None is automatic; zero is off (the connection reads it so).
+        config.idle_timeout = match self.idle_timeout {
+            None | Some(SecondsOrAuto::Auto) => None,
+            Some(SecondsOrAuto::Seconds(d)) => Some(d),
+        };
         config.redirects = self.redirects.into();
-        config.secret_params = self.secret_params.iter().map(|p| p.trim().to_string()).collect();
+        config.secret_params = self
+            .secret_params
+            .iter()
+            .map(|p| p.trim().to_string())
+            .collect();
         config.validate()?;
         Ok(config)
     }
@@ -233,6 +241,7 @@ impl WatchArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+    use std::time::Duration;
     use streamwatch_engine::subscription::ConfigError;
 
     fn watch(args: &[&str]) -> WatchArgs {
@@ -296,8 +305,12 @@ mod tests {
     fn defaults_are_a_plain_get_that_retries_forever() {
         let config = watch(&["http://x/"]).subscription().expect("valid");
         assert_eq!(config.method, "GET");
-        assert_eq!(config.idle_timeout, None);
+        assert_eq!(config.idle_timeout, None, "automatic");
         assert_eq!(config.retry, RetryConfig::default());
+        let off = watch(&["http://x/", "--idle-timeout", "0"]).subscription();
+        assert_eq!(off.expect("valid").idle_timeout, Some(Duration::ZERO));
+        let auto = watch(&["http://x/", "--idle-timeout", "auto"]).subscription();
+        assert_eq!(auto.expect("valid").idle_timeout, None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use streamwatch_engine::catalog::validate::{
 use streamwatch_engine::catalog::{normalize_method, StoredHeader, SubscriptionRecord};
 
 use crate::args::RedirectsArg;
-use crate::usage::{parse_days, parse_seconds, UsageError};
+use crate::usage::{parse_days, parse_seconds_or_auto, SecondsOrAuto, UsageError};
 
 /// A subscription's settings; each flag left out keeps the current value (or, for a new
 /// subscription, the default shown).
@@ -53,9 +53,15 @@ pub struct SubOptions {
     #[arg(long, value_name = "ID")]
     pub last_event_id: Option<String>,
 
-    /// Reconnect after this long without a byte; fractions allowed, 0 = off (new: off).
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-    pub idle_timeout: Option<Duration>,
+    /// Reconnect after this long without a byte; fractions allowed, 0 = off, auto = 3× the
+    /// usual gap between arrivals, at least 45 s (new: auto).
+    #[arg(long, value_name = "SECONDS|auto", value_parser = parse_seconds_or_auto)]
+    pub idle_timeout: Option<SecondsOrAuto>,
+
+    /// Stale (told in the timeline and by a notification) after this long without a message;
+    /// whole seconds, 1 to 86400, auto = learned, 5 usual gaps within 2 s..60 s (new: auto).
+    #[arg(long, value_name = "SECONDS|auto", value_parser = parse_seconds_or_auto)]
+    pub stale_after: Option<SecondsOrAuto>,
 
     /// First reconnection delay in ms; a server `retry:` replaces it (new: 1000).
     #[arg(long, value_name = "MS")]
@@ -180,8 +186,19 @@ impl SubOptions {
             }
             record.last_event_id = Some(id.clone()).filter(|id| !id.is_empty());
         }
-        if let Some(timeout) = self.idle_timeout {
-            record.idle_timeout_ms = Some(millis(timeout)).filter(|ms| *ms > 0);
+        match self.idle_timeout {
+            None => {}
+            Some(SecondsOrAuto::Auto) => record.idle_timeout_ms = None,
+            // 0 is kept: it means off (None is automatic).
+            Some(SecondsOrAuto::Seconds(d)) => record.idle_timeout_ms = Some(millis(d)),
+        }
+        match self.stale_after {
+            None => {}
+            Some(SecondsOrAuto::Auto) => record.stale_after_secs = None,
+            // Rounded up, so 0.5 is 1 s; 0 stays 0 and is refused by the catalog's check.
+            Some(SecondsOrAuto::Seconds(d)) => {
+                record.stale_after_secs = Some(d.as_secs() + u64::from(d.subsec_nanos() > 0))
+            }
         }
         if let Some(initial) = self.retry_initial {
             record.retry.initial_ms = initial;
@@ -373,7 +390,8 @@ mod tests {
             max_retries: Some(3),
             keep_rows: Some(10),
             keep_days: Some(Duration::from_secs(86_400)),
-            idle_timeout: Some(Duration::from_millis(1500)),
+            idle_timeout: Some(SecondsOrAuto::Seconds(Duration::from_millis(1500))),
+            stale_after: Some(SecondsOrAuto::Seconds(Duration::from_millis(89_500))),
             ..Default::default()
         };
         opts.apply(&mut r).unwrap();
@@ -382,13 +400,25 @@ mod tests {
         assert_eq!(r.retry.max_retries, Some(3));
         assert_eq!(r.retention.max_rows, 10);
         assert_eq!(r.idle_timeout_ms, Some(1500));
+        assert_eq!(r.stale_after_secs, Some(90));
         let forever = SubOptions {
             retry_forever: true,
-            idle_timeout: Some(Duration::ZERO),
+            idle_timeout: Some(SecondsOrAuto::Seconds(Duration::ZERO)),
             ..Default::default()
         };
         forever.apply(&mut r).unwrap();
-        assert_eq!((r.retry.max_retries, r.idle_timeout_ms), (None, None));
+        assert_eq!(
+            (r.retry.max_retries, r.idle_timeout_ms),
+            (None, Some(0)),
+            "0 is off"
+        );
+        let auto = SubOptions {
+            idle_timeout: Some(SecondsOrAuto::Auto),
+            stale_after: Some(SecondsOrAuto::Auto),
+            ..Default::default()
+        };
+        auto.apply(&mut r).unwrap();
+        assert_eq!((r.idle_timeout_ms, r.stale_after_secs), (None, None));
     }
 
     #[test]

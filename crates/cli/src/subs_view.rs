@@ -49,7 +49,10 @@ pub struct ShowView {
     retry_initial_ms: u64,
     retry_max_ms: u64,
     max_retries: Option<u32>,
+    /// `null`: automatic; 0: off.
     idle_timeout_ms: Option<u64>,
+    /// `null`: learned from the stream.
+    stale_after_secs: Option<u64>,
     max_event_size: usize,
     keep_rows: u64,
     keep_age_ms: u64,
@@ -193,6 +196,7 @@ pub fn show_view(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<S
         retry_max_ms: r.retry.max_ms,
         max_retries: r.retry.max_retries,
         idle_timeout_ms: r.idle_timeout_ms,
+        stale_after_secs: r.stale_after_secs,
         max_event_size: r.max_event_size,
         keep_rows: r.retention.max_rows,
         keep_age_ms: u64::try_from(r.retention.max_age.as_millis()).unwrap_or(u64::MAX),
@@ -272,10 +276,17 @@ pub fn print_show(out: &mut impl Write, v: &ShowView) -> io::Result<()> {
         "retry:           {} ms first, {} ms at most, {max_retries}",
         v.retry_initial_ms, v.retry_max_ms
     )?;
-    let idle = v
-        .idle_timeout_ms
-        .map_or_else(|| "off".to_owned(), |ms| format!("{ms} ms"));
+    let idle = match v.idle_timeout_ms {
+        None => "auto (3× the usual gap between arrivals, at least 45 s)".to_owned(),
+        Some(0) => "off".to_owned(),
+        Some(ms) => format!("{ms} ms"),
+    };
     writeln!(out, "idle timeout:    {idle}")?;
+    let stale = v.stale_after_secs.map_or_else(
+        || "auto (5 usual gaps between messages, 2 s to 60 s)".to_owned(),
+        |s| format!("{s} s"),
+    );
+    writeln!(out, "stale after:     {stale}")?;
     let redirects = match v.redirects {
         RedirectMode::Never => "never (a redirect is an error)",
         RedirectMode::SameOrigin => "same-origin (another origin is an error)",

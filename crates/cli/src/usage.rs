@@ -34,6 +34,7 @@ impl From<Invalid> for UsageError {
             Field::LastEventId => "--last-event-id",
             Field::RetryInitial | Field::RetryMax => "retry settings",
             Field::IdleTimeout => "--idle-timeout",
+            Field::StaleAfter => "--stale-after",
             Field::MaxEventSize => "event size cap",
             Field::RetentionRows => "retention (--keep-rows)",
             Field::RetentionAge => "retention (--keep-days)",
@@ -63,6 +64,25 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
         return Err("must not be negative".to_owned());
     }
     Duration::try_from_secs_f64(secs).map_err(|_| format!("{text:?} is out of range"))
+}
+
+/// A number of seconds, or `auto` for what the engine learns from the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondsOrAuto {
+    /// Learned from the stream.
+    Auto,
+    /// This long (zero may mean off, depending on the flag).
+    Seconds(Duration),
+}
+
+/// Parses `auto` or a non-negative number of seconds, fractions allowed.
+pub fn parse_seconds_or_auto(text: &str) -> Result<SecondsOrAuto, String> {
+    if text.trim().eq_ignore_ascii_case("auto") {
+        return Ok(SecondsOrAuto::Auto);
+    }
+    parse_seconds(text)
+        .map(SecondsOrAuto::Seconds)
+        .map_err(|e| format!("{e} (or auto)"))
 }
 
 /// Parses a positive number of days, fractions allowed.

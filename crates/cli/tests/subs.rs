@@ -27,6 +27,8 @@ async fn add_list_show_edit_pause_resume_remove() {
             "41",
             "--idle-timeout",
             "2.5",
+            "--stale-after",
+            "90",
             "--retry-initial",
             "200",
             "--retry-max",
@@ -83,6 +85,7 @@ async fn add_list_show_edit_pause_resume_remove() {
     assert_eq!(show["body"], "{\"topic\":\"a\"}");
     assert_eq!(show["initial_last_event_id"], "41");
     assert_eq!(show["idle_timeout_ms"], 2500);
+    assert_eq!(show["stale_after_secs"], 90);
     assert_eq!(show["retry_initial_ms"], 200);
     assert_eq!(show["retry_max_ms"], 5000);
     assert_eq!(show["max_retries"], 7);
@@ -122,6 +125,8 @@ async fn add_list_show_edit_pause_resume_remove() {
         "--retry-forever",
         "--idle-timeout",
         "0",
+        "--stale-after",
+        "auto",
         "-X",
         "GET",
         "--redirects",
@@ -137,7 +142,11 @@ async fn add_list_show_edit_pause_resume_remove() {
     assert_eq!(edited["body"], Value::Null);
     assert_eq!(edited["max_retries"], Value::Null);
     assert_eq!(edited["redirects"], "never");
-    assert_eq!(edited["idle_timeout_ms"], Value::Null);
+    assert_eq!(
+        edited["idle_timeout_ms"], 0,
+        "0 is off; null would be automatic"
+    );
+    assert_eq!(edited["stale_after_secs"], Value::Null, "auto: learned");
     // Untouched settings stay.
     assert_eq!(edited["retry_initial_ms"], 200);
     assert_eq!(edited["keep_rows"], 500);
@@ -303,6 +312,7 @@ async fn help_lists_the_new_commands() {
         "--body",
         "--last-event-id",
         "--idle-timeout",
+        "--stale-after",
         "--retry-initial",
         "--retry-max",
         "--max-retries",

@@ -104,8 +104,12 @@ pub struct ExportedSubscription {
     pub last_event_id: Option<String>,
     #[serde(default)]
     pub retry: ExportedRetry,
+    /// `null`: automatic (3× the usual gap, at least 45 s); `0`: off.
     #[serde(default)]
     pub idle_timeout_ms: Option<u64>,
+    /// Stale after this many seconds without a message; absent: learned from the stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_after_secs: Option<u64>,
     #[serde(default = "default_max_event_size")]
     pub max_event_size: usize,
     #[serde(default)]
@@ -313,6 +317,7 @@ impl ExportedSubscription {
                 max_retries: r.retry.max_retries,
             },
             idle_timeout_ms: r.idle_timeout_ms,
+            stale_after_secs: r.stale_after_secs,
             max_event_size: r.max_event_size,
             paused: r.paused,
             retention: ExportedRetention {
@@ -365,7 +370,9 @@ impl ExportedSubscription {
             max_ms: self.retry.max_ms,
             max_retries: self.retry.max_retries,
         };
-        record.idle_timeout_ms = self.idle_timeout_ms.filter(|ms| *ms > 0);
+        // 0 (off) is kept as 0: null is automatic now.
+        record.idle_timeout_ms = self.idle_timeout_ms;
+        record.stale_after_secs = self.stale_after_secs;
         record.max_event_size = self.max_event_size;
         record.paused = self.paused;
         record.retention = Retention {
@@ -499,6 +506,7 @@ mod tests {
         record.body = Some("b".into());
         record.retry.max_retries = Some(4);
         record.idle_timeout_ms = Some(1500);
+        record.stale_after_secs = Some(90);
         record.paused = true;
         record.retention.max_rows = 7;
         record.redirects = RedirectMode::SameOrigin;

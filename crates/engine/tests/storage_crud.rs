@@ -35,6 +35,7 @@ fn full_record(name: &str) -> SubscriptionRecord {
             max_retries: Some(7),
         },
         idle_timeout_ms: Some(45_000),
+        stale_after_secs: Some(90),
         max_event_size: 65_536,
         paused: false,
         retention: Retention {

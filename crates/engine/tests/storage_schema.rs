@@ -38,6 +38,7 @@ const ADDED_BY_VERSION: &[(i64, &[Added])] = &[
         ],
     ),
     (5, &[("subscriptions", Some("secret_params"))]),
+    (6, &[("subscriptions", Some("stale_after_secs"))]),
 ];
 
 /// Turns the file at `path` into what schema `version` left: everything later migrations added
@@ -372,4 +373,29 @@ async fn a_version_3_database_gains_redirects_and_replay_counters_and_keeps_its_
         (2, 0, 0),
         "counted from now on"
     );
+}
+
+#[test]
+fn a_version_5_database_gets_liveness_by_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let mut off = SubscriptionRecord::new("was off", "http://127.0.0.1:1/");
+    off.idle_timeout_ms = None;
+    let mut set = SubscriptionRecord::new("was set", "http://127.0.0.1:1/");
+    set.idle_timeout_ms = Some(30_000);
+    let (off, set) = (
+        store.add_subscription(&off).unwrap(),
+        store.add_subscription(&set).unwrap(),
+    );
+    let path = store.path().to_path_buf();
+    drop(store);
+    downgrade(&path, 5);
+    let store = Store::open(tmp.path()).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(pragma_i64(&conn, "user_version"), SCHEMA_VERSION);
+    let off = store.subscription(off).unwrap().record;
+    // NULL meant "off" before v6 and now means automatic: old subscriptions get the default.
+    assert_eq!((off.idle_timeout_ms, off.stale_after_secs), (None, None));
+    let set = store.subscription(set).unwrap().record;
+    assert_eq!(set.idle_timeout_ms, Some(30_000), "a chosen timeout stays");
 }

@@ -41,6 +41,7 @@ export function form(p: Partial<SubscriptionForm> = {}): SubscriptionForm {
     retryMaxMs: 30000,
     maxRetries: null,
     idleTimeoutSecs: null,
+    staleAfterSecs: null,
     paused: false,
     redirects: 'any',
     ...p,

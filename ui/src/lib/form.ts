@@ -51,7 +51,10 @@ export interface FormDraft {
   retryInitialMs: string;
   retryMaxMs: string;
   maxRetries: string;
+  /** Empty: automatic (3× the usual gap, at least 45 s); 0: off. */
   idleTimeoutSecs: string;
+  /** Empty: learned from the stream. */
+  staleAfterSecs: string;
   paused: boolean;
   notify: NotifyDraft;
   redirects: RedirectChoice;
@@ -90,6 +93,8 @@ export const DEFAULT_RETRY_INITIAL_MS = 1000;
 export const DEFAULT_RETRY_MAX_MS = 30_000;
 const MAX_DELAY_MS = 24 * 3600 * 1000;
 const MAX_IDLE_SECS = 24 * 3600;
+/** Longest stale threshold (the engine's MAX_STALE_AFTER_SECS). */
+const MAX_STALE_SECS = 24 * 3600;
 const MAX_RETRIES = 1_000_000;
 /** The shell's limits on notification rules (crates/engine/src/alerts/rules.rs). */
 export const DEFAULT_DOWN_AFTER_SECS = 10;
@@ -145,6 +150,7 @@ export function emptyDraft(): FormDraft {
     retryMaxMs: String(DEFAULT_RETRY_MAX_MS),
     maxRetries: '',
     idleTimeoutSecs: '',
+    staleAfterSecs: '',
     paused: false,
     notify: defaultNotifyDraft(),
     redirects: 'any',
@@ -164,6 +170,7 @@ export function draftFromForm(f: SubscriptionForm): FormDraft {
     retryMaxMs: String(f.retryMaxMs),
     maxRetries: f.maxRetries === null ? '' : String(f.maxRetries),
     idleTimeoutSecs: f.idleTimeoutSecs === null ? '' : String(f.idleTimeoutSecs),
+    staleAfterSecs: f.staleAfterSecs == null ? '' : String(f.staleAfterSecs),
     paused: f.paused,
     notify: notifyDraftFrom(f.notify),
     redirects: f.redirects ?? 'any',
@@ -313,8 +320,13 @@ export function validateDraft(d: FormDraft): Validation {
   let idleTimeoutSecs: number | null = null;
   if (d.idleTimeoutSecs.trim() !== '') {
     idleTimeoutSecs = parseWhole(d.idleTimeoutSecs, 0, MAX_IDLE_SECS);
-    if (idleTimeoutSecs === null) errors.idleTimeoutSecs = 'A whole number of seconds (0 or empty: off).';
-    else if (idleTimeoutSecs === 0) idleTimeoutSecs = null;
+    if (idleTimeoutSecs === null) errors.idleTimeoutSecs = 'A whole number of seconds (empty: automatic, 0: off).';
+  }
+
+  let staleAfterSecs: number | null = null;
+  if (d.staleAfterSecs.trim() !== '') {
+    staleAfterSecs = parseWhole(d.staleAfterSecs, 1, MAX_STALE_SECS);
+    if (staleAfterSecs === null) errors.staleAfterSecs = 'A whole number of seconds from 1 to 86400 (empty: learned).';
   }
 
   const notify = validateNotify(d.notify, errors);
@@ -334,6 +346,7 @@ export function validateDraft(d: FormDraft): Validation {
       retryMaxMs: retryMaxMs as number,
       maxRetries,
       idleTimeoutSecs,
+      staleAfterSecs,
       paused: d.paused,
       notify,
       redirects: d.redirects,
@@ -355,7 +368,7 @@ export function errorKeyForField(field: string | null): string | null {
     return `headers.${header[1]}.${header[2] ?? 'name'}`;
   }
   const known: readonly string[] = [
-    'name', 'url', 'secretParams', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'paused',
+    'name', 'url', 'secretParams', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'staleAfterSecs', 'paused',
     'notify', 'redirects',
   ];
   return known.includes(camel) ? camel : null;

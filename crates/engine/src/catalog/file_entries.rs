@@ -70,6 +70,7 @@ pub(super) fn file_key(field: Field) -> String {
         Field::RetryInitial => "retry.initial_ms".into(),
         Field::RetryMax => "retry.max_ms".into(),
         Field::IdleTimeout => "idle_timeout_ms".into(),
+        Field::StaleAfter => "stale_after_secs".into(),
         Field::MaxEventSize => "max_event_size".into(),
         Field::RetentionRows => "retention.max_rows".into(),
         Field::RetentionAge => "retention.max_age_ms".into(),

@@ -276,10 +276,9 @@ pub(super) fn runnable(
         .filter(|id| !id.is_empty())
         .map(SharedStr::from);
     config.retry = record.retry.clone();
-    config.idle_timeout = record
-        .idle_timeout_ms
-        .filter(|ms| *ms > 0)
-        .map(Duration::from_millis);
+    // None stays None (automatic); Some(0) stays zero (off).
+    config.idle_timeout = record.idle_timeout_ms.map(Duration::from_millis);
+    config.stale_after = record.stale_after_secs.map(Duration::from_secs);
     config.max_event_size = record.max_event_size;
     config.redirects = record.redirects;
     Ok(config)

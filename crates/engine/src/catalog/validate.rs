@@ -73,6 +73,8 @@ pub enum Field {
     RetryMax,
     /// The idle timeout.
     IdleTimeout,
+    /// The stale threshold.
+    StaleAfter,
     /// The cap on one event's size.
     MaxEventSize,
     /// How many messages to keep.
@@ -307,7 +309,11 @@ pub fn check_settings(record: &SubscriptionRecord) -> Result<(), Invalid> {
     })
 }
 
-/// Checks the idle timeout, the event size cap and retention against their ranges.
+/// Longest stale threshold a subscription may set (a day); beyond it the setting is a typo.
+pub const MAX_STALE_AFTER_SECS: u64 = 86_400;
+
+/// Checks the idle timeout, the stale threshold, the event size cap and retention against
+/// their ranges.
 fn check_limits(record: &SubscriptionRecord) -> Result<(), Invalid> {
     // 0 turns the idle timeout off.
     if let Some(ms) = record.idle_timeout_ms.filter(|ms| *ms > MAX_DELAY_MS) {
@@ -316,6 +322,18 @@ fn check_limits(record: &SubscriptionRecord) -> Result<(), Invalid> {
             format!(
                 "The idle timeout must be at most 24 hours ({MAX_DELAY_MS} ms), not {ms} ms \
                  (0 turns it off)."
+            ),
+        ));
+    }
+    if let Some(secs) = record
+        .stale_after_secs
+        .filter(|s| *s == 0 || *s > MAX_STALE_AFTER_SECS)
+    {
+        return Err(Invalid::new(
+            Field::StaleAfter,
+            format!(
+                "The stale threshold must be between 1 second and 24 hours \
+                 ({MAX_STALE_AFTER_SECS} s), not {secs} s (leave it unset to learn it)."
             ),
         ));
     }
@@ -414,6 +432,19 @@ mod tests {
     #[test]
     fn a_default_record_is_valid() {
         assert_eq!(check_record(&record()), Ok(()));
+    }
+
+    #[test]
+    fn the_stale_threshold_is_a_second_to_a_day() {
+        let mut r = record();
+        for ok in [1, MAX_STALE_AFTER_SECS] {
+            r.stale_after_secs = Some(ok);
+            assert_eq!(check_record(&r), Ok(()));
+        }
+        for bad in [0, MAX_STALE_AFTER_SECS + 1] {
+            r.stale_after_secs = Some(bad);
+            assert_eq!(field(&r), Field::StaleAfter);
+        }
     }
 
     #[test]

@@ -54,8 +54,12 @@ pub struct SubscriptionRecord {
     pub last_event_id: Option<String>,
     /// Reconnection policy.
     pub retry: RetryConfig,
-    /// Reconnect after this many idle milliseconds; `None` is off.
+    /// Reconnect after this many milliseconds without a byte; `None` is automatic (3× the
+    /// usual gap between arrivals, at least 45 s: see [`crate::liveness`]) and `Some(0)` is off.
     pub idle_timeout_ms: Option<u64>,
+    /// Stale after this many seconds without a message; `None` learns it from the stream.
+    #[serde(default)]
+    pub stale_after_secs: Option<u64>,
     /// Cap on one event's size in bytes.
     pub max_event_size: usize,
     /// Whether the subscription is paused.
@@ -85,6 +89,7 @@ impl SubscriptionRecord {
             last_event_id: None,
             retry: RetryConfig::default(),
             idle_timeout_ms: None,
+            stale_after_secs: None,
             max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
             paused: false,
             retention: Retention::default(),

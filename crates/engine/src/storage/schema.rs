@@ -36,7 +36,7 @@ const MIGRATIONS: &[&str] = &[
         retry_initial_ms      INTEGER NOT NULL,
         retry_max_ms          INTEGER NOT NULL,
         retry_max_retries     INTEGER,            -- NULL: retry forever
-        idle_timeout_ms       INTEGER,            -- NULL: off
+        idle_timeout_ms       INTEGER,            -- NULL: automatic (off before v6), 0: off
         max_event_size        INTEGER NOT NULL,
         paused                INTEGER NOT NULL DEFAULT 0,
         retention_max_rows    INTEGER NOT NULL,
@@ -133,6 +133,15 @@ const MIGRATIONS: &[&str] = &[
     // like userinfo and well-known token parameters, are keyring references inside `url`.
     r#"
     ALTER TABLE subscriptions ADD COLUMN secret_params TEXT NOT NULL DEFAULT '[]';
+    "#,
+    // Version 6: liveness by default. A per-subscription stale threshold (NULL: learned from
+    // the stream). And `idle_timeout_ms` NULL, which meant "off", now means "automatic" (3×
+    // the usual gap between byte arrivals, at least 45 s); 0 is off. Existing NULLs are left
+    // NULL on purpose: older versions saved an explicit "off" as NULL too, so the two cannot be
+    // told apart, and a half-open socket going unnoticed forever is the failure this fixes.
+    // Whoever wants it off sets 0 again.
+    r#"
+    ALTER TABLE subscriptions ADD COLUMN stale_after_secs INTEGER;
     "#,
 ];
 

@@ -29,7 +29,7 @@ pub struct Store {
 const SUBSCRIPTION_COLUMNS: &str = "id, name, url, method, headers, body, initial_last_event_id, \
      retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size, paused, \
      retention_max_rows, retention_max_age_ms, notify, created_at, updated_at, redirects, \
-     secret_params";
+     secret_params, stale_after_secs";
 
 impl Store {
     /// The per-user data directory (XDG data dir on Linux, Application Support on macOS, AppData
@@ -82,9 +82,9 @@ impl Store {
             "INSERT INTO subscriptions (name, url, method, headers, body, initial_last_event_id,
                  retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size,
                  paused, retention_max_rows, retention_max_age_ms, notify, created_at, updated_at,
-                 redirects, secret_params)
+                 redirects, secret_params, stale_after_secs)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16,
-                 ?17, ?18)",
+                 ?17, ?18, ?19)",
             params![
                 s.name.trim(),
                 s.url,
@@ -104,6 +104,7 @@ impl Store {
                 now,
                 s.redirects.as_str(),
                 v.secret_params,
+                v.stale_after_secs,
             ],
         );
         match res {
@@ -135,7 +136,7 @@ impl Store {
                  initial_last_event_id = ?7, retry_initial_ms = ?8, retry_max_ms = ?9,
                  retry_max_retries = ?10, idle_timeout_ms = ?11, max_event_size = ?12, paused = ?13,
                  retention_max_rows = ?14, retention_max_age_ms = ?15, notify = ?16,
-                 updated_at = ?17, redirects = ?18, secret_params = ?19
+                 updated_at = ?17, redirects = ?18, secret_params = ?19, stale_after_secs = ?20
              WHERE id = ?1",
             params![
                 key,
@@ -157,6 +158,7 @@ impl Store {
                 now_ms(),
                 s.redirects.as_str(),
                 v.secret_params,
+                v.stale_after_secs,
             ],
         );
         if let Err(e) = res {
@@ -563,6 +565,7 @@ struct Columns {
     retry_initial_ms: i64,
     retry_max_ms: i64,
     idle_timeout_ms: Option<i64>,
+    stale_after_secs: Option<i64>,
     max_event_size: i64,
     max_rows: i64,
     max_age_ms: i64,
@@ -599,6 +602,10 @@ impl Columns {
             idle_timeout_ms: s
                 .idle_timeout_ms
                 .map(|ms| int(ms, "idle timeout"))
+                .transpose()?,
+            stale_after_secs: s
+                .stale_after_secs
+                .map(|secs| int(secs, "stale threshold"))
                 .transpose()?,
             max_event_size: int(s.max_event_size as u64, "max event size")?,
             max_rows: int(s.retention.max_rows, "retention row count")?,
@@ -645,6 +652,7 @@ impl RawSubscription {
                 notify: serde_json::Value::Null,
                 redirects: RedirectMode::default(),
                 secret_params: Vec::new(),
+                stale_after_secs: r.get(20)?,
             },
             headers: r.get(4)?,
             notify: r.get(15)?,

@@ -14,7 +14,16 @@ url: string,
 /**
  * Query parameters whose values are credentials, beyond the well-known token names.
  */
-secretParams: Array<string>, method: string, headers: Array<HeaderForm>, body: string | null, lastEventId: string | null, retryInitialMs: number, retryMaxMs: number, maxRetries: number | null, idleTimeoutSecs: number | null, paused: boolean, 
+secretParams: Array<string>, method: string, headers: Array<HeaderForm>, body: string | null, lastEventId: string | null, retryInitialMs: number, retryMaxMs: number, maxRetries: number | null, 
+/**
+ * `null`: automatic (3× the usual gap between arrivals, at least 45 s); 0: off.
+ */
+idleTimeoutSecs: number | null, 
+/**
+ * Stale after this many seconds without a message; `null` (or left out by an older UI):
+ * learned from the stream.
+ */
+staleAfterSecs: number | null, paused: boolean, 
 /**
  * When to notify; a form without it (older UI) keeps the saved rules, or the defaults.
  */

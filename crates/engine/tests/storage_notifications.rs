@@ -1,5 +1,8 @@
 //! The in-app notification list: kept across restarts, newest first, paged, trimmed.
 
+#[path = "support/downgrade.rs"]
+mod downgrade;
+
 use std::time::{Duration, SystemTime};
 use streamwatch_engine::storage::{NewNotification, Store, MAX_NOTIFICATIONS};
 use streamwatch_engine::SubscriptionId;
@@ -85,14 +88,8 @@ fn a_version_1_database_gains_the_list_and_keeps_its_subscriptions() {
     }
     {
         // What a file written by the first release looks like.
-        let conn =
-            rusqlite::Connection::open(dir.path().join(streamwatch_engine::storage::DB_FILE_NAME))
-                .expect("sqlite");
-        conn.execute_batch(
-            "DROP TABLE notifications; DROP TABLE resets;
-             ALTER TABLE messages DROP COLUMN replayed; PRAGMA user_version = 1;",
-        )
-        .expect("downgrade");
+        let path = dir.path().join(streamwatch_engine::storage::DB_FILE_NAME);
+        downgrade::downgrade(&path, 1);
     }
     let store = Store::open(dir.path()).expect("migrates");
     assert_eq!(store.subscriptions().expect("subs").len(), 1);

@@ -309,7 +309,7 @@ mod tests {
     fn a_masked_url_credential_keeps_the_stored_reference_without_the_keyring() {
         let secrets = SecretStore::new("no such/service");
         let old = SubscriptionRecord::new("feed", SEALED_URL);
-        let shown = SubscriptionRecord::new("feed", &display_url(&old));
+        let shown = SubscriptionRecord::new("feed", display_url(&old));
         assert_eq!(shown.url, "http://••••@h.test/s?token=••••&q=1");
         let sealed = seal(&secrets, &shown, Some(&old)).unwrap();
         assert_eq!(sealed.record.url, SEALED_URL);

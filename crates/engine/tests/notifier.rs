@@ -167,16 +167,25 @@ fn recovery_after_a_notified_outage_says_how_long_and_what_was_missed() {
 }
 
 #[test]
-fn recovery_without_a_message_is_told_after_the_grace_period() {
+fn recovery_waits_for_the_first_message_however_long_it_takes() {
     let mut h = Harness::new(&[(1, "Orders")]);
     h.state(1, State::Retrying, 1, 0.0);
     h.run(0.0, 12.0);
     h.state(1, State::Open, 0, 20.0);
-    assert!(h.run(20.0, 22.5).is_empty());
-    let ns = h.run(23.0, 23.0);
+    assert!(h.n.awaiting_data(id(1)), "reconnected, no data yet");
+    assert!(
+        h.run(20.0, 600.0).is_empty(),
+        "an open but silent stream is not back"
+    );
+    h.message(1, "tick", "x", "", 600.2);
+    assert!(!h.n.awaiting_data(id(1)));
+    let ns = h.run(600.5, 600.5);
     assert_eq!(
         shown(&ns),
-        [("Orders recovered".into(), "Back after 20 s down.".into())]
+        [(
+            "Orders recovered".into(),
+            "Back after 20 s down. Resumed with no missed events.".into()
+        )]
     );
 }
 
@@ -362,6 +371,7 @@ fn many_subscriptions_down_at_once_make_one_notification() {
     );
     for i in 1..=12 {
         h.state(i, State::Open, 0, 40.0);
+        h.message(i, "tick", "x", "", 40.1);
     }
     let ns = h.run(40.0, 45.0);
     assert_eq!(
@@ -623,4 +633,77 @@ fn silence_ended_by_a_pause_is_not_data_and_the_rule_can_be_turned_off() {
     off.staleness(1, Some(0.0), None, 60.0);
     off.staleness(1, None, None, 90.0);
     assert!(off.run(60.0, 91.0).is_empty());
+}
+
+/// A real server that answers 503, then 200 and nothing, then one event: the notifier, fed
+/// the supervisor's events in order on a clock the test moves, says "recovered" only once the
+/// event is there.
+#[tokio::test]
+async fn a_200_without_data_is_not_a_recovery_against_a_real_server() {
+    use streamwatch_engine::{SubscriptionConfig, Supervisor};
+    use streamwatch_test_support::scripted_server::{Reply, ScriptedServer};
+
+    let server = ScriptedServer::start(vec![
+        Reply::status(503, ""),
+        Reply::sse_then_hold("").then(Duration::from_millis(300), b"id: 1\ndata: back\n\n"),
+    ])
+    .await;
+    let mut config = SubscriptionConfig::new(&server.url("/")).expect("url");
+    config.retry.initial_ms = 10;
+    config.retry.max_ms = 50;
+    let sup = Supervisor::new(1024).expect("supervisor");
+    let mut rx = sup.subscribe();
+    let mut h = Harness::new(&[(1, "Orders")]);
+    sup.add(id(1), config, false).expect("add");
+
+    // The test's clock: an outage long enough to be told happens between two events.
+    let mut clock = 0.0;
+    let mut told_down = false;
+    let mut saw_open = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the server's event never came")
+            .expect("event channel open");
+        h.n.observe(&event, t(clock));
+        match &event {
+            SupervisorEvent::Status { status, .. }
+                if status.state == State::Retrying && !told_down =>
+            {
+                clock += 15.0;
+                let ns = h.run(clock, clock);
+                assert_eq!(ns.len(), 1, "{ns:?}");
+                assert_eq!(ns[0].kind, Kind::Down);
+                told_down = true;
+            }
+            SupervisorEvent::Status { status, .. } if status.state == State::Open => {
+                assert!(told_down, "the 503 came first");
+                saw_open = true;
+                assert!(h.n.awaiting_data(id(1)), "reconnected, no data yet");
+                let ns = h.run(clock, clock + 120.0);
+                assert!(ns.is_empty(), "200 and silence is not a recovery: {ns:?}");
+                clock += 120.0;
+            }
+            SupervisorEvent::Lifecycle {
+                event: Lifecycle::Message { data, .. },
+                ..
+            } => {
+                assert!(saw_open);
+                assert_eq!(data.as_str(), "back");
+                let ns = h.run(clock + 0.5, clock + 0.5);
+                assert_eq!(
+                    shown(&ns),
+                    [(
+                        "Orders recovered".to_string(),
+                        "Back after 15 s down. Resumed with no missed events.".to_string()
+                    )]
+                );
+                assert!(!h.n.awaiting_data(id(1)));
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(server.requests().len(), 2);
 }

@@ -56,7 +56,6 @@ const MAX_BATCH = 2000;
  * shorter threshold makes it produce notifications while you watch.
  */
 const DOWN_AFTER_MS = 1000;
-const RECOVERY_GRACE_MS = 3000;
 /**
  * Open but silent this long is "stale" here. The engine learns each stream's usual pace; one
  * figure is enough for the fake, above the bursty stream's 6 s gaps and well below how long the
@@ -219,7 +218,8 @@ export function installDevBackend(): void {
         fire(s, 'down', `${s.view.name} is down`, `Not connected for ${humanDuration(now - s.downSince)}${retry}${reason}.`, now);
       }
       const r = s.recovery;
-      if (r && (r.messageSeen || now - r.openedMs >= RECOVERY_GRACE_MS)) {
+      // Like the engine: a 200 with no data yet is not a recovery.
+      if (r && r.messageSeen) {
         const downFor = r.openedMs - (s.downSince ?? r.openedMs);
         s.downSince = null;
         s.downTold = false;

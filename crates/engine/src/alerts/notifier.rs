@@ -3,7 +3,7 @@
 //! A pure state machine fed with the supervisor's events and a clock ([`Notifier::observe`],
 //! [`Notifier::tick`]); whoever runs it shows what [`Notifier::drain`] returns. Rules per
 //! subscription (see [`NotifyRules`]): down for at least N seconds, recovered after a notified
-//! outage (how long, how many events missed), gave up, fatal error, ids that went backwards (a
+//! outage once data flows again (how long, how many events missed), gave up, fatal error, ids that went backwards (a
 //! server that restarted its counter), silent past the stale threshold and data again,
 //! matching messages. Storm
 //! control: at most one notification per minute per subscription and rule, the rest folded
@@ -24,9 +24,6 @@ pub const RATE_WINDOW: Duration = Duration::from_secs(60);
 pub const MASS_DOWN_MIN: usize = 3;
 /// Streams this close to their threshold join a many-down notification (see `tell_outages`).
 pub const MASS_GATHER: Duration = Duration::from_secs(1);
-/// After a notified outage, how long to wait for the first message (which tells whether
-/// events were missed) before saying "recovered" anyway.
-pub const RECOVERY_GRACE: Duration = Duration::from_secs(3);
 /// Longest message excerpt in a notification's body.
 const EXCERPT_CHARS: usize = 200;
 /// Names listed in a notification about many subscriptions.
@@ -157,6 +154,7 @@ struct PendingRecovery {
     opened_at: SystemTime,
     down_for: Duration,
     missed: u64,
+    /// A server can answer 200 and then send nothing: only a message proves it is back.
     message_seen: bool,
 }
 
@@ -230,6 +228,14 @@ impl Notifier {
     /// The rules in force for `id`.
     pub fn rules(&self, id: SubscriptionId) -> Option<&NotifyRules> {
         self.subs.get(&id).map(|s| &s.rules.rules)
+    }
+
+    /// Whether `id` reconnected after a notified outage and no message has come since: the
+    /// recovery is not told until one does ("reconnected, no data yet").
+    pub fn awaiting_data(&self, id: SubscriptionId) -> bool {
+        self.subs
+            .get(&id)
+            .is_some_and(|s| s.recovery.is_some_and(|r| !r.message_seen))
     }
 
     /// Turns Do Not Disturb on or off: while on, notifications are listed but not shown.
@@ -535,12 +541,7 @@ impl Notifier {
         let ready: Vec<SubscriptionId> = self
             .subs
             .iter()
-            .filter(|(_, s)| {
-                s.recovery.is_some_and(|r| {
-                    r.message_seen
-                        || now.duration_since(r.opened_at).unwrap_or_default() >= RECOVERY_GRACE
-                })
-            })
+            .filter(|(_, s)| s.recovery.is_some_and(|r| r.message_seen))
             .map(|(id, _)| *id)
             .collect();
         if ready.is_empty() {

@@ -7,7 +7,7 @@ import type { MessageView } from '../src/lib/bindings';
 import { immediateScheduler } from '../src/lib/schedule';
 import { defaultPrefs, prefs } from '../src/lib/prefs.svelte';
 import { AppState, type Subscription } from '../src/lib/store/state.svelte';
-import { batch, msg, view } from '../src/dev/builders';
+import { batch, lifecycle, msg, view } from '../src/dev/builders';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -38,6 +38,24 @@ describe('LiveLog', () => {
     const badges = screen.queryAllByTestId('log-replayed');
     expect(badges).toHaveLength(1);
     expect(badges[0].closest('[data-testid="log-row"]')?.textContent).toContain('2');
+  });
+
+  it('shows a gap as a marker row among the messages, not counted as one', async () => {
+    const { state, sub } = setup([msg(1, 40)]);
+    const atMs = msg(1, 53).receivedAtMs;
+    state.applyBatch(
+      batch({
+        lifecycle: [lifecycle(1, 'gap', { atMs, missed: 12, detail: 'ids jumped from 40 to 53: 12 event(s) missed' })],
+        messages: [msg(1, 53)],
+      }),
+    );
+    sub.logVersion++;
+    render(LiveLog, { props: { sub } });
+    await tick();
+    const markers = screen.queryAllByTestId('log-marker');
+    expect(markers.map((m) => m.textContent)).toEqual([expect.stringContaining('⚠ 12 events missed (ids 40→53)')]);
+    expect(rows()).toHaveLength(2);
+    expect(screen.getByTestId('log-count').textContent?.trim()).toBe('2 rows');
   });
 
   it('badges replayed events in history rows too', async () => {

@@ -28,14 +28,24 @@ export interface LogRow {
   readonly size: number;
   /** `data` is the first 64 KiB only; the whole text is a `messageText` call away. */
   readonly truncated?: true;
+  /** Not a message: a marker row (gap, reconnect, reset, pause) whose words are in `data`. */
+  readonly marker?: MarkerKind;
+}
+
+/** What a marker row marks. */
+export type MarkerKind = 'gap' | 'reconnect' | 'reset' | 'paused' | 'resumed';
+
+let nextUid = 1;
+
+/** A marker row at `atMs` saying `text`. */
+export function markerRow(kind: MarkerKind, atMs: number, text: string): LogRow {
+  return { uid: nextUid++, seq: null, receivedAtMs: atMs, event: '', id: '', data: text, size: 0, marker: kind };
 }
 
 /** The note after a truncated row's data, e.g. "… (16.0 MiB, show all)"; null when whole. */
 export function truncatedLabel(row: LogRow): string | null {
   return row.truncated ? `… (${formatBytes(row.size)}, show all)` : null;
 }
-
-let nextUid = 1;
 
 export function toLogRow(m: MessageView): LogRow {
   return {
@@ -82,6 +92,8 @@ export class LogBuffer {
   layout = 0;
   /** Rows evicted from the front since creation. */
   evicted = 0;
+  /** Marker rows held (they take slots and bytes like messages, but are not messages). */
+  markers = 0;
   /** Row count per event type, for the filter menu. */
   readonly eventTypes = new Map<string, number>();
   // Rows a history page brought in that the live feed may still deliver (storage can commit a
@@ -104,6 +116,11 @@ export class LogBuffer {
   /** One past the absolute position of the newest row. */
   get end(): number {
     return this.first + this.len;
+  }
+
+  /** Message rows held: every row but the markers. */
+  get messages(): number {
+    return this.len - this.markers;
   }
 
   get full(): boolean {
@@ -160,8 +177,7 @@ export class LogBuffer {
     this.ensureRoom();
     this.slots[(this.head + this.len) % this.slots.length] = row;
     this.len++;
-    this.count(row.event, 1);
-    this.bytes += row.data.length;
+    this.tally(row, 1);
   }
 
   /** The smallest seq held (the front-most row that has one), the cursor for the next older page. */
@@ -241,6 +257,7 @@ export class LogBuffer {
     this.head = 0;
     this.len = 0;
     this.bytes = 0;
+    this.markers = 0;
     this.eventTypes.clear();
     this.expectLive = null;
     this.layout++;
@@ -252,8 +269,7 @@ export class LogBuffer {
     this.slots[this.head] = row;
     this.len++;
     this.first--;
-    this.count(row.event, 1);
-    this.bytes += row.data.length;
+    this.tally(row, 1);
   }
 
   private popFront(): LogRow | undefined {
@@ -263,10 +279,7 @@ export class LogBuffer {
     this.head = (this.head + 1) % this.slots.length;
     this.len--;
     this.first++;
-    if (row) {
-      this.count(row.event, -1);
-      this.bytes -= row.data.length;
-    }
+    if (row) this.tally(row, -1);
     return row;
   }
 
@@ -277,6 +290,13 @@ export class LogBuffer {
     for (let i = 0; i < this.len; i++) next[i] = this.slots[(this.head + i) % this.slots.length];
     this.slots = next;
     this.head = 0;
+  }
+
+  private tally(row: LogRow, d: number): void {
+    this.bytes += d * row.data.length;
+    // Markers have no event type: they must not appear in the filter menu.
+    if (row.marker) this.markers += d;
+    else this.count(row.event, d);
   }
 
   private count(event: string, d: number): void {
@@ -307,7 +327,10 @@ export function compileFilter(filter: LogFilter): ((row: LogRow) => boolean) | n
   // A case-insensitive regex tests in place; lower-casing 100k payloads per keystroke would not.
   const re = q === '' ? null : new RegExp(escapeRegExp(q), 'i');
   return (row) =>
-    (event === null || row.event === event) &&
+    // A marker explains the rows of any event type around it, but is not what a search looks for.
+    row.marker !== undefined
+      ? re === null
+      : (event === null || row.event === event) &&
     (re === null || re.test(row.data) || re.test(row.event) || re.test(row.id));
 }
 
@@ -329,6 +352,8 @@ export class LogView {
   // instead of shifting the array).
   private positions: number[] = [];
   private start = 0;
+  // Positions of the matching markers (evicted rows cannot be looked at, so they are kept apart).
+  private markerPositions: number[] = [];
   private seenFirst = 0;
   private seenEnd = 0;
   private seenLayout = -1;
@@ -346,6 +371,14 @@ export class LogView {
 
   get count(): number {
     return this.test ? this.positions.length - this.start : this.buffer.length;
+  }
+
+  /** Matching message rows: `count` without the markers. */
+  get messages(): number {
+    if (!this.test) return this.buffer.messages;
+    const first = this.buffer.first;
+    while (this.markerPositions.length > 0 && this.markerPositions[0] < first) this.markerPositions.shift();
+    return this.count - this.markerPositions.length;
   }
 
   setFilter(filter: LogFilter): void {
@@ -387,6 +420,7 @@ export class LogView {
         const row = b.at(p);
         if (row && this.test(row)) {
           this.positions.push(p);
+          if (row.marker) this.markerPositions.push(p);
           delta.appended++;
         }
       }
@@ -403,11 +437,14 @@ export class LogView {
   private rebuild(): void {
     const b = this.buffer;
     this.positions = [];
+    this.markerPositions = [];
     this.start = 0;
     if (this.test) {
       for (let p = b.first; p < b.end; p++) {
         const row = b.at(p);
-        if (row && this.test(row)) this.positions.push(p);
+        if (!row || !this.test(row)) continue;
+        this.positions.push(p);
+        if (row.marker) this.markerPositions.push(p);
       }
     }
     this.seenFirst = b.first;

@@ -15,6 +15,7 @@ import type {
 import { clock } from '../clock.svelte';
 import { displayState, silenceMs, startOfDay } from '../format';
 import { LogBuffer, LOG_CAP } from '../log-buffer';
+import { MarkerQueue } from '../log-markers';
 import { RateTracker } from '../rate';
 import { animationFrameScheduler, type FrameScheduler } from '../schedule';
 import { lifecycleItem, mergeTimeline, statusItem, TIMELINE_CAP, type TimelineItem } from '../timeline';
@@ -43,6 +44,8 @@ export class Subscription {
   hasMoreOlder = $state(true);
 
   readonly log: LogBuffer;
+  /** Gap, reconnect, reset and pause rows on their way into `log`. */
+  readonly markers: MarkerQueue;
   readonly rate = new RateTracker();
   /** The detail view asked for stored timeline and first history page once. */
   detailLoaded = false;
@@ -58,6 +61,7 @@ export class Subscription {
     this.view = view;
     this.status = view.status;
     this.log = new LogBuffer(logCap);
+    this.markers = new MarkerQueue(this.log);
     this.observeStatus(view.status, clock.now);
   }
 
@@ -206,6 +210,7 @@ export class AppState {
       if (!sub) continue;
       // Pause and resume are status changes, not lifecycle events: the timeline learns them here.
       const item = statusItem(sub.status.state, status.state, now);
+      sub.markers.status(sub.status.state, status.state, now);
       sub.setStatus(status, now);
       if (item) (changes ??= new Map()).set(sub, [...(changes.get(sub) ?? []), item]);
     }
@@ -214,9 +219,14 @@ export class AppState {
     for (const m of batch.messages) {
       const sub = this.byId.get(m.subscriptionId);
       if (!sub) continue;
-      sub.log.appendMessage(m);
+      sub.markers.message(m);
       touched.add(sub);
     }
+    // Markers wait for the messages received before them (see log-markers.ts); an empty batch
+    // means the shell's backlog is empty.
+    const last = batch.messages[batch.messages.length - 1];
+    const caughtUpMs = last ? last.receivedAtMs : Number.POSITIVE_INFINITY;
+    for (const sub of this.subs) if (sub.markers.waiting > 0 && sub.markers.flush(caughtUpMs)) touched.add(sub);
     if (batch.droppedMessages > 0) this.droppedMessages += batch.droppedMessages;
     return touched;
   }
@@ -225,6 +235,7 @@ export class AppState {
     const bySub = new Map<Subscription, TimelineItem[]>();
     for (const l of events) {
       const sub = this.byId.get(l.subscriptionId);
+      sub?.markers.lifecycle(l);
       const item = sub && lifecycleItem(l);
       if (!sub || !item) continue;
       const list = bySub.get(sub) ?? [];

@@ -14,7 +14,8 @@ pub fn local_midnight(now: SystemTime) -> SystemTime {
 }
 
 /// The share (0–100) of `[from, now]` during which the stream was open, counting only the time
-/// Streamwatch was watching it.
+/// Streamwatch was watching it. Paused time is neither up nor down (the user chose it), and
+/// stale time (open but silent past the stale threshold) is down: nothing was delivered.
 ///
 /// `transitions` are a subscription's state changes, oldest first, including the last one
 /// before `from` (which gives the state at `from`). Watching is continuous while each
@@ -28,6 +29,9 @@ pub fn open_percent(transitions: &[Transition], from: SystemTime, now: SystemTim
     let mut known = Duration::ZERO;
     let mut open = Duration::ZERO;
     let mut add = |state: &str, a: SystemTime, b: SystemTime| {
+        if state == "paused" {
+            return;
+        }
         let (a, b) = (a.max(from), b.min(now));
         if let Ok(d) = b.duration_since(a) {
             known += d;
@@ -39,7 +43,9 @@ pub fn open_percent(transitions: &[Transition], from: SystemTime, now: SystemTim
     let mut current: Option<(&str, SystemTime)> = None;
     for t in transitions {
         if let Some((state, since)) = current {
-            if state == t.from {
+            // Stale is told beside the states: the stream is still "open" to the supervisor,
+            // so the next state change starts from there.
+            if state == t.from || (state == "stale" && t.from == "open") {
                 add(state, since, t.at);
             }
         }
@@ -102,7 +108,39 @@ mod tests {
         // 0..10 open, 10..1000 unknown (the run that paused ended), 1000..1010 open.
         assert_eq!(open_percent(&ts, at(0), at(1010)), 100.0);
         let ts = [t(0, "connecting", "open"), t(10, "open", "paused")];
-        assert_eq!(open_percent(&ts, at(0), at(20)), 50.0);
+        assert_eq!(
+            open_percent(&ts, at(0), at(20)),
+            100.0,
+            "paused is not down"
+        );
+    }
+
+    #[test]
+    fn paused_time_is_neither_up_nor_down_and_stale_time_is_down() {
+        // The case: 100 % up, a 28 s pause, then up again: still 100 %.
+        let ts = [
+            t(0, "connecting", "open"),
+            t(30, "open", "paused"),
+            t(58, "paused", "connecting"),
+            t(59, "connecting", "open"),
+        ];
+        let p = open_percent(&ts, at(0), at(100));
+        assert!((p - 71.0 / 72.0 * 100.0).abs() < 1e-9, "{p}");
+        // Open 0..10, stale 10..40, then dropped (from "open": stale is not a state the
+        // supervisor leaves), retrying 40..50, open 50..100.
+        let ts = [
+            t(0, "connecting", "open"),
+            t(10, "open", "stale"),
+            t(40, "open", "retrying"),
+            t(50, "retrying", "open"),
+        ];
+        assert_eq!(open_percent(&ts, at(0), at(100)), 60.0);
+        let fresh = [
+            t(0, "connecting", "open"),
+            t(10, "open", "stale"),
+            t(40, "stale", "open"),
+        ];
+        assert_eq!(open_percent(&fresh, at(0), at(100)), 70.0);
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct MonitorOptions {
     /// Start the saved subscriptions in `open`; when false, call [`Monitor::start_saved`]
     /// after subscribing, so not even the first events are missed.
     pub autostart: bool,
+    /// The floor of the automatic idle timeout ([`crate::liveness::AUTO_IDLE_FLOOR`]); tests
+    /// lower it to see a half-open stream cut in seconds.
+    pub idle_floor: std::time::Duration,
 }
 
 impl MonitorOptions {
@@ -56,6 +59,7 @@ impl MonitorOptions {
             event_capacity: 8192,
             secrets: SecretStore::default(),
             autostart: true,
+            idle_floor: crate::liveness::AUTO_IDLE_FLOOR,
         }
     }
 }
@@ -119,7 +123,8 @@ impl Monitor {
             tracing::warn!(subscription = %name, error = %e, "URL credentials stay unsealed");
         }
         let writer = Writer::spawn(catalog.path(), opts.writer.clone())?;
-        let supervisor = Supervisor::with_recorder(opts.event_capacity, writer.sender())?;
+        let mut supervisor = Supervisor::with_recorder(opts.event_capacity, writer.sender())?;
+        supervisor.set_idle_floor(opts.idle_floor);
         let monitor = Monitor {
             catalog,
             writer,

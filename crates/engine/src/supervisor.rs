@@ -416,7 +416,12 @@ impl EventSink for FanOut {
             let fresh = match &event {
                 Lifecycle::Message { .. } => {
                     let mut l = lock(&self.liveness);
+                    let before = l.threshold();
                     let change = l.message(now, status.connected_since);
+                    if l.threshold() < before {
+                        // Learning shortened the threshold: the watchdog sleeps too long.
+                        self.wake.notify_one();
+                    }
                     status.usual_interval_ms = l
                         .usual()
                         .map(|u| u64::try_from(u.as_millis()).unwrap_or(u64::MAX));

@@ -192,6 +192,12 @@ describe('applying batches', () => {
     const one = app.get(1)!;
     clock.set(t + 21_000);
     expect(one.msgRate).toBeCloseTo(5);
+    // Paused shows no rate (the messages before the pause are not one).
+    be.channel().onmessage(batch({ statuses: [{ id: 1, status: status({ state: 'paused', messages: 100, lastMessageAtMs: t + 20_000 }) }] }));
+    sched.frame();
+    expect(one.msgRate).toBe(0);
+    be.channel().onmessage(batch({ statuses: [{ id: 1, status: status({ messages: 100, lastMessageAtMs: t + 20_000, connectedSinceMs: t }) }] }));
+    sched.frame();
     expect(one.displayState).toBe('open');
     // Silence alone does not make a stream stale here: the engine's verdict does.
     clock.set(t + 20_000 + 600_000);

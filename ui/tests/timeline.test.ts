@@ -19,6 +19,8 @@ describe('timeline items', () => {
 
   it('describes stored transitions', () => {
     expect(storedItem({ atMs: 1, kind: 'transition', from: 'open', to: 'retrying', reason: 'eof', missed: null })).toMatchObject({ title: 'open → retrying', detail: 'eof', tone: 'warn' });
+    const stale = 'no data for 1 min (usually every 2 s)';
+    expect(storedItem({ atMs: 1, kind: 'transition', from: 'open', to: 'stale', reason: stale, missed: null })).toMatchObject({ title: 'open → stale', detail: stale, tone: 'warn' });
   });
 
   it('describes id resets, live and stored', () => {

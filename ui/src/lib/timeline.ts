@@ -97,7 +97,9 @@ export function storedItem(e: TimelineEntry): TimelineItem {
     return { key: nextKey++, atMs: e.atMs, kind: 'reset', title: 'ids reset', detail: e.reason, tone: 'warn' };
   }
   const to = e.to ?? '?';
-  const tone: Tone = to === 'open' ? 'good' : to === 'failed' ? 'bad' : to === 'retrying' ? 'warn' : 'neutral';
+  // "stale" is the engine's liveness verdict (open but silent past the threshold), stored beside
+  // the state changes.
+  const tone: Tone = to === 'open' ? 'good' : to === 'failed' ? 'bad' : to === 'retrying' || to === 'stale' ? 'warn' : 'neutral';
   const reason = shortReason(e.reason);
   return {
     key: nextKey++,

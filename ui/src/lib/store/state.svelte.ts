@@ -74,8 +74,9 @@ export class Subscription {
     return displayState(this.status);
   }
 
-  /** msgs/s over the last 10 s. */
+  /** msgs/s over the last 10 s; none while paused (the last seconds before the pause are not a rate). */
   get msgRate(): number {
+    if (this.status.state === 'paused') return 0;
     return this.rate.rate(clock.now);
   }
 

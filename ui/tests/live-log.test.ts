@@ -55,7 +55,7 @@ describe('LiveLog', () => {
     const markers = screen.queryAllByTestId('log-marker');
     expect(markers.map((m) => m.textContent)).toEqual([expect.stringContaining('⚠ 12 events missed (ids 40→53)')]);
     expect(rows()).toHaveLength(2);
-    expect(screen.getByTestId('log-count').textContent?.trim()).toBe('2 rows');
+    expect(screen.getByTestId('log-count').textContent?.trim()).toBe('2 shown');
   });
 
   it('badges replayed events in history rows too', async () => {
@@ -111,7 +111,7 @@ describe('LiveLog', () => {
     const rendered = rows().length;
     expect(rendered).toBeGreaterThan(10);
     expect(rendered).toBeLessThan(100);
-    expect(screen.getByTestId('log-count').textContent).toContain('100,000 rows');
+    expect(screen.getByTestId('log-count').textContent).toContain('100,000 shown');
     expect(performance.now() - t0).toBeLessThan(3000);
   });
 
@@ -149,7 +149,7 @@ describe('LiveLog', () => {
     await tick();
     await waitFor(() => expect(rows().length).toBe(1));
     expect(rows()[0].textContent).toContain('Beta order');
-    expect(screen.getByTestId('log-count').textContent).toContain('1 of 3 rows');
+    expect(screen.getByTestId('log-count').textContent).toContain('1 of 3 shown');
 
     select.selectedIndex = 0;
     await fireEvent.change(select);

@@ -10,6 +10,7 @@ import {
   formatRate,
   silenceMs,
   statusWord,
+  waitingWords,
 } from '../src/lib/format';
 import { status } from '../src/dev/builders';
 
@@ -38,6 +39,17 @@ describe('displayState', () => {
     for (const state of ['connecting', 'retrying', 'paused', 'failed', 'stopped'] as const) {
       expect(displayState(status({ state }))).toBe(state);
     }
+  });
+
+  it('shows an open stream with no data since it opened as "waiting", not open', () => {
+    const waiting = status({ health: 'waiting', lastMessageAtMs: null, connectedSinceMs: NOW - 5000 });
+    expect(displayState(waiting)).toBe('waiting');
+    expect(statusWord('waiting', waiting, NOW)).toBe('waiting for data');
+    expect(waitingWords(waiting)).toBe('connected, no data yet');
+    expect(waitingWords({ ...waiting, reconnects: 2 })).toBe('reconnected, no data yet');
+    // A verdict that no longer fits the state (it dropped since) shows the state.
+    expect(displayState(status({ state: 'retrying', health: 'waiting' }))).toBe('retrying');
+    expect(aggregateLine(['open', 'waiting', 'waiting'])).toBe('1 open · 0 retrying · 0 failed · 2 waiting');
   });
 
   it('shows "down" as what the stream is doing: connecting or retrying', () => {

@@ -200,7 +200,7 @@ mod tests {
         assert!(text("index.ts").ends_with("export { HTTP_METHODS } from \"./methods\";\n"));
         assert!(
             text("StatusView.ts").contains(
-                "health: \"open\" | \"stale\" | \"connecting\" | \"retrying\" | \"down\" | \"failed\" | \"paused\" | \"stopped\","
+                "health: \"open\" | \"stale\" | \"waiting\" | \"connecting\" | \"retrying\" | \"down\" | \"failed\" | \"paused\" | \"stopped\","
             ),
             "{}",
             text("StatusView.ts")

@@ -403,6 +403,9 @@ mod tests {
     fn open_view() -> StatusView {
         let mut open = Status::new("".into(), false);
         open.state = State::Open;
+        // Delivering: without a message since it opened it would be "waiting".
+        open.connected_since = Some(std::time::SystemTime::UNIX_EPOCH);
+        open.last_message_at = open.connected_since;
         (&open).into()
     }
 

@@ -199,6 +199,7 @@ impl From<State> for StateName {
 pub enum HealthName {
     Open,
     Stale,
+    Waiting,
     Connecting,
     Retrying,
     Down,
@@ -212,6 +213,7 @@ impl From<Condition> for HealthName {
         match c {
             Condition::Open => HealthName::Open,
             Condition::Stale => HealthName::Stale,
+            Condition::Waiting => HealthName::Waiting,
             Condition::Connecting => HealthName::Connecting,
             Condition::Retrying { .. } => HealthName::Retrying,
             Condition::Down { .. } => HealthName::Down,
@@ -242,7 +244,10 @@ impl HealthName {
     /// one that no longer fits (open, while the status already says retrying) is out of date.
     pub fn fits(self, state: StateName) -> bool {
         match state {
-            StateName::Open => matches!(self, HealthName::Open | HealthName::Stale),
+            StateName::Open => matches!(
+                self,
+                HealthName::Open | HealthName::Stale | HealthName::Waiting
+            ),
             StateName::Connecting => matches!(self, HealthName::Connecting | HealthName::Down),
             StateName::Retrying => matches!(self, HealthName::Retrying | HealthName::Down),
             StateName::Paused => self == HealthName::Paused,
@@ -460,10 +465,28 @@ pub fn ms(t: SystemTime) -> u64 {
 impl StatusView {
     /// Puts the alert loop's `verdict` on this status when it still fits the state, and the
     /// state's own condition otherwise.
+    /// Open and waiting are told apart by the status itself: it can be newer than the verdict
+    /// (the first message came, or the stream reopened since the loop judged).
     pub fn set_health(&mut self, verdict: Option<HealthName>) {
-        self.health = verdict
+        let health = verdict
             .filter(|h| h.fits(self.state))
             .unwrap_or_else(|| self.state.into());
+        self.health = match health {
+            HealthName::Open | HealthName::Waiting if self.no_message_since_open() => {
+                HealthName::Waiting
+            }
+            HealthName::Open | HealthName::Waiting => HealthName::Open,
+            other => other,
+        };
+    }
+
+    /// Whether no message came since the stream (re)opened.
+    fn no_message_since_open(&self) -> bool {
+        match (self.last_message_at_ms, self.connected_since_ms) {
+            (None, _) => true,
+            (Some(last), Some(opened)) => last < opened,
+            (Some(_), None) => false,
+        }
     }
 
     /// This status with [`StatusView::set_health`] applied.
@@ -473,7 +496,8 @@ impl StatusView {
     }
 }
 
-/// The status as the supervisor has it; its health is the state's own until
+/// The status as the supervisor has it; its health is the state's own (waiting, for an open
+/// stream with no message yet) until
 /// [`StatusView::with_health`] gives it the alert loop's verdict.
 impl From<&Status> for StatusView {
     fn from(s: &Status) -> Self {
@@ -495,6 +519,7 @@ impl From<&Status> for StatusView {
             replayed: s.replayed,
             resets: s.resets,
         }
+        .with_health(None)
     }
 }
 
@@ -600,6 +625,8 @@ mod tests {
     fn the_verdict_applies_only_while_it_fits_the_state() {
         let mut s = Status::new("".into(), false);
         s.state = State::Open;
+        s.connected_since = Some(UNIX_EPOCH + std::time::Duration::from_millis(1000));
+        s.last_message_at = Some(UNIX_EPOCH + std::time::Duration::from_millis(1200));
         let open = StatusView::from(&s);
         assert_eq!(open.health, HealthName::Open);
         let stale = open.clone().with_health(Some(HealthName::Stale));
@@ -618,10 +645,33 @@ mod tests {
     }
 
     #[test]
+    fn an_open_stream_is_waiting_for_data_until_a_message_since_it_opened() {
+        let t = |ms| UNIX_EPOCH + std::time::Duration::from_millis(ms);
+        let mut s = Status::new("".into(), false);
+        s.state = State::Open;
+        s.connected_since = Some(t(1000));
+        let fresh = StatusView::from(&s);
+        assert_eq!(fresh.health, HealthName::Waiting, "just launched");
+        assert_eq!(serde_json::to_value(&fresh).unwrap()["health"], "waiting");
+        // The loop judged before the first message came: the status is newer.
+        s.last_message_at = Some(t(1500));
+        let data = StatusView::from(&s).with_health(Some(HealthName::Waiting));
+        assert_eq!(data.health, HealthName::Open);
+        // Reopened after a drop, judged open before: the message from before does not count.
+        s.connected_since = Some(t(9000));
+        let reopened = StatusView::from(&s).with_health(Some(HealthName::Open));
+        assert_eq!(reopened.health, HealthName::Waiting);
+        // Stale stays stale.
+        let stale = StatusView::from(&s).with_health(Some(HealthName::Stale));
+        assert_eq!(stale.health, HealthName::Stale);
+    }
+
+    #[test]
     fn conditions_read_as_their_words() {
         for (c, word) in [
             (Condition::Open, "open"),
             (Condition::Stale, "stale"),
+            (Condition::Waiting, "waiting"),
             (Condition::Connecting, "connecting"),
             (Condition::Retrying { attempt: 3 }, "retrying"),
             (Condition::Down { attempt: 2 }, "down"),

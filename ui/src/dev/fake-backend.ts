@@ -152,7 +152,9 @@ export function installDevBackend(): void {
   function healthOf(st: StatusView, downSince: number | null, now: number): Health {
     if (st.state === 'open') {
       const heard = Math.max(st.lastMessageAtMs ?? 0, st.connectedSinceMs ?? 0);
-      return now - heard > STALE_AFTER_MS ? 'stale' : 'open';
+      if (now - heard > STALE_AFTER_MS) return 'stale';
+      const dataSinceOpen = st.lastMessageAtMs !== null && st.lastMessageAtMs >= (st.connectedSinceMs ?? 0);
+      return dataSinceOpen ? 'open' : 'waiting';
     }
     if ((st.state === 'connecting' || st.state === 'retrying') && downSince !== null && now - downSince >= DOWN_AFTER_MS) return 'down';
     return st.state;

@@ -94,9 +94,18 @@ export function secondsUntil(atMs: number, nowMs: number): number {
   return Math.max(0, Math.ceil((atMs - nowMs) / 1000));
 }
 
-/** What the UI shows for a status: the engine's "stale" verdict, else the state itself. */
+/**
+ * What the UI shows for a status: the engine's "stale" or "waiting" (open, no data yet since it
+ * opened: a 200 alone is not green) verdict, else the state itself.
+ */
 export function displayState(status: StatusView): DisplayState {
-  return status.health === 'stale' ? 'stale' : status.state;
+  if (status.state === 'open' && (status.health === 'stale' || status.health === 'waiting')) return status.health;
+  return status.state;
+}
+
+/** The words after the state of a stream waiting for its first message since it opened. */
+export function waitingWords(status: StatusView): string {
+  return status.reconnects > 0 ? 'reconnected, no data yet' : 'connected, no data yet';
 }
 
 /** Milliseconds of silence on an open stream (since the last message, or since it opened). */
@@ -119,6 +128,8 @@ export function statusWord(state: DisplayState, status: StatusView, nowMs: numbe
     }
     case 'connecting':
       return status.attempt > 0 ? `connecting · attempt ${status.attempt + 1}` : 'connecting';
+    case 'waiting':
+      return 'waiting for data';
     default:
       return state;
   }
@@ -133,7 +144,7 @@ export function aggregateLine(states: readonly DisplayState[]): string {
     `${counts.get('retrying') ?? 0} retrying`,
     `${counts.get('failed') ?? 0} failed`,
   ];
-  for (const s of ['stale', 'connecting', 'paused', 'stopped'] as const) {
+  for (const s of ['stale', 'waiting', 'connecting', 'paused', 'stopped'] as const) {
     const n = counts.get(s);
     if (n) parts.push(`${n} ${s}`);
   }

@@ -12,6 +12,7 @@ export type TimelineKind = TimelineEntry['kind'];
 
 /**
  * What a subscription shows: the shell's state, or "stale" when the engine says it is open but
- * silent for longer than the stream's habits. "down" shows as the state (connecting, retrying).
+ * silent for longer than the stream's habits, or "waiting" when it is open with no message yet
+ * since it (re)opened. "down" shows as the state (connecting, retrying).
  */
-export type DisplayState = ConnState | 'stale';
+export type DisplayState = ConnState | 'stale' | 'waiting';

@@ -15,6 +15,8 @@ pub enum Condition {
     Open,
     /// Open but silent for longer than usual.
     Stale,
+    /// Open, and no message yet since it (re)opened: a 200 is not data.
+    Waiting,
     /// A request is on its way (not yet down for long).
     Connecting,
     /// Waiting to reconnect (not yet down for long).
@@ -41,6 +43,7 @@ impl Condition {
         match self {
             Condition::Open => "open".into(),
             Condition::Stale => "stale".into(),
+            Condition::Waiting => "waiting for data".into(),
             Condition::Connecting => "connecting".into(),
             Condition::Retrying { attempt } => format!("retrying {attempt}"),
             Condition::Down { attempt: 0 } => "down".into(),
@@ -55,7 +58,10 @@ impl Condition {
     pub fn level(self) -> Level {
         match self {
             Condition::Open | Condition::Stopped => Level::Ok,
-            Condition::Stale | Condition::Connecting | Condition::Retrying { .. } => Level::Warning,
+            Condition::Stale
+            | Condition::Waiting
+            | Condition::Connecting
+            | Condition::Retrying { .. } => Level::Warning,
             Condition::Down { .. } | Condition::Failed => Level::Down,
             Condition::Paused => Level::Paused,
         }
@@ -103,7 +109,7 @@ pub struct SubHealth {
 pub struct Snapshot {
     /// In id order (the order they were added).
     pub subs: Vec<SubHealth>,
-    /// Streams open (stale ones included: the socket is up).
+    /// Streams open (stale and waiting ones included: the socket is up).
     pub open: usize,
     /// Streams connecting or retrying.
     pub retrying: usize,
@@ -197,7 +203,7 @@ impl HealthTracker {
             })
             .collect();
         let count = |f: fn(Condition) -> bool| subs.iter().filter(|s| f(s.condition)).count();
-        let open = count(|c| matches!(c, Condition::Open | Condition::Stale));
+        let open = count(|c| matches!(c, Condition::Open | Condition::Stale | Condition::Waiting));
         let retrying = count(|c| {
             matches!(
                 c,
@@ -240,6 +246,8 @@ fn condition(t: &Track, now: SystemTime) -> Condition {
             let silent = stale::silence(status.last_message_at, status.connected_since, now);
             if silent.is_some_and(|s| s > t.estimator.threshold()) {
                 Condition::Stale
+            } else if no_message_since_open(status) {
+                Condition::Waiting
             } else {
                 Condition::Open
             }
@@ -254,6 +262,15 @@ fn condition(t: &Track, now: SystemTime) -> Condition {
         State::Failed => Condition::Failed,
         State::Paused => Condition::Paused,
         State::Stopped => Condition::Stopped,
+    }
+}
+
+/// Whether an open stream has had no message since it (re)opened.
+fn no_message_since_open(status: &Status) -> bool {
+    match (status.last_message_at, status.connected_since) {
+        (None, _) => true,
+        (Some(last), Some(opened)) => last < opened,
+        (Some(_), None) => false,
     }
 }
 
@@ -387,6 +404,27 @@ mod tests {
         let snap = h.snapshot(at(20));
         assert_eq!(snap.subs[0].condition, Condition::Stale);
         assert_eq!((snap.level, snap.stale, snap.open), (Level::Warning, 1, 1));
+    }
+
+    #[test]
+    fn an_open_stream_without_data_since_it_opened_is_waiting_not_green() {
+        let mut h = tracker(1);
+        let mut s = status(State::Open, 0);
+        s.connected_since = Some(at(0));
+        h.observe(SubscriptionId(1), &s, at(0));
+        let snap = h.snapshot(at(2));
+        assert_eq!(snap.subs[0].condition, Condition::Waiting);
+        assert_eq!((snap.level, snap.open), (Level::Warning, 1));
+        assert_eq!(Condition::Waiting.word(), "waiting for data");
+        s.last_message_at = Some(at(3));
+        h.observe(SubscriptionId(1), &s, at(3));
+        assert_eq!(h.snapshot(at(3)).subs[0].condition, Condition::Open);
+        // Reopened after a drop: the message from before does not count.
+        s.connected_since = Some(at(8));
+        h.observe(SubscriptionId(1), &s, at(8));
+        assert_eq!(h.snapshot(at(9)).subs[0].condition, Condition::Waiting);
+        // Silent past the threshold: stale says more than waiting.
+        assert_eq!(h.snapshot(at(600)).subs[0].condition, Condition::Stale);
     }
 
     #[test]

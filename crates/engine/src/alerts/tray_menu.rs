@@ -41,6 +41,7 @@ pub fn glyph(c: Condition) -> &'static str {
     match c {
         Condition::Open => "●",
         Condition::Stale => "◌",
+        Condition::Waiting => "○",
         Condition::Connecting => "◔",
         Condition::Retrying { .. } => "↻",
         Condition::Down { .. } => "▼",
@@ -124,7 +125,7 @@ mod tests {
             .collect();
         let n = |f: &dyn Fn(Condition) -> bool| subs.iter().filter(|s| f(s.condition)).count();
         Snapshot {
-            open: n(&|c| matches!(c, Condition::Open | Condition::Stale)),
+            open: n(&|c| matches!(c, Condition::Open | Condition::Stale | Condition::Waiting)),
             retrying: n(&|c| {
                 matches!(
                     c,

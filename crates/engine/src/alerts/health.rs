@@ -244,7 +244,9 @@ fn condition(t: &Track, now: SystemTime) -> Condition {
     match status.state {
         State::Open => {
             let silent = stale::silence(status.last_message_at, status.connected_since, now);
-            if silent.is_some_and(|s| s > t.estimator.threshold()) {
+            // The engine's own verdict (liveness, with the subscription's stale_after) wins;
+            // the estimate here covers a status from before the engine judged.
+            if status.stale_since.is_some() || silent.is_some_and(|s| s > t.estimator.threshold()) {
                 Condition::Stale
             } else if no_message_since_open(status) {
                 Condition::Waiting
@@ -404,6 +406,17 @@ mod tests {
         let snap = h.snapshot(at(20));
         assert_eq!(snap.subs[0].condition, Condition::Stale);
         assert_eq!((snap.level, snap.stale, snap.open), (Level::Warning, 1, 1));
+    }
+
+    #[test]
+    fn the_engines_stale_verdict_is_the_trays() {
+        let mut h = tracker(1);
+        let mut s = open_since(at(0));
+        s.last_message_at = Some(at(1));
+        // A per-subscription threshold shorter than anything learned here.
+        s.stale_since = Some(at(2));
+        h.observe(SubscriptionId(1), &s, at(3));
+        assert_eq!(h.snapshot(at(3)).subs[0].condition, Condition::Stale);
     }
 
     #[test]

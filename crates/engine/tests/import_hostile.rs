@@ -29,7 +29,10 @@ async fn refused(catalog: &Catalog, text: &str) -> String {
         Ok(file) => {
             let declared = catalog
                 .declare(&file.subscriptions, "hostile.json")
-                .expect_err(&format!("run --config refuses {}", &text[..text.len().min(300)]));
+                .expect_err(&format!(
+                    "run --config refuses {}",
+                    &text[..text.len().min(300)]
+                ));
             assert!(
                 catalog.subscriptions().expect("list").is_empty(),
                 "{declared}"

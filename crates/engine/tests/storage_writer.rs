@@ -3,13 +3,13 @@
 
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
+use streamwatch_engine::record_queue::RecordSender;
 use streamwatch_engine::storage::{
     HistoryQuery, PageLimit, Record, Retention, StorageError, Store, SubscriptionRecord, Writer,
     WriterConfig, WriterHealth,
 };
 use streamwatch_engine::{State, SubscriptionId};
 use streamwatch_test_support::process::{single_test, KillOnDrop};
-use streamwatch_engine::record_queue::RecordSender;
 use streamwatch_test_support::wait_for;
 
 fn setup(retention: Retention) -> (tempfile::TempDir, Store, SubscriptionId) {
@@ -352,7 +352,10 @@ async fn large_messages_are_bounded_by_bytes_the_producer_waits_and_nothing_is_l
     tokio::time::sleep(Duration::from_millis(200)).await;
     // 8 × 300 KiB do not fit in 1 MiB although the channel has 8,192 slots: the producer
     // waits (counted), it does not drop.
-    assert!(!producer.is_finished(), "the producer should wait for bytes");
+    assert!(
+        !producer.is_finished(),
+        "the producer should wait for bytes"
+    );
     assert!(writer.stats().byte_waits >= 1);
     assert!(writer.sender().free_bytes() < 300 << 10);
     limit.set(0);
@@ -361,7 +364,11 @@ async fn large_messages_are_bounded_by_bytes_the_producer_waits_and_nothing_is_l
     let h = all(&store, id);
     assert_eq!(h.len(), 8);
     assert!(h.iter().all(|m| m.data.len() == 300 << 10));
-    assert_eq!(writer.sender().free_bytes(), 1 << 20, "every byte given back");
+    assert_eq!(
+        writer.sender().free_bytes(),
+        1 << 20,
+        "every byte given back"
+    );
 }
 
 #[tokio::test]

@@ -48,6 +48,22 @@ describe('Detail', () => {
     expect(screen.getByTestId('detail-error').textContent?.trim()).toBe('connection refused');
   });
 
+  it('says since when a retrying stream is down, and for how long', () => {
+    const since = Date.now() - 125_000;
+    const hhmm = `${String(new Date(since).getHours()).padStart(2, '0')}:${String(new Date(since).getMinutes()).padStart(2, '0')}`;
+    const sub = app.upsert(view(1, 'One', { state: 'retrying', attempt: 2, downSinceMs: since, lastError: CHAIN }));
+    render(Detail, { props: { sub, onedit: () => {} } });
+    expect(screen.getByTestId('detail-down-since').textContent).toMatch(new RegExp(`^down since ${hhmm} \\(for 2 min \\d+ s\\)$`));
+  });
+
+  it('shows an open stream without data since it reconnected as waiting', () => {
+    const sub = app.upsert(view(2, 'Two', { state: 'open', health: 'waiting', reconnects: 1, connectedSinceMs: Date.now() }));
+    render(Detail, { props: { sub, onedit: () => {} } });
+    expect(screen.getByTestId('detail-state').dataset.state).toBe('waiting');
+    expect(screen.getByTestId('detail-attempt').textContent).toBe('reconnected, no data yet');
+    expect(screen.queryByTestId('detail-down-since')).toBeNull();
+  });
+
   it('refreshes uptime and stored counts promptly: soon after the state changes, and every few seconds', async () => {
     vi.useFakeTimers();
     const sub = app.upsert(view(1, 'One', { state: 'connecting' }));

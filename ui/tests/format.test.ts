@@ -11,6 +11,9 @@ import {
   silenceMs,
   statusWord,
   waitingWords,
+  clockTime,
+  downCount,
+  downSinceWords,
 } from '../src/lib/format';
 import { status } from '../src/dev/builders';
 
@@ -73,6 +76,34 @@ describe('silenceMs', () => {
       expect(silenceMs(status({ state, lastMessageAtMs: NOW - 3_600_000 }), NOW)).toBeNull();
     }
     expect(silenceMs(status(), NOW)).toBeNull();
+  });
+});
+
+describe('down since and the down count', () => {
+  it('says since when and for how long a retrying or failed stream is down', () => {
+    const since = new Date(2026, 11, 2, 9, 5, 30).getTime();
+    expect(clockTime(since)).toBe('09:05');
+    const retrying = status({ state: 'retrying', attempt: 3, downSinceMs: since });
+    expect(downSinceWords(retrying, since + 185_000)).toBe('down since 09:05 (for 3 min 5 s)');
+    expect(downSinceWords({ ...retrying, state: 'failed' }, since + 7_200_000)).toBe('down since 09:05 (for 2 h)');
+    // Open, paused, or no outage known: nothing to say.
+    expect(downSinceWords({ ...retrying, state: 'open' }, since)).toBe('');
+    expect(downSinceWords({ ...retrying, state: 'paused' }, since)).toBe('');
+    expect(downSinceWords(status({ state: 'retrying', downSinceMs: null }), since)).toBe('');
+  });
+
+  it('counts the streams down past their threshold and the failed ones, not the briefly retrying', () => {
+    expect(
+      downCount([
+        status({ state: 'retrying', health: 'down' }),
+        status({ state: 'connecting', health: 'down' }),
+        status({ state: 'failed' }),
+        status({ state: 'retrying', health: 'retrying' }),
+        status({ state: 'open' }),
+        status({ state: 'paused' }),
+      ]),
+    ).toBe(3);
+    expect(downCount([])).toBe(0);
   });
 });
 

@@ -293,6 +293,11 @@ pub struct StatusView {
     pub replayed: u64,
     #[ts(type = "number")]
     pub resets: u64,
+    // While retrying or failed: when the outage began (the working stream was lost, or the
+    // first failure), for "down since HH:MM".
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub down_since_ms: Option<u64>,
 }
 
 /// One event: live (`seq` null, from the update channel) or stored (`seq` set, from
@@ -518,6 +523,7 @@ impl From<&Status> for StatusView {
             missed_events: s.missed_events,
             replayed: s.replayed,
             resets: s.resets,
+            down_since_ms: s.down_since.map(ms),
         }
         .with_health(None)
     }
@@ -613,7 +619,9 @@ mod tests {
         let mut s = Status::new("7".into(), false);
         s.state = State::Retrying;
         s.next_retry_at = Some(UNIX_EPOCH + std::time::Duration::from_millis(1500));
+        s.down_since = Some(UNIX_EPOCH + std::time::Duration::from_millis(900));
         let v = serde_json::to_value(StatusView::from(&s)).unwrap();
+        assert_eq!(v["downSinceMs"], 900);
         assert_eq!(v["state"], "retrying");
         assert_eq!(v["health"], "retrying");
         assert_eq!(v["nextRetryAtMs"], 1500);

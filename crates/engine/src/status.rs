@@ -75,6 +75,9 @@ pub struct Status {
     pub stale_since: Option<SystemTime>,
     /// The usual gap between messages, once learned (see [`crate::liveness`]).
     pub usual_interval_ms: Option<u64>,
+    /// While not open after a failure or a drop: since when (the moment the working
+    /// connection was lost, or the first failure if there was none). Cleared when it opens.
+    pub down_since: Option<SystemTime>,
     /// Paused since the last open: the next open is a resume, not a reconnect.
     #[serde(skip)]
     pub(crate) resuming: bool,
@@ -105,6 +108,7 @@ impl Status {
             resets: 0,
             stale_since: None,
             usual_interval_ms: None,
+            down_since: None,
             resuming: false,
         }
     }
@@ -128,6 +132,7 @@ impl Status {
                 self.next_retry_at = None;
                 self.last_error = None;
                 self.final_url = Some(url.clone());
+                self.down_since = None;
             }
             Lifecycle::Message {
                 data, id, replayed, ..
@@ -150,13 +155,18 @@ impl Status {
             } => {
                 self.last_error = Some(message.clone());
                 self.connected_since = None;
+                self.down_since.get_or_insert(now);
                 if !will_retry {
                     self.state = State::Failed;
                 }
             }
-            Lifecycle::Finished => self.connected_since = None,
+            Lifecycle::Finished => {
+                self.connected_since = None;
+                self.down_since.get_or_insert(now);
+            }
             Lifecycle::Retrying { attempt, delay_ms } => {
                 self.state = State::Retrying;
+                self.down_since.get_or_insert(now);
                 self.attempt = *attempt;
                 self.next_retry_at = Some(now + Duration::from_millis(*delay_ms));
             }
@@ -186,6 +196,10 @@ impl Status {
         }
         if state == State::Paused {
             self.resuming = true;
+        }
+        // Paused or done on purpose is not down.
+        if matches!(state, State::Paused | State::Stopped) {
+            self.down_since = None;
         }
         changed
     }
@@ -267,6 +281,39 @@ mod tests {
         s.apply(&Lifecycle::Finished, t);
         s.apply(&started, t);
         assert_eq!(s.reconnects, 1, "a drop after the resume is one");
+    }
+
+    #[test]
+    fn down_since_is_the_first_failure_of_an_outage_and_opening_clears_it() {
+        let at = |s: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+        let mut s = Status::new(SharedStr::empty(), false);
+        let started = Lifecycle::Started {
+            url: "http://x/".into(),
+            status: 200,
+        };
+        let err = Lifecycle::Error {
+            kind: ErrorKind::Network,
+            message: "refused".into(),
+            status: None,
+            will_retry: true,
+        };
+        s.apply(&started, at(0));
+        assert_eq!(s.down_since, None);
+        s.apply(&Lifecycle::Finished, at(10));
+        s.apply(
+            &Lifecycle::Retrying {
+                attempt: 1,
+                delay_ms: 100,
+            },
+            at(11),
+        );
+        s.apply(&err, at(20));
+        assert_eq!(s.down_since, Some(at(10)), "when the working stream ended");
+        s.apply(&started, at(30));
+        assert_eq!(s.down_since, None);
+        s.apply(&err, at(40));
+        s.set_state(State::Paused);
+        assert_eq!(s.down_since, None, "paused on purpose is not down");
     }
 
     #[test]

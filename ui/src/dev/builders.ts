@@ -23,6 +23,7 @@ export function status(p: Partial<StatusView> = {}): StatusView {
     missedEvents: 0,
     replayed: 0,
     resets: 0,
+    downSinceMs: null,
     ...p,
   };
 }

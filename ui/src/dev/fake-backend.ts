@@ -144,7 +144,8 @@ export function installDevBackend(): void {
       watchOutage(s, patch.state, now);
     }
     const next = { ...s.view.status, ...patch };
-    s.view = { ...s.view, status: { ...next, health: healthOf(next, s.downSince, now) } };
+    const downSinceMs = next.state === 'open' || next.state === 'paused' || next.state === 'stopped' ? null : s.downSince;
+    s.view = { ...s.view, status: { ...next, downSinceMs, health: healthOf(next, s.downSince, now) } };
     statuses.set(s.view.id, s.view.status);
   }
 

@@ -135,6 +135,27 @@ export function statusWord(state: DisplayState, status: StatusView, nowMs: numbe
   }
 }
 
+/** A local wall-clock time as HH:MM. */
+export function clockTime(atMs: number): string {
+  const d = new Date(atMs);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/**
+ * "down since 14:05 (for 3 min 2 s)" for a retrying or failed stream whose outage began at
+ * `status.downSinceMs` (the working stream was lost, or the first failure); '' otherwise.
+ */
+export function downSinceWords(status: StatusView, nowMs: number): string {
+  if (status.downSinceMs === null) return '';
+  if (status.state !== 'retrying' && status.state !== 'failed' && status.state !== 'connecting') return '';
+  return `down since ${clockTime(status.downSinceMs)} (for ${formatDuration(nowMs - status.downSinceMs)})`;
+}
+
+/** Subscriptions down: past their "down after" threshold, or failed (the tray's red ones). */
+export function downCount(statuses: readonly StatusView[]): number {
+  return statuses.filter((s) => s.state === 'failed' || s.health === 'down' || s.health === 'failed').length;
+}
+
 /** Aggregate for the status bar: "5 open · 1 retrying · 0 failed", plus any other state present. */
 export function aggregateLine(states: readonly DisplayState[]): string {
   const counts = new Map<DisplayState, number>();

@@ -90,6 +90,19 @@ impl Harness {
         );
     }
 
+    fn network_error(&mut self, sub: u64, message: &str, at: f64) {
+        self.event(
+            sub,
+            Lifecycle::Error {
+                kind: ErrorKind::Network,
+                message: message.to_string(),
+                status: None,
+                will_retry: true,
+            },
+            at,
+        );
+    }
+
     /// Ticks every half second from `from` to `to` and returns what was decided.
     fn run(&mut self, from: f64, to: f64) -> Vec<Notification> {
         let mut at = from;
@@ -100,6 +113,11 @@ impl Harness {
         self.n.drain()
     }
 }
+
+const UNREACHABLE: &str = "error sending request for url (http://10.1.2.3/events): client error \
+                           (Connect): tcp connect error: Network is unreachable (os error 101)";
+const REFUSED: &str = "error sending request for url (http://127.0.0.1:9/events): client error \
+                       (Connect): tcp connect error: Connection refused (os error 111)";
 
 fn shown(ns: &[Notification]) -> Vec<(String, String)> {
     ns.iter()
@@ -352,6 +370,7 @@ fn many_subscriptions_down_at_once_make_one_notification() {
         h.state(i, State::Open, 0, 0.0);
     }
     for i in 1..=12 {
+        h.network_error(i, UNREACHABLE, 10.0);
         h.state(i, State::Retrying, 1, 10.0 + 0.01 * i as f64);
     }
     let ns = h.run(10.0, 30.0);
@@ -469,7 +488,7 @@ fn streams_that_dropped_together_are_told_together_across_ticks() {
     assert_eq!(
         shown(&ns),
         [(
-            "3 subscriptions down — network unreachable?".into(),
+            "3 subscriptions down".into(),
             "Not connected: a, b, c.".into()
         )]
     );
@@ -491,7 +510,7 @@ fn the_title_counts_the_ones_listed_and_the_body_those_down_before() {
     assert_eq!(
         shown(&ns),
         [(
-            "3 subscriptions down — network unreachable?".into(),
+            "3 subscriptions down".into(),
             "Not connected: a, b, c (4 down in all).".into()
         )]
     );
@@ -706,4 +725,44 @@ async fn a_200_without_data_is_not_a_recovery_against_a_real_server() {
         }
     }
     assert_eq!(server.requests().len(), 2);
+}
+
+/// Three streams down at once: the notification names the cause only when all of them show
+/// it, and says "network" only for network-unreachable errors.
+#[test]
+fn many_down_names_the_cause_it_saw_and_no_other() {
+    let title = |errors: [&str; 3]| {
+        let mut h = Harness::new(&[(1, "a"), (2, "b"), (3, "c")]);
+        for (i, e) in errors.iter().enumerate() {
+            let sub = i as u64 + 1;
+            h.state(sub, State::Open, 0, 0.0);
+            h.network_error(sub, e, 1.0);
+            h.state(sub, State::Retrying, 1, 1.0);
+        }
+        let ns = shown(&h.run(1.0, 15.0));
+        assert_eq!(ns.len(), 1, "{ns:?}");
+        ns[0].0.clone()
+    };
+    assert_eq!(
+        title([UNREACHABLE, UNREACHABLE, UNREACHABLE]),
+        "3 subscriptions down — network unreachable?"
+    );
+    assert_eq!(
+        title([REFUSED, REFUSED, REFUSED]),
+        "3 subscriptions down — connections refused"
+    );
+    assert_eq!(
+        title([UNREACHABLE, REFUSED, UNREACHABLE]),
+        "3 subscriptions down",
+        "one host refusing is not the network"
+    );
+    let mut h = Harness::new(&[(1, "a"), (2, "b"), (3, "c")]);
+    for sub in 1..=3 {
+        h.error(sub, 502, true, 1.0);
+        h.state(sub, State::Retrying, 1, 1.0);
+    }
+    assert_eq!(
+        shown(&h.run(1.0, 15.0))[0].0,
+        "3 subscriptions down — HTTP 502"
+    );
 }

@@ -3,6 +3,7 @@
 //! ([`notifier`], with per-subscription [`rules`]). Plain data and pure state machines fed with
 //! the supervisor's events and a clock; the desktop shell only draws and sends what they decide.
 
+pub mod cause;
 pub mod health;
 pub mod markup;
 pub mod notifier;

@@ -10,6 +10,7 @@
 //! into a summary ("and 7 more"); many subscriptions going down together make one
 //! notification; Do Not Disturb records without showing.
 
+use super::cause::{common_phrase, Cause};
 use super::rules::{CompiledRules, NotifyRules};
 use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::liveness::words;
@@ -165,6 +166,8 @@ struct Sub {
     state: Option<State>,
     attempt: u32,
     last_error: Option<String>,
+    /// The class of the last error, for naming what many streams going down share.
+    cause: Option<Cause>,
     down_since: Option<SystemTime>,
     /// This outage was already reported (down, fatal, gave up or many down).
     outage_reported: bool,
@@ -209,6 +212,7 @@ impl Notifier {
             state: None,
             attempt: 0,
             last_error: None,
+            cause: None,
             down_since: None,
             outage_reported: false,
             recovery: None,
@@ -264,8 +268,12 @@ impl Notifier {
             return;
         };
         sub.attempt = status.attempt;
-        if status.last_error.is_some() {
-            sub.last_error.clone_from(&status.last_error);
+        if let Some(e) = &status.last_error {
+            // A catch-up snapshot has only the words; a lifecycle error knows its kind.
+            if sub.last_error.as_deref() != Some(e.as_str()) {
+                sub.cause = Some(Cause::classify(None, None, e));
+            }
+            sub.last_error = Some(e.clone());
         }
         if sub.state == Some(status.state) {
             return;
@@ -294,6 +302,7 @@ impl Notifier {
                 }
                 sub.down_since = None;
                 sub.outage_reported = false;
+                sub.cause = None;
             }
             State::Paused | State::Stopped => {
                 // The user (or the server's 204) ended it: nothing to report either way.
@@ -363,6 +372,7 @@ impl Notifier {
                 will_retry,
             } => {
                 sub.last_error = Some(message.clone());
+                sub.cause = Some(Cause::classify(Some(*kind), *status, message));
                 if !will_retry && is_fatal(*kind, *status) && !sub.outage_reported {
                     sub.outage_reported = true;
                     sub.down_since.get_or_insert(now);
@@ -510,7 +520,14 @@ impl Notifier {
                     .count();
                 // The title counts the ones that dropped together (the ones listed); others
                 // already down before are added in the body, so the numbers agree.
-                let title = format!("{} subscriptions down — network unreachable?", names.len());
+                // Name the cause only when every one listed shows it: one refusing host among
+                // them is not "the network".
+                let cause =
+                    common_phrase(due.iter().map(|id| self.subs.get(id).and_then(|s| s.cause)));
+                let title = match cause {
+                    Some(cause) => format!("{} subscriptions down — {cause}", names.len()),
+                    None => format!("{} subscriptions down", names.len()),
+                };
                 let body = if total_down > names.len() {
                     format!(
                         "Not connected: {} ({total_down} down in all).",

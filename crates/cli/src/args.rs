@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use streamwatch_engine::catalog::normalize_method;
-use streamwatch_engine::subscription::{RedirectMode, RetryConfig, SubscriptionConfig};
+use streamwatch_engine::subscription::{RetryConfig, SubscriptionConfig};
 
 use crate::daemon::RunArgs;
 use crate::demo::DemoServerArgs;
@@ -13,6 +13,7 @@ use crate::export::ExportArgs;
 use crate::history::HistoryArgs;
 use crate::import::ImportArgs;
 use crate::subs::SubsArgs;
+pub use crate::usage::RedirectsArg;
 use crate::usage::{parse_seconds_or_auto, SecondsOrAuto, UsageError};
 
 /// The delay cap when `--retry-max` is not given (unless `--retry-initial` is larger).
@@ -177,27 +178,6 @@ pub struct WatchArgs {
     pub redirects: RedirectsArg,
 }
 
-/// `--redirects` values: the engine's [`RedirectMode`], with help for each.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RedirectsArg {
-    /// Follow any redirect (at most 10); secret headers stay with the first origin.
-    Any,
-    /// Follow redirects within the URL's origin (scheme, host, port); another is an error.
-    SameOrigin,
-    /// Follow none: a 3xx answer is an error naming its status and Location.
-    Never,
-}
-
-impl From<RedirectsArg> for RedirectMode {
-    fn from(arg: RedirectsArg) -> Self {
-        match arg {
-            RedirectsArg::Any => RedirectMode::Any,
-            RedirectsArg::SameOrigin => RedirectMode::SameOrigin,
-            RedirectsArg::Never => RedirectMode::Never,
-        }
-    }
-}
-
 impl WatchArgs {
     /// The subscription these flags describe, checked so bad input fails before connecting.
     pub fn subscription(&self) -> Result<SubscriptionConfig, UsageError> {
@@ -242,7 +222,7 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
     use std::time::Duration;
-    use streamwatch_engine::subscription::ConfigError;
+    use streamwatch_engine::subscription::{ConfigError, RedirectMode};
 
     fn watch(args: &[&str]) -> WatchArgs {
         let argv = ["streamwatch", "watch"]

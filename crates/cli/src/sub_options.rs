@@ -11,7 +11,7 @@ use streamwatch_engine::catalog::validate::{
 };
 use streamwatch_engine::catalog::{normalize_method, StoredHeader, SubscriptionRecord};
 
-use crate::args::RedirectsArg;
+use crate::usage::RedirectsArg;
 use crate::usage::{parse_days, parse_seconds_or_auto, SecondsOrAuto, UsageError};
 
 /// A subscription's settings; each flag left out keeps the current value (or, for a new

@@ -2,10 +2,11 @@
 //! module so the argument definitions and the subcommands both import it without importing each
 //! other.
 
+use clap::ValueEnum;
 use std::time::Duration;
 
 use streamwatch_engine::catalog::{CatalogError, Field, Invalid};
-use streamwatch_engine::subscription::ConfigError;
+use streamwatch_engine::subscription::{ConfigError, RedirectMode};
 
 /// Flags that parse but cannot be used; reported as a usage error (exit status 2).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -123,5 +124,26 @@ mod tests {
     fn a_catalog_problem_says_what_it_is_about() {
         let e: UsageError = Invalid::new(Field::RetryMax, "too small").into();
         assert_eq!(e.to_string(), "invalid retry settings: too small");
+    }
+}
+
+/// `--redirects` values: the engine's [`RedirectMode`], with help for each.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectsArg {
+    /// Follow any redirect (at most 10); secret headers stay with the first origin.
+    Any,
+    /// Follow redirects within the URL's origin (scheme, host, port); another is an error.
+    SameOrigin,
+    /// Follow none: a 3xx answer is an error naming its status and Location.
+    Never,
+}
+
+impl From<RedirectsArg> for RedirectMode {
+    fn from(arg: RedirectsArg) -> Self {
+        match arg {
+            RedirectsArg::Any => RedirectMode::Any,
+            RedirectsArg::SameOrigin => RedirectMode::SameOrigin,
+            RedirectsArg::Never => RedirectMode::Never,
+        }
     }
 }

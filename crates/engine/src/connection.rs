@@ -6,6 +6,7 @@
 
 use crate::backoff::{self, DelayInput};
 use crate::continuity::{self, Verdict};
+pub use crate::event_sink::EventSink;
 use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::liveness::{self, AutoIdle};
 use crate::parser::{Frame, Parser};
@@ -21,25 +22,6 @@ use reqwest::header::{
 use reqwest::StatusCode;
 use std::future::Future;
 use std::time::{Duration, SystemTime};
-
-/// Where a connection's lifecycle events go. Awaiting in `emit` slows only this connection.
-pub trait EventSink: Send {
-    /// Takes one event.
-    fn emit(&mut self, event: Lifecycle) -> impl Future<Output = ()> + Send;
-}
-
-impl EventSink for tokio::sync::mpsc::Sender<Lifecycle> {
-    async fn emit(&mut self, event: Lifecycle) {
-        // A closed receiver means nobody listens any more; the caller will drop us soon.
-        let _ = self.send(event).await;
-    }
-}
-
-impl EventSink for tokio::sync::mpsc::UnboundedSender<Lifecycle> {
-    async fn emit(&mut self, event: Lifecycle) {
-        let _ = self.send(event);
-    }
-}
 
 /// What survives between attempts, and across a pause.
 #[derive(Debug, Clone, Default)]

@@ -9,7 +9,7 @@
 //! ring itself overflows (storage has every event either way).
 
 use crate::lifecycle::Lifecycle;
-use crate::supervisor::SupervisorEvent;
+use crate::supervisor_event::SupervisorEvent;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::broadcast::{

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod connection;
 pub mod continuity;
 pub mod event_bus;
+pub mod event_sink;
 pub mod export_format;
 pub mod ids;
 pub mod lifecycle;
@@ -24,6 +25,7 @@ pub mod status;
 pub mod storage;
 pub mod subscription;
 pub mod supervisor;
+pub mod supervisor_event;
 pub mod url_credentials;
 
 pub use lifecycle::{ErrorKind, Lifecycle};

@@ -2,7 +2,7 @@
 //! `started` URL pass through one [`Redactor`] built from the subscription's config, so text
 //! from code we do not own (reqwest, hyper, rustls) is covered too.
 
-use crate::connection::EventSink;
+use crate::event_sink::EventSink;
 use crate::lifecycle::Lifecycle;
 use crate::redirects::ALWAYS_SECRET;
 use crate::subscription::SubscriptionConfig;

@@ -14,38 +14,11 @@ use crate::record_queue::RecordSender;
 use crate::status::{State, Status};
 use crate::storage::StoredCounters;
 use crate::subscription::{ConfigError, SubscriptionConfig};
-use serde::Serialize;
+pub use crate::supervisor_event::SupervisorEvent;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, Notify};
-
-/// What the supervisor tells its consumers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum SupervisorEvent {
-    /// A subscription's connection spoke.
-    Lifecycle {
-        /// Which subscription.
-        id: SubscriptionId,
-        /// When it happened.
-        at: SystemTime,
-        /// What happened.
-        event: Lifecycle,
-    },
-    /// A subscription's state changed (not sent for counter-only changes).
-    Status {
-        /// Which subscription.
-        id: SubscriptionId,
-        /// The new snapshot.
-        status: Box<Status>,
-    },
-    /// A subscription was removed.
-    Removed {
-        /// Which subscription.
-        id: SubscriptionId,
-    },
-}
 
 /// A supervisor request that could not be carried out.
 #[derive(Debug, thiserror::Error)]

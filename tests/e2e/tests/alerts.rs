@@ -281,8 +281,9 @@ async fn tray_and_notifications_follow_the_servers() {
             before,
             "one notification for the three",
             |n| {
+                // The servers were stopped: the notification names what it saw.
                 n.summary
-                    .ends_with("subscriptions down — network unreachable?")
+                    .ends_with("subscriptions down — connections refused")
             },
             ALERT_WAIT,
         )

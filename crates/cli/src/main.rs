@@ -14,6 +14,7 @@ mod history;
 mod import;
 mod metrics;
 mod output;
+mod reconnect_signal;
 mod sub_options;
 mod subs;
 mod subs_view;
@@ -106,7 +107,12 @@ fn watch(args: &WatchArgs) -> Exit {
     let printer = Printer::stdout(format, args.comments);
     let count = args.count;
     edge(|| {
-        let Some(end) = run_interruptible(watch::watch(config, printer, count))? else {
+        let work = async move {
+            let reconnects = reconnect_signal::requests()
+                .map_err(|e| watch::WatchError::Signal(e.to_string()))?;
+            watch::watch(config, printer, count, reconnects).await
+        };
+        let Some(end) = run_interruptible(work)? else {
             return Ok(Exit::Interrupted);
         };
         Ok(match end? {

@@ -9,6 +9,7 @@ use streamwatch_engine::{Lifecycle, SubscriptionConfig};
 use tokio::sync::mpsc;
 
 use crate::output::Printer;
+use crate::reconnect_signal;
 
 /// Events the engine may read ahead of a slow terminal before it waits for the printer.
 const QUEUE_LEN: usize = 256;
@@ -34,6 +35,9 @@ pub enum WatchError {
     /// The HTTP client could not be built (e.g. no usable TLS roots).
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
+    /// The reconnect signal (SIGUSR1) could not be watched.
+    #[error("cannot watch for SIGUSR1: {0}")]
+    Signal(String),
     /// Stdout failed for a reason other than a closed pipe.
     #[error("cannot write the output")]
     Output(#[source] io::Error),
@@ -65,19 +69,28 @@ impl Counter {
     }
 }
 
-/// Watches `config`, printing every event, until one of the [`WatchEnd`]s.
+/// Watches `config`, printing every event, until one of the [`WatchEnd`]s. Each of
+/// `reconnects` drops the connection (or the wait before the next one) and connects again at
+/// once from the last id seen, with a fresh retry budget.
 pub async fn watch<W: Write>(
     config: SubscriptionConfig,
     mut printer: Printer<W>,
     count: Option<u64>,
+    mut reconnects: reconnect_signal::Requests,
 ) -> Result<WatchEnd, WatchError> {
     let client = build_client().map_err(|e| WatchError::Client(e.to_string()))?;
     let (tx, mut rx) = mpsc::channel(QUEUE_LEN);
     let engine = async move {
         let mut state = ConnectionState::new(&config);
         let mut sink = StampingSink(tx);
-        run(&client, &config, &mut state, &mut sink).await
-        // The sink (and so the sender) is dropped here, which lets the drain below finish.
+        loop {
+            // Dropping `run` mid-stream is safe: the state keeps the last id it dispatched.
+            tokio::select! {
+                outcome = run(&client, &config, &mut state, &mut sink) => return outcome,
+                Some(()) = reconnects.recv() => state.failures = 0,
+            }
+        }
+        // The sink (and so the sender) is dropped on return, which lets the drain below finish.
     };
     tokio::pin!(engine);
     let mut counter = Counter {

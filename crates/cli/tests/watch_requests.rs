@@ -81,3 +81,48 @@ async fn last_event_id_is_sent_on_the_first_request() {
     assert_eq!(message["id"], "42");
     assert_eq!(data_n(&message), 42);
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigusr1_reconnects_at_once_from_the_last_id() {
+    use common::Live;
+    let server = demo().await;
+    // Two events, then a silent socket: without the signal, the watch would wait out its idle
+    // timeout (45 s at least).
+    let url = server.url("/events?rate=50&stall_after=2&test=usr1");
+    let mut live = Live::spawn(&["watch", &url, "--json"]);
+    let first = live.json_until("started").await;
+    assert_eq!(first.len(), 1, "{first:#?}");
+    live.json_until("message").await;
+    let second = live.json_until("message").await;
+    let last: u64 = second.last().expect("a message")["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("a numbered id");
+    let pid = live.child.id().expect("running");
+    let sent = std::process::Command::new("kill")
+        .args(["-USR1", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let asked = std::time::Instant::now();
+    let after = live.json_until("started").await;
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(3),
+        "reconnected only after {:?}",
+        asked.elapsed()
+    );
+    // Nothing was printed between: no error, no retry wait, no lost or repeated event.
+    assert_eq!(common::types(&after), ["started"], "{after:#?}");
+    let resumed = live.json_until("message").await;
+    assert_eq!(
+        resumed.last().expect("a message")["id"],
+        (last + 1).to_string().as_str()
+    );
+    let requests = requests_tagged(&server, "test=usr1").await;
+    let last_ids: Vec<Option<&str>> = requests
+        .iter()
+        .map(|r| r["headers"]["last-event-id"].as_str())
+        .collect();
+    assert_eq!(last_ids, [None, Some(last.to_string().as_str())]);
+}

@@ -431,7 +431,8 @@ async fn stream_body<S: EventSink>(
     let mut body = response.bytes_stream();
     let mut frames = Vec::new();
     // Every event's id is judged (replays, resets, gaps); none is dropped.
-    let mut continuity = continuity::Tracker::resuming(&state.last_event_id);
+    let mut continuity = continuity::Tracker::resuming(&state.last_event_id)
+        .ids_not_sequential(config.ids_not_sequential);
     let learning = config.idle_timeout.is_none();
     loop {
         // Read again each time: the automatic timeout follows what was learned.
@@ -486,9 +487,7 @@ async fn stream_body<S: EventSink>(
                     *delivered = true;
                     // A replayed id is older than the one we resumed from: resuming from it
                     // would only ask for the replay again.
-                    if !replayed {
-                        state.last_event_id = e.id.clone();
-                    }
+                    let resume_from = (!replayed).then(|| e.id.clone());
                     sink.emit(Lifecycle::Message {
                         event: e.event,
                         data: e.data,
@@ -496,6 +495,12 @@ async fn stream_body<S: EventSink>(
                         replayed,
                     })
                     .await;
+                    // Moved only once the event is out: a pause or "reconnect now" may drop
+                    // this future while the sink waits, and must then resume before the event,
+                    // not after it (which would lose it).
+                    if let Some(id) = resume_from {
+                        state.last_event_id = id;
+                    }
                 }
                 Frame::Comment(text) => sink.emit(Lifecycle::Comment { text }).await,
                 Frame::Retry(ms) => {

@@ -494,3 +494,45 @@ async fn sparse_ids_within_one_stream_are_not_gaps() {
     let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| messages(e).len() == 2).await;
     assert_eq!(count(&events, "gap"), 0);
 }
+
+/// A sink that takes messages until `take` of them, then waits forever on the next one, as a
+/// slow consumer's full queue would.
+struct StallingSink {
+    take: usize,
+    taken: Vec<Lifecycle>,
+}
+
+impl streamwatch_engine::connection::EventSink for StallingSink {
+    async fn emit(&mut self, event: Lifecycle) {
+        if matches!(event, Lifecycle::Message { .. }) {
+            if self.taken.len() == self.take {
+                std::future::pending::<()>().await;
+            }
+            self.taken.push(event);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_connection_dropped_while_an_event_waits_resumes_before_that_event() {
+    // What a pause or "reconnect now" does: drop the running connection wherever it waits.
+    let server = ScriptedServer::start(vec![Reply::sse_then_hold(
+        "id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\n",
+    )])
+    .await;
+    let config = config(&server.url("/s"));
+    let client = streamwatch_engine::connection::build_client().expect("client");
+    let mut state = streamwatch_engine::connection::ConnectionState::new(&config);
+    let mut sink = StallingSink {
+        take: 1,
+        taken: Vec::new(),
+    };
+    let run = streamwatch_engine::connection::run(&client, &config, &mut state, &mut sink);
+    // The run never ends by itself (the sink stalls on event 2): the timeout drops it.
+    assert!(tokio::time::timeout(Duration::from_millis(500), run)
+        .await
+        .is_err());
+    assert_eq!(sink.taken.len(), 1);
+    // Event 2 never got out, so the next connection must ask for it again.
+    assert_eq!(&*state.last_event_id, "1");
+}

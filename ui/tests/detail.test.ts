@@ -56,6 +56,28 @@ describe('Detail', () => {
     expect(screen.getByTestId('detail-down-since').textContent).toMatch(new RegExp(`^down since ${hhmm} \\(for 2 min \\d+ s\\)$`));
   });
 
+  it('offers Resume, not Pause, for a stream that stopped on a fatal error (the notification names it)', async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      return cmd === 'history_page' || cmd === 'timeline' ? [] : null;
+    });
+    const sub = app.upsert(view(3, 'Three', { state: 'failed', lastError: 'the server answered 401 Unauthorized' }));
+    render(Detail, { props: { sub, onedit: () => {} } });
+    expect(screen.queryByTestId('btn-pause')).toBeNull();
+    const resume = screen.getByTestId('btn-resume');
+    expect(resume.textContent?.trim()).toBe('Resume');
+    await fireEvent.click(resume);
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'resume_subscription')).toBe(true));
+  });
+
+  it('offers Pause for a stream that is retrying', () => {
+    const sub = app.upsert(view(4, 'Four', { state: 'retrying', attempt: 1 }));
+    render(Detail, { props: { sub, onedit: () => {} } });
+    expect(screen.getByTestId('btn-pause')).toBeTruthy();
+    expect(screen.queryByTestId('btn-resume')).toBeNull();
+  });
+
   it('shows an open stream without data since it reconnected as waiting', () => {
     const sub = app.upsert(view(2, 'Two', { state: 'open', health: 'waiting', reconnects: 1, connectedSinceMs: Date.now() }));
     render(Detail, { props: { sub, onedit: () => {} } });

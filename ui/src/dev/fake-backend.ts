@@ -335,7 +335,7 @@ export function installDevBackend(): void {
     listNote(null, 'many-down', '3 subscriptions down — network unreachable?', `Not connected: ${names.join(', ')}.`, 'shown', ago(52));
     for (const s of [demo, orders, prices]) listNote(s.view.id, 'recovered', `${s.view.name} recovered`, 'Back after 3 min 12 s down. Resumed with no missed events.', 'folded', ago(49));
     listNote(null, 'many-recovered', '3 subscriptions recovered', `Back: ${names.join(', ')}.`, 'shown', ago(49));
-    listNote(orders.view.id, 'fatal', `${orders.view.name} stopped: HTTP 401`, 'HTTP 401 Unauthorized. Retrying cannot fix this: check the URL, credentials or server, then resume it.', 'shown', ago(31));
+    listNote(orders.view.id, 'fatal', `${orders.view.name} stopped: HTTP 401`, 'HTTP 401 Unauthorized. Retrying cannot fix this: check the URL, credentials or server, then press Resume.', 'shown', ago(31));
     // A stream removed since: its notifications stay listed, naming it, with an id nothing has.
     listNote(nextId++, 'gave-up', 'Staging feed gave up', 'Stopped after 10 failed retries. Last error: Connection refused. Reconnect it by hand.', 'shown', ago(24));
     listNote(health.view.id, 'message', `${health.view.name}: /ok = false`, '{"ok":false,"reason":"disk 91% full"}\n(event status, id 7)', 'shown', ago(17));

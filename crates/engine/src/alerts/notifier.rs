@@ -385,7 +385,7 @@ impl Notifier {
                         };
                         let body = format!(
                             "{message}. Retrying cannot fix this: check the URL, credentials or \
-                             server, then resume it."
+                             server, then press Resume."
                         );
                         self.emit(id, RuleKey::Fatal, Kind::Fatal, title, body, now);
                     }

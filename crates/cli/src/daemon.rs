@@ -85,6 +85,10 @@ async fn daemon(
     // Installed first: from here on a signal means "stop cleanly", not "die".
     let mut term = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
     let mut int = signal(SignalKind::interrupt()).context("cannot watch for SIGINT")?;
+    // "Reconnect all now" (e.g. from a network or resume-from-sleep hook) and "re-read
+    // --config", the usual meanings for a daemon.
+    let mut usr1 = signal(SignalKind::user_defined1()).context("cannot watch for SIGUSR1")?;
+    let mut hup = signal(SignalKind::hangup()).context("cannot watch for SIGHUP")?;
 
     if let Some(declared) = &declared {
         for (name, change) in config_file::apply(dir, declared)? {
@@ -154,6 +158,19 @@ async fn daemon(
         tokio::select! {
             _ = term.recv() => break "SIGTERM",
             _ = int.recv() => break "SIGINT",
+            _ = usr1.recv() => {
+                let n = reconnect_all(&monitor);
+                log.daemon(
+                    "signal",
+                    &format!("SIGUSR1: reconnecting {n} subscription(s) now (paused ones stay paused)"),
+                    json!({"signal": "SIGUSR1", "subscriptions": n}),
+                );
+            }
+            _ = hup.recv() => {
+                reload(log, dir, args);
+                // Apply what the file changed now, not at the next sync.
+                sync_tick.reset_immediately();
+            }
             event = events.recv() => match event {
                 Ok(event) => on_event(log, &mut known, event),
                 Err(broadcast::error::RecvError::Lagged(n)) => {
@@ -238,6 +255,56 @@ async fn daemon(
         json!({"database": db.display().to_string()}),
     );
     Ok(())
+}
+
+/// Drops every running subscription's connection or wait and connects again from its last id;
+/// how many. Paused ones are the user's choice and stay paused.
+fn reconnect_all(monitor: &Monitor) -> usize {
+    let supervisor = monitor.supervisor();
+    supervisor
+        .list()
+        .into_iter()
+        .filter(|(_, status)| status.state != State::Paused)
+        .filter(|(id, _)| supervisor.reconnect_now(*id).is_ok())
+        .count()
+}
+
+/// Re-reads and applies `--config` on SIGHUP. A bad file is logged and changes nothing: the
+/// daemon goes on with what it has.
+fn reload(log: &mut Log, dir: &Path, args: &RunArgs) {
+    let Some(path) = args.config.as_deref() else {
+        log.daemon(
+            "signal",
+            "SIGHUP: no --config to re-read",
+            json!({"signal": "SIGHUP"}),
+        );
+        return;
+    };
+    match config_file::read(path).and_then(|declared| config_file::apply(dir, &declared)) {
+        Ok(changes) => {
+            log.daemon(
+                "signal",
+                &format!(
+                    "SIGHUP: re-read {} ({} change(s))",
+                    path.display(),
+                    changes.len()
+                ),
+                json!({"signal": "SIGHUP", "changes": changes.len()}),
+            );
+            for (name, change) in changes {
+                log.daemon(
+                    "config",
+                    &format!("{name:?} {change} from {}", path.display()),
+                    json!({"subscription": name, "change": change}),
+                );
+            }
+        }
+        Err(e) => log.daemon(
+            "error",
+            &format!("SIGHUP: {e:#}; keeping the subscriptions as they were"),
+            json!({"signal": "SIGHUP"}),
+        ),
+    }
 }
 
 fn sub(id: SubscriptionId, name: &str) -> Sub<'_> {

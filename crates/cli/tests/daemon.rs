@@ -432,3 +432,75 @@ async fn scrape(url: &str) -> String {
         .await
         .expect("a body")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigusr1_reconnects_all_and_sighup_rereads_the_config() {
+    let server = demo().await;
+    let data = Data::new();
+    let path = data.path().join("subs.json");
+    let declare = |subs: Value| {
+        let file = json!({"format": "streamwatch-export", "version": 1, "subscriptions": subs});
+        std::fs::write(&path, file.to_string()).unwrap();
+    };
+    // A stream that goes silent with its socket open: only the idle timeout (45 s at least)
+    // would notice it without the signal.
+    declare(
+        json!([{"name": "quiet", "url": server.url("/events?rate=50&stall_after=3&test=usr1d")}]),
+    );
+    let path_arg = path.to_str().unwrap().to_owned();
+    let mut run = data.daemon(&["--config", &path_arg]);
+    let started = |l: &Value| l["type"] == "started" && l["subscription"] == "quiet";
+    run.until("quiet's first start", started).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    run.signal(libc::SIGUSR1);
+    let said = run
+        .until("the signal line", |l| l["type"] == "signal")
+        .await;
+    assert_eq!(said["subscriptions"], 1, "{said}");
+    let asked = std::time::Instant::now();
+    run.until("quiet's second start", started).await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        asked.elapsed()
+    );
+    let requests = common::get_json(&server.url("/requests")).await;
+    let resumed: Vec<Option<&str>> = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.contains("test=usr1d")))
+        .map(|r| r["headers"]["last-event-id"].as_str())
+        .collect();
+    assert_eq!(resumed.len(), 2, "{requests:#}");
+    assert!(resumed[1].is_some(), "the reconnect resumes: {resumed:?}");
+
+    // SIGHUP applies an edited file without a restart.
+    declare(json!([
+        {"name": "quiet", "url": server.url("/events?rate=50&stall_after=3&test=usr1d")},
+        {"name": "added", "url": server.url("/events?rate=50")},
+    ]));
+    run.signal(libc::SIGHUP);
+    run.until("the added line", |l| {
+        l["type"] == "config" && l["subscription"] == "added" && l["change"] == "added"
+    })
+    .await;
+    run.until_state("added", "open").await;
+
+    // A broken file is logged and changes nothing; the daemon goes on.
+    std::fs::write(&path, "{\"format\":\"nope\"}").unwrap();
+    run.signal(libc::SIGHUP);
+    let error = run
+        .until("the reload error", |l| l["type"] == "error")
+        .await;
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("keeping")),
+        "{error}"
+    );
+    let ended = run.terminate().await;
+    assert!(ended.code == Some(0));
+    assert_eq!(data.show("added").await["name"], "added");
+}

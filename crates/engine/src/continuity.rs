@@ -26,6 +26,16 @@
 //! follows the new counter and must show again that it counts by one. Events without their own
 //! id, or with a non-integer one, are delivered without a judgement; inside a replay an id-less
 //! event belongs to it and is marked replayed too.
+//!
+//! # Ids that are not sequential
+//!
+//! A subscription may say its ids are not sequential (a server that numbers events from a
+//! counter shared with other streams, so its ids rise by uneven steps that can look like one):
+//! then no jump is ever a gap, inside a connection or across a reconnect. Everything else
+//! stands: the ids are still taken to rise, so ids that climb back to the resumed one are a
+//! replay and ids that go down are a reset (a restarted counter is just as real for such a
+//! server, and a server whose ids do not even rise has non-integer or random ids that should
+//! not be judged as integers at all).
 
 /// What an event's id says about continuity. Every verdict delivers the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +86,8 @@ enum Phase {
 #[derive(Debug, Clone)]
 pub struct Tracker {
     phase: Phase,
+    /// Whether a jump is a gap: false when the subscription's ids are not sequential.
+    gaps: bool,
 }
 
 impl Tracker {
@@ -88,7 +100,14 @@ impl Tracker {
                 by_one: false,
             },
         };
-        Tracker { phase }
+        Tracker { phase, gaps: true }
+    }
+
+    /// The same tracker for a subscription whose ids are not sequential when `on`: no jump is
+    /// a gap (replays and resets are still told; see the module docs).
+    pub fn ids_not_sequential(mut self, on: bool) -> Self {
+        self.gaps = !on;
+        self
     }
 
     /// Whether the tracker is inside a replay: the last id delivered is not newer than the
@@ -116,7 +135,10 @@ impl Tracker {
         };
         let (phase, verdict) = step(self.phase, n);
         self.phase = phase;
-        verdict
+        match verdict {
+            Verdict::Gap { .. } if !self.gaps => Verdict::Deliver,
+            v => v,
+        }
     }
 }
 
@@ -310,6 +332,51 @@ mod tests {
         assert_eq!(t.judge(None), R);
         assert_eq!(t.judge(Some("42")), D);
         assert_eq!(t.judge(None), D);
+    }
+
+    /// Verdicts for `ids` after resuming from `from`, for ids that are not sequential.
+    fn run_not_sequential(from: &str, ids: &[&str]) -> Vec<Verdict> {
+        let mut t = Tracker::resuming(from).ids_not_sequential(true);
+        ids.iter().map(|id| t.judge(Some(id))).collect()
+    }
+
+    #[test]
+    fn ids_that_are_not_sequential_never_make_a_gap() {
+        // Inside a connection, after counting by one…
+        assert_eq!(
+            run_not_sequential("", &["1", "2", "3", "7", "8", "20"]),
+            [D, D, D, D, D, D]
+        );
+        // …and across a reconnect, or out of a replay.
+        assert_eq!(run_not_sequential("41", &["57", "90"]), [D, D]);
+        assert_eq!(run_not_sequential("41", &["40", "41", "45"]), [R, R, D]);
+        // Off (the default), the same ids are gaps.
+        assert_eq!(run("41", &["57"]), [gap(41, 57)]);
+        assert_eq!(
+            Tracker::resuming("41")
+                .ids_not_sequential(false)
+                .judge(Some("57")),
+            gap(41, 57)
+        );
+    }
+
+    #[test]
+    fn ids_that_are_not_sequential_still_replay_and_reset() {
+        assert_eq!(
+            run_not_sequential("41", &["39", "41", "50"]),
+            [R, R, D],
+            "a climb back to the resumed id is a replay"
+        );
+        assert_eq!(
+            run_not_sequential("2785", &["1", "5"]),
+            [reset(2785, 1), D],
+            "a first id of 1 is a restarted counter"
+        );
+        assert_eq!(
+            run_not_sequential("", &["10", "30", "12", "40"]),
+            [D, D, reset(30, 12), D],
+            "ids that go down are a reset"
+        );
     }
 
     #[test]

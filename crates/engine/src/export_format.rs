@@ -110,6 +110,10 @@ pub struct ExportedSubscription {
     /// Stale after this many seconds without a message; absent: learned from the stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_after_secs: Option<u64>,
+    /// The server's integer ids do not count by one, so a jump is no gap; left out when false
+    /// (the default), so older readers still take the file.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ids_not_sequential: bool,
     #[serde(default = "default_max_event_size")]
     pub max_event_size: usize,
     #[serde(default)]
@@ -208,6 +212,11 @@ fn default_max_event_size() -> usize {
 
 fn empty_object() -> serde_json::Value {
     serde_json::Value::Object(Default::default())
+}
+
+/// For `skip_serializing_if`: a switch left at its default (off) is not written.
+fn is_false(on: &bool) -> bool {
+    !*on
 }
 
 fn is_any(mode: &RedirectMode) -> bool {
@@ -318,6 +327,7 @@ impl ExportedSubscription {
             },
             idle_timeout_ms: r.idle_timeout_ms,
             stale_after_secs: r.stale_after_secs,
+            ids_not_sequential: r.ids_not_sequential,
             max_event_size: r.max_event_size,
             paused: r.paused,
             retention: ExportedRetention {
@@ -373,6 +383,7 @@ impl ExportedSubscription {
         // 0 (off) is kept as 0: null is automatic now.
         record.idle_timeout_ms = self.idle_timeout_ms;
         record.stale_after_secs = self.stale_after_secs;
+        record.ids_not_sequential = self.ids_not_sequential;
         record.max_event_size = self.max_event_size;
         record.paused = self.paused;
         record.retention = Retention {
@@ -507,6 +518,7 @@ mod tests {
         record.retry.max_retries = Some(4);
         record.idle_timeout_ms = Some(1500);
         record.stale_after_secs = Some(90);
+        record.ids_not_sequential = true;
         record.paused = true;
         record.retention.max_rows = 7;
         record.redirects = RedirectMode::SameOrigin;
@@ -553,6 +565,37 @@ mod tests {
         );
         let wrong_type = file(r#"{"name":"a","url":"http://h/","redirects":true}"#);
         assert!(parse(&wrong_type, "f").is_err());
+    }
+
+    #[test]
+    fn ids_not_sequential_defaults_to_off_is_written_only_when_on_and_must_be_a_boolean() {
+        let f = parse(&file(r#"{"name":"a","url":"http://h/"}"#), "f").unwrap();
+        assert!(!f.subscriptions[0].to_record().0.ids_not_sequential);
+        let text = serde_json::to_string(&f.subscriptions[0]).unwrap();
+        assert!(!text.contains("ids_not_sequential"), "{text}");
+        let on = parse(
+            &file(r#"{"name":"a","url":"http://h/","ids_not_sequential":true}"#),
+            "f",
+        )
+        .unwrap();
+        assert!(on.subscriptions[0].to_record().0.ids_not_sequential);
+        let text = serde_json::to_string(&on.subscriptions[0]).unwrap();
+        assert!(text.contains(r#""ids_not_sequential":true"#), "{text}");
+        for bad in [r#""yes""#, "1", "null"] {
+            let text = file(&format!(
+                r#"{{"name":"a","url":"http://h/","ids_not_sequential":{bad}}}"#
+            ));
+            let err = parse(&text, "f").unwrap_err().to_string();
+            assert!(
+                err.starts_with(
+                    "f is not a valid export file: subscriptions[0].ids_not_sequential: "
+                ),
+                "{bad}: {err}"
+            );
+        }
+        // A misspelling is an unknown field, not a silent default.
+        let typo = file(r#"{"name":"a","url":"http://h/","ids_not_sequental":true}"#);
+        assert!(parse(&typo, "f").is_err());
     }
 
     #[test]

@@ -59,6 +59,10 @@ pub struct SubscriptionConfig {
     /// [`crate::liveness::Liveness`]).
     #[serde(default)]
     pub stale_after: Option<Duration>,
+    /// The server's integer ids do not count by one: a jump is never a gap (see
+    /// [`crate::continuity`]).
+    #[serde(default)]
+    pub ids_not_sequential: bool,
     /// Cap on one event's size.
     pub max_event_size: usize,
 }
@@ -111,6 +115,7 @@ impl SubscriptionConfig {
             retry: RetryConfig::default(),
             idle_timeout: None,
             stale_after: None,
+            ids_not_sequential: false,
             max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
         })
     }

@@ -36,6 +36,7 @@ fn full_record(name: &str) -> SubscriptionRecord {
         },
         idle_timeout_ms: Some(45_000),
         stale_after_secs: Some(90),
+        ids_not_sequential: true,
         max_event_size: 65_536,
         paused: false,
         retention: Retention {

@@ -352,3 +352,39 @@ fn a_version_5_database_gets_liveness_by_default() {
     let set = store.subscription(set).unwrap().record;
     assert_eq!(set.idle_timeout_ms, Some(30_000), "a chosen timeout stays");
 }
+
+#[test]
+fn a_version_6_database_gains_ids_not_sequential_off_and_keeps_its_subscriptions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let id = store
+        .add_subscription(&SubscriptionRecord::new("ticks", "http://127.0.0.1:1/"))
+        .unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    downgrade(&path, 6);
+    {
+        let conn = Connection::open(&path).unwrap();
+        let has: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM pragma_table_info('subscriptions')
+                 WHERE name = 'ids_not_sequential'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(!has, "the downgrade dropped the column");
+    }
+    let store = Store::open(tmp.path()).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(pragma_i64(&conn, "user_version"), SCHEMA_VERSION);
+    let mut record = store.subscription(id).unwrap().record;
+    assert_eq!(record.name, "ticks");
+    assert!(
+        !record.ids_not_sequential,
+        "old subscriptions keep finding gaps, as they did"
+    );
+    record.ids_not_sequential = true;
+    store.update_subscription(id, &record).unwrap();
+    assert!(store.subscription(id).unwrap().record.ids_not_sequential);
+}

@@ -279,6 +279,7 @@ pub(super) fn runnable(
     // None stays None (automatic); Some(0) stays zero (off).
     config.idle_timeout = record.idle_timeout_ms.map(Duration::from_millis);
     config.stale_after = record.stale_after_secs.map(Duration::from_secs);
+    config.ids_not_sequential = record.ids_not_sequential;
     config.max_event_size = record.max_event_size;
     config.redirects = record.redirects;
     Ok(config)

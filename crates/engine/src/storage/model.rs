@@ -60,6 +60,10 @@ pub struct SubscriptionRecord {
     /// Stale after this many seconds without a message; `None` learns it from the stream.
     #[serde(default)]
     pub stale_after_secs: Option<u64>,
+    /// The server's integer ids do not count by one: a jump is never a gap (see
+    /// [`crate::continuity`]).
+    #[serde(default)]
+    pub ids_not_sequential: bool,
     /// Cap on one event's size in bytes.
     pub max_event_size: usize,
     /// Whether the subscription is paused.
@@ -90,6 +94,7 @@ impl SubscriptionRecord {
             retry: RetryConfig::default(),
             idle_timeout_ms: None,
             stale_after_secs: None,
+            ids_not_sequential: false,
             max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
             paused: false,
             retention: Retention::default(),

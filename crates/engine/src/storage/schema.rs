@@ -143,6 +143,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE subscriptions ADD COLUMN stale_after_secs INTEGER;
     "#,
+    // Version 7: a subscription whose integer ids do not count by one (0: they do, so a jump
+    // is a gap, as before).
+    r#"
+    ALTER TABLE subscriptions ADD COLUMN ids_not_sequential INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

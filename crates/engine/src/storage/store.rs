@@ -29,7 +29,7 @@ pub struct Store {
 const SUBSCRIPTION_COLUMNS: &str = "id, name, url, method, headers, body, initial_last_event_id, \
      retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size, paused, \
      retention_max_rows, retention_max_age_ms, notify, created_at, updated_at, redirects, \
-     secret_params, stale_after_secs";
+     secret_params, stale_after_secs, ids_not_sequential";
 
 impl Store {
     /// The per-user data directory (XDG data dir on Linux, Application Support on macOS, AppData
@@ -82,9 +82,9 @@ impl Store {
             "INSERT INTO subscriptions (name, url, method, headers, body, initial_last_event_id,
                  retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size,
                  paused, retention_max_rows, retention_max_age_ms, notify, created_at, updated_at,
-                 redirects, secret_params, stale_after_secs)
+                 redirects, secret_params, stale_after_secs, ids_not_sequential)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16,
-                 ?17, ?18, ?19)",
+                 ?17, ?18, ?19, ?20)",
             params![
                 s.name.trim(),
                 s.url,
@@ -105,6 +105,7 @@ impl Store {
                 s.redirects.as_str(),
                 v.secret_params,
                 v.stale_after_secs,
+                s.ids_not_sequential,
             ],
         );
         match res {
@@ -136,7 +137,8 @@ impl Store {
                  initial_last_event_id = ?7, retry_initial_ms = ?8, retry_max_ms = ?9,
                  retry_max_retries = ?10, idle_timeout_ms = ?11, max_event_size = ?12, paused = ?13,
                  retention_max_rows = ?14, retention_max_age_ms = ?15, notify = ?16,
-                 updated_at = ?17, redirects = ?18, secret_params = ?19, stale_after_secs = ?20
+                 updated_at = ?17, redirects = ?18, secret_params = ?19, stale_after_secs = ?20,
+                 ids_not_sequential = ?21
              WHERE id = ?1",
             params![
                 key,
@@ -159,6 +161,7 @@ impl Store {
                 s.redirects.as_str(),
                 v.secret_params,
                 v.stale_after_secs,
+                s.ids_not_sequential,
             ],
         );
         if let Err(e) = res {
@@ -653,6 +656,7 @@ impl RawSubscription {
                 redirects: RedirectMode::default(),
                 secret_params: Vec::new(),
                 stale_after_secs: r.get(20)?,
+                ids_not_sequential: r.get(21)?,
             },
             headers: r.get(4)?,
             notify: r.get(15)?,

@@ -23,6 +23,7 @@ const ADDED_BY_VERSION: &[(i64, &[Added])] = &[
     ),
     (5, &[("subscriptions", Some("secret_params"))]),
     (6, &[("subscriptions", Some("stale_after_secs"))]),
+    (7, &[("subscriptions", Some("ids_not_sequential"))]),
 ];
 
 /// Turns the file at `path` into what schema `version` left: everything later migrations added

@@ -7,15 +7,11 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, ValueEnum};
 use jiff::Timestamp;
-use serde::Serialize;
-use streamwatch_engine::catalog::{Catalog, HistoryQuery, StoredMessage};
+use streamwatch_engine::catalog::{Catalog, HistoryExportError, HistoryQuery, TimeRange};
+use streamwatch_engine::history_format::{self, HistoryWriter};
 use streamwatch_engine::SubscriptionId;
 
 use crate::data_dir::open_catalog;
-use crate::subs_view::stamp;
-
-/// Rows read from the database at a time when printing a whole history.
-const PAGE: usize = 5000;
 
 /// Flags of `streamwatch history`.
 #[derive(Args, Debug)]
@@ -52,6 +48,15 @@ pub enum HistoryFormat {
     Csv,
 }
 
+impl From<HistoryFormat> for history_format::HistoryFormat {
+    fn from(f: HistoryFormat) -> Self {
+        match f {
+            HistoryFormat::Jsonl => history_format::HistoryFormat::Jsonl,
+            HistoryFormat::Csv => history_format::HistoryFormat::Csv,
+        }
+    }
+}
+
 /// A `--since` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Since {
@@ -70,27 +75,13 @@ impl Since {
     }
 }
 
-/// One JSON line.
-#[derive(Serialize)]
-struct JsonMessage<'a> {
-    seq: u64,
-    received_at: String,
-    event: &'a str,
-    id: &'a str,
-    data: &'a str,
-    /// Present (true) only for an event the server re-sent after a reconnect, as in
-    /// `watch --json`.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    replayed: bool,
-}
-
 /// Prints the history `args` asks for.
 pub fn run(dir: &Path, args: &HistoryArgs) -> anyhow::Result<()> {
     let store = open_catalog(dir)?;
     let saved = store.find(&args.target)?;
     let since = args.since.map(|s| s.time(SystemTime::now()));
     let out = BufWriter::new(io::stdout().lock());
-    let mut sink = Sink::new(out, args.format)?;
+    let mut sink = HistoryWriter::new(out, args.format.into(), false)?;
     let res = match args.limit {
         Some(limit) => {
             let q = HistoryQuery {
@@ -101,125 +92,41 @@ pub fn run(dir: &Path, args: &HistoryArgs) -> anyhow::Result<()> {
             };
             let mut rows = store.history(saved.id, &q)?;
             rows.reverse();
-            rows.iter().try_for_each(|m| sink.write(m))
+            rows.iter()
+                .try_for_each(|m| sink.write(&saved.record.name, m))
+                .map_err(anyhow::Error::from)
         }
         None => write_all(&store, saved.id, since, &mut sink),
     };
-    match res.and_then(|()| sink.finish()) {
+    match res.and_then(|()| sink.finish().map(drop).map_err(anyhow::Error::from)) {
         // Nobody reads any more (`| head`): that is not a failure.
         Err(e) if is_broken_pipe(&e) => Ok(()),
         other => other,
     }
 }
 
-/// Streams every matching message, a page at a time, so a large history is never all in memory.
+/// Streams every matching message, a page at a time, so a large history is never all in memory
+/// (the engine's paging, shared with the app's history export).
 fn write_all(
     store: &Catalog,
     id: SubscriptionId,
     since: Option<SystemTime>,
-    sink: &mut Sink<impl Write>,
+    sink: &mut HistoryWriter<impl Write>,
 ) -> anyhow::Result<()> {
-    let mut after = None;
-    loop {
-        let q = HistoryQuery {
-            since,
-            after_seq: after,
-            limit: PAGE,
-            ..Default::default()
-        };
-        let rows = store.history(id, &q)?;
-        for m in &rows {
-            sink.write(m)?;
-        }
-        match rows.last() {
-            Some(last) if rows.len() == PAGE => after = Some(last.seq),
-            _ => return Ok(()),
-        }
-    }
-}
-
-enum Sink<W: Write> {
-    Jsonl(W),
-    // Boxed: the CSV writer carries its own buffer and state.
-    Csv(Box<csv::Writer<W>>),
-}
-
-impl<W: Write> Sink<W> {
-    fn new(out: W, format: HistoryFormat) -> anyhow::Result<Self> {
-        Ok(match format {
-            HistoryFormat::Jsonl => Sink::Jsonl(out),
-            HistoryFormat::Csv => {
-                let mut w = csv::WriterBuilder::new()
-                    .quote_style(csv::QuoteStyle::Necessary)
-                    .from_writer(out);
-                w.write_record(["seq", "received_at", "event", "id", "data", "replayed"])?;
-                Sink::Csv(Box::new(w))
-            }
-        })
-    }
-
-    fn write(&mut self, m: &StoredMessage) -> anyhow::Result<()> {
-        let received_at = stamp(m.received_at);
-        match self {
-            Sink::Jsonl(out) => {
-                let line = JsonMessage {
-                    seq: m.seq,
-                    received_at,
-                    event: &m.event,
-                    id: &m.id,
-                    data: &m.data,
-                    replayed: m.replayed,
-                };
-                serde_json::to_writer(&mut *out, &line)?;
-                out.write_all(b"\n")?;
-            }
-            Sink::Csv(w) => {
-                let seq = m.seq.to_string();
-                // Event, id and data are the server's words: defuse them for spreadsheets.
-                w.write_record([
-                    seq.as_str(),
-                    received_at.as_str(),
-                    &csv_safe(&m.event),
-                    &csv_safe(&m.id),
-                    &csv_safe(&m.data),
-                    if m.replayed { "true" } else { "false" },
-                ])?;
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(self) -> anyhow::Result<()> {
-        match self {
-            Sink::Jsonl(mut out) => out.flush()?,
-            Sink::Csv(mut w) => w.flush()?,
-        }
-        Ok(())
-    }
-}
-
-/// A CSV cell a spreadsheet will not run as a formula (OWASP's CSV injection rule): text
-/// beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, which
-/// Excel, LibreOffice and Google Sheets take as "this is text". A hostile stream could
-/// otherwise plant `=HYPERLINK(…)` or `=cmd|…` in a user's export.
-pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
-        _ => cell.into(),
+    let range = TimeRange { since, until: None };
+    match store.export_history(&[id], range, sink) {
+        Ok(_) => Ok(()),
+        Err(HistoryExportError::Write(e)) => Err(e.into()),
+        Err(HistoryExportError::Catalog(e)) => Err(e.into()),
     }
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    // The history writer reports every failure to write as an io::Error.
     e.chain().any(|cause| {
         cause
             .downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-            || cause.downcast_ref::<csv::Error>().is_some_and(|c| {
-                matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe)
-            })
-            || cause.downcast_ref::<serde_json::Error>().is_some_and(|j| {
-                j.io_error_kind() == Some(io::ErrorKind::BrokenPipe)
-            })
     })
 }
 
@@ -269,24 +176,6 @@ fn parse_duration(text: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_cells_that_could_be_formulas_get_a_quote() {
-        for risky in [
-            "=1+1",
-            "+1",
-            "-1",
-            "@SUM(A1)",
-            "\tx",
-            "\rx",
-            "=cmd|' /C calc'!A0",
-        ] {
-            assert_eq!(csv_safe(risky), format!("'{risky}"), "{risky:?}");
-        }
-        for plain in ["", "1", "tick", " =1", "a=b", "'x", "{\"n\":1}"] {
-            assert_eq!(csv_safe(plain), plain, "{plain:?}");
-        }
-    }
 
     #[test]
     fn since_takes_times_and_durations() {

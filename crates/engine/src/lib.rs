@@ -9,6 +9,7 @@ pub mod continuity;
 pub mod event_bus;
 pub mod event_sink;
 pub mod export_format;
+pub mod history_format;
 pub mod ids;
 pub mod lifecycle;
 mod line_ends;

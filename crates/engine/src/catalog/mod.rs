@@ -2,12 +2,13 @@
 //! daemon, the desktop app). Validation ([`validate`]: names, methods, headers, every setting),
 //! secret sealing ([`sealing`]: one reference rule, rolled back on failure), add / edit / rename /
 //! remove / pause ([`Catalog`]; [`crate::monitor::Monitor`] applies the same changes to a running
-//! supervisor), and export / import ([`transfer`]). Front ends map their inputs and errors to
-//! this and nothing more; none of them opens storage.
+//! supervisor), export / import ([`transfer`]) and history files ([`history_export`]). Front
+//! ends map their inputs and errors to this and nothing more; none of them opens storage.
 
 mod declare;
 mod error;
 pub mod file_entries;
+pub mod history_export;
 mod saved;
 pub mod sealing;
 pub mod transfer;
@@ -15,6 +16,7 @@ pub mod validate;
 
 pub use declare::Declared;
 pub use error::CatalogError;
+pub use history_export::{HistoryExportError, TimeRange};
 pub use saved::{Catalog, Edited};
 pub use transfer::{Export, ExportOptions, Imported};
 pub use validate::{normalize_method, Field, Invalid, METHODS};

@@ -198,6 +198,8 @@ pub struct StoredCounters {
 pub struct HistoryQuery {
     /// Only messages received at or after this time.
     pub since: Option<SystemTime>,
+    /// Only messages received at or before this time.
+    pub until: Option<SystemTime>,
     /// Only messages with a greater seq.
     pub after_seq: Option<u64>,
     /// Only messages with a smaller seq.

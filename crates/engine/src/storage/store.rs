@@ -278,18 +278,21 @@ impl Store {
                CASE WHEN ?6 > 0 THEN substr(CAST(data AS BLOB), 1, ?6) ELSE CAST(data AS BLOB) END,
                replayed, length(CAST(data AS BLOB)) FROM messages
              WHERE subscription_id = ?1 AND seq > ?2 AND seq < ?3 AND received_at >= ?4
+               AND received_at <= ?7
              ORDER BY seq DESC LIMIT ?5"
         } else {
             "SELECT seq, received_at, event, event_id,
                CASE WHEN ?6 > 0 THEN substr(CAST(data AS BLOB), 1, ?6) ELSE CAST(data AS BLOB) END,
                replayed, length(CAST(data AS BLOB)) FROM messages
              WHERE subscription_id = ?1 AND seq > ?2 AND seq < ?3 AND received_at >= ?4
+               AND received_at <= ?7
              ORDER BY seq ASC LIMIT ?5"
         };
         let preview = i64::try_from(q.preview_bytes).unwrap_or(i64::MAX);
         let after = q.after_seq.map_or(0, saturating_i64);
         let before = q.before_seq.map_or(i64::MAX, saturating_i64);
         let since = q.since.map_or(i64::MIN, to_ms);
+        let until = q.until.map_or(i64::MAX, to_ms);
         // SQLite reads a negative LIMIT as "no limit".
         let limit = if q.limit == 0 {
             -1
@@ -298,17 +301,20 @@ impl Store {
         };
         let mut stmt = conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![key, after, before, since, limit, preview], |r| {
-                Ok(StoredMessage {
-                    seq: r.get(0)?,
-                    received_at: from_ms(r.get(1)?),
-                    event: r.get(2)?,
-                    id: r.get(3)?,
-                    data: prefix_text(r.get(4)?),
-                    replayed: r.get(5)?,
-                    size: r.get(6)?,
-                })
-            })
+            .query_map(
+                params![key, after, before, since, limit, preview, until],
+                |r| {
+                    Ok(StoredMessage {
+                        seq: r.get(0)?,
+                        received_at: from_ms(r.get(1)?),
+                        event: r.get(2)?,
+                        id: r.get(3)?,
+                        data: prefix_text(r.get(4)?),
+                        replayed: r.get(5)?,
+                        size: r.get(6)?,
+                    })
+                },
+            )
             .map_err(|e| self.sql(e))?;
         // Rows are read one at a time: a byte-bounded page never loads the rows past its end.
         let mut out = Vec::new();

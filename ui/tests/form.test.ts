@@ -48,6 +48,7 @@ describe('validateDraft', () => {
         paused: false,
         notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, messages: [] },
         redirects: 'any',
+        idsNotSequential: false,
       },
     });
   });
@@ -124,6 +125,7 @@ describe('validateDraft', () => {
       lastEventId: '9',
       paused: true,
       redirects: 'same-origin',
+      idsNotSequential: true,
       notify: {
         downAfterSecs: 0,
         recovered: false,
@@ -148,6 +150,20 @@ describe('redirects', () => {
   it('offers each mode once, each with words saying what it does', () => {
     expect(REDIRECT_CHOICES.map((c) => c.value)).toEqual(['any', 'same-origin', 'never']);
     for (const c of REDIRECT_CHOICES) expect(c.label.length).toBeGreaterThan(10);
+  });
+});
+
+describe('ids not sequential', () => {
+  it('is off for a new subscription and for a form from an older shell without the field', () => {
+    expect(emptyDraft().idsNotSequential).toBe(false);
+    expect(draftFromForm({ ...form(), idsNotSequential: undefined }).idsNotSequential).toBe(false);
+  });
+
+  it('is sent as set', () => {
+    const on = validateDraft(draft({ idsNotSequential: true }));
+    expect(on.ok && on.form.idsNotSequential).toBe(true);
+    const off = validateDraft(draft());
+    expect(off.ok && off.form.idsNotSequential).toBe(false);
   });
 });
 

@@ -54,6 +54,11 @@ pub struct SubscriptionForm {
     #[serde(default)]
     #[ts(optional, type = "\"any\" | \"same-origin\" | \"never\"")]
     pub redirects: Option<RedirectMode>,
+    /// The server's integer ids do not count by one, so a jump is no gap; a form without it
+    /// (older UI) keeps the saved setting, or off.
+    #[serde(default)]
+    #[ts(optional)]
+    pub ids_not_sequential: Option<bool>,
 }
 
 /// A subscription's notification rules as the form edits them.

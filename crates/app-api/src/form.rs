@@ -55,6 +55,9 @@ pub fn record_from_form(
     if let Some(mode) = form.redirects {
         record.redirects = mode;
     }
+    if let Some(on) = form.ids_not_sequential {
+        record.ids_not_sequential = on;
+    }
     check_record(&record)?;
     Ok(record)
 }
@@ -90,6 +93,7 @@ impl SubscriptionForm {
             paused: r.paused,
             notify: Some(crate::notify_form::form_of(&r.notify)),
             redirects: Some(r.redirects),
+            ids_not_sequential: Some(r.ids_not_sequential),
         }
     }
 }
@@ -148,6 +152,7 @@ mod tests {
             paused: false,
             notify: None,
             redirects: None,
+            ids_not_sequential: None,
         }
     }
 
@@ -220,6 +225,29 @@ mod tests {
         json.as_object_mut().unwrap().remove("staleAfterSecs");
         let old: SubscriptionForm = serde_json::from_value(json).unwrap();
         assert_eq!(old.stale_after_secs, None);
+    }
+
+    #[test]
+    fn ids_not_sequential_round_trips_and_an_older_form_keeps_it() {
+        let mut f = form();
+        assert!(
+            !record_from_form(&f, None).unwrap().ids_not_sequential,
+            "off for a new subscription when the form leaves it out"
+        );
+        f.ids_not_sequential = Some(true);
+        let r = record_from_form(&f, None).unwrap();
+        assert!(r.ids_not_sequential);
+        assert_eq!(
+            SubscriptionForm::from_record(&r).ids_not_sequential,
+            Some(true)
+        );
+        // An older UI leaves the field out: the saved setting stays.
+        let mut json = serde_json::to_value(form()).unwrap();
+        json.as_object_mut().unwrap().remove("idsNotSequential");
+        let old: SubscriptionForm = serde_json::from_value(json).unwrap();
+        assert!(record_from_form(&old, Some(&r)).unwrap().ids_not_sequential);
+        f.ids_not_sequential = Some(false);
+        assert!(!record_from_form(&f, Some(&r)).unwrap().ids_not_sequential);
     }
 
     #[test]

@@ -45,6 +45,7 @@ export function form(p: Partial<SubscriptionForm> = {}): SubscriptionForm {
     staleAfterSecs: null,
     paused: false,
     redirects: 'any',
+    idsNotSequential: false,
     ...p,
   };
 }

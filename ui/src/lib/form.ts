@@ -58,6 +58,8 @@ export interface FormDraft {
   paused: boolean;
   notify: NotifyDraft;
   redirects: RedirectChoice;
+  /** On: integer ids that jump are not gaps (the server does not count by one). */
+  idsNotSequential: boolean;
 }
 
 /** Which redirects a subscription follows (the shell's RedirectMode). */
@@ -154,6 +156,7 @@ export function emptyDraft(): FormDraft {
     paused: false,
     notify: defaultNotifyDraft(),
     redirects: 'any',
+    idsNotSequential: false,
   };
 }
 
@@ -174,6 +177,7 @@ export function draftFromForm(f: SubscriptionForm): FormDraft {
     paused: f.paused,
     notify: notifyDraftFrom(f.notify),
     redirects: f.redirects ?? 'any',
+    idsNotSequential: f.idsNotSequential ?? false,
   };
 }
 
@@ -350,6 +354,7 @@ export function validateDraft(d: FormDraft): Validation {
       paused: d.paused,
       notify,
       redirects: d.redirects,
+      idsNotSequential: d.idsNotSequential,
     },
   };
 }
@@ -369,7 +374,7 @@ export function errorKeyForField(field: string | null): string | null {
   }
   const known: readonly string[] = [
     'name', 'url', 'secretParams', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'staleAfterSecs', 'paused',
-    'notify', 'redirects',
+    'notify', 'redirects', 'idsNotSequential',
   ];
   return known.includes(camel) ? camel : null;
 }

@@ -31,4 +31,9 @@ notify?: NotifyForm,
 /**
  * Which redirects to follow; a form without it (older UI) keeps the saved mode, or `any`.
  */
-redirects?: "any" | "same-origin" | "never", };
+redirects?: "any" | "same-origin" | "never", 
+/**
+ * The server's integer ids do not count by one, so a jump is no gap; a form without it
+ * (older UI) keeps the saved setting, or off.
+ */
+idsNotSequential?: boolean, };

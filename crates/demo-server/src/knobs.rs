@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::compress::Compress;
 use crate::config::DemoConfig;
 
 /// The largest `size` accepted, so one query cannot make the server allocate without bound.
@@ -56,6 +57,9 @@ pub(crate) struct Knobs {
     /// After every this many events of one connection, number the next one 1 again without
     /// closing, like a server whose counter restarts mid-stream.
     pub jump_back: Option<u64>,
+    /// Compress the body (`compress=gzip|br|zstd|deflate`, or `auto` to follow the client's
+    /// `Accept-Encoding`), flushing after every write.
+    pub compress: Option<Compress>,
 }
 
 impl Knobs {
@@ -87,6 +91,7 @@ impl Knobs {
             reset_ids: false,
             resend: 0,
             jump_back: None,
+            compress: None,
         };
         let mut key = None;
         for (name, value) in query {
@@ -113,6 +118,11 @@ impl Knobs {
                 "reset_ids" => knobs.reset_ids = parse_flag(name, v)?,
                 "resend" => knobs.resend = parse_num(name, v)?,
                 "jump_back" => knobs.jump_back = Some(parse_num(name, v)?).filter(|&k| k > 0),
+                "compress" => {
+                    knobs.compress = Some(Compress::parse(v).ok_or_else(|| {
+                        KnobError::new(name, v, "expected gzip, br, zstd, deflate or auto")
+                    })?)
+                }
                 // Not a number means "no usable id": the client starts live, as a fresh one would.
                 "lastEventId" => knobs.last_event_id = v.trim().parse().ok(),
                 // Unknown names are allowed so tests can tag requests (e.g. `?test=resume`).
@@ -269,6 +279,7 @@ mod tests {
             ("resend", "-1"),
             ("jump_back", "x"),
             ("abort_after", "-1"),
+            ("compress", "lzma"),
         ] {
             let err = Knobs::from_query(&config, &q(&[(name, value)]));
             assert!(err.is_err(), "{name}={value} accepted");

@@ -9,6 +9,12 @@
 //! - `GET /requests` — the last 200 requests to `/events` ([`LoggedRequest`]).
 //! - `GET /health` — `ok`.
 //!
+//! # HTTP/2
+//! Every connection speaks HTTP/1.1 or HTTP/2: over cleartext, HTTP/2 to a client that opens
+//! with its preface (h2c, prior knowledge); [`DemoServer::start_tls`] serves HTTPS with a
+//! certificate authority made at start ([`DemoServer::ca_pem`]) and ALPN offering `h2` first.
+//! [`DemoServer::connections_accepted`] counts TCP connections, to show streams sharing them.
+//!
 //! # The sequence
 //! Event `n` is `id: n`, `event: <type n>`, `data: {"n":n,"ts":<unix ms>,"pad":"x…"}`. At rate
 //! `R > 0` it is published at server start + `n / R`: a fresh connection starts at the next one,
@@ -30,9 +36,13 @@
 //! has, and `jump_back=N` (at rate 0) numbers the event after every Nth of a connection 1
 //! again without closing (a counter that restarts mid-stream); `skip` leaves ids out inside one
 //! connection.
+//! `compress=gzip|br|zstd|deflate` compresses the body whatever the client accepts, and
+//! `compress=auto` with the first of those the client's `Accept-Encoding` lists; either way the
+//! encoder is flushed after every write, so each event inflates as soon as it arrives.
 //! Unknown parameters are ignored.
 
 mod args;
+mod compress;
 mod config;
 mod edge_cases;
 mod faults;
@@ -43,6 +53,7 @@ mod sequence;
 mod server;
 mod status;
 mod stream;
+mod tls;
 
 pub use args::{serve_until_ctrl_c, DemoArgs};
 pub use config::DemoConfig;

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
 
+use crate::compress::compressed;
 use crate::config::DemoConfig;
 use crate::edge_cases::{edge_case_expected, edge_case_stream};
 use crate::faults::trickle;
@@ -91,11 +92,26 @@ async fn events(
     // `lastEventId`) on every reconnect, but sends the newest id in the header.
     let last_event_id = header_last_event_id(&headers).or(knobs.last_event_id);
     let events = event_stream(&knobs, app.origin, last_event_id);
-    let body = match knobs.trickle {
-        Some(gap) => Body::from_stream(trickle(events, gap)),
-        None => Body::from_stream(events),
+    let accepted = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let coding = knobs.compress.and_then(|c| c.choose(accepted));
+    let body = match (knobs.trickle, coding) {
+        (Some(gap), Some(coding)) => Body::from_stream(compressed(trickle(events, gap), coding)),
+        (Some(gap), None) => Body::from_stream(trickle(events, gap)),
+        (None, Some(coding)) => Body::from_stream(compressed(events, coding)),
+        (None, None) => Body::from_stream(events),
     };
-    stream_response(status, content_type, body)
+    let mut response = stream_response(status, content_type, body);
+    if let Some(coding) = coding {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(coding.token()),
+        );
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
 }
 
 fn header_last_event_id(headers: &HeaderMap) -> Option<u64> {

@@ -1,6 +1,6 @@
 //! Delivering what the notifier decided: every notification goes into the in-app list (the
 //! database) and to the open windows; those marked to be shown also go to the desktop
-//! (org.freedesktop.Notifications on Linux, through tauri-plugin-notification).
+//! under the app's name and icon ([`crate::desktop_notify`]).
 
 use std::borrow::Cow;
 use streamwatch_app_api::dto::{ms, NotificationView};
@@ -9,7 +9,6 @@ use streamwatch_engine::alerts::{Delivery, Notification};
 use streamwatch_engine::catalog::NewNotification;
 use streamwatch_engine::monitor::Monitor;
 use tauri::{AppHandle, Emitter, Runtime};
-use tauri_plugin_notification::NotificationExt;
 
 /// Sent to every window with a [`NotificationView`] as each notification is listed.
 pub const NOTIFICATION_EVENT: &str = "streamwatch://notification";
@@ -45,13 +44,7 @@ pub fn deliver<R: Runtime>(app: &AppHandle<R>, monitor: &Monitor, n: &Notificati
         ),
     }
     if n.delivery == Delivery::Show {
-        if let Err(e) = app
-            .notification()
-            .builder()
-            .title(&n.title)
-            .body(desktop_body(&n.body))
-            .show()
-        {
+        if let Err(e) = crate::desktop_notify::show(app, &n.title, &desktop_body(&n.body)) {
             eprintln!(
                 "streamwatch: cannot show the notification {:?}: {e}",
                 n.title

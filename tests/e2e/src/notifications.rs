@@ -510,7 +510,10 @@ fn dunstrc() -> String {
     gap_size = 6
     corner_radius = 0
     show_indicators = no
-    icon_position = off
+    # Drawn, so a screenshot shows which icon a notification carried.
+    icon_position = left
+    min_icon_size = 32
+    max_icon_size = 48
     mouse_left_click = none
     mouse_middle_click = none
     mouse_right_click = none

@@ -4,6 +4,11 @@
 pub mod alerts;
 pub mod backoff;
 pub mod catalog;
+pub mod cert_problem;
+pub mod client_cache;
+pub mod client_options;
+pub mod conditions;
+pub mod conditions_feed;
 pub mod connection;
 pub mod continuity;
 pub mod event_bus;
@@ -28,6 +33,8 @@ pub mod subscription;
 pub mod supervisor;
 pub mod supervisor_event;
 pub mod url_credentials;
+pub mod system;
+pub mod timeline;
 
 pub use lifecycle::{ErrorKind, Lifecycle};
 pub use parser::{Event, Frame, ParseError, Parser};

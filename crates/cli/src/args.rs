@@ -176,6 +176,11 @@ pub struct WatchArgs {
     /// go only to the URL's own origin, never over http after https; no Referer is sent.
     #[arg(long, value_name = "MODE", value_enum, default_value_t = RedirectsArg::Any)]
     pub redirects: RedirectsArg,
+
+    /// The server's integer ids do not count by one (a shared counter, timestamps…): ids that
+    /// jump are not reported as gaps; resets and replays still are.
+    #[arg(long)]
+    pub ids_not_sequential: bool,
 }
 
 impl WatchArgs {
@@ -207,6 +212,7 @@ impl WatchArgs {
             Some(SecondsOrAuto::Seconds(d)) => Some(d),
         };
         config.redirects = self.redirects.into();
+        config.ids_not_sequential = self.ids_not_sequential;
         config.secret_params = self
             .secret_params
             .iter()

@@ -91,6 +91,15 @@ pub struct SubOptions {
     /// whatever the mode.
     #[arg(long, value_name = "MODE", value_enum)]
     pub redirects: Option<RedirectsArg>,
+
+    /// The server's integer ids do not count by one (a shared counter, timestamps…): ids that
+    /// jump are not recorded as gaps; resets and replays still are (new: off).
+    #[arg(long, conflicts_with = "ids_sequential")]
+    pub ids_not_sequential: bool,
+
+    /// The server's integer ids count by one, so a jump is a gap (undoes --ids-not-sequential).
+    #[arg(long)]
+    pub ids_sequential: bool,
 }
 
 impl SubOptions {
@@ -191,6 +200,9 @@ impl SubOptions {
             Some(SecondsOrAuto::Auto) => record.idle_timeout_ms = None,
             // 0 is kept: it means off (None is automatic).
             Some(SecondsOrAuto::Seconds(d)) => record.idle_timeout_ms = Some(millis(d)),
+        }
+        if self.ids_not_sequential || self.ids_sequential {
+            record.ids_not_sequential = self.ids_not_sequential;
         }
         match self.stale_after {
             None => {}
@@ -419,6 +431,26 @@ mod tests {
         };
         auto.apply(&mut r).unwrap();
         assert_eq!((r.idle_timeout_ms, r.stale_after_secs), (None, None));
+    }
+
+    #[test]
+    fn ids_not_sequential_is_set_kept_when_not_given_and_undone() {
+        let mut r = record();
+        assert!(!r.ids_not_sequential, "new subscriptions find gaps");
+        let on = SubOptions {
+            ids_not_sequential: true,
+            ..Default::default()
+        };
+        on.apply(&mut r).unwrap();
+        assert!(r.ids_not_sequential);
+        SubOptions::default().apply(&mut r).unwrap();
+        assert!(r.ids_not_sequential, "an edit without the flag keeps it");
+        let off = SubOptions {
+            ids_sequential: true,
+            ..Default::default()
+        };
+        off.apply(&mut r).unwrap();
+        assert!(!r.ids_not_sequential);
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct ShowView {
     idle_timeout_ms: Option<u64>,
     /// `null`: learned from the stream.
     stale_after_secs: Option<u64>,
+    /// Whether a jump in integer ids is not a gap.
+    ids_not_sequential: bool,
     max_event_size: usize,
     keep_rows: u64,
     keep_age_ms: u64,
@@ -197,6 +199,7 @@ pub fn show_view(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<S
         max_retries: r.retry.max_retries,
         idle_timeout_ms: r.idle_timeout_ms,
         stale_after_secs: r.stale_after_secs,
+        ids_not_sequential: r.ids_not_sequential,
         max_event_size: r.max_event_size,
         keep_rows: r.retention.max_rows,
         keep_age_ms: u64::try_from(r.retention.max_age.as_millis()).unwrap_or(u64::MAX),
@@ -287,6 +290,12 @@ pub fn print_show(out: &mut impl Write, v: &ShowView) -> io::Result<()> {
         |s| format!("{s} s"),
     );
     writeln!(out, "stale after:     {stale}")?;
+    let ids = if v.ids_not_sequential {
+        "not sequential (a jump is not a gap)"
+    } else {
+        "sequential (a jump is a gap)"
+    };
+    writeln!(out, "ids:             {ids}")?;
     let redirects = match v.redirects {
         RedirectMode::Never => "never (a redirect is an error)",
         RedirectMode::SameOrigin => "same-origin (another origin is an error)",

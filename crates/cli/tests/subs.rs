@@ -295,6 +295,42 @@ async fn a_corrupt_database_is_named_and_left_alone() {
 }
 
 #[tokio::test]
+async fn ids_not_sequential_is_saved_shown_kept_and_undone() {
+    let data = Data::new();
+    data.ok(&["subs", "add", "shared", URL, "--ids-not-sequential"])
+        .await;
+    data.ok(&["subs", "add", "plain", URL]).await;
+    assert_eq!(data.show("shared").await["ids_not_sequential"], true);
+    assert_eq!(
+        data.show("plain").await["ids_not_sequential"],
+        false,
+        "the default: jumps are gaps"
+    );
+    let human = data.ok(&["subs", "show", "shared"]).await.stdout;
+    assert!(human.contains("ids:             not sequential"), "{human}");
+    data.ok(&["subs", "edit", "shared", "--keep-rows", "9"])
+        .await;
+    assert_eq!(
+        data.show("shared").await["ids_not_sequential"],
+        true,
+        "an edit without the flag keeps it"
+    );
+    data.ok(&["subs", "edit", "shared", "--ids-sequential"])
+        .await;
+    assert_eq!(data.show("shared").await["ids_not_sequential"], false);
+    let both = data
+        .run(&[
+            "subs",
+            "edit",
+            "plain",
+            "--ids-sequential",
+            "--ids-not-sequential",
+        ])
+        .await;
+    assert_eq!(both.code, Some(2), "{both:#?}");
+}
+
+#[tokio::test]
 async fn help_lists_the_new_commands() {
     let top = data_less(&["--help"]).await;
     for word in ["subs", "history", "export", "import", "run", "--data-dir"] {
@@ -313,6 +349,7 @@ async fn help_lists_the_new_commands() {
         "--last-event-id",
         "--idle-timeout",
         "--stale-after",
+        "--ids-not-sequential",
         "--retry-initial",
         "--retry-max",
         "--max-retries",

@@ -151,3 +151,54 @@ async fn ids_skipped_or_restarted_inside_one_connection_are_printed_as_gap_and_r
         "{lines:#?}"
     );
 }
+
+#[tokio::test]
+async fn with_ids_not_sequential_a_jump_is_no_gap_and_a_reset_still_is() {
+    let server = demo().await;
+    // One connection, never dropped: 1 2 3 5 6 7 9 — gaps without the flag (the test above).
+    let url = server.url("/events?rate=0&skip=3");
+    let gaps = |lines: &[Value]| types(lines).iter().filter(|t| *t == "gap").count();
+    let without = run(&["watch", &url, "--json", "--count", "7"]).await;
+    assert_eq!(without.code, Some(0), "{without:#?}");
+    assert_eq!(gaps(&without.json()), 2, "{without:#?}");
+    let with = run(&[
+        "watch",
+        &url,
+        "--json",
+        "--count",
+        "7",
+        "--ids-not-sequential",
+    ])
+    .await;
+    assert_eq!(with.code, Some(0), "{with:#?}");
+    let lines = with.json();
+    assert_eq!(gaps(&lines), 0, "{lines:#?}");
+    let ids: Vec<&str> = messages(&lines)
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["1", "2", "3", "5", "6", "7", "9"],
+        "every event printed"
+    );
+
+    // A counter that goes back is still a reset.
+    let url = server.url("/events?rate=0&jump_back=3");
+    let out = run(&[
+        "watch",
+        &url,
+        "--json",
+        "--count",
+        "4",
+        "--ids-not-sequential",
+    ])
+    .await;
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    let lines = out.json();
+    assert_eq!(
+        types(&lines).iter().filter(|t| *t == "reset").count(),
+        1,
+        "{lines:#?}"
+    );
+}

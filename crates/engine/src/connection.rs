@@ -192,9 +192,13 @@ fn is_event_stream(content_type: Option<&HeaderValue>) -> bool {
 /// The most of a server's `Content-Encoding` echoed in an error: it is the server's text.
 const ENCODING_ECHO_MAX: usize = 40;
 
-/// Why the body cannot be read, when the server compressed it: we ask for no compression and
-/// inflate none yet (reqwest is built without it), and compressed bytes parsed as text would
-/// leave the stream "open" on garbage. `identity` is no compression.
+/// The content codings the client offers and inflates (reqwest's decoders, incrementally).
+pub const SUPPORTED_ENCODINGS: &str = "gzip, br, zstd, deflate";
+
+/// Why the body cannot be read, when the server compressed it some other way: reqwest inflates
+/// the codings it offers and then drops the header, so one still here is a coding (or a chain
+/// of them) it does not know, and its bytes parsed as text would leave the stream "open" on
+/// garbage. `identity` is no compression.
 fn unsupported_encoding(headers: &HeaderMap) -> Option<String> {
     let mut codings = Vec::new();
     for value in headers.get_all(CONTENT_ENCODING) {
@@ -218,7 +222,8 @@ fn unsupported_encoding(headers: &HeaderMap) -> Option<String> {
         named.push('…');
     }
     Some(format!(
-        "the server compressed the stream with {named}, which is not supported yet"
+        "the server compressed the stream with {named}, which Streamwatch cannot decode \
+         (it decodes {SUPPORTED_ENCODINGS})"
     ))
 }
 
@@ -546,16 +551,23 @@ mod tests {
         assert_eq!(with(&[]), None);
         assert_eq!(with(&["identity"]), None);
         assert_eq!(with(&["Identity", " "]), None);
+        // What reqwest leaves in place: a coding it does not decode, or a chain of codings.
         assert_eq!(
-            with(&["gzip"]).as_deref(),
-            Some("the server compressed the stream with gzip, which is not supported yet")
+            with(&["compress"]).as_deref(),
+            Some(
+                "the server compressed the stream with compress, which Streamwatch cannot \
+                 decode (it decodes gzip, br, zstd, deflate)"
+            )
         );
         assert_eq!(
             with(&["identity, br", "gzip"]).as_deref(),
-            Some("the server compressed the stream with br, gzip, which is not supported yet")
+            Some(
+                "the server compressed the stream with br, gzip, which Streamwatch cannot \
+                 decode (it decodes gzip, br, zstd, deflate)"
+            )
         );
         let long = with(&[&"x".repeat(500)]).unwrap();
-        assert!(long.len() < 120, "{long}");
+        assert!(long.len() < 160, "{long}");
     }
 
     #[test]

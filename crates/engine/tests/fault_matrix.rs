@@ -361,12 +361,38 @@ const GZIPPED_EVENT: [u8; 39] = [
     0x4b, 0xc7, 0xe3, 0x13, 0x00, 0x00, 0x00,
 ];
 
-/// We ask for no compression and cannot inflate yet; a server that compresses anyway must not
-/// leave the stream "open" while its bytes are parsed as text.
+/// A gzipped stream is asked for (`Accept-Encoding`) and inflated as it arrives.
 #[tokio::test]
-async fn gzip_is_a_fatal_error_saying_compression_is_not_supported() {
+async fn gzip_is_inflated() {
     let mut reply = Reply::raw(
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n",
+        &GZIPPED_EVENT,
+    );
+    reply.end = End::Hold;
+    let server = ScriptedServer::start(vec![reply]).await;
+    let mut w = Watched::start(config(&server.url("/")));
+    w.until(LIMIT, |w| w.messages().len() == 1).await;
+    assert_eq!(w.names(), ["started", "message"]);
+    assert_eq!(w.messages(), ["hello"]);
+    assert_eq!(&*w.status().last_id, "1");
+    let accepted = server.requests()[0]
+        .header("accept-encoding")
+        .map(str::to_owned)
+        .unwrap_or_default();
+    for coding in ["gzip", "br", "zstd", "deflate"] {
+        assert!(
+            accepted.contains(coding),
+            "{coding} not offered: {accepted:?}"
+        );
+    }
+}
+
+/// A coding the client does not inflate (here `compress`, LZW) must not leave the stream
+/// "open" while its bytes are parsed as text: a fatal error naming what is supported.
+#[tokio::test]
+async fn an_unsupported_encoding_is_a_fatal_error_naming_the_supported_ones() {
+    let mut reply = Reply::raw(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: compress\r\n",
         &GZIPPED_EVENT,
     );
     reply.end = End::Hold;
@@ -383,10 +409,10 @@ async fn gzip_is_a_fatal_error_saying_compression_is_not_supported() {
     );
     assert_eq!(
         message,
-        "the server compressed the stream with gzip, which is not supported yet"
+        "the server compressed the stream with compress, which Streamwatch cannot decode \
+         (it decodes gzip, br, zstd, deflate)"
     );
     assert_eq!(s.last_error.as_deref(), Some(message.as_str()));
-    assert_eq!(server.requests()[0].header("accept-encoding"), None);
 }
 
 /// `Content-Encoding: identity` is no compression at all.

@@ -337,6 +337,20 @@ fn on_event(log: &mut Log, known: &mut HashMap<SubscriptionId, Known>, event: Su
             }
         }
         SupervisorEvent::Removed { .. } => {}
+        SupervisorEvent::Machine { conditions } => {
+            let text = if conditions.asleep {
+                "the computer is going to sleep: streams wait, nothing counts as down"
+            } else if !conditions.online {
+                "offline (no default route): streams that need the network wait without retrying"
+            } else {
+                "awake and online: every waiting stream reconnects now"
+            };
+            log.daemon(
+                "machine",
+                text,
+                json!({"online": conditions.online, "asleep": conditions.asleep}),
+            );
+        }
     }
 }
 

@@ -48,13 +48,14 @@ use tokio::task::JoinHandle;
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Every state, in the order `streamwatch_state` lists them.
-const STATES: [State; 6] = [
+const STATES: [State; 7] = [
     State::Connecting,
     State::Open,
     State::Retrying,
     State::Paused,
     State::Failed,
     State::Stopped,
+    State::Offline,
 ];
 
 /// One subscription at scrape time.

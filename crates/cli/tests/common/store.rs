@@ -72,7 +72,36 @@ impl Data {
     pub fn daemon(&self, extra: &[&str]) -> Daemon {
         let mut args = vec!["run", "--json"];
         args.extend_from_slice(extra);
-        let mut child = self.cmd(&args).spawn().expect("streamwatch run starts");
+        self.spawn_daemon(self.cmd(&args))
+    }
+
+    /// `streamwatch run --json` inside the network namespace `ns` (`ip netns exec` execs it, so
+    /// the child's pid is the daemon's).
+    pub fn daemon_in_netns(&self, ns: &str) -> Daemon {
+        let mut cmd = Command::new("ip");
+        cmd.args([
+            "netns",
+            "exec",
+            ns,
+            env!("CARGO_BIN_EXE_streamwatch"),
+            "run",
+            "--json",
+        ])
+        .arg("--data-dir")
+        .arg(self.path())
+        .env_remove("STREAMWATCH_DATA_DIR")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        self.spawn_daemon(cmd)
+    }
+
+    fn spawn_daemon(&self, mut cmd: Command) -> Daemon {
+        let mut child = cmd.spawn().expect("streamwatch run starts");
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, lines) = mpsc::unbounded_channel();
         // Read all the time, so the daemon never blocks on a full pipe.

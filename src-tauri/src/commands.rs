@@ -5,6 +5,7 @@
 use crate::dnd::DoNotDisturb;
 use crate::first_show;
 use crate::state::AppState;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 use streamwatch_app_api::dto::{
@@ -13,6 +14,9 @@ use streamwatch_app_api::dto::{
 };
 use streamwatch_app_api::error::CommandError;
 use streamwatch_app_api::health::HealthBoard;
+use streamwatch_app_api::file_transfer;
+use streamwatch_app_api::store_sync::StoreSync;
+use streamwatch_app_api::transfer_dto::{ExportDone, HistoryExportForm, ImportDone};
 use streamwatch_app_api::{actions, views};
 use streamwatch_engine::monitor::Monitor;
 use streamwatch_engine::SubscriptionId;
@@ -35,6 +39,9 @@ pub const COMMANDS: &[&str] = &[
     "timeline",
     "subscription_stats",
     "export_subscriptions",
+    "export_history_file",
+    "export_subscriptions_file",
+    "import_subscriptions_file",
     "connect_updates",
     "list_notifications",
     "clear_notifications",
@@ -59,6 +66,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         timeline,
         subscription_stats,
         export_subscriptions,
+        export_history_file,
+        export_subscriptions_file,
+        import_subscriptions_file,
         connect_updates,
         list_notifications,
         clear_notifications,
@@ -209,6 +219,62 @@ pub async fn export_subscriptions(
     // Commit what has been received, so the history is complete up to now.
     state.monitor.flush().await?;
     blocking(&state, move |m, _| views::export(m, with_history)).await
+}
+
+/// Writes the stored messages `form` asks for to `path` (chosen in the system's save dialog) as
+/// JSON lines or CSV, replaced whole; a page at a time, so memory stays bounded.
+#[tauri::command]
+pub async fn export_history_file(
+    state: State<'_, AppState>,
+    form: HistoryExportForm,
+    path: PathBuf,
+) -> Result<ExportDone> {
+    // Commit what has been received, so the history is complete up to now.
+    state.monitor.flush().await?;
+    blocking(&state, move |m, _| {
+        file_transfer::export_history(m.catalog(), &form, &path)
+    })
+    .await
+}
+
+/// Writes every subscription to `path` in the export format; secret values in plain text only
+/// `with_secrets` (the dialog asks, with a warning), masked otherwise.
+#[tauri::command]
+pub async fn export_subscriptions_file(
+    state: State<'_, AppState>,
+    with_secrets: bool,
+    path: PathBuf,
+) -> Result<ExportDone> {
+    blocking(&state, move |m, _| {
+        file_transfer::export_subscriptions(m.catalog(), with_secrets, &path)
+    })
+    .await
+}
+
+/// Imports the export file at `path` (chosen in the system's open dialog), all or nothing, and
+/// starts what it added; `rename` takes "NAME (2)" for a name already saved.
+#[tauri::command]
+pub async fn import_subscriptions_file(
+    state: State<'_, AppState>,
+    path: PathBuf,
+    rename: bool,
+) -> Result<ImportDone> {
+    let added = state.added.clone();
+    blocking(&state, move |m, h| {
+        // The import writes its history through a writer task of its own: run it on this
+        // blocking thread inside the runtime.
+        let done = tauri::async_runtime::block_on(file_transfer::import_subscriptions(
+            m.catalog(),
+            &path,
+            rename,
+        ))?;
+        // Start them now and show them in every window, rather than at the next store sync.
+        if let Err(e) = StoreSync::default().pass(m, h, &added) {
+            eprintln!("streamwatch: imported, but could not start them yet: {e}");
+        }
+        Ok(done)
+    })
+    .await
 }
 
 /// Starts this webview's bridge: batched live updates on `on_update` until the webview goes

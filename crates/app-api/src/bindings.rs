@@ -13,6 +13,9 @@ use crate::dto::{
     TimelineEntry, UpdateBatch,
 };
 use crate::error::CommandError;
+use crate::transfer_dto::{
+    ExportDone, HistoryExportForm, HistoryFileFormat, ImportDone, ImportedView,
+};
 use std::path::{Path, PathBuf};
 use streamwatch_engine::catalog::METHODS;
 use ts_rs::{Config, TS};
@@ -81,6 +84,11 @@ pub fn render() -> Vec<(String, String)> {
         file::<SubscriptionView>(&cfg),
         file::<TimelineEntry>(&cfg),
         file::<UpdateBatch>(&cfg),
+        file::<ExportDone>(&cfg),
+        file::<HistoryExportForm>(&cfg),
+        file::<HistoryFileFormat>(&cfg),
+        file::<ImportDone>(&cfg),
+        file::<ImportedView>(&cfg),
     ];
     files.sort();
     let mut index = String::from(NOTE);

@@ -20,6 +20,12 @@ pub enum ErrorKind {
     Storage,
     /// The OS keyring refused.
     Secret,
+    /// A file the user chose could not be written: the disk is full.
+    DiskFull,
+    /// A file the user chose could not be written or read: the system refused.
+    PermissionDenied,
+    /// A file the user chose could not be written or read for another reason (the message says).
+    File,
     /// A bug or an unexpected failure.
     Internal,
 }

@@ -1,6 +1,7 @@
 //! `export_subscriptions`: the file `streamwatch export` writes, built by the same loop (the
 //! engine catalog's export), so `streamwatch import` reads what the app exports. Secret header
-//! values are never exported from the app: a secret header appears with its name only.
+//! values are never in this text: a secret header appears with its name only (the Export
+//! dialog's file, [`crate::file_transfer`], holds them only when the user asks).
 
 use streamwatch_engine::catalog::{Catalog, CatalogError, ExportOptions};
 

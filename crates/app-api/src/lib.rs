@@ -5,8 +5,9 @@
 //! [`notify_form`]); what the windows are shown ([`views`], [`stats`], [`export`], the demo's
 //! note in [`demo`]) and the
 //! changes they ask for ([`actions`]); and the pickup of edits made by the CLI
-//! ([`store_sync`]). The shell (src-tauri) only wires these to Tauri, which this crate never
-//! depends on: all of it builds and tests without a webview.
+//! ([`store_sync`]); the window's Export and Import to files the user chose ([`file_transfer`],
+//! its types in [`transfer_dto`]). The shell (src-tauri) only wires these to Tauri, which this
+//! crate never depends on: all of it builds and tests without a webview.
 
 pub mod actions;
 pub mod bindings;
@@ -15,11 +16,15 @@ pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod export;
+pub mod file_error;
+pub mod file_transfer;
 pub mod form;
 pub mod health;
 pub mod live;
 pub mod notify_form;
+pub mod output_file;
 pub mod preview;
 pub mod stats;
 pub mod store_sync;
+pub mod transfer_dto;
 pub mod views;

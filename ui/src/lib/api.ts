@@ -5,6 +5,9 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppSettings,
   CommandError,
+  ExportDone,
+  HistoryExportForm,
+  ImportDone,
   NotificationView,
   MessageView,
   StatsView,
@@ -15,7 +18,16 @@ import type {
 } from './bindings';
 import type { CommandErrorKind } from './types';
 
-const ERROR_KINDS: readonly CommandErrorKind[] = ['invalid', 'notFound', 'storage', 'secret', 'internal'];
+const ERROR_KINDS: readonly CommandErrorKind[] = [
+  'invalid',
+  'notFound',
+  'storage',
+  'secret',
+  'diskFull',
+  'permissionDenied',
+  'file',
+  'internal',
+];
 
 function isCommandError(e: unknown): e is CommandError {
   if (typeof e !== 'object' || e === null) return false;
@@ -96,6 +108,21 @@ export function subscriptionStats(id: number): Promise<StatsView> {
 
 export function exportSubscriptions(withHistory: boolean): Promise<string> {
   return call('export_subscriptions', { withHistory });
+}
+
+/** Writes stored messages as JSON lines or CSV to `path` (chosen in the save dialog). */
+export function exportHistoryFile(form: HistoryExportForm, path: string): Promise<ExportDone> {
+  return call('export_history_file', { form, path });
+}
+
+/** Writes every subscription to `path`; secret values in plain text only `withSecrets`. */
+export function exportSubscriptionsFile(withSecrets: boolean, path: string): Promise<ExportDone> {
+  return call('export_subscriptions_file', { withSecrets, path });
+}
+
+/** Imports the export file at `path`, all or nothing; `rename` takes "NAME (2)" for a taken name. */
+export function importSubscriptionsFile(path: string, rename: boolean): Promise<ImportDone> {
+  return call('import_subscriptions_file', { path, rename });
 }
 
 /**

@@ -2,7 +2,12 @@
 export type { AppSettings } from "./AppSettings";
 export type { CommandError } from "./CommandError";
 export type { DemoView } from "./DemoView";
+export type { ExportDone } from "./ExportDone";
 export type { HeaderForm } from "./HeaderForm";
+export type { HistoryExportForm } from "./HistoryExportForm";
+export type { HistoryFileFormat } from "./HistoryFileFormat";
+export type { ImportDone } from "./ImportDone";
+export type { ImportedView } from "./ImportedView";
 export type { LifecycleView } from "./LifecycleView";
 export type { MessageRuleForm } from "./MessageRuleForm";
 export type { MessageView } from "./MessageView";

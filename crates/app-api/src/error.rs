@@ -81,6 +81,7 @@ pub fn config_field(e: &ConfigError) -> &'static str {
         ConfigError::InvalidMethod(_) => "method",
         ConfigError::InvalidHeader(_) => "headers",
         ConfigError::InvalidRetry(_) => "retryMaxMs",
+        ConfigError::Client(c) => c.form_field(),
     }
 }
 

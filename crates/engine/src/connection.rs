@@ -5,6 +5,8 @@
 //! changes, so a paused or restarted connection resumes where it left off.
 
 use crate::backoff::{self, DelayInput};
+use crate::cert_problem::CertProblem;
+use crate::client_options::{ClientOptions, ClientOptionsError};
 use crate::continuity::{self, Verdict};
 pub use crate::event_sink::EventSink;
 use crate::lifecycle::{ErrorKind, Lifecycle};
@@ -64,16 +66,10 @@ pub enum Outcome {
 
 /// Builds the HTTP client connections share (one pool, rustls). It follows no redirects:
 /// [`redirects::send`] does, deciding per hop which headers go along.
-pub fn build_client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .user_agent(concat!("streamwatch/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(15))
-        .tcp_nodelay(true)
-        // reqwest's policy would carry any header but a few well-known ones to another host.
-        .redirect(reqwest::redirect::Policy::none())
-        // A Referer tells the next server where we came from, query tokens included.
-        .referer(false)
-        .build()
+/// Uses the environment's proxy (`HTTPS_PROXY`, `NO_PROXY`, …) and the system's CAs; a
+/// subscription with its own settings builds through [`ClientOptions::build_client`].
+pub fn build_client() -> Result<reqwest::Client, ClientOptionsError> {
+    ClientOptions::default().build_client()
 }
 
 /// How one attempt ended.
@@ -162,8 +158,13 @@ fn build_request(
 }
 
 /// Renders an error with its causes, since reqwest's top-level message hides the reason.
-fn describe(err: &dyn std::error::Error) -> String {
-    let mut msg = err.to_string();
+/// The error's chain in one line; a certificate problem's plain words first (see
+/// [`crate::cert_problem::words_in`]).
+fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = match CertProblem::from_error(err) {
+        Some(problem) => format!("{}; {err}", problem.words()),
+        None => err.to_string(),
+    };
     let mut source = err.source();
     while let Some(cause) = source {
         let text = cause.to_string();

@@ -1,5 +1,6 @@
 //! What one subscription asks for: the request and the retry settings.
 
+pub use crate::client_options::ClientOptions;
 pub use crate::redirects::RedirectMode;
 use crate::shared_str::SharedStr;
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,10 @@ pub struct SubscriptionConfig {
     pub ids_not_sequential: bool,
     /// Cap on one event's size.
     pub max_event_size: usize,
+    /// Proxy, extra CA certificates and client certificate; the default is the environment's
+    /// proxy and the system's CAs.
+    #[serde(default)]
+    pub client: ClientOptions,
 }
 
 /// A configuration that cannot be used.
@@ -90,6 +95,9 @@ pub enum ConfigError {
     /// The retry settings contradict each other.
     #[error("invalid retry settings: {0}")]
     InvalidRetry(String),
+    /// The proxy or TLS settings cannot be used.
+    #[error(transparent)]
+    Client(#[from] crate::client_options::ClientOptionsError),
 }
 
 impl SubscriptionConfig {
@@ -117,6 +125,7 @@ impl SubscriptionConfig {
             stale_after: None,
             ids_not_sequential: false,
             max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
+            client: ClientOptions::default(),
         })
     }
 
@@ -168,6 +177,7 @@ impl SubscriptionConfig {
                 self.retry.max_ms, self.retry.initial_ms
             )));
         }
+        self.client.validate()?;
         Ok(())
     }
 }

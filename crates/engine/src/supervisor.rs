@@ -4,10 +4,12 @@
 //! Events fan out on a broadcast channel bounded by count and by bytes ([`crate::event_bus`]):
 //! a slow consumer lags and is told how much it missed, and never stalls a network read.
 
+use crate::client_cache::ClientCache;
+use crate::client_options::ClientOptions;
 use crate::connection::{self, ConnectionState, EventSink, Outcome};
 use crate::event_bus::{EventBus, EventReceiver, DEFAULT_BUDGET};
 pub use crate::ids::SubscriptionId;
-use crate::lifecycle::Lifecycle;
+use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::liveness::{self, AutoIdle, Change, Liveness};
 use crate::record::Record;
 use crate::record_queue::RecordSender;
@@ -58,7 +60,9 @@ struct Entry {
 
 /// Keeps many subscriptions alive on the current tokio runtime.
 pub struct Supervisor {
-    client: reqwest::Client,
+    /// One client per distinct proxy and TLS settings; subscriptions sharing settings share
+    /// its connection pool.
+    clients: Arc<ClientCache>,
     entries: Mutex<HashMap<SubscriptionId, Entry>>,
     events: EventBus,
     /// Lossless path to storage: awaiting it slows only the subscription that produced.
@@ -77,11 +81,14 @@ impl Supervisor {
     /// A supervisor whose broadcast keeps up to `capacity` events for slow consumers (and at
     /// most [`DEFAULT_BUDGET`] bytes of large messages beyond the ring's small ones).
     pub fn new(capacity: usize) -> Result<Self, SupervisorError> {
-        let client =
-            connection::build_client().map_err(|e| SupervisorError::Client(e.to_string()))?;
+        let clients = Arc::new(ClientCache::new());
+        // Fails early, as before, if this machine cannot set up TLS at all.
+        clients
+            .get(&ClientOptions::default())
+            .map_err(|e| SupervisorError::Client(e.to_string()))?;
         let events = EventBus::new(capacity.max(16), DEFAULT_BUDGET);
         Ok(Supervisor {
-            client,
+            clients,
             entries: Mutex::new(HashMap::new()),
             events,
             recorder: None,
@@ -136,7 +143,7 @@ impl Supervisor {
         let mut state = ConnectionState::new(&config);
         state.auto_idle = AutoIdle::with_floor(self.idle_floor);
         let task = tokio::spawn(drive(
-            self.client.clone(),
+            self.clients.clone(),
             config.clone(),
             state,
             paused,
@@ -520,7 +527,7 @@ async fn watch_liveness(fan: FanOut) {
 
 /// One subscription's task: runs the connection and obeys commands.
 async fn drive(
-    client: reqwest::Client,
+    clients: Arc<ClientCache>,
     mut config: SubscriptionConfig,
     mut state: ConnectionState,
     mut paused: bool,
@@ -545,7 +552,23 @@ async fn drive(
             }
         }
         let outcome = {
-            let run = connection::run(&client, &config, &mut state, &mut sink);
+            let run = async {
+                match clients.get(&config.client) {
+                    Ok(client) => connection::run(&client, &config, &mut state, &mut sink).await,
+                    Err(e) => {
+                        // Checked when added or edited; only a machine that cannot set up
+                        // TLS gets here, and retrying will not fix that.
+                        sink.emit(Lifecycle::Error {
+                            kind: ErrorKind::Protocol,
+                            message: e.to_string(),
+                            status: None,
+                            will_retry: false,
+                        })
+                        .await;
+                        Outcome::Fatal
+                    }
+                }
+            };
             tokio::select! {
                 outcome = run => Some(outcome),
                 cmd = commands.recv() => match cmd {

@@ -1,5 +1,6 @@
 //! What the Streamwatch test suites share: servers to test against (the demo server, a scripted
-//! raw HTTP server, a comment flood, the peak-RSS benchmarks' hostile streams), resident-memory
+//! raw HTTP server, TLS servers with certificates made in the test, real HTTP and SOCKS5
+//! proxies, a comment flood, the peak-RSS benchmarks' hostile streams), resident-memory
 //! checks, a private gnome-keyring on its own D-Bus, child-process guards, and checks on files
 //! and ids.
 //!
@@ -9,10 +10,14 @@
 pub mod comment_flood;
 pub mod files;
 pub mod hostile;
+pub mod http_proxy;
 pub mod keyring;
 pub mod memory;
 pub mod process;
 pub mod scripted_server;
+pub mod socks_proxy;
+pub mod tls_certs;
+pub mod tls_server;
 
 use std::time::{Duration, Instant};
 

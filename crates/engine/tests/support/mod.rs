@@ -24,7 +24,8 @@ pub async fn run_until_all(
     limit: Duration,
     mut done: impl FnMut(&[Lifecycle]) -> bool,
 ) -> (Vec<Lifecycle>, Option<Outcome>) {
-    let client = connection::build_client().expect("client");
+    // The subscription's own proxy and TLS settings, as the supervisor builds them.
+    let client = config.client.build_client().expect("client");
     let (tx, mut rx) = mpsc::unbounded_channel();
     let cfg = config.clone();
     let task = tokio::spawn(async move {

@@ -14,6 +14,7 @@ pub mod rendering;
 pub mod state;
 pub mod tray;
 pub mod window;
+pub mod window_geometry;
 
 use dnd::DoNotDisturb;
 use state::{AppState, StartOptions, StartupError};
@@ -44,16 +45,9 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_main_window(app);
         }))
-        .plugin(
-            // Size, position and maximised state; not visibility: the window is shown by
-            // `first_show` when its page is ready (or kept hidden when started at login).
-            tauri_plugin_window_state::Builder::new()
-                .with_state_flags(
-                    tauri_plugin_window_state::StateFlags::all()
-                        - tauri_plugin_window_state::StateFlags::VISIBLE,
-                )
-                .build(),
-        )
+        // Size, position and maximised state; not visibility: the window is shown by
+        // `first_show` when its page is ready (or kept hidden when started at login).
+        .plugin(window_geometry::plugin())
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_notification::init())
         // The system's save / open dialogs for Export and Import.
@@ -105,9 +99,12 @@ pub fn run() {
                         app.handle(),
                         config.visible && !(hidden && TRAY_UP.load(Ordering::Relaxed)),
                     );
-                    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+                    let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
                         .visible(false)
                         .build()?;
+                    // Where it was last, before its first show: no jump.
+                    window_geometry::restore(&window);
+                    window_geometry::track(&window);
                     Ok(())
                 }
                 Err(e) => {

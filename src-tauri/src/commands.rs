@@ -31,6 +31,8 @@ pub const COMMANDS: &[&str] = &[
     "add_subscription",
     "update_subscription",
     "remove_subscription",
+    "duplicate_subscription",
+    "request_view",
     "pause_subscription",
     "resume_subscription",
     "reconnect_now",
@@ -58,6 +60,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         add_subscription,
         update_subscription,
         remove_subscription,
+        duplicate_subscription,
+        request_view,
         pause_subscription,
         resume_subscription,
         reconnect_now,
@@ -124,6 +128,33 @@ pub async fn update_subscription(
     // Every window shows the new settings, and the alert loop rereads the rules.
     let _ = state.added.send(view.clone());
     Ok(view)
+}
+
+/// Saves and starts a copy of a subscription ("<name> (copy)"), its secrets copied to new
+/// keyring items.
+#[tauri::command]
+pub async fn duplicate_subscription(
+    state: State<'_, AppState>,
+    id: u64,
+) -> Result<SubscriptionView> {
+    let id = SubscriptionId(id);
+    let view = blocking(&state, move |m, h| actions::duplicate(m, h, id)).await?;
+    // Every window lists the copy.
+    let _ = state.added.send(view.clone());
+    Ok(view)
+}
+
+/// What the next (re)connection of a subscription sends, secrets masked.
+#[tauri::command]
+pub async fn request_view(
+    state: State<'_, AppState>,
+    id: u64,
+) -> Result<streamwatch_app_api::request_view::RequestView> {
+    let id = SubscriptionId(id);
+    blocking(&state, move |m, _| {
+        streamwatch_app_api::request_view::request_view(m, id)
+    })
+    .await
 }
 
 /// Stops a subscription and deletes it with its history and secrets.

@@ -39,6 +39,17 @@ pub fn update(
     view_of(monitor, health, id)
 }
 
+/// Saves and starts a copy of `id` named "<name> (copy)" with the same settings and keyring
+/// items of its own; the copy's view.
+pub fn duplicate(
+    monitor: &Monitor,
+    health: &HealthBoard,
+    id: SubscriptionId,
+) -> Result<SubscriptionView> {
+    let copy = monitor.duplicate(id)?;
+    view_of(monitor, health, copy)
+}
+
 /// Stops a subscription and deletes it with its history and secrets.
 pub fn remove(monitor: &Monitor, id: SubscriptionId) -> Result<()> {
     Ok(monitor.remove(id)?)
@@ -134,6 +145,33 @@ mod tests {
             (ErrorKind::Invalid, Some("headers.0.value"))
         );
         assert!(m.catalog().find("pointing").is_err(), "nothing was saved");
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_is_saved_under_a_copy_name_and_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = monitor(dir.path());
+        let board = HealthBoard::new();
+        let mut f = form("Orders");
+        f.method = "POST".into();
+        f.body = Some("q=1".into());
+        let v = add(&m, &board, &f).unwrap();
+        let copy = duplicate(&m, &board, SubscriptionId(v.id)).unwrap();
+        assert_ne!(copy.id, v.id);
+        assert_eq!(copy.name, "Orders (copy)");
+        assert_eq!(
+            (
+                copy.form.method.as_str(),
+                copy.form.body.as_deref(),
+                copy.form.paused
+            ),
+            ("POST", Some("q=1"), true)
+        );
+        assert_eq!(copy.status.state, StateName::Paused);
+        let again = duplicate(&m, &board, SubscriptionId(v.id)).unwrap();
+        assert_eq!(again.name, "Orders (copy 2)");
+        let e = duplicate(&m, &board, SubscriptionId(9_999)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound);
     }
 
     #[tokio::test]

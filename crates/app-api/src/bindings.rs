@@ -13,6 +13,7 @@ use crate::dto::{
     TimelineEntry, UpdateBatch,
 };
 use crate::error::CommandError;
+use crate::request_view::{RequestHeaderView, RequestView};
 use crate::transfer_dto::{
     ExportDone, HistoryExportForm, HistoryFileFormat, ImportDone, ImportedView,
 };
@@ -78,6 +79,8 @@ pub fn render() -> Vec<(String, String)> {
         file::<HeaderForm>(&cfg),
         file::<LifecycleView>(&cfg),
         file::<MessageView>(&cfg),
+        file::<RequestHeaderView>(&cfg),
+        file::<RequestView>(&cfg),
         file::<StatsView>(&cfg),
         file::<StatusView>(&cfg),
         file::<SubscriptionForm>(&cfg),

@@ -24,6 +24,7 @@ pub mod live;
 pub mod notify_form;
 pub mod output_file;
 pub mod preview;
+pub mod request_view;
 pub mod stats;
 pub mod store_sync;
 pub mod transfer_dto;

@@ -18,8 +18,7 @@ use crate::shared_str::SharedStr;
 use crate::subscription::SubscriptionConfig;
 use futures_util::StreamExt;
 use reqwest::header::{
-    HeaderMap, HeaderName, HeaderValue, ACCEPT, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE,
-    RETRY_AFTER,
+    HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER,
 };
 use reqwest::StatusCode;
 use std::future::Future;
@@ -126,6 +125,18 @@ pub async fn run<S: EventSink>(
     }
 }
 
+/// Headers every request carries before the subscription's own, as an `EventSource` sends them.
+pub const STREAM_HEADERS: [(&str, &str); 2] = [
+    ("Accept", "text/event-stream"),
+    ("Cache-Control", "no-cache"),
+];
+
+/// Whether a last event id goes out as `Last-Event-ID`: ids are decoded text, and one that
+/// cannot be a header value is not sent rather than failing every reconnect.
+pub fn sends_last_event_id(last_event_id: &str) -> bool {
+    !last_event_id.is_empty() && HeaderValue::from_str(last_event_id).is_ok()
+}
+
 fn build_request(
     client: &reqwest::Client,
     config: &SubscriptionConfig,
@@ -133,10 +144,10 @@ fn build_request(
 ) -> Result<reqwest::RequestBuilder, String> {
     let method = reqwest::Method::from_bytes(config.method.as_bytes())
         .map_err(|_| format!("invalid HTTP method {:?}", config.method))?;
-    let mut req = client
-        .request(method, config.url.clone())
-        .header(ACCEPT, "text/event-stream")
-        .header(CACHE_CONTROL, "no-cache");
+    let mut req = client.request(method, config.url.clone());
+    for (name, value) in STREAM_HEADERS {
+        req = req.header(name, value);
+    }
     for (name, value) in &config.headers {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("invalid header name {name:?}"))?;
@@ -144,12 +155,8 @@ fn build_request(
             HeaderValue::from_str(value).map_err(|_| format!("invalid value for header {name}"))?;
         req = req.header(name, value);
     }
-    if !last_event_id.is_empty() {
-        // Ids are decoded text; one that cannot be a header value is not sent rather than
-        // failing every reconnect.
-        if let Ok(v) = HeaderValue::from_str(last_event_id) {
-            req = req.header("Last-Event-ID", v);
-        }
+    if sends_last_event_id(last_event_id) {
+        req = req.header("Last-Event-ID", last_event_id);
     }
     if let Some(body) = &config.body {
         req = req.body(body.clone());

@@ -244,6 +244,15 @@ impl Monitor {
         Ok(id)
     }
 
+    /// Saves a copy of `id` with the same settings and its own keyring items (see
+    /// [`Catalog::duplicate`]) and starts it; returns the copy's id.
+    pub fn duplicate(&self, id: SubscriptionId) -> Result<SubscriptionId, MonitorError> {
+        let _changing = lock(&self.changing);
+        let copy = self.catalog.duplicate(id)?;
+        self.start_again(copy)?;
+        Ok(copy)
+    }
+
     /// Saves new settings and reconnects with them, keeping the stream's position unless the
     /// starting id changed. Secret headers may hold a new plain value or their existing keyring
     /// reference. One that was not running (it could not start) is started again: the edit may

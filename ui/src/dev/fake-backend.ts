@@ -404,6 +404,27 @@ export function installDevBackend(): void {
         if (f.paused && s.view.status.state !== 'paused') setStatus(s, { state: 'paused', connectedSinceMs: null });
         return s.view;
       }
+      case 'duplicate_subscription': {
+        const from = need(args.id);
+        const names = new Set([...subs.values()].map((x) => x.view.name.toLowerCase()));
+        let name = `${from.view.name} (copy)`;
+        for (let n = 2; names.has(name.toLowerCase()); n++) name = `${from.view.name} (copy ${n})`;
+        const s = create({ ...from.view.form, name }, from.behaviour);
+        added.push(s.view);
+        return s.view;
+      }
+      case 'request_view': {
+        const s = need(args.id);
+        const f = s.view.form;
+        const lastId = s.view.status.lastId;
+        const headers = [
+          { name: 'Accept', value: 'text/event-stream', secret: false, automatic: true },
+          { name: 'Cache-Control', value: 'no-cache', secret: false, automatic: true },
+          ...f.headers.map((h) => ({ name: h.name, value: h.secret ? '••••' : h.value, secret: h.secret, automatic: false })),
+          ...(lastId ? [{ name: 'Last-Event-ID', value: lastId, secret: false, automatic: true }] : []),
+        ];
+        return { method: f.method, url: s.view.url, headers, body: f.body, lastEventId: lastId || null, redirects: f.redirects ?? 'any' };
+      }
       case 'remove_subscription':
         need(args.id);
         subs.delete(Number(args.id));

@@ -10,6 +10,7 @@ import type {
   ImportDone,
   NotificationView,
   MessageView,
+  RequestView,
   StatsView,
   SubscriptionForm,
   SubscriptionView,
@@ -69,6 +70,16 @@ export function addSubscription(form: SubscriptionForm): Promise<SubscriptionVie
 
 export function updateSubscription(id: number, form: SubscriptionForm): Promise<SubscriptionView> {
   return call('update_subscription', { id, form });
+}
+
+/** Saves a copy named "<name> (copy)" with the same settings and its own keyring items. */
+export function duplicateSubscription(id: number): Promise<SubscriptionView> {
+  return call('duplicate_subscription', { id });
+}
+
+/** What the next (re)connection sends: method, URL, headers and body, secrets masked. */
+export function requestView(id: number): Promise<RequestView> {
+  return call('request_view', { id });
 }
 
 export function removeSubscription(id: number): Promise<null> {

@@ -6,6 +6,7 @@
 //! ends map their inputs and errors to this and nothing more; none of them opens storage.
 
 mod declare;
+mod duplicate;
 mod error;
 pub mod file_entries;
 pub mod history_export;
@@ -15,6 +16,7 @@ pub mod transfer;
 pub mod validate;
 
 pub use declare::Declared;
+pub use duplicate::copy_name;
 pub use error::CatalogError;
 pub use history_export::{HistoryExportError, TimeRange};
 pub use saved::{Catalog, Edited};

@@ -13,6 +13,8 @@ export type { MessageRuleForm } from "./MessageRuleForm";
 export type { MessageView } from "./MessageView";
 export type { NotificationView } from "./NotificationView";
 export type { NotifyForm } from "./NotifyForm";
+export type { RequestHeaderView } from "./RequestHeaderView";
+export type { RequestView } from "./RequestView";
 export type { StatsView } from "./StatsView";
 export type { StatusView } from "./StatusView";
 export type { SubscriptionForm } from "./SubscriptionForm";

@@ -42,6 +42,10 @@ export class Subscription {
   historyError: string | null = $state(null);
   /** Whether storage may hold rows older than the oldest one here. */
   hasMoreOlder = $state(true);
+  /** When the user cleared the log view (rows received before are not shown; storage keeps them). */
+  clearedAtMs: number | null = $state(null);
+  /** Bumped by each clear and restore: a history page asked for before one is let go. */
+  viewGeneration = 0;
 
   readonly log: LogBuffer;
   /** Gap, reconnect, reset and pause rows on their way into `log`. */
@@ -86,6 +90,28 @@ export class Subscription {
 
   get timeline(): TimelineItem[] {
     return mergeTimeline(this.storedTimeline, this.liveTimeline, this.owner.liveSinceMs);
+  }
+
+  /**
+   * Empties this window's log of the rows received until `nowMs`; stored history stays, and
+   * is not paged back in until the view is restored.
+   */
+  clearView(nowMs: number): void {
+    this.log.clear();
+    this.clearedAtMs = nowMs;
+    this.hasMoreOlder = false;
+    this.history = 'idle';
+    this.historyError = null;
+    this.viewGeneration++;
+    this.logVersion++;
+  }
+
+  /** Undoes `clearView`: stored rows may be paged in again. */
+  restoreView(): void {
+    this.clearedAtMs = null;
+    this.hasMoreOlder = true;
+    this.history = 'idle';
+    this.viewGeneration++;
   }
 
   setStatus(status: StatusView, nowMs: number): void {
@@ -220,6 +246,8 @@ export class AppState {
     for (const m of batch.messages) {
       const sub = this.byId.get(m.subscriptionId);
       if (!sub) continue;
+      // Received before the view was cleared, delivered late: cleared with the rest.
+      if (sub.clearedAtMs !== null && m.receivedAtMs <= sub.clearedAtMs) continue;
       sub.markers.message(m);
       touched.add(sub);
     }
@@ -381,15 +409,44 @@ export class AppState {
     }
     sub.history = 'loading';
     sub.historyError = null;
+    const generation = sub.viewGeneration;
     try {
       const page = await api.historyPage(sub.id, sub.log.oldestSeq(), HISTORY_PAGE);
+      // The view was cleared (or restored) meanwhile: this page belongs to the old one.
+      if (generation !== sub.viewGeneration) return;
       const merged = sub.log.mergeOlder(page);
       if (page.length < HISTORY_PAGE || merged.dropped > 0 || sub.log.full) sub.hasMoreOlder = false;
       sub.history = 'idle';
       sub.logVersion++;
     } catch (e) {
+      if (generation !== sub.viewGeneration) return;
       sub.history = 'error';
       sub.historyError = api.toCommandError(e).message;
+    }
+  }
+
+  /** Clears the log view of `sub` (storage keeps every row). */
+  clearView(sub: Subscription): void {
+    sub.clearView(Date.now());
+    this.notify('View cleared: stored history is kept', 'info');
+  }
+
+  /** Shows the stored rows again after a clear. */
+  async restoreView(sub: Subscription): Promise<void> {
+    sub.restoreView();
+    await this.loadOlder(sub);
+  }
+
+  /** Saves a copy of subscription `id` (its secrets copied in the keyring) and selects it. */
+  async duplicate(id: number): Promise<SubscriptionView | null> {
+    try {
+      const view = await api.duplicateSubscription(id);
+      this.upsert(view, true);
+      this.selectedId = view.id;
+      return view;
+    } catch (e) {
+      this.notify(`Duplicate failed: ${api.toCommandError(e).message}`);
+      return null;
     }
   }
 

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::client_args::ClientArgs;
 use clap::{Args, Parser, Subcommand};
 use streamwatch_engine::catalog::normalize_method;
 use streamwatch_engine::subscription::{RetryConfig, SubscriptionConfig};
@@ -181,6 +182,10 @@ pub struct WatchArgs {
     /// jump are not reported as gaps; resets and replays still are.
     #[arg(long)]
     pub ids_not_sequential: bool,
+
+    /// Proxy and TLS settings.
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 impl WatchArgs {
@@ -218,6 +223,7 @@ impl WatchArgs {
             .iter()
             .map(|p| p.trim().to_string())
             .collect();
+        config.client = self.client.options()?;
         config.validate()?;
         Ok(config)
     }

@@ -4,6 +4,7 @@
 //! the exit status; the work lives in the modules below.
 
 mod args;
+mod client_args;
 mod config_file;
 mod daemon;
 mod daemon_log;

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use jiff::Timestamp;
-use streamwatch_engine::connection::{build_client, run, ConnectionState, EventSink, Outcome};
+use streamwatch_engine::connection::{run, ConnectionState, EventSink, Outcome};
 use streamwatch_engine::{Lifecycle, SubscriptionConfig};
 use tokio::sync::mpsc;
 
@@ -78,7 +78,11 @@ pub async fn watch<W: Write>(
     count: Option<u64>,
     mut reconnects: reconnect_signal::Requests,
 ) -> Result<WatchEnd, WatchError> {
-    let client = build_client().map_err(|e| WatchError::Client(e.to_string()))?;
+    // The stream's own proxy and TLS settings (the environment's proxy when it has none).
+    let client = config
+        .client
+        .build_client()
+        .map_err(|e| WatchError::Client(e.to_string()))?;
     let (tx, mut rx) = mpsc::channel(QUEUE_LEN);
     let engine = async move {
         let mut state = ConnectionState::new(&config);

@@ -3,7 +3,7 @@
 //! subscription goes through the catalog's rules and is then applied to the running stream; the
 //! CLI daemon and the desktop app are thin layers over this.
 
-use crate::catalog::{Catalog, CatalogError, SavedSubscription, SubscriptionRecord};
+use crate::catalog::{Catalog, CatalogError, Keeping, SavedSubscription, SubscriptionRecord};
 use crate::secrets::SecretStore;
 use crate::status::{State, Status};
 use crate::storage::{StorageError, Writer, WriterConfig};
@@ -238,8 +238,17 @@ impl Monitor {
     /// Checks, saves and starts a subscription. Secret headers hold their plain values here;
     /// they go to the keyring, never to the database.
     pub fn add(&self, draft: &SubscriptionRecord) -> Result<SubscriptionId, MonitorError> {
+        self.add_keeping(draft, Keeping::Keyring)
+    }
+
+    /// [`Monitor::add`], putting its secrets where `keep` says (see [`Keeping`]).
+    pub fn add_keeping(
+        &self,
+        draft: &SubscriptionRecord,
+        keep: Keeping,
+    ) -> Result<SubscriptionId, MonitorError> {
         let _changing = lock(&self.changing);
-        let id = self.catalog.add(draft)?;
+        let id = self.catalog.add_keeping(draft, keep)?;
         self.start_again(id)?;
         Ok(id)
     }
@@ -262,8 +271,18 @@ impl Monitor {
         id: SubscriptionId,
         draft: &SubscriptionRecord,
     ) -> Result<(), MonitorError> {
+        self.update_keeping(id, draft, Keeping::Keyring)
+    }
+
+    /// [`Monitor::update`], putting new secrets where `keep` says (see [`Keeping`]).
+    pub fn update_keeping(
+        &self,
+        id: SubscriptionId,
+        draft: &SubscriptionRecord,
+        keep: Keeping,
+    ) -> Result<(), MonitorError> {
         let _changing = lock(&self.changing);
-        let edited = self.catalog.edit(id, draft)?;
+        let edited = self.catalog.edit_keeping(id, draft, keep)?;
         warn_orphaned(&edited.orphaned);
         if !self.is_running(id) {
             return self.start_again(id);

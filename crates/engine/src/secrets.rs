@@ -6,7 +6,11 @@
 //! [`SecretRef`], a string such as `keyring:streamwatch/authorization-3f0c…`.
 //!
 //! When no keyring can be reached this module says so ([`SecretError::Unavailable`]) and refuses:
-//! there is deliberately no fallback that writes the secret to a file.
+//! there is deliberately no fallback that writes the secret to a file. The one other place a
+//! secret may live is this process's memory, and only when the user chose it for that save
+//! ([`SecretStore::put_session`]): the reference (`session:streamwatch/…`) is saved, the value
+//! is not, so after a restart the secret is missing ([`SecretError::SessionOnly`]) and must be
+//! entered again.
 //!
 //! Every call blocks on the platform store (a D-Bus round trip on Linux, which may wait for the
 //! user to answer an unlock prompt), so async code should call it through
@@ -16,8 +20,10 @@
 //! use, and keeps that connection: a keyring started or unlocked after a failed first attempt is
 //! only seen after Streamwatch restarts, which is why the messages below say so.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// What every front end, error and log shows in place of a secret value.
 pub const MASK: &str = "••••";
@@ -27,6 +33,9 @@ pub const DEFAULT_SERVICE: &str = "streamwatch";
 
 /// Every reference starts with this, so a stored value says where the secret lives.
 const SCHEME: &str = "keyring:";
+/// A secret kept in memory for one session only (no keyring was available and the user chose
+/// to save without it).
+const SESSION_SCHEME: &str = "session:";
 /// Longest service name accepted; keyring UIs and Windows target names are length-limited.
 const MAX_SERVICE_LEN: usize = 64;
 /// Longest account name accepted (hint + dash + 32 hex digits fits well inside).
@@ -46,6 +55,18 @@ impl SecretRef {
         Ok(r)
     }
 
+    /// Build a session-only reference (the value lives in this process's memory).
+    fn new_session(service: &str, account: &str) -> Result<Self, SecretError> {
+        let r = SecretRef(format!("{SESSION_SCHEME}{service}/{account}"));
+        r.parts()?;
+        Ok(r)
+    }
+
+    /// Whether the secret was kept in memory for one session only, not in the keyring.
+    pub fn is_session(&self) -> bool {
+        self.0.starts_with(SESSION_SCHEME)
+    }
+
     /// The reference as stored.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -57,7 +78,8 @@ impl SecretRef {
         let rest = self
             .0
             .strip_prefix(SCHEME)
-            .ok_or_else(|| invalid("does not start with \"keyring:\""))?;
+            .or_else(|| self.0.strip_prefix(SESSION_SCHEME))
+            .ok_or_else(|| invalid("does not start with \"keyring:\" or \"session:\""))?;
         let (service, account) = rest
             .split_once('/')
             .ok_or_else(|| invalid("expected keyring:<service>/<account>"))?;
@@ -147,6 +169,13 @@ pub enum SecretError {
         /// What the platform store reported.
         reason: String,
     },
+    /// The secret was kept in memory for the session it was entered in (no keyring was
+    /// available, and the user chose to save without it); that session has ended.
+    #[error(
+        "the secret for {0} was kept in memory only, for the session it was entered in (no OS \
+         keyring was available), and Streamwatch has restarted since: enter the value again"
+    )]
+    SessionOnly(SecretRef),
     /// A reference that is malformed, or that belongs to another keyring service.
     #[error("invalid secret reference {0}")]
     InvalidRef(String),
@@ -155,10 +184,35 @@ pub enum SecretError {
     Other(String),
 }
 
-/// Stores, reads, replaces and deletes secrets in the OS keyring under one service name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Stores, reads, replaces and deletes secrets in the OS keyring under one service name, and
+/// those the user chose to keep for this session only in memory (shared by its clones).
+#[derive(Clone)]
 pub struct SecretStore {
     service: String,
+    /// Session-only secrets by account; never written anywhere.
+    session: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl fmt::Debug for SecretStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The session's values are secrets: only how many there are.
+        f.debug_struct("SecretStore")
+            .field("service", &self.service)
+            .field("session_secrets", &lock(&self.session).len())
+            .finish()
+    }
+}
+
+impl PartialEq for SecretStore {
+    fn eq(&self, other: &Self) -> bool {
+        self.service == other.service
+    }
+}
+
+impl Eq for SecretStore {}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Default for SecretStore {
@@ -174,6 +228,7 @@ impl SecretStore {
     pub fn new(service: impl Into<String>) -> Self {
         SecretStore {
             service: service.into(),
+            session: Arc::default(),
         }
     }
 
@@ -197,8 +252,37 @@ impl SecretStore {
         Ok(r)
     }
 
+    /// Keep `secret` in this process's memory only, for this session, and return the reference
+    /// to save: the user chose this because no keyring was available. Nothing reaches the disk;
+    /// after a restart [`SecretStore::get`] says [`SecretError::SessionOnly`].
+    pub fn put_session(&self, label_hint: &str, secret: &str) -> Result<SecretRef, SecretError> {
+        let account = new_account(label_hint);
+        let r = SecretRef::new_session(&self.service, &account)?;
+        lock(&self.session).insert(account, secret.to_string());
+        Ok(r)
+    }
+
+    /// The session-only secret `r` names, which must be under this store's service.
+    fn session_account<'r>(&self, r: &'r SecretRef) -> Result<&'r str, SecretError> {
+        let (service, account) = r.parts()?;
+        if service != self.service {
+            return Err(SecretError::InvalidRef(format!(
+                "{r}: belongs to service {service:?}, not {:?}",
+                self.service
+            )));
+        }
+        Ok(account)
+    }
+
     /// Read the secret `r` refers to.
     pub fn get(&self, r: &SecretRef) -> Result<String, SecretError> {
+        if r.is_session() {
+            let account = self.session_account(r)?;
+            return lock(&self.session)
+                .get(account)
+                .cloned()
+                .ok_or_else(|| SecretError::SessionOnly(r.clone()));
+        }
         // Bytes, as `put` writes them.
         let bytes = self.entry(r)?.get_secret().map_err(|e| map_error(e, r))?;
         String::from_utf8(bytes)
@@ -208,6 +292,11 @@ impl SecretStore {
     /// Overwrite the secret `r` refers to; if the keyring item is gone it is created again under
     /// the same reference, so the stored reference stays valid.
     pub fn replace(&self, r: &SecretRef, secret: &str) -> Result<(), SecretError> {
+        if r.is_session() {
+            let account = self.session_account(r)?;
+            lock(&self.session).insert(account.to_string(), secret.to_string());
+            return Ok(());
+        }
         self.entry(r)?
             .set_secret(secret.as_bytes())
             .map_err(|e| map_error(e, r))
@@ -215,6 +304,11 @@ impl SecretStore {
 
     /// Remove the secret `r` refers to; a secret that is already gone is not an error.
     pub fn delete(&self, r: &SecretRef) -> Result<(), SecretError> {
+        if r.is_session() {
+            let account = self.session_account(r)?;
+            lock(&self.session).remove(account);
+            return Ok(());
+        }
         match self.entry(r)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map_error(e, r)),
@@ -238,6 +332,11 @@ impl SecretStore {
 
     /// The keyring entry for `r`, refusing references that belong to another service.
     fn entry(&self, r: &SecretRef) -> Result<keyring::Entry, SecretError> {
+        if r.is_session() {
+            return Err(SecretError::InvalidRef(format!(
+                "{r}: a session-only secret is not in the keyring"
+            )));
+        }
         let (service, account) = r.parts()?;
         // A reference can arrive from an imported configuration. Without this check such a file
         // could name another application's keyring item and have Streamwatch send it, as a
@@ -431,6 +530,42 @@ mod tests {
         ] {
             assert!(msg.contains(needle), "{needle:?} missing from {msg:?}");
         }
+    }
+
+    #[test]
+    fn a_session_only_secret_lives_in_memory_and_is_missing_in_the_next_session() {
+        // An unusable service for the keyring: nothing here may reach it.
+        let store = SecretStore::new("streamwatch-session-test");
+        let r = store.put_session("Authorization", "Bearer s3cret").unwrap();
+        assert!(r.is_session(), "{r}");
+        assert!(r
+            .as_str()
+            .starts_with("session:streamwatch-session-test/authorization-"));
+        assert_eq!(r.as_str().parse::<SecretRef>().unwrap(), r);
+        assert_eq!(store.get(&r).unwrap(), "Bearer s3cret");
+        // Clones share the session (the monitor and the catalog hold clones).
+        assert_eq!(store.clone().get(&r).unwrap(), "Bearer s3cret");
+        store.replace(&r, "Bearer new").unwrap();
+        assert_eq!(store.get(&r).unwrap(), "Bearer new");
+        assert!(!format!("{store:?}").contains("Bearer"), "{store:?}");
+
+        // The next session: a new store, the reference saved but not the value.
+        let next = SecretStore::new("streamwatch-session-test");
+        match next.get(&r) {
+            Err(SecretError::SessionOnly(missing)) => assert_eq!(missing, r),
+            other => panic!("expected SessionOnly, got {other:?}"),
+        }
+        let msg = next.get(&r).unwrap_err().to_string();
+        assert!(msg.contains("enter the value again"), "{msg}");
+        assert!(!msg.contains("Bearer"), "{msg}");
+
+        store.delete(&r).unwrap();
+        assert!(matches!(store.get(&r), Err(SecretError::SessionOnly(_))));
+        let foreign: SecretRef = "session:other-app/token-1".parse().unwrap();
+        assert!(matches!(
+            store.get(&foreign),
+            Err(SecretError::InvalidRef(_))
+        ));
     }
 
     #[test]

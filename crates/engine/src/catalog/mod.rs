@@ -20,6 +20,7 @@ pub use duplicate::copy_name;
 pub use error::CatalogError;
 pub use history_export::{HistoryExportError, TimeRange};
 pub use saved::{Catalog, Edited};
+pub use sealing::Keeping;
 pub use transfer::{Export, ExportOptions, Imported};
 pub use validate::{normalize_method, Field, Invalid, METHODS};
 

@@ -3,7 +3,7 @@
 //! the running supervisor as well. Every front end goes through here; none opens storage.
 
 use super::error::CatalogError;
-use super::sealing::{self, Sealed};
+use super::sealing::{self, Keeping, Sealed};
 use super::validate::{check_record, check_settings, Field, Invalid};
 use crate::ids::SubscriptionId;
 use crate::secrets::{SecretError, SecretRef, SecretStore};
@@ -158,10 +158,20 @@ impl Catalog {
     /// Checks and saves a new subscription; secret header values (plain here) go to the
     /// keyring, never to the database. Nothing is left behind on failure.
     pub fn add(&self, draft: &SubscriptionRecord) -> Result<SubscriptionId, CatalogError> {
+        self.add_keeping(draft, Keeping::Keyring)
+    }
+
+    /// [`Catalog::add`], putting its secrets where `keep` says: [`Keeping::SessionOnly`] only
+    /// when the user chose it after the keyring was unavailable.
+    pub fn add_keeping(
+        &self,
+        draft: &SubscriptionRecord,
+        keep: Keeping,
+    ) -> Result<SubscriptionId, CatalogError> {
         check_record(draft)?;
         // Checked before any secret reaches the keyring; the database refuses a duplicate too.
         self.check_name_free(&draft.name, None)?;
-        let Sealed { record, created } = sealing::seal(&self.secrets, draft, None)?;
+        let Sealed { record, created } = sealing::seal_keeping(&self.secrets, draft, None, keep)?;
         self.store.add_subscription(&record).map_err(|e| {
             sealing::forget(&self.secrets, &created);
             e.into()
@@ -175,10 +185,21 @@ impl Catalog {
         id: SubscriptionId,
         draft: &SubscriptionRecord,
     ) -> Result<Edited, CatalogError> {
+        self.edit_keeping(id, draft, Keeping::Keyring)
+    }
+
+    /// [`Catalog::edit`], putting new secrets where `keep` says.
+    pub fn edit_keeping(
+        &self,
+        id: SubscriptionId,
+        draft: &SubscriptionRecord,
+        keep: Keeping,
+    ) -> Result<Edited, CatalogError> {
         let old = self.subscription(id)?.record;
         check_record(draft)?;
         self.check_name_free(&draft.name, Some(id))?;
-        let Sealed { record, created } = sealing::seal(&self.secrets, draft, Some(&old))?;
+        let Sealed { record, created } =
+            sealing::seal_keeping(&self.secrets, draft, Some(&old), keep)?;
         if let Err(e) = self.store.update_subscription(id, &record) {
             sealing::forget(&self.secrets, &created);
             return Err(e.into());

@@ -28,6 +28,31 @@ pub enum SealError {
     Secret(#[from] SecretError),
 }
 
+/// Where a save puts the secrets it seals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keeping {
+    /// The OS keyring: the only place a secret survives a restart.
+    #[default]
+    Keyring,
+    /// This session's memory only, chosen by the user for this save because no keyring was
+    /// available ([`SecretError::Unavailable`]): the subscription is saved with references to
+    /// values that are gone after a restart, and then asks for them again.
+    SessionOnly,
+}
+
+/// Puts one plain secret where `keep` says.
+fn put(
+    secrets: &SecretStore,
+    keep: Keeping,
+    hint: &str,
+    value: &str,
+) -> Result<SecretRef, SecretError> {
+    match keep {
+        Keeping::Keyring => secrets.put(hint, value),
+        Keeping::SessionOnly => secrets.put_session(hint, value),
+    }
+}
+
 /// A record ready to save, and the keyring items made for it (to delete if saving fails).
 #[derive(Debug)]
 pub struct Sealed {
@@ -99,6 +124,16 @@ pub fn seal(
     record: &SubscriptionRecord,
     old: Option<&SubscriptionRecord>,
 ) -> Result<Sealed, SealError> {
+    seal_keeping(secrets, record, old, Keeping::Keyring)
+}
+
+/// [`seal`], putting new secrets where `keep` says.
+pub fn seal_keeping(
+    secrets: &SecretStore,
+    record: &SubscriptionRecord,
+    old: Option<&SubscriptionRecord>,
+    keep: Keeping,
+) -> Result<Sealed, SealError> {
     let own: Vec<&str> = old
         .map(|o| secret_headers(o).map(|h| h.value.as_str()).collect())
         .unwrap_or_default();
@@ -119,7 +154,7 @@ pub fn seal(
             )
             .into());
         }
-        match secrets.put(&h.name, &h.value) {
+        match put(secrets, keep, &h.name, &h.value) {
             Ok(r) => {
                 h.value = r.to_string();
                 created.push(r);
@@ -130,7 +165,7 @@ pub fn seal(
             }
         }
     }
-    if let Err(e) = seal_url(secrets, &mut sealed, old, &mut created) {
+    if let Err(e) = seal_url(secrets, keep, &mut sealed, old, &mut created) {
         forget(secrets, &created);
         return Err(e);
     }
@@ -144,6 +179,7 @@ pub fn seal(
 /// `created`); a credential given as [`MASK`] keeps the reference `old` had in the same place.
 fn seal_url(
     secrets: &SecretStore,
+    keep: Keeping,
     record: &mut SubscriptionRecord,
     old: Option<&SubscriptionRecord>,
     created: &mut Vec<SecretRef>,
@@ -187,7 +223,7 @@ fn seal_url(
             }
             None
         } else {
-            let r = secrets.put(&slot.part.hint(), &slot.value)?;
+            let r = put(secrets, keep, &slot.part.hint(), &slot.value)?;
             created.push(r.clone());
             Some(r.to_string())
         };
@@ -291,6 +327,33 @@ mod tests {
         let sealed = seal(&secrets, &old, Some(&old)).unwrap();
         assert_eq!(sealed.record, old);
         assert!(sealed.created.is_empty());
+    }
+
+    #[test]
+    fn session_only_sealing_keeps_values_in_memory_and_references_in_the_record() {
+        // A service of its own: the session's secrets are the store's, and the keyring is
+        // never asked.
+        let secrets = SecretStore::new("streamwatch-sealing-test");
+        let mut draft = with_secret("Bearer s3cret");
+        draft.url = "http://u:p4ss@h.test/s?token=t0k".into();
+        let sealed = seal_keeping(&secrets, &draft, None, Keeping::SessionOnly).unwrap();
+        assert_eq!(sealed.created.len(), 4, "{:?}", sealed.created);
+        assert!(sealed.created.iter().all(SecretRef::is_session));
+        let saved = format!("{:?}", sealed.record);
+        for plain in ["s3cret", "p4ss", "t0k"] {
+            assert!(!saved.contains(plain), "{plain} in {saved}");
+        }
+        let plain = reveal(&secrets, &sealed.record).unwrap();
+        assert_eq!(plain.headers[0].value, "Bearer s3cret");
+        assert_eq!(plain.url, "http://u:p4ss@h.test/s?token=t0k");
+        // Edited with nothing changed: its own session references are kept.
+        let again = seal_keeping(
+            &secrets,
+            &sealed.record,
+            Some(&sealed.record),
+            Keeping::Keyring,
+        );
+        assert!(again.unwrap().created.is_empty());
     }
 
     #[test]

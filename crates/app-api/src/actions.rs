@@ -8,10 +8,20 @@ use crate::error::CommandError;
 use crate::form::record_from_form;
 use crate::health::HealthBoard;
 use crate::views::view_of;
+use streamwatch_engine::catalog::Keeping;
 use streamwatch_engine::monitor::{Monitor, MonitorError};
 use streamwatch_engine::SubscriptionId;
 
 type Result<T> = std::result::Result<T, CommandError>;
+
+/// Where a save puts its secrets: the keyring, unless the user chose to save without it.
+fn keeping(form: &SubscriptionForm) -> Keeping {
+    if form.without_keyring == Some(true) {
+        Keeping::SessionOnly
+    } else {
+        Keeping::Keyring
+    }
+}
 
 /// Checks, saves and starts a subscription; its view.
 pub fn add(
@@ -20,7 +30,7 @@ pub fn add(
     form: &SubscriptionForm,
 ) -> Result<SubscriptionView> {
     let record = record_from_form(form, None)?;
-    let id = monitor.add(&record)?;
+    let id = monitor.add_keeping(&record, keeping(form))?;
     view_of(monitor, health, id)
 }
 
@@ -35,7 +45,7 @@ pub fn update(
     let old = monitor.catalog().subscription(id)?;
     let record = record_from_form(form, Some(&old.record))?;
     // One that could not start is started again: the edit may have fixed it.
-    monitor.update(id, &record)?;
+    monitor.update_keeping(id, &record, keeping(form))?;
     view_of(monitor, health, id)
 }
 

@@ -59,6 +59,12 @@ pub struct SubscriptionForm {
     #[serde(default)]
     #[ts(optional)]
     pub ids_not_sequential: Option<bool>,
+    /// The user chose "Save without the keyring" after this save was refused with
+    /// `keyringUnavailable`: secret values are kept in memory for this session only (never on
+    /// disk) and asked for again after a restart. Not a setting: never sent back.
+    #[serde(default)]
+    #[ts(optional)]
+    pub without_keyring: Option<bool>,
 }
 
 /// A subscription's notification rules as the form edits them.

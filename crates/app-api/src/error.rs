@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use streamwatch_engine::catalog::{CatalogError, Field, Invalid, StorageError};
 use streamwatch_engine::monitor::MonitorError;
+use streamwatch_engine::secrets::SecretError;
 use streamwatch_engine::subscription::ConfigError;
 use streamwatch_engine::supervisor::SupervisorError;
 use ts_rs::TS;
@@ -20,6 +21,9 @@ pub enum ErrorKind {
     Storage,
     /// The OS keyring refused.
     Secret,
+    /// No OS keyring is available: the form may offer to save without it (secrets kept in
+    /// memory for this session only; `SubscriptionForm.withoutKeyring`).
+    KeyringUnavailable,
     /// A file the user chose could not be written: the disk is full.
     DiskFull,
     /// A file the user chose could not be written or read: the system refused.
@@ -166,6 +170,11 @@ impl From<CatalogError> for CommandError {
             CatalogError::NameTaken(_) => CommandError::invalid(e.to_string(), Some("name")),
             CatalogError::NotFound(_) => CommandError::not_found(e.to_string()),
             CatalogError::Storage(s) => s.into(),
+            CatalogError::Secret(SecretError::Unavailable { .. }) => CommandError {
+                kind: ErrorKind::KeyringUnavailable,
+                message: e.to_string(),
+                field: None,
+            },
             CatalogError::Secret(_) | CatalogError::SecretsOf { .. } => CommandError {
                 kind: ErrorKind::Secret,
                 message: e.to_string(),
@@ -221,6 +230,24 @@ mod tests {
         let e: CommandError =
             SupervisorError::NotFound(streamwatch_engine::SubscriptionId(1)).into();
         assert_eq!(e.kind, ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn an_unavailable_keyring_is_its_own_kind_so_the_form_can_offer_the_choice() {
+        let unavailable = SecretError::Unavailable {
+            reason: "org.freedesktop.DBus.Error.ServiceUnknown".into(),
+        };
+        let e: CommandError = MonitorError::Catalog(CatalogError::Secret(unavailable)).into();
+        assert_eq!(e.kind, ErrorKind::KeyringUnavailable);
+        assert_eq!(
+            serde_json::to_value(&e).unwrap()["kind"],
+            "keyringUnavailable"
+        );
+        let locked = SecretError::Locked {
+            reason: "dismissed".into(),
+        };
+        let e: CommandError = CatalogError::Secret(locked).into();
+        assert_eq!(e.kind, ErrorKind::Secret);
     }
 
     #[test]

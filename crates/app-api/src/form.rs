@@ -94,6 +94,7 @@ impl SubscriptionForm {
             notify: Some(crate::notify_form::form_of(&r.notify)),
             redirects: Some(r.redirects),
             ids_not_sequential: Some(r.ids_not_sequential),
+            without_keyring: None,
         }
     }
 }
@@ -153,6 +154,7 @@ mod tests {
             notify: None,
             redirects: None,
             ids_not_sequential: None,
+            without_keyring: None,
         }
     }
 

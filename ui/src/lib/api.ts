@@ -24,6 +24,7 @@ const ERROR_KINDS: readonly CommandErrorKind[] = [
   'notFound',
   'storage',
   'secret',
+  'keyringUnavailable',
   'diskFull',
   'permissionDenied',
   'file',

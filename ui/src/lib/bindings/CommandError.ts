@@ -6,4 +6,4 @@
  * `field` is a [`SubscriptionForm`] field name (`name`, `url`, `method`, `retryMaxMs`,
  * `idleTimeoutSecs`…) or, for a header, `headers.N.name` / `headers.N.value` (N counts from 0).
  */
-export type CommandError = { kind: "invalid" | "notFound" | "storage" | "secret" | "diskFull" | "permissionDenied" | "file" | "internal", message: string, field: string | null, };
+export type CommandError = { kind: "invalid" | "notFound" | "storage" | "secret" | "keyringUnavailable" | "diskFull" | "permissionDenied" | "file" | "internal", message: string, field: string | null, };

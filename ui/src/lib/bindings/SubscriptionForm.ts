@@ -36,4 +36,10 @@ redirects?: "any" | "same-origin" | "never",
  * The server's integer ids do not count by one, so a jump is no gap; a form without it
  * (older UI) keeps the saved setting, or off.
  */
-idsNotSequential?: boolean, };
+idsNotSequential?: boolean, 
+/**
+ * The user chose "Save without the keyring" after this save was refused with
+ * `keyringUnavailable`: secret values are kept in memory for this session only (never on
+ * disk) and asked for again after a restart. Not a setting: never sent back.
+ */
+withoutKeyring?: boolean, };

@@ -35,17 +35,23 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 describe('Detail', () => {
-  it('shows the last error in a few words, the full chain on hover and on click', async () => {
+  it('shows the last error in plain words first, the raw chain behind Details', async () => {
+    const plain = 'The server refused the connection';
+    const sub = app.upsert(view(1, 'One', { state: 'retrying', attempt: 1, lastError: CHAIN, lastErrorPlain: plain }));
+    render(Detail, { props: { sub, onedit: () => {} } });
+    expect(screen.getByTestId('error-plain').textContent).toBe(plain);
+    expect(screen.queryByTestId('error-raw')).toBeNull();
+    await fireEvent.click(screen.getByTestId('error-details-toggle'));
+    expect(screen.getByTestId('error-raw').textContent).toBe(CHAIN);
+    await fireEvent.click(screen.getByTestId('error-details-toggle'));
+    expect(screen.queryByTestId('error-raw')).toBeNull();
+  });
+
+  it('shows an error the shell did not word (an older shell) as it came, with no Details', () => {
     const sub = app.upsert(view(1, 'One', { state: 'retrying', attempt: 1, lastError: CHAIN }));
     render(Detail, { props: { sub, onedit: () => {} } });
-    const error = screen.getByTestId('detail-error');
-    expect(error.textContent?.trim()).toBe('connection refused');
-    expect(error.getAttribute('title')).toBe(CHAIN);
-    expect(error.dataset.full).toBe(CHAIN);
-    await fireEvent.click(error);
-    expect(screen.getByTestId('detail-error').textContent?.trim()).toBe(CHAIN);
-    await fireEvent.click(screen.getByTestId('detail-error'));
-    expect(screen.getByTestId('detail-error').textContent?.trim()).toBe('connection refused');
+    expect(screen.getByTestId('error-plain').textContent).toBe(CHAIN);
+    expect(screen.queryByTestId('error-details-toggle')).toBeNull();
   });
 
   it('says since when a retrying stream is down, and for how long', () => {

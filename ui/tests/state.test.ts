@@ -113,21 +113,37 @@ describe('applying batches', () => {
     const one = app.get(1)!;
     expect(one.status.state).toBe('retrying');
     expect(one.log.length).toBe(2);
-    expect(one.liveTimeline.map((t) => t.title)).toEqual(['retrying 2']);
     expect(app.get(3)!.log.length).toBe(1);
     expect(app.get(2)).toBeUndefined();
     expect(app.subs.map((s) => s.id)).toEqual([1, 3]);
   });
 
-  it('tells the timeline about pauses and resumes, which are status changes', async () => {
-    const { be, sched, app } = await started();
-    be.channel().onmessage(batch({ statuses: [{ id: 1, status: status({ state: 'paused' }) }] }));
-    sched.frame();
-    be.channel().onmessage(batch({ statuses: [{ id: 1, status: status({ state: 'connecting' }) }] }));
-    sched.frame();
-    be.channel().onmessage(batch({ statuses: [{ id: 1, status: status({ state: 'open' }) }] }));
-    sched.frame();
-    expect(app.get(1)!.liveTimeline.map((t) => t.kind)).toEqual(['paused', 'resumed']);
+  it('reads the stored timeline again after a timeline step, a pause or an edit, once per burst', async () => {
+    vi.useFakeTimers();
+    try {
+      const { be, sched, app } = await started();
+      const one = app.get(1)!;
+      await app.openDetail(one);
+      const reads = () => be.calls.filter((c) => c.cmd === 'timeline').length;
+      expect(reads()).toBe(1);
+      be.channel().onmessage(batch({ statuses: [{ id: 1, status: status({ state: 'paused' }) }] }));
+      sched.frame();
+      be.channel().onmessage(batch({ lifecycle: [lifecycle(1, 'retrying', { attempt: 1, delayMs: 500 })] }));
+      sched.frame();
+      expect(reads()).toBe(1);
+      await vi.advanceTimersByTimeAsync(300);
+      expect(reads()).toBe(2);
+      // Messages and comments are not timeline steps.
+      be.channel().onmessage(batch({ messages: [msg(1, 9)], lifecycle: [lifecycle(1, 'comment')] }));
+      sched.frame();
+      await vi.advanceTimersByTimeAsync(300);
+      expect(reads()).toBe(2);
+      app.upsert({ ...one.view, form: { ...one.view.form, url: 'http://127.0.0.1:2/' } });
+      await vi.advanceTimersByTimeAsync(300);
+      expect(reads()).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('coalesces every batch of a frame into one flush and one log version bump', async () => {

@@ -1,98 +1,109 @@
+import { render, screen, fireEvent } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { foldTimeline, lifecycleItem, mergeTimeline, statusItem, storedItem } from '../src/lib/timeline';
-import { lifecycle } from '../src/dev/builders';
+import type { TimelineEntry } from '../src/lib/bindings';
+import Timeline from '../src/components/Timeline.svelte';
+import { foldTimeline, rowLine } from '../src/lib/timeline';
 
-describe('timeline items', () => {
-  it('describes lifecycle events', () => {
-    expect(lifecycleItem(lifecycle(1, 'started', { status: 200, detail: 'http://x/' }))).toMatchObject({ title: 'started', detail: 'HTTP 200 · http://x/', tone: 'good' });
-    expect(lifecycleItem(lifecycle(1, 'retrying', { attempt: 3, delayMs: 4200 }))).toMatchObject({ title: 'retrying 3', detail: 'in 4.2 s', tone: 'warn' });
-    expect(lifecycleItem(lifecycle(1, 'retries-failed', { attempt: 5 }))).toMatchObject({ title: 'retries failed', tone: 'bad' });
-    expect(lifecycleItem(lifecycle(1, 'gap', { missed: 15 }))).toMatchObject({ title: 'gap', detail: '15 missed' });
-    expect(lifecycleItem(lifecycle(1, 'error', { detail: 'reset', status: 503 }))).toMatchObject({ detail: 'HTTP 503 · reset', tone: 'bad' });
+const REFUSED =
+  'error sending request for url (http://127.0.0.1:9/events): client error (Connect): tcp connect error: Connection refused (os error 111)';
+
+// Entries as the shell words them (crates/app-api/src/timeline.rs).
+function entry(atMs: number, kind: TimelineEntry['kind'], title: string, detail = '', extra: Partial<TimelineEntry> = {}): TimelineEntry {
+  return {
+    atMs,
+    kind,
+    from: null,
+    to: null,
+    reason: '',
+    missed: null,
+    title,
+    detail,
+    tone: 'neutral',
+    error: null,
+    attempt: null,
+    delayMs: null,
+    ...extra,
+  };
+}
+
+const refused = (at: number) =>
+  entry(at, 'error', 'error', 'The server refused the connection', {
+    tone: 'bad',
+    error: { plain: 'The server refused the connection', raw: REFUSED },
+  });
+const retry = (at: number, attempt: number, next: string) =>
+  entry(at, 'retrying', 'retrying', `attempt ${attempt}, next in ${next}`, { tone: 'warn', attempt, delayMs: 1 });
+
+describe('folding', () => {
+  it('folds a run of backoff steps into "attempts 1–6, next in 30 s", keeping every step', () => {
+    const items = [entry(0, 'started', 'connected', 'HTTP 200', { tone: 'good' })];
+    const delays = ['1 s', '2 s', '4 s', '8 s', '16 s', '30 s'];
+    delays.forEach((d, k) => items.push(refused(1000 * (k + 1)), retry(1000 * (k + 1) + 1, k + 1, d)));
+    const rows = foldTimeline(items);
+    expect(rows.map(rowLine)).toEqual(['retrying: attempts 1–6, next in 30 s', 'connected: HTTP 200']);
+    expect(rows[0].kind).toBe('backoff');
+    expect(rows[0].steps).toHaveLength(12);
+    expect(rows[0].steps.filter((s) => s.kind === 'retrying').map((s) => s.attempt)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rows[0].error).toEqual({ plain: 'The server refused the connection', raw: REFUSED });
+    expect(rowLine(rows[0])).not.toContain('×');
   });
 
-  it('leaves out the frequent kinds', () => {
-    expect(lifecycleItem(lifecycle(1, 'connecting'))).toBeNull();
-    expect(lifecycleItem(lifecycle(1, 'comment'))).toBeNull();
-    expect(lifecycleItem(lifecycle(1, 'message'))).toBeNull();
+  it('lists a single retry as it is', () => {
+    const rows = foldTimeline([refused(1), retry(2, 1, '870 ms')]);
+    expect(rows.map(rowLine)).toEqual(['retrying: attempt 1, next in 870 ms', 'error: The server refused the connection']);
   });
 
-  it('describes stored transitions', () => {
-    expect(storedItem({ atMs: 1, kind: 'transition', from: 'open', to: 'retrying', reason: 'eof', missed: null })).toMatchObject({ title: 'open → retrying', detail: 'eof', tone: 'warn' });
-    const stale = 'no data for 1 min (usually every 2 s)';
-    expect(storedItem({ atMs: 1, kind: 'transition', from: 'open', to: 'stale', reason: stale, missed: null })).toMatchObject({ title: 'open → stale', detail: stale, tone: 'warn' });
+  it('does not fold retries whose errors differ', () => {
+    const other = entry(3, 'error', 'error', 'The server reset the connection', { tone: 'bad' });
+    const rows = foldTimeline([refused(1), retry(2, 1, '1 s'), other, retry(4, 2, '2 s')]);
+    expect(rows).toHaveLength(4);
   });
 
-  it('describes id resets, live and stored', () => {
-    const words = 'ids went backwards from 41 to 1: did the server restart?';
-    expect(lifecycleItem(lifecycle(1, 'reset', { detail: words }))).toMatchObject({ kind: 'reset', title: 'ids reset', detail: words, tone: 'warn' });
-    expect(storedItem({ atMs: 1, kind: 'reset', from: null, to: null, reason: words, missed: null })).toMatchObject({ kind: 'reset', title: 'ids reset', detail: words, tone: 'warn' });
+  it('folds a repeating cycle into one row with its steps', () => {
+    const items: TimelineEntry[] = [];
+    for (let k = 0; k < 4; k++) {
+      items.push(entry(k * 10, 'started', 'connected', 'HTTP 200', { tone: 'good' }));
+      items.push(entry(k * 10 + 1, 'finished', 'stream ended'));
+      items.push(retry(k * 10 + 2, 1, '1 s'));
+    }
+    const rows = foldTimeline(items);
+    expect(rows).toHaveLength(1);
+    expect(rowLine(rows[0])).toBe('connected → stream ended → retrying: 4 times');
+    expect(rows[0].steps).toHaveLength(12);
   });
 
-  it('merges stored entries from before the live feed with live items, oldest first', () => {
-    const stored = [
-      { atMs: 100, kind: 'transition' as const, from: null, to: 'open', reason: '', missed: null },
-      { atMs: 300, kind: 'transition' as const, from: 'open', to: 'retrying', reason: '', missed: null },
-    ];
-    const live = [lifecycleItem(lifecycle(1, 'retrying', { atMs: 310, attempt: 1, delayMs: 500 }))!];
-    const merged = mergeTimeline(stored, live, 250);
-    expect(merged.map((i) => i.atMs)).toEqual([100, 310]);
+  it('shows edits and stale periods as worded', () => {
+    const rows = foldTimeline([
+      entry(1, 'edited', 'edited', 'URL, headers'),
+      entry(2, 'stale', 'stale', 'no data for 4 s (usually every 1 s)', { tone: 'warn' }),
+      entry(3, 'fresh', 'data again', 'stale for 2 min', { tone: 'good' }),
+    ]);
+    expect(rows.map(rowLine)).toEqual(['data again: stale for 2 min', 'stale: no data for 4 s (usually every 1 s)', 'edited: URL, headers']);
   });
 });
 
-describe('timeline folding and pause/resume', () => {
-  const at = (ms: number) => ({ atMs: ms });
+describe('Timeline', () => {
+  it('shows an error in plain words with the raw chain behind Details', async () => {
+    render(Timeline, { items: [refused(Date.now())] });
+    const line = screen.getByTestId('timeline-line');
+    expect(line.textContent).toBe('The server refused the connection');
+    expect(screen.queryByTestId('error-raw')).toBeNull();
+    await fireEvent.click(screen.getByTestId('error-details-toggle'));
+    expect(screen.getByTestId('error-raw').textContent).toBe(REFUSED);
+  });
 
-  it('folds a reconnect cycle that repeats into one line with a count', () => {
-    const items = [lifecycleItem(lifecycle(1, 'started', at(0)))!];
-    for (let k = 1; k <= 4; k++) {
-      items.push(lifecycleItem(lifecycle(1, 'error', { atMs: k * 1000, detail: 'error decoding response body: end of file before message completed' }))!);
-      items.push(lifecycleItem(lifecycle(1, 'retrying', { atMs: k * 1000 + 1, attempt: 1, delayMs: 800 + k }))!);
-      items.push(lifecycleItem(lifecycle(1, 'started', { atMs: k * 1000 + 900, status: 200 }))!);
-    }
-    const folded = foldTimeline(items);
-    expect(folded.map((f) => [f.title, f.count])).toEqual([
-      ['error → retrying 1 → started', 4],
-      ['started', 1],
+  it('expands a folded run to every step', async () => {
+    const now = Date.now();
+    render(Timeline, { items: [refused(now), retry(now + 1, 1, '1 s'), refused(now + 2), retry(now + 3, 2, '2 s')] });
+    expect(screen.getByTestId('timeline-line').textContent).toBe('retrying: attempts 1–2, next in 2 s');
+    expect(screen.getByTestId('error-plain').textContent).toBe('The server refused the connection');
+    await fireEvent.click(screen.getByTestId('timeline-steps-toggle'));
+    const steps = screen.getAllByTestId('timeline-step').map((s) => s.querySelector('.step-line')?.textContent);
+    expect(steps).toEqual([
+      'error: The server refused the connection',
+      'retrying: attempt 1, next in 1 s',
+      'error: The server refused the connection',
+      'retrying: attempt 2, next in 2 s',
     ]);
-    const cycle = folded[0];
-    expect(cycle.atMs).toBe(4900);
-    expect(cycle.firstAtMs).toBe(1000);
-    expect(cycle.detail).toContain('in 804 ms'); // the latest repetition's details
-    expect(cycle.detail).toContain('the server closed the connection');
-    expect(cycle.full).toContain('end of file before message completed');
-    expect(cycle.tone).toBe('warn');
-  });
-
-  it('folds the same item in a row, ignoring the numbers in it', () => {
-    const items = [1, 2, 3].map((a) => lifecycleItem(lifecycle(1, 'retrying', { atMs: a, attempt: a, delayMs: 100 * a }))!);
-    const folded = foldTimeline(items);
-    expect(folded).toHaveLength(1);
-    expect(folded[0]).toMatchObject({ title: 'retrying 3', count: 3, period: 1, detail: 'in 300 ms', firstAtMs: 1 });
-  });
-
-  it('leaves different items alone, newest first', () => {
-    const items = [lifecycleItem(lifecycle(1, 'started', at(1)))!, lifecycleItem(lifecycle(1, 'gap', { atMs: 2, missed: 3 }))!];
-    expect(foldTimeline(items).map((f) => [f.title, f.count])).toEqual([
-      ['gap', 1],
-      ['started', 1],
-    ]);
-    expect(foldTimeline([])).toEqual([]);
-  });
-
-  it('makes pause and resume items from state changes only', () => {
-    expect(statusItem('open', 'paused', 5)).toMatchObject({ kind: 'paused', title: 'paused', atMs: 5 });
-    expect(statusItem('paused', 'connecting', 6)).toMatchObject({ kind: 'resumed', title: 'resumed', tone: 'good' });
-    expect(statusItem('open', 'retrying', 7)).toBeNull();
-    expect(statusItem('paused', 'paused', 8)).toBeNull();
-    const folded = foldTimeline([statusItem('open', 'paused', 1)!, statusItem('paused', 'open', 2)!, statusItem('open', 'paused', 3)!, statusItem('paused', 'open', 4)!]);
-    expect(folded.map((f) => [f.title, f.count])).toEqual([['paused → resumed', 2]]);
-  });
-
-  it('shows errors in a few words and keeps the whole chain', () => {
-    const chain = 'error sending request for url (http://127.0.0.1:9/events): client error (Connect): tcp connect error: Connection refused (os error 111)';
-    expect(lifecycleItem(lifecycle(1, 'error', { detail: chain }))).toMatchObject({ detail: 'connection refused', full: chain });
-    expect(lifecycleItem(lifecycle(1, 'error', { detail: 'server answered 503 Service Unavailable', status: 503 }))).toMatchObject({ detail: 'HTTP 503 Service Unavailable' });
-    expect(storedItem({ atMs: 1, kind: 'transition', from: 'open', to: 'retrying', reason: chain, missed: null })).toMatchObject({ detail: 'connection refused', full: chain });
   });
 });

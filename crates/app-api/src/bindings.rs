@@ -8,7 +8,7 @@
 //! ```
 
 use crate::dto::{
-    AppSettings, DemoView, HeaderForm, LifecycleView, MessageRuleForm, MessageView,
+    AppSettings, DemoView, ErrorView, HeaderForm, LifecycleView, MessageRuleForm, MessageView,
     NotificationView, NotifyForm, StatsView, StatusView, SubscriptionForm, SubscriptionView,
     TimelineEntry, UpdateBatch,
 };
@@ -73,6 +73,7 @@ pub fn render() -> Vec<(String, String)> {
         file::<AppSettings>(&cfg),
         file::<CommandError>(&cfg),
         file::<DemoView>(&cfg),
+        file::<ErrorView>(&cfg),
         file::<MessageRuleForm>(&cfg),
         file::<NotificationView>(&cfg),
         file::<NotifyForm>(&cfg),

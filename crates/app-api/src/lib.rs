@@ -27,5 +27,6 @@ pub mod preview;
 pub mod request_view;
 pub mod stats;
 pub mod store_sync;
+pub mod timeline;
 pub mod transfer_dto;
 pub mod views;

@@ -13,9 +13,7 @@ use crate::preview::PREVIEW_BYTES;
 use crate::{export, stats};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use streamwatch_engine::catalog::sealing::display_url;
-use streamwatch_engine::catalog::{
-    GapRecord, HistoryQuery, ResetRecord, SavedSubscription, SubscriptionRecord, Transition,
-};
+use streamwatch_engine::catalog::{HistoryQuery, SavedSubscription, SubscriptionRecord};
 use streamwatch_engine::monitor::Monitor;
 use streamwatch_engine::{Status, SubscriptionId};
 
@@ -157,8 +155,8 @@ fn not_stored() -> CommandError {
     CommandError::not_found("that message is not stored (any more): retention may have removed it")
 }
 
-/// `id`'s stored state transitions, gaps and id resets at or after `since_ms` (all when `None`), oldest
-/// first.
+/// `id`'s timeline at or after `since_ms` (all when `None`), oldest first, worded once
+/// ([`crate::timeline`]): connection steps, edits, stale periods, pauses, gaps and id resets.
 pub fn timeline(
     monitor: &Monitor,
     id: SubscriptionId,
@@ -166,37 +164,13 @@ pub fn timeline(
 ) -> Result<Vec<TimelineEntry>> {
     let since = since_ms.map(|ms| UNIX_EPOCH + Duration::from_millis(ms));
     let store = monitor.catalog();
-    Ok(merge_timeline(
+    Ok(crate::timeline::merge(
+        &store.timeline(id, since)?,
         &store.transitions(id, since)?,
         &store.gaps(id)?,
         &store.resets(id)?,
         since,
     ))
-}
-
-/// Transitions (already from `since`) and the gaps and resets at or after `since`, in time
-/// order.
-pub fn merge_timeline(
-    transitions: &[Transition],
-    gaps: &[GapRecord],
-    resets: &[ResetRecord],
-    since: Option<SystemTime>,
-) -> Vec<TimelineEntry> {
-    let mut entries: Vec<TimelineEntry> = transitions.iter().map(Into::into).collect();
-    entries.extend(
-        gaps.iter()
-            .filter(|g| since.is_none_or(|s| g.at >= s))
-            .map(TimelineEntry::from),
-    );
-    entries.extend(
-        resets
-            .iter()
-            .filter(|r| since.is_none_or(|s| r.at >= s))
-            .map(TimelineEntry::from),
-    );
-    // Stable: a transition and a gap at the same millisecond keep that order.
-    entries.sort_by_key(|e| e.at_ms);
-    entries
 }
 
 /// `id`'s uptime today (up to `now`) and its stored counters.
@@ -238,14 +212,10 @@ pub fn export(monitor: &Monitor, with_history: bool) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dto::{HealthName, StateName, TimelineKind};
+    use crate::dto::{HealthName, StateName};
     use crate::error::ErrorKind;
     use streamwatch_engine::alerts::Condition;
     use streamwatch_engine::monitor::MonitorOptions;
-
-    fn at(ms: u64) -> SystemTime {
-        UNIX_EPOCH + Duration::from_millis(ms)
-    }
 
     fn monitor(dir: &std::path::Path) -> Monitor {
         let mut options = MonitorOptions::new(dir.to_path_buf());
@@ -371,48 +341,5 @@ mod tests {
         let e = message_text(&m, id, None, newest.received_at_ms, "130", 5).unwrap_err();
         assert_eq!(e.kind, ErrorKind::NotFound);
         writer.shutdown().await.unwrap();
-    }
-
-    #[test]
-    fn the_timeline_is_in_time_order_from_since() {
-        let t = |ms, to: &str| Transition {
-            at: at(ms),
-            from: "connecting".into(),
-            to: to.into(),
-            reason: String::new(),
-        };
-        let g = |ms| GapRecord {
-            at: at(ms),
-            after: 1,
-            next: 5,
-            missed: 3,
-        };
-        let r = |ms| ResetRecord {
-            at: at(ms),
-            last: 41,
-            first: 1,
-        };
-        let entries = merge_timeline(
-            &[t(10, "open"), t(30, "retrying")],
-            &[g(5), g(20), g(30)],
-            &[r(2), r(25)],
-            Some(at(10)),
-        );
-        let got: Vec<_> = entries.iter().map(|e| (e.at_ms, e.kind)).collect();
-        assert_eq!(
-            got,
-            [
-                (10, TimelineKind::Transition),
-                (20, TimelineKind::Gap),
-                (25, TimelineKind::Reset),
-                (30, TimelineKind::Transition),
-                (30, TimelineKind::Gap),
-            ]
-        );
-        assert_eq!(entries[1].missed, Some(3));
-        assert_eq!(
-            entries[2].reason,
-            "ids went backwards from 41 to 1: did the server restart?"
-        );
     }
 }

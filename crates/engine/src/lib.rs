@@ -11,6 +11,7 @@ pub mod conditions;
 pub mod conditions_feed;
 pub mod connection;
 pub mod continuity;
+pub mod error_words;
 pub mod event_bus;
 pub mod event_sink;
 pub mod export_format;

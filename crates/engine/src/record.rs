@@ -4,6 +4,7 @@
 use crate::ids::SubscriptionId;
 use crate::shared_str::SharedStr;
 use crate::status::State;
+use crate::timeline::TimelineEvent;
 use std::time::SystemTime;
 use tokio::sync::oneshot;
 
@@ -82,6 +83,15 @@ pub enum Record {
         /// Why, in words ("no data for 1 min (usually every 2 s)").
         reason: String,
     },
+    /// A connection step for the timeline (see [`crate::timeline`]).
+    Timeline {
+        /// Whose.
+        sub: SubscriptionId,
+        /// When.
+        at: SystemTime,
+        /// What.
+        event: TimelineEvent,
+    },
     /// Answered once everything sent before it is committed.
     Flush(oneshot::Sender<()>),
 }
@@ -95,7 +105,8 @@ impl Record {
             | Record::Gap { sub, .. }
             | Record::Reset { sub, .. }
             | Record::Transition { sub, .. }
-            | Record::Liveness { sub, .. } => Some(*sub),
+            | Record::Liveness { sub, .. }
+            | Record::Timeline { sub, .. } => Some(*sub),
             Record::Flush(_) => None,
         }
     }

@@ -16,6 +16,7 @@ use crate::record_queue::RecordSender;
 use crate::status::{State, Status};
 use crate::storage::StoredCounters;
 use crate::subscription::{ConfigError, SubscriptionConfig};
+use crate::timeline::TimelineEvent;
 pub use crate::supervisor_event::SupervisorEvent;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -466,7 +467,16 @@ impl EventSink for FanOut {
                 })
                 .await
             }
-            _ => {}
+            other => {
+                if let Some(step) = TimelineEvent::from_lifecycle(other) {
+                    self.record(Record::Timeline {
+                        sub: self.id,
+                        at: now,
+                        event: step,
+                    })
+                    .await
+                }
+            }
         }
         let reason = changed.as_ref().map(|(_, s)| reason(&event, s));
         // Nobody listening is fine: the snapshot above already holds the news.

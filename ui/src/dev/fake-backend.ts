@@ -76,6 +76,24 @@ function humanDuration(ms: number): string {
 }
 
 /** The last link of an error chain, as the shell puts it in a notification. */
+/** A state change as the shell words one stored by an older version. */
+function legacyEntry(atMs: number, from: string | null, to: string, reason: string): TimelineEntry {
+  return {
+    atMs,
+    kind: 'transition',
+    from,
+    to,
+    reason,
+    missed: null,
+    title: from ? `${from} → ${to}` : to,
+    detail: reason,
+    tone: 'neutral',
+    error: null,
+    attempt: null,
+    delayMs: null,
+  };
+}
+
 function shortReason(message: string): string {
   const last = (message.split(': ').at(-1) ?? message).replace(/ \(os error \d+\)$/, '').trim();
   return last || message;
@@ -117,7 +135,7 @@ export function installDevBackend(): void {
       seq: 0,
       n: 0,
       phaseUntil: now + 600,
-      transitions: [{ atMs: now - 3_600_000, kind: 'transition', from: null, to: 'connecting', reason: 'app started', missed: null }],
+      transitions: [legacyEntry(now - 3_600_000, null, 'connecting', 'app started')],
       downSince: f.paused ? null : now,
       downTold: false,
       recovery: null,
@@ -140,7 +158,7 @@ export function installDevBackend(): void {
     const prev = s.view.status.state;
     const now = Date.now();
     if (patch.state && patch.state !== prev) {
-      s.transitions.push({ atMs: now, kind: 'transition', from: prev, to: patch.state, reason: patch.lastError ?? '', missed: null });
+      s.transitions.push(legacyEntry(now, prev, patch.state, patch.lastError ?? ''));
       watchOutage(s, patch.state, now);
     }
     const next = { ...s.view.status, ...patch };

@@ -5,6 +5,7 @@
 //! supervisor), export / import ([`transfer`]) and history files ([`history_export`]). Front
 //! ends map their inputs and errors to this and nothing more; none of them opens storage.
 
+mod changes;
 mod declare;
 mod duplicate;
 mod error;

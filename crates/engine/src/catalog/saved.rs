@@ -12,6 +12,7 @@ use crate::storage::{
     StoredCounters, StoredMessage, StoredNotification, SubscriptionRecord, Transition,
 };
 use crate::subscription::SubscriptionConfig;
+use crate::timeline::{TimelineEvent, TimelineRecord};
 use crate::SharedStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -106,6 +107,16 @@ impl Catalog {
         since: Option<SystemTime>,
     ) -> Result<Vec<Transition>, CatalogError> {
         Ok(self.store.transitions(id, since)?)
+    }
+
+    /// Timeline events (connection steps, edits) at or after `since` (all when `None`),
+    /// oldest first: the newest [`crate::storage::MAX_TIMELINE_ROWS`].
+    pub fn timeline(
+        &self,
+        id: SubscriptionId,
+        since: Option<SystemTime>,
+    ) -> Result<Vec<TimelineRecord>, CatalogError> {
+        Ok(self.store.timeline(id, since)?)
     }
 
     /// Recorded gaps, oldest first.
@@ -205,6 +216,13 @@ impl Catalog {
             return Err(e.into());
         }
         let orphaned = sealing::forget(&self.secrets, &sealing::dropped(&old, &record));
+        let fields = super::changes::changed_fields(&old, &record);
+        if !fields.is_empty() {
+            let edited = TimelineEvent::Edited {
+                fields: fields.join(", "),
+            };
+            self.store.add_timeline(id, SystemTime::now(), &edited)?;
+        }
         Ok(Edited {
             old,
             new: record,

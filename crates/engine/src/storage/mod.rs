@@ -13,6 +13,7 @@ mod retention;
 mod schema;
 mod store;
 mod time;
+mod timeline_rows;
 mod writer;
 
 pub use error::StorageError;
@@ -23,6 +24,7 @@ pub use model::{
 pub use notifications::{NewNotification, StoredNotification, MAX_NOTIFICATIONS};
 pub use schema::SCHEMA_VERSION;
 pub use store::{Store, DB_FILE_NAME};
+pub use timeline_rows::MAX_TIMELINE_ROWS;
 #[doc(hidden)]
 pub use writer::PageLimit;
 pub use writer::{Record, Writer, WriterConfig, WriterHealth, WriterStats};

@@ -94,7 +94,7 @@ pub(crate) fn prune_age(
             .prepare_cached("DELETE FROM messages WHERE subscription_id = ?1 AND seq < ?2")?
             .execute(params![sub, cut])? as u64;
     }
-    for table in ["transitions", "gaps", "resets"] {
+    for table in ["transitions", "gaps", "resets", "timeline"] {
         conn.prepare_cached(&format!(
             "DELETE FROM {table} WHERE id IN (SELECT id FROM {table}
              WHERE subscription_id = ?1 AND at < ?2 ORDER BY at LIMIT ?3)"

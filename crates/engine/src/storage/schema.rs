@@ -148,6 +148,24 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE subscriptions ADD COLUMN ids_not_sequential INTEGER NOT NULL DEFAULT 0;
     "#,
+    // Version 8: the timeline beside the state changes: each connection step with its numbers
+    // (the status it opened with, an error's kind and chain, each backoff step's attempt and
+    // wait) and each edit of the settings (which fields, never their values), so the timeline
+    // reads the same after a restart. See `crate::timeline`.
+    r#"
+    CREATE TABLE timeline (
+        id              INTEGER PRIMARY KEY,
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        at              INTEGER NOT NULL,         -- Unix ms
+        kind            TEXT NOT NULL,            -- started | error | retrying | edited | ...
+        attempt         INTEGER,
+        delay_ms        INTEGER,
+        status          INTEGER,
+        error_kind      TEXT,
+        detail          TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX timeline_by_subscription ON timeline(subscription_id, at);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -705,6 +705,7 @@ struct Inserts<'c> {
     gap: CachedStatement<'c>,
     reset: CachedStatement<'c>,
     transition: CachedStatement<'c>,
+    timeline: CachedStatement<'c>,
 }
 
 impl<'c> Inserts<'c> {
@@ -727,6 +728,11 @@ impl<'c> Inserts<'c> {
             transition: conn.prepare_cached(
                 "INSERT INTO transitions (subscription_id, at, from_state, to_state, reason)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
+            timeline: conn.prepare_cached(
+                "INSERT INTO timeline
+                     (subscription_id, at, kind, attempt, delay_ms, status, error_kind, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?,
         })
     }
@@ -778,6 +784,22 @@ impl<'c> Inserts<'c> {
                     ("stale", "open")
                 };
                 self.transition(key, *at, from, to, reason)
+            }
+            Record::Timeline { at, event, .. } => {
+                let c = event.columns();
+                // Delays fit i64 many times over; saturate rather than wrap.
+                let delay = c.delay_ms.map(|d| i64::try_from(d).unwrap_or(i64::MAX));
+                self.timeline.execute(params![
+                    key,
+                    to_ms(*at),
+                    c.kind,
+                    c.attempt,
+                    delay,
+                    c.status,
+                    c.error_kind,
+                    c.detail
+                ])?;
+                Ok(())
             }
             Record::Flush(_) => Ok(()),
         }

@@ -24,6 +24,7 @@ const ADDED_BY_VERSION: &[(i64, &[Added])] = &[
     (5, &[("subscriptions", Some("secret_params"))]),
     (6, &[("subscriptions", Some("stale_after_secs"))]),
     (7, &[("subscriptions", Some("ids_not_sequential"))]),
+    (8, &[("timeline", None)]),
 ];
 
 /// Turns the file at `path` into what schema `version` left: everything later migrations added

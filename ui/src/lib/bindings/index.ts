@@ -2,6 +2,7 @@
 export type { AppSettings } from "./AppSettings";
 export type { CommandError } from "./CommandError";
 export type { DemoView } from "./DemoView";
+export type { ErrorView } from "./ErrorView";
 export type { ExportDone } from "./ExportDone";
 export type { HeaderForm } from "./HeaderForm";
 export type { HistoryExportForm } from "./HistoryExportForm";

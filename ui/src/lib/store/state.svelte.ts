@@ -18,13 +18,28 @@ import { LogBuffer, LOG_CAP } from '../log-buffer';
 import { MarkerQueue } from '../log-markers';
 import { RateTracker } from '../rate';
 import { animationFrameScheduler, type FrameScheduler } from '../schedule';
-import { lifecycleItem, mergeTimeline, statusItem, TIMELINE_CAP, type TimelineItem } from '../timeline';
+import { capTimeline } from '../timeline';
 import type { DisplayState } from '../types';
 
 /** Rows asked for per history page. */
 export const HISTORY_PAGE = 500;
 
 export type HistoryState = 'idle' | 'loading' | 'error';
+
+/** Lifecycle kinds the shell stores as timeline steps (see crates/engine/src/timeline.rs). */
+const TIMELINE_STEPS: ReadonlySet<LifecycleView['kind']> = new Set([
+  'started',
+  'error',
+  'finished',
+  'retrying',
+  'retries-failed',
+  'retry-changed',
+  'gap',
+  'reset',
+]);
+
+/** How long after a change the timeline is read again: the writer commits within 50 ms. */
+export const TIMELINE_REREAD_MS = 250;
 
 /** One subscription as the UI holds it. */
 export class Subscription {
@@ -34,9 +49,13 @@ export class Subscription {
   status: StatusView = $state.raw() as StatusView;
   /** Bumped when log rows change; the rows themselves are not reactive (see log-buffer.ts). */
   logVersion = $state(0);
-  /** Live timeline items (stored ones are merged in `timeline`). */
-  liveTimeline: TimelineItem[] = $state.raw([]);
-  storedTimeline: TimelineEntry[] = $state.raw([]);
+  /**
+   * The timeline as stored, worded by the shell: read again soon after anything that adds
+   * to it (see `AppState.timelineChanged`), so it reads the same live and after a restart.
+   */
+  storedTimeline: readonly TimelineEntry[] = $state.raw([]);
+  /** A pending re-read of the timeline. */
+  timelineTimer: ReturnType<typeof setTimeout> | null = null;
   stats: StatsView | null = $state.raw(null);
   history: HistoryState = $state('idle');
   historyError: string | null = $state(null);
@@ -88,8 +107,8 @@ export class Subscription {
     return silenceMs(this.status, clock.now);
   }
 
-  get timeline(): TimelineItem[] {
-    return mergeTimeline(this.storedTimeline, this.liveTimeline, this.owner.liveSinceMs);
+  get timeline(): readonly TimelineEntry[] {
+    return this.storedTimeline;
   }
 
   /**
@@ -231,17 +250,14 @@ export class AppState {
     const now = Date.now();
     for (const v of batch.added) this.upsert(v);
     for (const id of batch.removed) this.forget(id);
-    let changes: Map<Subscription, TimelineItem[]> | null = null;
     for (const { id, status } of batch.statuses) {
       const sub = this.byId.get(id);
       if (!sub) continue;
-      // Pause and resume are status changes, not lifecycle events: the timeline learns them here.
-      const item = statusItem(sub.status.state, status.state, now);
+      // Pauses, resumes and stale periods are stored beside the connection steps.
+      if (sub.status.state !== status.state || sub.status.health !== status.health) this.timelineChanged(sub);
       sub.markers.status(sub.status.state, status.state, now);
       sub.setStatus(status, now);
-      if (item) (changes ??= new Map()).set(sub, [...(changes.get(sub) ?? []), item]);
     }
-    if (changes) for (const [sub, items] of changes) this.addTimeline(sub, items);
     if (batch.lifecycle.length > 0) this.applyLifecycle(batch.lifecycle);
     for (const m of batch.messages) {
       const sub = this.byId.get(m.subscriptionId);
@@ -261,22 +277,24 @@ export class AppState {
   }
 
   private applyLifecycle(events: readonly LifecycleView[]): void {
-    const bySub = new Map<Subscription, TimelineItem[]>();
     for (const l of events) {
       const sub = this.byId.get(l.subscriptionId);
-      sub?.markers.lifecycle(l);
-      const item = sub && lifecycleItem(l);
-      if (!sub || !item) continue;
-      const list = bySub.get(sub) ?? [];
-      list.push(item);
-      bySub.set(sub, list);
+      if (!sub) continue;
+      sub.markers.lifecycle(l);
+      if (TIMELINE_STEPS.has(l.kind)) this.timelineChanged(sub);
     }
-    for (const [sub, items] of bySub) this.addTimeline(sub, items);
   }
 
-  private addTimeline(sub: Subscription, items: readonly TimelineItem[]): void {
-    const all = [...sub.liveTimeline, ...items];
-    sub.liveTimeline = all.length > TIMELINE_CAP ? all.slice(all.length - TIMELINE_CAP) : all;
+  /**
+   * The stored timeline has (or will have within the writer's ~50 ms) a new entry: read it
+   * again shortly, once for a burst, for subscriptions whose detail was opened.
+   */
+  timelineChanged(sub: Subscription): void {
+    if (!sub.detailLoaded || sub.timelineTimer !== null) return;
+    sub.timelineTimer = setTimeout(() => {
+      sub.timelineTimer = null;
+      void this.loadTimeline(sub);
+    }, TIMELINE_REREAD_MS);
   }
 
   /**
@@ -288,6 +306,8 @@ export class AppState {
   upsert(view: SubscriptionView, keepStatus = false): Subscription {
     const existing = this.byId.get(view.id);
     if (existing) {
+      // An edit is a timeline entry.
+      if (existing.view.form !== view.form) this.timelineChanged(existing);
       existing.view = view;
       if (!keepStatus) existing.setStatus(view.status, Date.now());
       return existing;
@@ -386,7 +406,7 @@ export class AppState {
 
   async loadTimeline(sub: Subscription): Promise<void> {
     try {
-      sub.storedTimeline = await api.timeline(sub.id, startOfDay(Date.now()));
+      sub.storedTimeline = capTimeline(await api.timeline(sub.id, startOfDay(Date.now())));
     } catch (e) {
       this.notify(`Timeline not loaded: ${api.toCommandError(e).message}`);
     }

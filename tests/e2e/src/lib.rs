@@ -18,6 +18,8 @@
 mod app;
 mod desktop;
 mod history;
+pub mod jsc_gc_log;
+pub mod memory_trend;
 pub mod notifications;
 mod paths;
 mod processes;

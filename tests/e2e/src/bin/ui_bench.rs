@@ -7,7 +7,12 @@
 //!   timeline shown…), and the next `requestAnimationFrame` after that is when it is painted;
 //! - main-thread frame gaps, in the page: the intervals between `requestAnimationFrame`
 //!   callbacks for the whole flood (and, for comparison, a few idle seconds before it);
-//! - memory: RSS of the app process, WebKitWebProcess and WebKitNetworkProcess every 5 s;
+//! - memory: RSS of the app process, WebKitWebProcess and WebKitNetworkProcess every 5 s, and
+//!   for the web process the trough analysis (`memory_trend.rs`): the lowest RSS after each
+//!   collection, from the end of the warm-up on, against the level at the end of the warm-up
+//!   (min, max, slope per minute, and the verdict against ±10 %);
+//! - what the page holds, every 30 s: DOM nodes, log rows shown, Tauri's callback map, resource
+//!   timing entries (a structure that grows shows there first);
 //! - nothing lost: a counting proxy between the app and the demo server records every event id
 //!   it forwards; at the end it goes quiet (no half events) and the app's SQLite must hold every
 //!   one of them once, in order, with no gap.
@@ -20,7 +25,13 @@
 //!         cargo run -p streamwatch-e2e --bin ui_bench
 //!
 //! Settings: `UI_BENCH_RATE` (events/s, default 10000), `UI_BENCH_SECS` (default 60),
-//! `UI_BENCH_SIZE` (bytes of data per event, default 100).
+//! `UI_BENCH_SIZE` (bytes of data per event, default 100), `UI_BENCH_WARMUP` (seconds of the
+//! flood left out of the trough analysis, default 120, at most half the flood).
+//! For the 15-minute memory run: `UI_BENCH_SECS=900`. `UI_BENCH_JSC_LOG=1` also has
+//! JavaScriptCore log its collections (`JSC_logGC=1`, read back from the driver log) and reports
+//! the page's heap after each full collection, which tells retained JavaScript objects from
+//! native growth; in that mode the two subscriptions are saved in the data folder before the app
+//! starts instead of typed into the form (WebDriver's typing stalls with the GC log on).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -32,13 +43,19 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use streamwatch_demo_server::{DemoConfig, DemoServer};
-use streamwatch_e2e::{app_processes, demo_n, App};
+use streamwatch_e2e::jsc_gc_log;
+use streamwatch_e2e::memory_trend::{self, Trend};
+use streamwatch_e2e::{app_processes, demo_n, App, Desktop};
+use streamwatch_engine::storage::SubscriptionRecord;
 use streamwatch_engine::storage::{HistoryQuery, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 const FLOOD_NAME: &str = "Flood";
 const DEMO_NAME: &str = "Demo stream";
+
+/// RSS in KiB per process name, at seconds into the flood.
+type RssSamples = Vec<(f64, BTreeMap<String, u64>)>;
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -254,6 +271,24 @@ document.addEventListener('click', (e) => {
 return true;
 "#;
 
+/// What the page holds, for a structure that grows: DOM nodes, rows drawn, log rows counted,
+/// Tauri's callback map (one pair per `invoke` in flight), resource timing entries (one per IPC
+/// fetch until the buffer is full), and the bench's own frame record.
+const CENSUS: &str = r#"
+const c = document.querySelector('[data-testid="log-count"]');
+return {
+  dom: document.getElementsByTagName('*').length,
+  rows: document.querySelectorAll('[data-testid="log-row"]').length,
+  shown: c ? c.textContent.trim() : null,
+  callbacks: window.__TAURI_INTERNALS__ && window.__TAURI_INTERNALS__.callbacks ? window.__TAURI_INTERNALS__.callbacks.size : null,
+  perf: performance.getEntries().length,
+  gaps: window.__swb ? window.__swb.gaps.length : null,
+};
+"#;
+
+/// The band the web process's troughs must stay in after the warm-up.
+const FLAT_BAND: f64 = 0.10;
+
 struct Stats {
     n: usize,
     median: f64,
@@ -319,6 +354,85 @@ async fn timed_click(app: &App, css: &str, kind: &str, arg: &str) -> Option<(Val
     }
 }
 
+/// The web process's RSS after the warm-up: the level, the troughs' range and slope, the verdict.
+fn print_trend(trend: Option<&Trend>, warmup: f64) {
+    let Some(t) = trend else {
+        println!("Web process memory: no sample after the {warmup:.0} s warm-up");
+        return;
+    };
+    let m = |kib: f64| kib / 1024.0;
+    println!(
+        "Web process memory after the {warmup:.0} s warm-up ({}):",
+        if t.sawtooth {
+            format!("{} post-collection troughs", t.troughs.len())
+        } else {
+            format!(
+                "no sawtooth, {} samples judged as they are",
+                t.troughs.len()
+            )
+        }
+    );
+    println!();
+    println!("| WebKitWebProcess RSS | value |");
+    println!("|---|---|");
+    println!(
+        "| level after the warm-up (mean of the first 2 min of troughs) | {:.0} MiB |",
+        m(t.level_kib)
+    );
+    println!(
+        "| lowest / highest trough | {:.0} MiB ({:+.1} %) / {:.0} MiB ({:+.1} %) |",
+        m(t.min_kib as f64),
+        t.min_dev() * 100.0,
+        m(t.max_kib as f64),
+        t.max_dev() * 100.0
+    );
+    println!(
+        "| slope of the troughs | {:+.2} MiB/min |",
+        m(t.slope_kib_per_min)
+    );
+    println!(
+        "| highest sample after the warm-up | {:.0} MiB |",
+        m(t.peak_kib as f64)
+    );
+    println!(
+        "| verdict (every trough within ±{:.0} % of the level) | {} |",
+        t.band * 100.0,
+        if t.flat() { "met" } else { "MISSED" }
+    );
+    let list: Vec<String> = t
+        .troughs
+        .iter()
+        .map(|(s, v)| format!("{s:.0}:{}", v / 1024))
+        .collect();
+    println!("\nTroughs (s:MiB): {}", list.join(" "));
+}
+
+/// The page's JavaScript heap after each full collection (`UI_BENCH_JSC_LOG=1`): what its live
+/// objects take, apart from everything else in the web process's RSS.
+fn print_js_heap(full: &[(f64, jsc_gc_log::Collection)], warmup: f64) {
+    let list: Vec<String> = full
+        .iter()
+        .map(|(t, c)| format!("{t:.0}:{}→{}", c.before_kib / 1024, c.after_kib / 1024))
+        .collect();
+    println!(
+        "\nJavaScript heap at full collections (s seen: MiB before→after): {}",
+        list.join(" ")
+    );
+    let after: Vec<u64> = full
+        .iter()
+        .filter(|(t, _)| *t >= warmup)
+        .map(|(_, c)| c.after_kib)
+        .collect();
+    if let (Some(lo), Some(hi)) = (after.iter().min(), after.iter().max()) {
+        println!(
+            "After the warm-up, {} full collections left {:.1}–{:.1} MiB live",
+            after.len(),
+            *lo as f64 / 1024.0,
+            *hi as f64 / 1024.0
+        );
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let rate = env_num("UI_BENCH_RATE", 10_000);
@@ -343,7 +457,37 @@ async fn main() {
     let fwd = Arc::new(Forwarded::default());
     let proxy = start_proxy(server.addr(), fwd.clone()).await;
 
-    let app = App::launch("ui_bench").await;
+    let jsc_log = env_num("UI_BENCH_JSC_LOG", 0) == 1;
+    let url = format!("http://{proxy}/events");
+    // With the GC log on, the subscriptions are saved before the start: the flood and a quiet
+    // stand-in for the demo stream (which a first run would add).
+    let quiet = if jsc_log {
+        // The web process inherits it through tauri-driver and the app.
+        std::env::set_var("JSC_logGC", "1");
+        let quiet = DemoServer::start(
+            (Ipv4Addr::LOCALHOST, 0).into(),
+            DemoConfig {
+                rate: 5.0,
+                ..DemoConfig::default()
+            },
+        )
+        .await
+        .expect("the quiet demo server starts");
+        Some(quiet)
+    } else {
+        None
+    };
+    let desktop = Desktop::start("ui_bench").await;
+    if let Some(quiet) = &quiet {
+        let store = Store::open(desktop.data_dir()).expect("the data folder opens");
+        let demo_url = format!("http://{}/events", quiet.addr());
+        for (name, url) in [(DEMO_NAME, demo_url.as_str()), (FLOOD_NAME, url.as_str())] {
+            store
+                .add_subscription(&SubscriptionRecord::new(name, url))
+                .expect("the subscription is saved");
+        }
+    }
+    let app = App::launch_on(desktop, "ui_bench").await;
     let data_dir = app.data_dir().to_path_buf();
     app.wait_sub_state(DEMO_NAME, "open").await;
     app.js(INSTRUMENTS).await;
@@ -358,13 +502,14 @@ async fn main() {
     let mem_idle = rss_by_name(&data_dir);
 
     // The flood subscription, added through the form like a person would.
-    let url = format!("http://{proxy}/events");
-    app.click("btn-add").await;
-    app.element("subscription-form").await;
-    app.fill("field-name", FLOOD_NAME).await;
-    app.fill("field-url", &url).await;
-    app.click("btn-save").await;
-    app.wait_gone("subscription-form").await;
+    if !jsc_log {
+        app.click("btn-add").await;
+        app.element("subscription-form").await;
+        app.fill("field-name", FLOOD_NAME).await;
+        app.fill("field-url", &url).await;
+        app.click("btn-save").await;
+        app.wait_gone("subscription-form").await;
+    }
     app.wait_sub_state(FLOOD_NAME, "open").await;
     let flood_started = Instant::now();
     let cpu_start = cpu_secs(&data_dir);
@@ -374,8 +519,29 @@ async fn main() {
     let flood_css = format!("[data-testid=\"sub-item\"][data-name=\"{FLOOD_NAME}\"]");
     let demo_css = format!("[data-testid=\"sub-item\"][data-name=\"{DEMO_NAME}\"]");
     let mut clicks: Vec<(Value, f64)> = Vec::new();
-    let mut mem: Vec<(f64, BTreeMap<String, u64>)> = vec![(0.0, rss_by_name(&data_dir))];
-    let mut last_mem = Instant::now();
+    // RSS every 5 s on its own task, so a slow click does not stretch the sampling period.
+    let mem: Arc<Mutex<RssSamples>> = Arc::new(Mutex::new(vec![(0.0, rss_by_name(&data_dir))]));
+    let sampler = {
+        let mem = mem.clone();
+        let data_dir = data_dir.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            every.tick().await;
+            loop {
+                every.tick().await;
+                let t = flood_started.elapsed().as_secs_f64();
+                let m = rss_by_name(&data_dir);
+                let web = m.get("WebKitWebProcess").copied().unwrap_or(0) / 1024;
+                let app = m.get("streamwatch-app").copied().unwrap_or(0) / 1024;
+                eprintln!("[rss {t:.0} s] web {web} MiB, app {app} MiB");
+                mem.lock().unwrap().push((t, m));
+            }
+        })
+    };
+    let mut census: Vec<(f64, Value)> = Vec::new();
+    let mut last_census: Option<Instant> = None;
+    // Full collections seen so far, with the flood time they were first seen at.
+    let mut full_gcs: Vec<(f64, jsc_gc_log::Collection)> = Vec::new();
     let script: [(&str, &str, &str); 6] = [
         ("[data-testid=\"btn-pause\"]", "paused", ""),
         ("[data-testid=\"btn-resume\"]", "resumed", ""),
@@ -406,12 +572,27 @@ async fn main() {
         }
         step += 1;
         tokio::time::sleep(Duration::from_millis(400)).await;
-        if last_mem.elapsed() >= Duration::from_secs(5) {
-            last_mem = Instant::now();
-            mem.push((
-                flood_started.elapsed().as_secs_f64(),
-                rss_by_name(&data_dir),
-            ));
+        if last_census.is_none_or(|t| t.elapsed() >= Duration::from_secs(30)) {
+            last_census = Some(Instant::now());
+            let v = app.js(CENSUS).await;
+            let t = flood_started.elapsed().as_secs_f64();
+            eprintln!("[page {t:.0} s] {v}");
+            census.push((t, v));
+            if jsc_log {
+                let log = app.desktop().driver_log_tail(usize::MAX);
+                let full: Vec<jsc_gc_log::Collection> = jsc_gc_log::collections(&log)
+                    .into_iter()
+                    .filter(|c| c.full)
+                    .collect();
+                for c in full.into_iter().skip(full_gcs.len()) {
+                    eprintln!(
+                        "[js heap {t:.0} s] full collection {} → {} MiB",
+                        c.before_kib / 1024,
+                        c.after_kib / 1024
+                    );
+                    full_gcs.push((t, c));
+                }
+            }
         }
     }
     // Leave it running, shown, with the timeline as it was.
@@ -428,6 +609,8 @@ async fn main() {
     )
     .unwrap_or_default();
     let cpu_end = cpu_secs(&data_dir);
+    sampler.abort();
+    let mut mem = std::mem::take(&mut *mem.lock().unwrap());
     mem.push((flood_secs, rss_by_name(&data_dir)));
     let shown_rows = app.js("const c = document.querySelector('[data-testid=\"log-count\"]'); return c ? c.textContent : null;").await;
     app.screenshot("ui-bench-flood").await;
@@ -574,6 +757,22 @@ async fn main() {
         );
     }
     println!();
+    let warmup = (env_num("UI_BENCH_WARMUP", 120) as f64).min(flood_secs / 2.0);
+    let web: Vec<(f64, u64)> = mem
+        .iter()
+        .map(|(t, m)| (*t, m.get("WebKitWebProcess").copied().unwrap_or(0)))
+        .collect();
+    let trend = memory_trend::analyse(&web, warmup, FLAT_BAND);
+    print_trend(trend.as_ref(), warmup);
+    if jsc_log {
+        print_js_heap(&full_gcs, warmup);
+    }
+    if !census.is_empty() {
+        println!("\nWhat the page held (every 30 s):");
+        for (t, v) in &census {
+            println!("  {t:.0} s: {v}");
+        }
+    }
     print!("CPU during the flood (s of CPU / {flood_secs:.0} s):");
     for name in names {
         let d =
@@ -614,7 +813,7 @@ async fn main() {
         && offset_const.len() == 1;
     println!();
     println!(
-        "verdict: click→painted p95 {:.0} ms ({}), frame gaps > 100 ms: {} ({}), nothing lost: {}",
+        "verdict: click→painted p95 {:.0} ms ({}), frame gaps > 100 ms: {} ({}), nothing lost: {}, web process memory {}",
         stats(&painted).p95,
         if stats(&painted).p95 < 100.0 {
             "ok"
@@ -627,9 +826,22 @@ async fn main() {
         } else {
             "MISSED"
         },
-        if lost_ok { "ok" } else { "MISSED" }
+        if lost_ok { "ok" } else { "MISSED" },
+        match &trend {
+            Some(t) if t.flat() => format!("flat within ±{:.0} % (ok)", FLAT_BAND * 100.0),
+            Some(t) => format!(
+                "troughs {:+.1} %…{:+.1} % of the level (MISSED ±{:.0} %)",
+                t.min_dev() * 100.0,
+                t.max_dev() * 100.0,
+                FLAT_BAND * 100.0
+            ),
+            None => "not judged (flood shorter than the warm-up)".to_owned(),
+        }
     );
 
     app.close().await;
     server.shutdown().await;
+    if let Some(quiet) = quiet {
+        quiet.shutdown().await;
+    }
 }

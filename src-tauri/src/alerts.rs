@@ -95,6 +95,12 @@ async fn run<R: Runtime>(
                 for n in notifier.drain() {
                     notifications::deliver(&app, &monitor, &n);
                 }
+                // Kept so a relaunch does not tell a still-standing fatal stop again.
+                for change in notifier.drain_occurrences() {
+                    if let Err(e) = monitor.catalog().record_occurrence(&change, now) {
+                        eprintln!("streamwatch: cannot keep which fatal stop was told: {e}");
+                    }
+                }
                 let snapshot = health.snapshot(now);
                 // Wakes the windows' bridges only when a verdict changed.
                 board.publish(&snapshot);
@@ -189,6 +195,7 @@ impl Rules {
         if self.known.get(&s.id) == Some(&key) {
             return;
         }
+        let first_seen = !self.known.contains_key(&s.id);
         // Rules were checked when saved; a file edited by hand falls back to the defaults.
         let rules = NotifyRules::from_json(&s.record.notify)
             .and_then(|r| r.compile())
@@ -202,6 +209,17 @@ impl Rules {
         if let Ok(rules) = rules {
             health.upsert(s.id, &s.record.name, rules.rules.down_after());
             notifier.upsert(s.id, &s.record.name, rules);
+            if first_seen {
+                // A fatal stop told before the app restarted, and not acted on since.
+                match monitor.catalog().fatal_told(s.id) {
+                    Ok(Some(told)) => notifier.remember_fatal(s.id, &told.key),
+                    Ok(None) => {}
+                    Err(e) => eprintln!(
+                        "streamwatch: cannot read which fatal stop of {:?} was told: {e}",
+                        s.record.name
+                    ),
+                }
+            }
             if let Ok(status) = monitor.supervisor().status(s.id) {
                 notifier.observe_status(s.id, &status, now);
             }

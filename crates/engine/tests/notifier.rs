@@ -2,7 +2,9 @@
 
 use serde_json::json;
 use std::time::{Duration, SystemTime};
-use streamwatch_engine::alerts::{Delivery, Kind, Notification, Notifier, NotifyRules};
+use streamwatch_engine::alerts::{
+    Delivery, Kind, Notification, Notifier, NotifyRules, OccurrenceChange,
+};
 use streamwatch_engine::shared_str::SharedStr;
 use streamwatch_engine::{ErrorKind, Lifecycle, State, Status, SubscriptionId, SupervisorEvent};
 
@@ -273,6 +275,114 @@ fn a_fatal_status_is_told_at_once() {
         ns[0].body
     );
     assert!(h.run(0.0, 60.0).is_empty(), "no down notice after it");
+}
+
+/// A launch of the app: a new notifier, given back what the last one told (as persisted).
+fn relaunch(told: &[OccurrenceChange]) -> Harness {
+    let mut h = Harness::new(&[(1, "Billing")]);
+    let mut stored = std::collections::HashMap::new();
+    for c in told {
+        match c {
+            OccurrenceChange::Told { id, key } => stored.insert(*id, key.clone()),
+            OccurrenceChange::Ended { id } => stored.remove(id),
+        };
+    }
+    for (sub, key) in &stored {
+        h.n.remember_fatal(*sub, key);
+    }
+    h
+}
+
+/// What a launch does to a saved subscription the server refuses with `status`.
+fn launch_and_fail(h: &mut Harness, status: u16, at: f64) {
+    h.state(1, State::Connecting, 0, at);
+    h.error(1, status, false, at + 0.1);
+    h.state(1, State::Failed, 0, at + 0.1);
+}
+
+#[test]
+fn a_fatal_stop_is_told_once_per_occurrence_across_restarts() {
+    let mut first = relaunch(&[]);
+    launch_and_fail(&mut first, 401, 0.0);
+    let ns = first.n.drain();
+    assert_eq!(ns.len(), 1, "{ns:?}");
+    assert!(
+        ns[0].body.ends_with("then press Resume."),
+        "the body names the button: {}",
+        ns[0].body
+    );
+    let told = first.n.drain_occurrences();
+    assert_eq!(
+        told,
+        vec![OccurrenceChange::Told {
+            id: id(1),
+            key: "http-status 401".into()
+        }]
+    );
+
+    // The app restarts twice; the server still answers 401: the same stop, not told again
+    // (nor as "down" later).
+    for _ in 0..2 {
+        let mut again = relaunch(&told);
+        launch_and_fail(&mut again, 401, 0.0);
+        assert!(again.run(0.0, 60.0).is_empty());
+        assert!(again.n.drain_occurrences().is_empty());
+    }
+
+    // The user presses Resume and it fails again: a new occurrence, told.
+    let mut again = relaunch(&told);
+    launch_and_fail(&mut again, 401, 0.0);
+    launch_and_fail(&mut again, 401, 90.0);
+    let ns = again.run(90.0, 91.0);
+    assert_eq!(ns.len(), 1, "{ns:?}");
+    assert_eq!(ns[0].title, "Billing stopped: HTTP 401");
+    assert_eq!(
+        again.n.drain_occurrences(),
+        vec![
+            OccurrenceChange::Ended { id: id(1) },
+            OccurrenceChange::Told {
+                id: id(1),
+                key: "http-status 401".into()
+            }
+        ]
+    );
+}
+
+#[test]
+fn another_failure_after_a_restart_is_told_and_opening_ends_the_occurrence() {
+    let told = vec![OccurrenceChange::Told {
+        id: id(1),
+        key: "http-status 401".into(),
+    }];
+    // The credentials changed: now 403. Another failure, told.
+    let mut h = relaunch(&told);
+    launch_and_fail(&mut h, 403, 0.0);
+    let ns = h.n.drain();
+    assert_eq!(ns.len(), 1, "{ns:?}");
+    assert_eq!(ns[0].title, "Billing stopped: HTTP 403");
+
+    // The server accepts it again: the occurrence is over, and persisted as such.
+    let mut h = relaunch(&told);
+    h.state(1, State::Connecting, 0, 0.0);
+    h.state(1, State::Open, 0, 0.2);
+    assert_eq!(
+        h.n.drain_occurrences(),
+        vec![OccurrenceChange::Ended { id: id(1) }]
+    );
+
+    // Paused while the app was closed (from the CLI): over too.
+    let mut h = relaunch(&told);
+    h.state(1, State::Paused, 0, 0.0);
+    assert_eq!(
+        h.n.drain_occurrences(),
+        vec![OccurrenceChange::Ended { id: id(1) }]
+    );
+
+    // Nothing told, nothing to end.
+    let mut h = relaunch(&[]);
+    h.state(1, State::Connecting, 0, 0.0);
+    h.state(1, State::Open, 0, 0.2);
+    assert!(h.n.drain_occurrences().is_empty());
 }
 
 #[test]

@@ -199,6 +199,27 @@ impl App {
         drop(desktop);
     }
 
+    /// Ends the WebDriver session (which closes the app) and waits until the app's processes
+    /// are gone, keeping the desktop (its bus, display, data and observers) for the next
+    /// launch: a relaunch, as a person quitting and starting the app again.
+    pub async fn quit(self) -> Desktop {
+        let App {
+            client, desktop, ..
+        } = self;
+        let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = crate::processes::app_processes(desktop.data_dir());
+            if left.is_empty() {
+                return desktop;
+            }
+            if Instant::now() >= deadline {
+                panic!("the app did not exit within {WAIT:?} of the session's end: {left:?}");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     // ---- waiting -------------------------------------------------------------------------
 
     /// Polls `probe` until it returns `Ok`, for up to [`WAIT`]. `what` says what is expected;

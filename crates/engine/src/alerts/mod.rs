@@ -4,6 +4,7 @@
 //! the supervisor's events and a clock; the desktop shell only draws and sends what they decide.
 
 pub mod cause;
+pub mod fatal_occurrence;
 pub mod health;
 pub mod markup;
 pub mod notifier;
@@ -11,6 +12,7 @@ pub mod rules;
 pub mod stale;
 pub mod tray_menu;
 
+pub use fatal_occurrence::{occurrence_key, OccurrenceChange};
 pub use health::{Condition, HealthTracker, Level, Snapshot};
 pub use notifier::{Delivery, Kind, Notification, Notifier};
 pub use rules::{CompiledRules, MessageRule, NotifyRules, RulesError};

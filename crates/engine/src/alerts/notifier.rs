@@ -8,9 +8,11 @@
 //! matching messages. Storm
 //! control: at most one notification per minute per subscription and rule, the rest folded
 //! into a summary ("and 7 more"); many subscriptions going down together make one
-//! notification; Do Not Disturb records without showing.
+//! notification; Do Not Disturb records without showing. A fatal stop is told once per
+//! occurrence, restarts of the app included (see [`super::fatal_occurrence`]).
 
 use super::cause::{common_phrase, Cause};
+use super::fatal_occurrence::{occurrence_key, OccurrenceChange};
 use super::rules::{CompiledRules, NotifyRules};
 use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::liveness::words;
@@ -176,6 +178,8 @@ struct Sub {
     stale_since: Option<SystemTime>,
     /// This stale period was notified, so its end is too.
     stale_told: bool,
+    /// The fatal stop told and not yet ended (its occurrence key), perhaps before a restart.
+    fatal_told: Option<String>,
     windows: HashMap<RuleKey, Window>,
 }
 
@@ -187,6 +191,7 @@ pub struct Notifier {
     many_down: Option<Window>,
     many_recovered: Option<Window>,
     out: Vec<Notification>,
+    occurrences: Vec<OccurrenceChange>,
 }
 
 /// Whether an error is one retrying cannot fix: the user must act.
@@ -218,10 +223,25 @@ impl Notifier {
             recovery: None,
             stale_since: None,
             stale_told: false,
+            fatal_told: None,
             windows: HashMap::new(),
         });
         sub.name = name.to_string();
         sub.rules = rules;
+    }
+
+    /// Hands back the fatal stop told for `id` before a restart ([`OccurrenceChange::Told`],
+    /// as persisted): the same stop met again is not told again. Call it after
+    /// [`Notifier::upsert`], before the subscription's first events.
+    pub fn remember_fatal(&mut self, id: SubscriptionId, key: &str) {
+        if let Some(sub) = self.subs.get_mut(&id) {
+            sub.fatal_told = Some(key.to_string());
+        }
+    }
+
+    /// Takes the changes to the told fatal stops made so far, oldest first, to persist.
+    pub fn drain_occurrences(&mut self) -> Vec<OccurrenceChange> {
+        std::mem::take(&mut self.occurrences)
     }
 
     /// Forgets a subscription.
@@ -278,7 +298,23 @@ impl Notifier {
         if sub.state == Some(status.state) {
             return;
         }
-        sub.state = Some(status.state);
+        let was = sub.state.replace(status.state);
+        // Leaving the failed state is the user starting it again (or an edit): the told fatal
+        // stop is over. A launch of the app goes from nothing to connecting, which is not.
+        let occurrence_over = match status.state {
+            State::Open | State::Paused => true,
+            State::Failed => false,
+            _ => was == Some(State::Failed),
+        };
+        if occurrence_over && sub.fatal_told.take().is_some() {
+            self.occurrences.push(OccurrenceChange::Ended { id });
+        }
+        if was == Some(State::Failed) && status.state != State::Failed {
+            // Started again by hand: a new attempt, whose failure is told anew.
+            sub.outage_reported = false;
+            sub.down_since = None;
+            sub.recovery = None;
+        }
         match status.state {
             State::Connecting | State::Retrying | State::Failed => {
                 if let Some(r) = sub.recovery.take() {
@@ -376,7 +412,14 @@ impl Notifier {
                 if !will_retry && is_fatal(*kind, *status) && !sub.outage_reported {
                     sub.outage_reported = true;
                     sub.down_since.get_or_insert(now);
+                    let key = occurrence_key(*kind, *status);
+                    if sub.fatal_told.as_deref() == Some(key.as_str()) {
+                        // Told before the app restarted, and not started again since.
+                        return;
+                    }
                     if sub.rules.rules.fatal {
+                        sub.fatal_told = Some(key.clone());
+                        self.occurrences.push(OccurrenceChange::Told { id, key });
                         let title = match status {
                             Some(s) if *kind == ErrorKind::HttpStatus => {
                                 format!("{} stopped: HTTP {s}", sub.name)

@@ -9,6 +9,7 @@ mod changes;
 mod declare;
 mod duplicate;
 mod error;
+mod fatal_told;
 pub mod file_entries;
 pub mod history_export;
 mod saved;
@@ -28,7 +29,7 @@ pub use validate::{normalize_method, Field, Invalid, METHODS};
 /// The stored values front ends read and build, re-exported so none of them reaches into
 /// storage.
 pub use crate::storage::{
-    GapRecord, HistoryQuery, NewNotification, ResetRecord, Retention, SavedSubscription,
+    FatalTold, GapRecord, HistoryQuery, NewNotification, ResetRecord, Retention, SavedSubscription,
     StorageError, StoredCounters, StoredHeader, StoredMessage, StoredNotification,
     SubscriptionRecord, Transition, DB_FILE_NAME,
 };

@@ -58,6 +58,11 @@ impl Catalog {
         &self.secrets
     }
 
+    /// The database, for the catalog's other files.
+    pub(super) fn store(&self) -> &Store {
+        &self.store
+    }
+
     // --- Reads -------------------------------------------------------------------------------
 
     /// Every saved subscription, by id.

@@ -7,6 +7,7 @@
 //! re-requests at most a few events and never skips one.
 
 mod error;
+mod fatal_told;
 mod model;
 mod notifications;
 mod retention;
@@ -17,6 +18,7 @@ mod timeline_rows;
 mod writer;
 
 pub use error::StorageError;
+pub use fatal_told::FatalTold;
 pub use model::{
     GapRecord, HistoryQuery, ResetRecord, Retention, SavedSubscription, StoredCounters,
     StoredHeader, StoredMessage, SubscriptionRecord, Transition,

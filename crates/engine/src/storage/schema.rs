@@ -166,6 +166,16 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX timeline_by_subscription ON timeline(subscription_id, at);
     "#,
+    // Version 9: the fatal stop told per subscription and not ended (the user has not started
+    // it again), so a relaunch of the app does not tell it again. See
+    // `crate::alerts::fatal_occurrence`.
+    r#"
+    CREATE TABLE fatal_told (
+        subscription_id INTEGER PRIMARY KEY REFERENCES subscriptions(id) ON DELETE CASCADE,
+        occurrence      TEXT NOT NULL,            -- "http-status 401", "content-type"
+        at              INTEGER NOT NULL          -- Unix ms, when it was told
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -25,6 +25,7 @@ const ADDED_BY_VERSION: &[(i64, &[Added])] = &[
     (6, &[("subscriptions", Some("stale_after_secs"))]),
     (7, &[("subscriptions", Some("ids_not_sequential"))]),
     (8, &[("timeline", None)]),
+    (9, &[("fatal_told", None)]),
 ];
 
 /// Turns the file at `path` into what schema `version` left: everything later migrations added

@@ -52,9 +52,14 @@ fn without_a_keyring_the_chosen_save_keeps_secrets_for_this_session_only() {
         out.status,
         bus.log()
     );
-    assert!(stdout.contains("1 passed"), "the scenario did not run:\n{stdout}");
+    assert!(
+        stdout.contains("1 passed"),
+        "the scenario did not run:\n{stdout}"
+    );
     // The database, its WAL, HOME and the XDG folders all live under the fixture.
-    assert!(data.join(streamwatch_engine::catalog::DB_FILE_NAME).is_file());
+    assert!(data
+        .join(streamwatch_engine::catalog::DB_FILE_NAME)
+        .is_file());
     assert_no_file_contains(bus.dir(), HEADER_SECRET.as_bytes());
     assert_no_file_contains(bus.dir(), URL_SECRET.as_bytes());
 }
@@ -83,9 +88,7 @@ fn scenario(dir: &std::path::Path) {
     assert!(catalog.subscriptions().unwrap().is_empty());
 
     // The user chose "Save without the keyring": saved, with references only.
-    let id = catalog
-        .add_keeping(&draft(), Keeping::SessionOnly)
-        .unwrap();
+    let id = catalog.add_keeping(&draft(), Keeping::SessionOnly).unwrap();
     let saved = catalog.subscription(id).unwrap().record;
     assert!(
         saved.headers[0].value.starts_with("session:streamwatch/"),

@@ -9,9 +9,7 @@
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 use streamwatch_engine::alerts::Condition;
-use streamwatch_engine::catalog::{
-    GapRecord, ResetRecord, StoredMessage, StoredNotification, Transition,
-};
+use streamwatch_engine::catalog::{StoredMessage, StoredNotification};
 use streamwatch_engine::redirects::RedirectMode;
 use streamwatch_engine::{State, Status, SubscriptionId};
 use ts_rs::TS;
@@ -295,6 +293,11 @@ pub struct StatusView {
     #[ts(type = "number | null")]
     pub connected_since_ms: Option<u64>,
     pub last_error: Option<String>,
+    // `lastError` in plain words first (crate `streamwatch_engine::error_words`); the raw
+    // chain stays in `lastError` for the details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub last_error_plain: Option<String>,
     pub final_url: Option<String>,
     #[ts(type = "number")]
     pub gaps: u64,
@@ -383,17 +386,52 @@ pub struct LifecycleView {
     pub missed: Option<u64>,
 }
 
-/// What a timeline entry records.
+/// What a timeline entry records. `transition` is a state change stored by an older version
+/// (before the timeline kept connection steps).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum TimelineKind {
     Transition,
     Gap,
     Reset,
+    Started,
+    Error,
+    Finished,
+    Retrying,
+    RetriesFailed,
+    RetryChanged,
+    Edited,
+    Stale,
+    Fresh,
+    Paused,
+    Resumed,
 }
 
-/// A stored state transition (`from`, `to`, `reason`), gap (`missed`, `reason`) or id reset
-/// (`reason`).
+/// How a timeline entry is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tone {
+    Good,
+    Bad,
+    Warn,
+    Neutral,
+}
+
+/// An error in plain words first (`plain`: one sentence a person acts on), with the raw
+/// chain the engine reported (`raw`) for whoever opens the details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ErrorView.ts")]
+pub struct ErrorView {
+    pub plain: String,
+    pub raw: String,
+}
+
+/// One timeline entry, worded once on the Rust side (`crate::timeline`) from the stored
+/// data, so it reads the same however it is shown and after a restart: `title` and `detail`
+/// are the words; `error` an error's plain words and raw chain; `attempt` and `delayMs` a
+/// backoff step's numbers (for folding runs of them). `from`, `to`, `reason` and `missed` are
+/// the stored facts of state changes, gaps and resets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = "TimelineEntry.ts")]
@@ -407,6 +445,14 @@ pub struct TimelineEntry {
     pub reason: String,
     #[ts(type = "number | null")]
     pub missed: Option<u64>,
+    pub title: String,
+    pub detail: String,
+    #[ts(inline)]
+    pub tone: Tone,
+    pub error: Option<ErrorView>,
+    pub attempt: Option<u32>,
+    #[ts(type = "number | null")]
+    pub delay_ms: Option<u64>,
 }
 
 /// A subscription's figures.
@@ -529,6 +575,10 @@ impl From<&Status> for StatusView {
             reconnects: s.reconnects,
             connected_since_ms: s.connected_since.map(ms),
             last_error: s.last_error.clone(),
+            last_error_plain: s
+                .last_error
+                .as_deref()
+                .map(|e| streamwatch_engine::error_words::plain_error(None, None, e)),
             final_url: s.final_url.clone(),
             gaps: s.gaps,
             missed_events: s.missed_events,
@@ -566,45 +616,6 @@ pub fn reset_words(last: u64, first: u64) -> String {
 /// How a gap reads in the log and the timeline.
 pub fn gap_words(after: u64, next: u64, missed: u64) -> String {
     format!("ids jumped from {after} to {next}: {missed} event(s) missed")
-}
-
-impl From<&Transition> for TimelineEntry {
-    fn from(t: &Transition) -> Self {
-        TimelineEntry {
-            at_ms: ms(t.at),
-            kind: TimelineKind::Transition,
-            from: Some(t.from.clone()),
-            to: Some(t.to.clone()),
-            reason: t.reason.clone(),
-            missed: None,
-        }
-    }
-}
-
-impl From<&GapRecord> for TimelineEntry {
-    fn from(g: &GapRecord) -> Self {
-        TimelineEntry {
-            at_ms: ms(g.at),
-            kind: TimelineKind::Gap,
-            from: None,
-            to: None,
-            reason: gap_words(g.after, g.next, g.missed),
-            missed: Some(g.missed),
-        }
-    }
-}
-
-impl From<&ResetRecord> for TimelineEntry {
-    fn from(r: &ResetRecord) -> Self {
-        TimelineEntry {
-            at_ms: ms(r.at),
-            kind: TimelineKind::Reset,
-            from: None,
-            to: None,
-            reason: reset_words(r.last, r.first),
-            missed: None,
-        }
-    }
 }
 
 impl From<&StoredNotification> for NotificationView {

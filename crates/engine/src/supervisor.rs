@@ -388,7 +388,16 @@ fn reason(event: &Lifecycle, status: &Status) -> String {
 }
 
 impl EventSink for FanOut {
-    async fn emit(&mut self, event: Lifecycle) {
+    fn emit(&mut self, event: Lifecycle) -> impl std::future::Future<Output = ()> + Send {
+        // Boxed: every await on `emit` in a connection's state machine would otherwise reserve
+        // room for this future (status snapshots, storage sends), kilobytes per subscription
+        // held for as long as it is open, idle or not. One small allocation per event instead.
+        Box::pin(self.emit_now(event))
+    }
+}
+
+impl FanOut {
+    async fn emit_now(&mut self, event: Lifecycle) {
         let now = SystemTime::now();
         let (changed, fresh) = {
             let mut status = lock(&self.status);
@@ -520,7 +529,8 @@ async fn watch_liveness(fan: FanOut) {
             (stale, next)
         };
         if let Some((change, snapshot)) = stale {
-            fan.tell_liveness(now, change, snapshot).await;
+            // Boxed so the sleeping watchdog (one per subscription) stays small.
+            Box::pin(fan.tell_liveness(now, change, snapshot)).await;
         }
         match next {
             Some(at) => {

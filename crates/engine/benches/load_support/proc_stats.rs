@@ -185,3 +185,25 @@ pub fn heap_in_use() -> Option<u64> {
 pub fn heap_in_use() -> Option<u64> {
     None
 }
+
+/// Established TCP connections (IPv4 and IPv6) from this network namespace to `port`: the
+/// client ends, whose remote port is the server's.
+pub fn tcp_connections_to(port: u16) -> usize {
+    let want = format!("{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter(|line| {
+                    let fields: Vec<&str> = line.split_whitespace().collect();
+                    // `rem_address` is `ADDR:PORT` in hex; state 01 is ESTABLISHED.
+                    fields.get(2).and_then(|a| a.rsplit(':').next()) == Some(want.as_str())
+                        && fields.get(3) == Some(&"01")
+                })
+                .count()
+        })
+        .sum()
+}

@@ -12,6 +12,8 @@ use super::proc_stats::{self, Memory};
 pub struct ServerProcess {
     pid: libc::pid_t,
     base: String,
+    /// The certificate authority to trust, for an HTTPS server.
+    ca_pem: Option<String>,
 }
 
 impl ServerProcess {
@@ -21,6 +23,16 @@ impl ServerProcess {
     /// Call this before the process starts any thread: only the forking thread lives on in
     /// the child, so a lock held elsewhere at that moment would stay held there forever.
     pub fn fork(config: DemoConfig) -> io::Result<ServerProcess> {
+        Self::fork_with(config, false)
+    }
+
+    /// Like [`ServerProcess::fork`], serving HTTPS (HTTP/2 by ALPN) with a certificate
+    /// authority made in the child: [`ServerProcess::ca_pem`] is what to trust.
+    pub fn fork_tls(config: DemoConfig) -> io::Result<ServerProcess> {
+        Self::fork_with(config, true)
+    }
+
+    fn fork_with(config: DemoConfig, tls: bool) -> io::Result<ServerProcess> {
         let threads = std::fs::read_dir("/proc/self/task")?.count();
         if threads != 1 {
             return Err(io::Error::other(format!(
@@ -48,7 +60,7 @@ impl ServerProcess {
                         libc::_exit(0);
                     }
                     let ready = std::fs::File::from_raw_fd(write_end);
-                    let code = match serve(config, ready) {
+                    let code = match serve(config, tls, ready) {
                         Ok(()) => 0,
                         Err(e) => {
                             eprintln!("demo server child: {e}");
@@ -62,10 +74,15 @@ impl ServerProcess {
                 // SAFETY: the parent owns the read end and closes its copy of the write end.
                 unsafe { libc::close(write_end) };
                 let ready = unsafe { std::fs::File::from_raw_fd(read_end) };
+                let mut reader = io::BufReader::new(ready);
                 let mut line = String::new();
-                io::BufReader::new(ready).read_line(&mut line)?;
+                reader.read_line(&mut line)?;
                 let base = line.trim().to_string();
-                let server = ServerProcess { pid, base };
+                // An HTTPS child goes on with its CA's PEM, up to the end of the pipe.
+                let mut pem = String::new();
+                io::Read::read_to_string(&mut reader, &mut pem)?;
+                let ca_pem = (!pem.trim().is_empty()).then_some(pem);
+                let server = ServerProcess { pid, base, ca_pem };
                 if server.base.is_empty() {
                     return Err(io::Error::other("the demo server child did not start"));
                 }
@@ -77,6 +94,16 @@ impl ServerProcess {
     /// `/events` with `query`.
     pub fn events_url(&self, query: &str) -> String {
         format!("{}/events?{query}", self.base)
+    }
+
+    /// The certificate authority to trust, for an HTTPS server.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// The server's TCP port.
+    pub fn port(&self) -> Option<u16> {
+        self.base.rsplit(':').next()?.parse().ok()
     }
 
     pub fn pid(&self) -> i32 {
@@ -105,15 +132,22 @@ impl Drop for ServerProcess {
 }
 
 /// The child's life: serve until killed.
-fn serve(config: DemoConfig, mut ready: std::fs::File) -> io::Result<()> {
+fn serve(config: DemoConfig, tls: bool, mut ready: std::fs::File) -> io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-        let server = DemoServer::start(addr, config).await?;
+        let server = if tls {
+            DemoServer::start_tls(addr, config).await?
+        } else {
+            DemoServer::start(addr, config).await?
+        };
         let base = server.url("");
         writeln!(ready, "{}", base.trim_end_matches('/'))?;
+        if let Some(pem) = server.ca_pem() {
+            write!(ready, "{pem}")?;
+        }
         drop(ready);
         std::future::pending::<()>().await;
         Ok(())

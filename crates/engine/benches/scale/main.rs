@@ -8,11 +8,19 @@
 //! 2. 1,000 subscriptions at 10 events/s each (10,000 events/s, all persisted), measured over
 //!    20 s after a 5 s warm-up: this process's CPU in cores, target < 1 core.
 //!
-//! The idle case runs first, in a fresh process, so its RSS is not inflated by the other.
+//! 3. HTTP/2: the same 10,000 idle subscriptions to one HTTPS host speaking HTTP/2 (the demo
+//!    server's ALPN `h2`): TCP connections for the first 1,000 and for all (target: a
+//!    handful), and RSS (target < 150 MiB).
+//!
+//! The idle case runs first, in a fresh process, so its RSS is not inflated by the other; the
+//! HTTP/2 case runs in a child process of its own (this binary again, with
+//! `STREAMWATCH_SCALE_PHASE=http2`) for the same reason.
 //! Linux only (fork, `/proc`, rlimits).
 
 #[cfg(target_os = "linux")]
 mod active;
+#[cfg(target_os = "linux")]
+mod http2;
 #[cfg(target_os = "linux")]
 mod idle;
 #[cfg(target_os = "linux")]
@@ -46,6 +54,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let benching = load_support::benching();
     // Each side holds one socket per subscription; the child inherits the limit.
     let nofile = proc_stats::raise_nofile(65_536)?;
+    if std::env::var_os(PHASE_VAR).is_some_and(|p| p == "http2") {
+        return run_http2(benching);
+    }
     // Before any thread exists.
     let server = ServerProcess::fork(DemoConfig::default())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -64,5 +75,35 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     idle.print(benching);
     println!();
     active.print(benching);
+    println!();
+    drop(runtime);
+    drop(server);
+    // A fresh process: this one's allocator keeps what the phases above freed.
+    let status = std::process::Command::new(std::env::current_exe()?)
+        .args(std::env::args_os().skip(1))
+        .env(PHASE_VAR, "http2")
+        .status()?;
+    if !status.success() {
+        return Err(format!("the HTTP/2 phase failed: {status}").into());
+    }
+    Ok(())
+}
+
+/// Set to `http2` in the child process that runs only the HTTP/2 phase.
+#[cfg(target_os = "linux")]
+const PHASE_VAR: &str = "STREAMWATCH_SCALE_PHASE";
+
+#[cfg(target_os = "linux")]
+fn run_http2(benching: bool) -> Result<(), Box<dyn std::error::Error>> {
+    use load_support::server_process::ServerProcess;
+    use streamwatch_demo_server::DemoConfig;
+
+    let server = ServerProcess::fork_tls(DemoConfig::default())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let http2 = runtime.block_on(http2::measure(&server, benching))?;
+    http2.print(benching);
     Ok(())
 }

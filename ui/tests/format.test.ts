@@ -113,6 +113,12 @@ describe('aggregateLine', () => {
     expect(aggregateLine(['open', 'stale', 'paused', 'failed'])).toBe('1 open · 0 retrying · 1 failed · 1 stale · 1 paused');
     expect(aggregateLine([])).toBe('0 open · 0 retrying · 0 failed');
   });
+
+  it('puts a machine without a network first: it explains the rest', () => {
+    expect(aggregateLine(['offline', 'offline', 'open'])).toBe(
+      'offline: 2 waiting for the network · 1 open · 0 retrying · 0 failed',
+    );
+  });
 });
 
 describe('numbers and times', () => {

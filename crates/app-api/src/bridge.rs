@@ -172,6 +172,8 @@ impl Batcher {
             },
             SupervisorEvent::Status { id, status } => self.set_status(id.0, (&*status).into()),
             SupervisorEvent::Removed { id } => self.removed(id.0),
+            // Each stream's status says offline; the notifier tells the machine's news once.
+            SupervisorEvent::Machine { .. } => {}
         }
     }
 

@@ -185,6 +185,8 @@ pub enum StateName {
     Paused,
     Failed,
     Stopped,
+    /// The machine is offline or asleep: waiting for it, without attempts.
+    Offline,
 }
 
 impl From<State> for StateName {
@@ -196,6 +198,7 @@ impl From<State> for StateName {
             State::Paused => StateName::Paused,
             State::Failed => StateName::Failed,
             State::Stopped => StateName::Stopped,
+            State::Offline => StateName::Offline,
         }
     }
 }
@@ -215,6 +218,8 @@ pub enum HealthName {
     Failed,
     Paused,
     Stopped,
+    /// Waiting for the machine's network (or its wake).
+    Offline,
 }
 
 impl From<Condition> for HealthName {
@@ -229,6 +234,7 @@ impl From<Condition> for HealthName {
             Condition::Failed => HealthName::Failed,
             Condition::Paused => HealthName::Paused,
             Condition::Stopped => HealthName::Stopped,
+            Condition::Offline => HealthName::Offline,
         }
     }
 }
@@ -243,6 +249,7 @@ impl From<StateName> for HealthName {
             StateName::Paused => HealthName::Paused,
             StateName::Failed => HealthName::Failed,
             StateName::Stopped => HealthName::Stopped,
+            StateName::Offline => HealthName::Offline,
         }
     }
 }
@@ -262,6 +269,7 @@ impl HealthName {
             StateName::Paused => self == HealthName::Paused,
             StateName::Failed => self == HealthName::Failed,
             StateName::Stopped => self == HealthName::Stopped,
+            StateName::Offline => self == HealthName::Offline,
         }
     }
 }

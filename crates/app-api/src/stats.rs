@@ -14,7 +14,8 @@ pub fn local_midnight(now: SystemTime) -> SystemTime {
 }
 
 /// The share (0–100) of `[from, now]` during which the stream was open, counting only the time
-/// Streamwatch was watching it. Paused time is neither up nor down (the user chose it), and
+/// Streamwatch was watching it. Paused time is neither up nor down (the user chose it), nor is
+/// offline time (the machine had no network: not the server's downtime), and
 /// stale time (open but silent past the stale threshold) is down: nothing was delivered.
 ///
 /// `transitions` are a subscription's state changes, oldest first, including the last one
@@ -29,7 +30,9 @@ pub fn open_percent(transitions: &[Transition], from: SystemTime, now: SystemTim
     let mut known = Duration::ZERO;
     let mut open = Duration::ZERO;
     let mut add = |state: &str, a: SystemTime, b: SystemTime| {
-        if state == "paused" {
+        // Paused (the user's choice) and offline (the machine's network, not the server)
+        // are neither up nor down.
+        if state == "paused" || state == "offline" {
             return;
         }
         let (a, b) = (a.max(from), b.min(now));
@@ -141,6 +144,19 @@ mod tests {
             t(40, "stale", "open"),
         ];
         assert_eq!(open_percent(&fresh, at(0), at(100)), 70.0);
+    }
+
+    #[test]
+    fn offline_time_is_not_the_servers_downtime() {
+        // Open 0..40, the machine offline 40..90 (not counted), connecting and open again.
+        let ts = [
+            t(0, "connecting", "open"),
+            t(40, "open", "offline"),
+            t(90, "offline", "connecting"),
+            t(91, "connecting", "open"),
+        ];
+        let p = open_percent(&ts, at(0), at(100));
+        assert!((p - 49.0 / 50.0 * 100.0).abs() < 1e-9, "{p}");
     }
 
     #[test]

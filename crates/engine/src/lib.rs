@@ -33,9 +33,9 @@ pub mod storage;
 pub mod subscription;
 pub mod supervisor;
 pub mod supervisor_event;
-pub mod url_credentials;
 pub mod system;
 pub mod timeline;
+pub mod url_credentials;
 
 pub use lifecycle::{ErrorKind, Lifecycle};
 pub use parser::{Event, Frame, ParseError, Parser};

@@ -48,6 +48,9 @@ pub struct MonitorOptions {
     /// The floor of the automatic idle timeout ([`crate::liveness::AUTO_IDLE_FLOOR`]); tests
     /// lower it to see a half-open stream cut in seconds.
     pub idle_floor: std::time::Duration,
+    /// Follow the platform's network and sleep news ([`crate::system`]); tests that feed
+    /// [`Supervisor::conditions`] themselves turn it off.
+    pub watch_system: bool,
 }
 
 impl MonitorOptions {
@@ -60,6 +63,7 @@ impl MonitorOptions {
             secrets: SecretStore::default(),
             autostart: true,
             idle_floor: crate::liveness::AUTO_IDLE_FLOOR,
+            watch_system: true,
         }
     }
 }
@@ -77,6 +81,17 @@ pub struct Monitor {
     /// add's save and its start would take the new subscription for one made elsewhere and
     /// start it a second time.
     changing: Mutex<()>,
+    /// Starts and then holds the platform watchers; aborted (dropping them) with the monitor.
+    _system: Option<AbortOnDrop>,
+}
+
+/// A task that lives exactly as long as its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A saved subscription that could not be started.
@@ -125,6 +140,7 @@ impl Monitor {
         let writer = Writer::spawn(catalog.path(), opts.writer.clone())?;
         let mut supervisor = Supervisor::with_recorder(opts.event_capacity, writer.sender())?;
         supervisor.set_idle_floor(opts.idle_floor);
+        let supervisor_feed = supervisor.conditions().clone();
         let monitor = Monitor {
             catalog,
             writer,
@@ -132,6 +148,18 @@ impl Monitor {
             running: Mutex::new(HashMap::new()),
             startup_errors: Mutex::new(Vec::new()),
             changing: Mutex::new(()),
+            _system: opts.watch_system.then(|| {
+                AbortOnDrop(tokio::spawn(async move {
+                    let watch = crate::system::start(&supervisor_feed).await;
+                    for what in &watch.unavailable {
+                        tracing::info!("{what}; streams rely on their own timeouts instead");
+                    }
+                    // Held until the monitor goes: aborting this task drops it, which stops
+                    // the watchers.
+                    let _watch = watch;
+                    std::future::pending::<()>().await;
+                }))
+            }),
         };
         if opts.autostart {
             monitor.start_saved()?;

@@ -21,6 +21,8 @@ pub enum State {
     Failed,
     /// The server said there is nothing more (204).
     Stopped,
+    /// The machine is offline or asleep: waiting for it, without attempts.
+    Offline,
 }
 
 impl State {
@@ -33,6 +35,7 @@ impl State {
             State::Paused => "paused",
             State::Failed => "failed",
             State::Stopped => "stopped",
+            State::Offline => "offline",
         }
     }
 }
@@ -197,8 +200,8 @@ impl Status {
         if state == State::Paused {
             self.resuming = true;
         }
-        // Paused or done on purpose is not down.
-        if matches!(state, State::Paused | State::Stopped) {
+        // Paused or done on purpose is not down; nor is a machine without a network.
+        if matches!(state, State::Paused | State::Stopped | State::Offline) {
             self.down_since = None;
         }
         changed

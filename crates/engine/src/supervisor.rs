@@ -6,6 +6,8 @@
 
 use crate::client_cache::ClientCache;
 use crate::client_options::ClientOptions;
+use crate::conditions::{self, Conditions};
+use crate::conditions_feed::ConditionsFeed;
 use crate::connection::{self, ConnectionState, EventSink, Outcome};
 use crate::event_bus::{EventBus, EventReceiver, DEFAULT_BUDGET};
 pub use crate::ids::SubscriptionId;
@@ -16,12 +18,12 @@ use crate::record_queue::RecordSender;
 use crate::status::{State, Status};
 use crate::storage::StoredCounters;
 use crate::subscription::{ConfigError, SubscriptionConfig};
-use crate::timeline::TimelineEvent;
 pub use crate::supervisor_event::SupervisorEvent;
+use crate::timeline::TimelineEvent;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 
 /// A supervisor request that could not be carried out.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,8 @@ pub struct Supervisor {
     recorder: Option<RecordSender>,
     /// The floor of each connection's automatic idle timeout.
     idle_floor: Duration,
+    /// The network and sleep news every subscription obeys.
+    conditions: ConditionsFeed,
 }
 
 /// Locks, recovering the data if a panicking holder poisoned the lock: status snapshots stay
@@ -91,9 +95,10 @@ impl Supervisor {
         Ok(Supervisor {
             clients,
             entries: Mutex::new(HashMap::new()),
-            events,
             recorder: None,
             idle_floor: liveness::AUTO_IDLE_FLOOR,
+            conditions: ConditionsFeed::announcing_on(events.clone()),
+            events,
         })
     }
 
@@ -109,6 +114,12 @@ impl Supervisor {
         let mut sup = Self::new(capacity)?;
         sup.recorder = Some(recorder);
         Ok(sup)
+    }
+
+    /// Where the machine's network and sleep news go in ([`crate::system`] feeds it; so can a
+    /// test). While offline or asleep, streams wait in [`State::Offline`] without attempts.
+    pub fn conditions(&self) -> &ConditionsFeed {
+        &self.conditions
     }
 
     /// Subscribes to every subscription's events from now on.
@@ -150,6 +161,7 @@ impl Supervisor {
             paused,
             sink,
             rx,
+            self.conditions.subscribe(),
         ));
         entries.insert(
             id,
@@ -323,9 +335,12 @@ impl FanOut {
         self.announce(from, snapshot, reason.to_string()).await;
     }
 
-    /// A stream stopped, paused or failed is not stale: its state says what is wrong.
+    /// A stream stopped, paused, failed or offline is not stale: its state says what is wrong.
     fn settle(&self, status: &mut Status) {
-        if matches!(status.state, State::Paused | State::Stopped | State::Failed) {
+        if matches!(
+            status.state,
+            State::Paused | State::Stopped | State::Failed | State::Offline
+        ) {
             lock(&self.liveness).ended();
             status.stale_since = None;
         }
@@ -553,8 +568,10 @@ async fn drive(
     mut paused: bool,
     mut sink: FanOut,
     mut commands: mpsc::UnboundedReceiver<Command>,
+    mut machine: watch::Receiver<Conditions>,
 ) {
     let _watchdog = AbortOnDrop(tokio::spawn(watch_liveness(sink.clone())));
+    let mut wakes_seen = machine.borrow_and_update().wakes;
     loop {
         if paused {
             sink.set_state(State::Paused, "paused").await;
@@ -571,7 +588,39 @@ async fn drive(
                 }
             }
         }
+        // No attempts while the machine is asleep, or offline for a stream that needs the
+        // network: one wait, one state, instead of a retry storm that counts as downtime.
+        let loopback = conditions::is_loopback(&config.url);
+        let held = hold_reason(&machine.borrow_and_update(), loopback);
+        if let Some(why) = held {
+            sink.set_state(State::Offline, why).await;
+            let resumed = tokio::select! {
+                () = until_free(&mut machine, loopback) => true,
+                cmd = commands.recv() => match cmd {
+                    None => return,
+                    Some(Command::Pause) => { paused = true; false }
+                    Some(Command::Resume | Command::ReconnectNow) => false,
+                    Some(Command::Update { config: c, restart_from }) => {
+                        apply_update(&mut config, &mut state, &sink, *c, restart_from);
+                        false
+                    }
+                },
+            };
+            if resumed {
+                wakes_seen = machine.borrow().wakes;
+                state.failures = 0;
+                let after = if why == ASLEEP {
+                    "resumed after sleep"
+                } else {
+                    "network is back"
+                };
+                sink.set_state(State::Connecting, after).await;
+                jitter().await;
+            }
+            continue;
+        }
         let outcome = {
+            let status = sink.status.clone();
             let run = async {
                 match clients.get(&config.client) {
                     Ok(client) => connection::run(&client, &config, &mut state, &mut sink).await,
@@ -591,6 +640,15 @@ async fn drive(
             };
             tokio::select! {
                 outcome = run => Some(outcome),
+                why = interruption(&mut machine, &status, loopback, &mut wakes_seen) => {
+                    if why == Interruption::Woke {
+                        // Sockets from before a sleep are dead or stale: start over at once.
+                        state.failures = 0;
+                        sink.set_state(State::Connecting, "resumed after sleep").await;
+                        jitter().await;
+                    }
+                    None
+                }
                 cmd = commands.recv() => match cmd {
                     None => return,
                     Some(Command::Pause) => { paused = true; None }
@@ -623,6 +681,93 @@ async fn drive(
             state.failures = 0;
         }
     }
+}
+
+/// The reason a stream waits for the machine, as its state transition says it.
+const ASLEEP: &str = "the computer is asleep";
+/// The same, for a machine without a usable network.
+const NO_NETWORK: &str = "offline: no network";
+/// The most a wake or a returning network delays one stream's reconnect, so that hundreds do
+/// not hit their servers in the same millisecond.
+const WAKE_JITTER: Duration = Duration::from_secs(1);
+
+/// Why the machine keeps a stream from trying now, if it does.
+fn hold_reason(c: &Conditions, loopback: bool) -> Option<&'static str> {
+    if c.asleep {
+        Some(ASLEEP)
+    } else if !c.online && !loopback {
+        Some(NO_NETWORK)
+    } else {
+        None
+    }
+}
+
+/// Waits until nothing holds the stream back.
+async fn until_free(machine: &mut watch::Receiver<Conditions>, loopback: bool) {
+    while hold_reason(&machine.borrow_and_update(), loopback).is_some() {
+        if machine.changed().await.is_err() {
+            // The supervisor is gone; its drop aborts this task.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// What the machine did to a running stream.
+#[derive(Debug, PartialEq, Eq)]
+enum Interruption {
+    /// It woke from sleep: reconnect now.
+    Woke,
+    /// It went to sleep, or offline while this stream was not open: stop trying.
+    Hold,
+}
+
+/// Resolves when the machine interrupts a running stream: at once when it sleeps or wakes, or
+/// goes offline while the stream is not open; after [`OFFLINE_GRACE`] for an open one.
+async fn interruption(
+    machine: &mut watch::Receiver<Conditions>,
+    status: &Mutex<Status>,
+    loopback: bool,
+    wakes_seen: &mut u64,
+) -> Interruption {
+    let mut offline_since = None;
+    loop {
+        let c = *machine.borrow_and_update();
+        if c.wakes != *wakes_seen {
+            *wakes_seen = c.wakes;
+            return Interruption::Woke;
+        }
+        if c.asleep {
+            return Interruption::Hold;
+        }
+        let offline = hold_reason(&c, loopback).is_some();
+        if !offline {
+            offline_since = None;
+            if machine.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            continue;
+        }
+        let since = *offline_since.get_or_insert_with(tokio::time::Instant::now);
+        // A socket without a route is dead even if it has not noticed (it would sit until the
+        // idle timeout, going stale); but a route that blinks (a DHCP renewal) must not cut
+        // healthy streams, so an open one gets a grace period.
+        if lock(status).state != State::Open || since.elapsed() >= OFFLINE_GRACE {
+            return Interruption::Hold;
+        }
+        tokio::select! {
+            _ = machine.changed() => {}
+            () = tokio::time::sleep_until(since + OFFLINE_GRACE) => {}
+        }
+    }
+}
+
+/// How long an open stream keeps its socket after the network went away.
+const OFFLINE_GRACE: Duration = Duration::from_secs(2);
+
+/// A random wait of up to [`WAKE_JITTER`].
+async fn jitter() {
+    let ms = rand::random_range(0..WAKE_JITTER.as_millis() as u64);
+    tokio::time::sleep(Duration::from_millis(ms)).await;
 }
 
 /// A new config keeps the stream's position (the live one, which storage may not have caught

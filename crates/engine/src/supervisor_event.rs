@@ -1,6 +1,7 @@
 //! What the supervisor tells its consumers: its own file, so the event bus that carries it
 //! need not import the supervisor that owns the bus.
 
+use crate::conditions::Conditions;
 use crate::ids::SubscriptionId;
 use crate::lifecycle::Lifecycle;
 use crate::status::Status;
@@ -31,5 +32,10 @@ pub enum SupervisorEvent {
     Removed {
         /// Which subscription.
         id: SubscriptionId,
+    },
+    /// The machine went offline or online, to sleep, or woke.
+    Machine {
+        /// The conditions now.
+        conditions: Conditions,
     },
 }

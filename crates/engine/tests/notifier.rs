@@ -876,3 +876,75 @@ fn many_down_names_the_cause_it_saw_and_no_other() {
         "3 subscriptions down — HTTP 502"
     );
 }
+
+#[test]
+fn offline_is_one_notification_for_all_and_never_a_storm_of_downs() {
+    use streamwatch_engine::conditions::Conditions;
+    let subs: Vec<(u64, String)> = (1..=12).map(|i| (i, format!("s{i}"))).collect();
+    let refs: Vec<(u64, &str)> = subs.iter().map(|(i, n)| (*i, n.as_str())).collect();
+    let mut h = Harness::new(&refs);
+    for i in 1..=12 {
+        h.state(i, State::Open, 0, 0.0);
+    }
+    let machine = |online: bool| SupervisorEvent::Machine {
+        conditions: Conditions {
+            online,
+            ..Conditions::default()
+        },
+    };
+    h.n.observe(&machine(false), t(10.0));
+    // The streams stop one by one within their grace period.
+    for i in 1..=12 {
+        h.state(i, State::Offline, 0, 10.0 + 0.1 * i as f64);
+    }
+    let ns = h.run(10.0, 300.0);
+    assert_eq!(
+        shown(&ns),
+        [(
+            "Offline — 12 subscriptions waiting".into(),
+            "No network. Nothing is tried until it is back, then every stream reconnects at \
+             once; the wait does not count as the servers' downtime."
+                .into()
+        )]
+    );
+    assert!(
+        ns.iter().all(|n| n.kind == Kind::Offline),
+        "no down, many-down or stale: {ns:#?}"
+    );
+    // Back online: the streams reconnect; nothing was an outage, so nothing "recovered".
+    h.n.observe(&machine(true), t(300.0));
+    for i in 1..=12 {
+        h.state(i, State::Open, 0, 300.5);
+        h.message(i, "tick", "x", "", 300.6);
+    }
+    assert_eq!(shown(&h.run(300.0, 320.0)), []);
+    // A second loss of the network is told again.
+    h.n.observe(&machine(false), t(400.0));
+    h.state(1, State::Offline, 0, 400.5);
+    assert_eq!(
+        shown(&h.run(400.0, 410.0))
+            .into_iter()
+            .map(|(title, _)| title)
+            .collect::<Vec<_>>(),
+        ["Offline — 1 subscription waiting"]
+    );
+}
+
+#[test]
+fn a_sleeping_machine_is_not_told_offline() {
+    use streamwatch_engine::conditions::Conditions;
+    let mut h = Harness::new(&[(1, "a")]);
+    h.state(1, State::Open, 0, 0.0);
+    h.n.observe(
+        &SupervisorEvent::Machine {
+            conditions: Conditions {
+                online: false,
+                asleep: true,
+                wakes: 0,
+            },
+        },
+        t(1.0),
+    );
+    h.state(1, State::Offline, 0, 1.0);
+    assert_eq!(shown(&h.run(1.0, 60.0)), []);
+}

@@ -130,6 +130,8 @@ export function statusWord(state: DisplayState, status: StatusView, nowMs: numbe
       return status.attempt > 0 ? `connecting · attempt ${status.attempt + 1}` : 'connecting';
     case 'waiting':
       return 'waiting for data';
+    case 'offline':
+      return 'offline · waits for the network';
     default:
       return state;
   }
@@ -160,7 +162,10 @@ export function downCount(statuses: readonly StatusView[]): number {
 export function aggregateLine(states: readonly DisplayState[]): string {
   const counts = new Map<DisplayState, number>();
   for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const offline = counts.get('offline') ?? 0;
   const parts = [
+    // The machine's state first: it explains every other number.
+    ...(offline ? [`offline: ${offline} waiting for the network`] : []),
     `${counts.get('open') ?? 0} open`,
     `${counts.get('retrying') ?? 0} retrying`,
     `${counts.get('failed') ?? 0} failed`,

@@ -35,6 +35,8 @@ pub enum Condition {
     Paused,
     /// The server said there is nothing more (204).
     Stopped,
+    /// The machine is offline or asleep: waiting without attempts.
+    Offline,
 }
 
 impl Condition {
@@ -51,6 +53,7 @@ impl Condition {
             Condition::Failed => "failed".into(),
             Condition::Paused => "paused".into(),
             Condition::Stopped => "stopped".into(),
+            Condition::Offline => "offline".into(),
         }
     }
 
@@ -63,7 +66,8 @@ impl Condition {
             | Condition::Connecting
             | Condition::Retrying { .. } => Level::Warning,
             Condition::Down { .. } | Condition::Failed => Level::Down,
-            Condition::Paused => Level::Paused,
+            // Grey, like paused: nothing is wrong with the servers, and nothing is watched.
+            Condition::Paused | Condition::Offline => Level::Paused,
         }
     }
 }
@@ -121,6 +125,8 @@ pub struct Snapshot {
     pub failed: usize,
     /// Streams paused.
     pub paused: usize,
+    /// Streams waiting for the machine's network (or its wake).
+    pub offline: usize,
     /// The icon's level.
     pub level: Level,
 }
@@ -214,6 +220,7 @@ impl HealthTracker {
         let down = count(|c| matches!(c, Condition::Down { .. }));
         let failed = count(|c| c == Condition::Failed);
         let paused = count(|c| c == Condition::Paused);
+        let offline = count(|c| c == Condition::Offline);
         let level = aggregate(subs.iter().map(|s| s.condition));
         Snapshot {
             subs,
@@ -223,6 +230,7 @@ impl HealthTracker {
             down,
             failed,
             paused,
+            offline,
             level,
         }
     }
@@ -264,6 +272,7 @@ fn condition(t: &Track, now: SystemTime) -> Condition {
         State::Failed => Condition::Failed,
         State::Paused => Condition::Paused,
         State::Stopped => Condition::Stopped,
+        State::Offline => Condition::Offline,
     }
 }
 

@@ -14,6 +14,7 @@
 use super::cause::{common_phrase, Cause};
 use super::fatal_occurrence::{occurrence_key, OccurrenceChange};
 use super::rules::{CompiledRules, NotifyRules};
+use crate::conditions::Conditions;
 use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::liveness::words;
 use crate::status::{State, Status};
@@ -29,6 +30,9 @@ pub const MASS_DOWN_MIN: usize = 3;
 pub const MASS_GATHER: Duration = Duration::from_secs(1);
 /// Longest message excerpt in a notification's body.
 const EXCERPT_CHARS: usize = 200;
+/// How long the machine is offline before that is told: the streams have stopped by then
+/// (an open one after its grace period), so the count is right.
+const OFFLINE_SETTLE: Duration = Duration::from_secs(3);
 /// Names listed in a notification about many subscriptions.
 const NAMES_LISTED: usize = 5;
 
@@ -57,6 +61,8 @@ pub enum Kind {
     ManyDown,
     /// Many subscriptions came back together.
     ManyRecovered,
+    /// The machine lost its network: every stream that needs it waits.
+    Offline,
 }
 
 impl Kind {
@@ -74,6 +80,7 @@ impl Kind {
             Kind::Summary => "summary",
             Kind::ManyDown => "many-down",
             Kind::ManyRecovered => "many-recovered",
+            Kind::Offline => "offline",
         }
     }
 }
@@ -190,6 +197,10 @@ pub struct Notifier {
     dnd: bool,
     many_down: Option<Window>,
     many_recovered: Option<Window>,
+    /// The machine's network and sleep, as last announced.
+    machine: Conditions,
+    /// Since when the machine has been offline, and whether that was told.
+    offline: Option<(SystemTime, bool)>,
     out: Vec<Notification>,
     occurrences: Vec<OccurrenceChange>,
 }
@@ -278,6 +289,14 @@ impl Notifier {
             SupervisorEvent::Status { id, status } => self.observe_status(*id, status, now),
             SupervisorEvent::Lifecycle { id, event, .. } => self.observe_lifecycle(*id, event, now),
             SupervisorEvent::Removed { id } => self.remove(*id),
+            SupervisorEvent::Machine { conditions } => {
+                self.machine = *conditions;
+                if conditions.online {
+                    self.offline = None;
+                } else {
+                    self.offline.get_or_insert((now, false));
+                }
+            }
         }
     }
 
@@ -340,8 +359,9 @@ impl Notifier {
                 sub.outage_reported = false;
                 sub.cause = None;
             }
-            State::Paused | State::Stopped => {
-                // The user (or the server's 204) ended it: nothing to report either way.
+            State::Paused | State::Stopped | State::Offline => {
+                // The user (or the server's 204, or the machine) ended it: nothing to report
+                // either way. Offline is told once for all (see `tell_offline`).
                 sub.down_since = None;
                 sub.outage_reported = false;
                 sub.recovery = None;
@@ -489,6 +509,7 @@ impl Notifier {
     /// Moves the clock to `now`: outages pass their thresholds, recoveries are told, folded
     /// notifications are summed up. Call it about once a second.
     pub fn tick(&mut self, now: SystemTime) {
+        self.tell_offline(now);
         self.tell_outages(now);
         self.tell_recoveries(now);
         self.summarise(now);
@@ -497,6 +518,37 @@ impl Notifier {
     /// Takes the notifications decided so far, oldest first.
     pub fn drain(&mut self) -> Vec<Notification> {
         std::mem::take(&mut self.out)
+    }
+
+    /// One notification for a machine without a network, once the streams have settled into
+    /// waiting (instead of one per stream, or a storm of "down"). Not while it sleeps.
+    fn tell_offline(&mut self, now: SystemTime) {
+        let Some((since, told)) = self.offline else {
+            return;
+        };
+        if told
+            || self.machine.asleep
+            || now.duration_since(since).unwrap_or_default() < OFFLINE_SETTLE
+        {
+            return;
+        }
+        let waiting = self
+            .subs
+            .values()
+            .filter(|s| s.state == Some(State::Offline))
+            .count();
+        if waiting == 0 {
+            return;
+        }
+        self.offline = Some((since, true));
+        let title = match waiting {
+            1 => "Offline — 1 subscription waiting".to_string(),
+            n => format!("Offline — {n} subscriptions waiting"),
+        };
+        let body = "No network. Nothing is tried until it is back, then every stream reconnects \
+                    at once; the wait does not count as the servers' downtime."
+            .to_string();
+        self.push_shown(None, Kind::Offline, title, body, now);
     }
 
     fn tell_outages(&mut self, now: SystemTime) {

@@ -48,6 +48,7 @@ pub fn glyph(c: Condition) -> &'static str {
         Condition::Failed => "✕",
         Condition::Paused => "‖",
         Condition::Stopped => "■",
+        Condition::Offline => "⌁",
     }
 }
 
@@ -56,6 +57,13 @@ impl TrayMenu {
     pub fn from_snapshot(s: &Snapshot) -> TrayMenu {
         let headline = if s.subs.is_empty() {
             "No subscriptions".to_string()
+        } else if s.offline > 0 {
+            // The machine's state first: it explains every other number.
+            let mut parts = vec![format!("Offline · {} waiting for the network", s.offline)];
+            if s.open > 0 {
+                parts.push(format!("{} open", s.open));
+            }
+            parts.join(" · ")
         } else {
             let mut parts = vec![
                 format!("{} open", s.open),
@@ -136,6 +144,7 @@ mod tests {
             down: n(&|c| matches!(c, Condition::Down { .. })),
             failed: n(&|c| c == Condition::Failed),
             paused: n(&|c| c == Condition::Paused),
+            offline: n(&|c| c == Condition::Offline),
             level: aggregate(subs.iter().map(|s| s.condition)),
             subs,
         }

@@ -246,9 +246,15 @@ async fn dialog_fits(app: &App, testid: &str, button: &str) -> Value {
          const b = document.querySelector('[data-testid=\"{button}\"]');
          const r = b.getBoundingClientRect();
          const hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+         const body = document.querySelector('[data-testid=\"{testid}\"] .panel-body');
+         const last = body.lastElementChild.getBoundingClientRect();
+         const inner = body.getBoundingClientRect();
          return {{ inside: d.top >= 0 && d.left >= 0 && d.bottom <= window.innerHeight
                           && d.right <= window.innerWidth,
-                   button: !!hit && b.contains(hit) }};"
+                   button: !!hit && b.contains(hit),
+                   // Nothing sideways to scroll to, and no blank band under the last group.
+                   sideways: body.scrollWidth > body.clientWidth + 1,
+                   blank: Math.round(inner.bottom - last.bottom) }};"
     ))
     .await
 }
@@ -370,9 +376,14 @@ async fn export_and_import_through_the_system_file_dialogs() {
         let fits = dialog_fits(&app, "export-dialog", "export-run").await;
         app.screenshot(&format!("export-dialog-{w}x{h}")).await;
         assert_eq!(
-            fits,
-            json!({"inside": true, "button": true}),
-            "{w}x{h}: the dialog fits and its Export button is drawn"
+            (&fits["inside"], &fits["button"], &fits["sideways"]),
+            (&json!(true), &json!(true), &json!(false)),
+            "{w}x{h}: the dialog fits, its Export button is drawn, nothing scrolls sideways: {fits}"
+        );
+        // The body's padding (12 px) and no more, where the content fits.
+        assert!(
+            fits["blank"].as_i64().is_some_and(|b| b <= 16),
+            "{w}x{h}: no blank band under the last group: {fits}"
         );
     }
     resize(&app, 1200, 780).await;

@@ -87,3 +87,26 @@ pub fn request_close(display: &str, window: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Where `window` is and how big: (x, y, width, height) as xwininfo reports it (absolute
+/// upper-left corner; without a window manager there is no frame around it).
+pub fn geometry(display: &str, window: &str) -> Option<(i32, i32, u32, u32)> {
+    let out = Command::new("xwininfo")
+        .args(["-id", window])
+        .env("DISPLAY", display)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(str::trim)
+    };
+    Some((
+        field("Absolute upper-left X:")?.parse().ok()?,
+        field("Absolute upper-left Y:")?.parse().ok()?,
+        field("Width:")?.parse().ok()?,
+        field("Height:")?.parse().ok()?,
+    ))
+}

@@ -67,7 +67,7 @@ fn without_a_keyring_the_chosen_save_keeps_secrets_for_this_session_only() {
 fn draft() -> SubscriptionRecord {
     let mut r = SubscriptionRecord::new(
         "billing",
-        &format!("http://127.0.0.1:1/events?token={URL_SECRET}"),
+        format!("http://127.0.0.1:1/events?token={URL_SECRET}"),
     );
     r.headers.push(StoredHeader {
         name: "Authorization".into(),

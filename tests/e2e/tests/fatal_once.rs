@@ -32,7 +32,7 @@ async fn a_fatal_stop_is_told_once_per_occurrence_under_the_apps_name_and_icon()
         store
             .add_subscription(&SubscriptionRecord::new(
                 "Billing",
-                &server.url("/events?status=401"),
+                server.url("/events?status=401"),
             ))
             .expect("the subscription is saved");
     }

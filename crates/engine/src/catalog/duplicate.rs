@@ -33,9 +33,8 @@ impl Catalog {
 
 /// The name a duplicate gets: "<name> (copy)", then "<name> (copy 2)", "(copy 3)"… until one is
 /// free, the original shortened when needed so the result stays within the name limit.
-
-/// The first free copy name of `name`; `taken` says whether a name is in use (the caller
-/// compares as the catalog does, ignoring ASCII case).
+/// `taken` says whether a name is in use (the caller compares as the catalog does, ignoring
+/// ASCII case).
 pub fn copy_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
     let name = name.trim();
     (1u64..)

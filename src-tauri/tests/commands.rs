@@ -609,13 +609,16 @@ fn the_capability_lists_only_what_the_page_uses() {
         .collect();
     granted.sort_unstable();
     // `listen`/`unlisten`: ui/src/lib/api.ts; the store's get/set on the shell's prefs store:
-    // ui/src/lib/prefs.svelte.ts. A new plugin call in the UI needs its permission here.
+    // ui/src/lib/prefs.svelte.ts; the save / open dialogs: ui/src/lib/file-dialog.ts. A new
+    // plugin call in the UI needs its permission here.
     assert_eq!(
         granted,
         [
             "core:event:allow-listen",
             "core:event:allow-unlisten",
             "default",
+            "dialog:allow-open",
+            "dialog:allow-save",
             "store:allow-get",
             "store:allow-get-store",
             "store:allow-set",

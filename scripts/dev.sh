@@ -34,8 +34,9 @@ say() { printf '\n== %s\n' "$*"; }
 # Debian packages the build and the tests need: a C toolchain (bundled SQLite, TLS), and for
 # the secret-header tests a real Secret Service (gnome-keyring) on a private D-Bus. Python 3.11+
 # runs the import-cycle check and the target sweep (scripts/*.py, standard library only);
-# iproute2 makes the network namespace the offline test runs the daemon in.
-DEB_PACKAGES=(build-essential pkg-config ca-certificates curl python3 iproute2
+# iproute2 makes the network namespace the offline test runs the daemon in; systemd's
+# systemd-analyze verifies the units in deploy/systemd.
+DEB_PACKAGES=(build-essential pkg-config ca-certificates curl python3 iproute2 systemd
   gnome-keyring libsecret-tools dbus-daemon dbus-bin
   # The desktop app (Tauri 2 on WebKitGTK) and its window/tray/notification tests.
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libxdo-dev

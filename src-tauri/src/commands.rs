@@ -13,8 +13,8 @@ use streamwatch_app_api::dto::{
     TimelineEntry, UpdateBatch,
 };
 use streamwatch_app_api::error::CommandError;
-use streamwatch_app_api::health::HealthBoard;
 use streamwatch_app_api::file_transfer;
+use streamwatch_app_api::health::HealthBoard;
 use streamwatch_app_api::store_sync::StoreSync;
 use streamwatch_app_api::transfer_dto::{ExportDone, HistoryExportForm, ImportDone};
 use streamwatch_app_api::{actions, views};

@@ -5,9 +5,9 @@
 
 pub mod alerts;
 pub mod commands;
+pub mod desktop_notify;
 pub mod dnd;
 pub mod first_show;
-pub mod desktop_notify;
 pub mod notifications;
 pub mod prefs;
 pub mod rendering;

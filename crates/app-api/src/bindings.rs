@@ -212,7 +212,7 @@ mod tests {
         assert!(text("index.ts").ends_with("export { HTTP_METHODS } from \"./methods\";\n"));
         assert!(
             text("StatusView.ts").contains(
-                "health: \"open\" | \"stale\" | \"waiting\" | \"connecting\" | \"retrying\" | \"down\" | \"failed\" | \"paused\" | \"stopped\","
+                "health: \"open\" | \"stale\" | \"waiting\" | \"connecting\" | \"retrying\" | \"down\" | \"failed\" | \"paused\" | \"stopped\" | \"offline\","
             ),
             "{}",
             text("StatusView.ts")

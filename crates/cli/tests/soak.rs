@@ -142,7 +142,11 @@ async fn restarting_servers_lose_nothing_and_the_daemon_stays_flat() {
     assert!(
         !ended.log.iter().any(|l| l["type"] == "warning"),
         "the daemon warned: {:#?}",
-        ended.log.iter().filter(|l| l["type"] == "warning").collect::<Vec<_>>()
+        ended
+            .log
+            .iter()
+            .filter(|l| l["type"] == "warning")
+            .collect::<Vec<_>>()
     );
 
     let mut stored = 0usize;
@@ -155,7 +159,12 @@ async fn restarting_servers_lose_nothing_and_the_daemon_stays_flat() {
         let ids: Vec<u64> = out
             .json()
             .iter()
-            .map(|m| m["id"].as_str().and_then(|s| s.parse().ok()).expect("numeric id"))
+            .map(|m| {
+                m["id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .expect("numeric id")
+            })
             .collect();
         stored += ids.len();
         for w in ids.windows(2) {
@@ -196,7 +205,11 @@ async fn restarting_servers_lose_nothing_and_the_daemon_stays_flat() {
         pct(fd_hi as u64, level_fds as u64)
     );
     for (at, rss, fds) in &samples {
-        println!("    {:>5} s  {:>8.1} MiB  {fds:>5} fds", at.as_secs(), *rss as f64 / 1024.0);
+        println!(
+            "    {:>5} s  {:>8.1} MiB  {fds:>5} fds",
+            at.as_secs(),
+            *rss as f64 / 1024.0
+        );
     }
 
     assert_eq!(holes, 0, "events lost across restarts");
@@ -206,9 +219,15 @@ async fn restarting_servers_lose_nothing_and_the_daemon_stays_flat() {
     // Connections are replaced on every restart: their descriptors must be returned. A sample
     // may fall mid-restart, so the later half's peak is held to the earlier half's.
     let half = after_warmup.len() / 2;
-    let early = after_warmup[..half.max(1)].iter().map(|s| s.2).max().unwrap_or(0);
+    let early = after_warmup[..half.max(1)]
+        .iter()
+        .map(|s| s.2)
+        .max()
+        .unwrap_or(0);
     let late = after_warmup[half..].iter().map(|s| s.2).max().unwrap_or(0);
-    println!("  descriptors' peak: first half of the run after warm-up {early}, second half {late}");
+    println!(
+        "  descriptors' peak: first half of the run after warm-up {early}, second half {late}"
+    );
     assert!(
         late as f64 <= early as f64 * 1.1 + 4.0,
         "descriptors grew: {early} → {late}"

@@ -83,8 +83,8 @@ impl<W: Write> HistoryWriter<W> {
     /// Writes one message of the subscription named `subscription` (used only when the file
     /// names subscriptions).
     pub fn write(&mut self, subscription: &str, m: &StoredMessage) -> io::Result<()> {
-        let received_at = Timestamp::try_from(m.received_at)
-            .map_or_else(|_| "?".to_owned(), rfc3339_millis);
+        let received_at =
+            Timestamp::try_from(m.received_at).map_or_else(|_| "?".to_owned(), rfc3339_millis);
         let sub = self.with_subscription.then_some(subscription);
         match &mut self.sink {
             Sink::Jsonl(out) => {

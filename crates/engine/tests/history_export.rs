@@ -41,7 +41,10 @@ async fn catalog(dir: &std::path::Path, t0: u64, many: u64, big: u64) -> Catalog
     ]});
     let file = export_format::parse(&doc.to_string(), "t.json").expect("parses");
     let catalog = Catalog::open(dir, Default::default()).expect("catalog");
-    catalog.import(&file, "t.json", false).await.expect("imports");
+    catalog
+        .import(&file, "t.json", false)
+        .await
+        .expect("imports");
     catalog
 }
 
@@ -68,7 +71,11 @@ fn lines(
         .lines()
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect();
-    assert_eq!(rows.len() as u64, n, "the count returned is of lines written");
+    assert_eq!(
+        rows.len() as u64,
+        n,
+        "the count returned is of lines written"
+    );
     rows
 }
 

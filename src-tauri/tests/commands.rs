@@ -248,7 +248,9 @@ fn a_subscription_through_its_whole_life() {
         kinds.contains(&"started") && kinds.contains(&"paused"),
         "{timeline:#?}"
     );
-    assert!(timeline.iter().all(|e| e["title"].as_str().is_some_and(|t| !t.is_empty())));
+    assert!(timeline
+        .iter()
+        .all(|e| e["title"].as_str().is_some_and(|t| !t.is_empty())));
     let at: Vec<u64> = timeline
         .iter()
         .map(|e| e["atMs"].as_u64().unwrap())

@@ -486,7 +486,7 @@ async fn request_copy_clear_duplicate_and_filter() {
     app.click_css("[data-testid=\"log-row\"]").await;
     for (w, h) in [(720, 480), (1200, 780), (1920, 1080)] {
         resize(&app, w, h).await;
-        let m: Value = app
+        let mut m: Value = app
             .wait_for(&format!("the window at {w}x{h}"), async || {
                 let m = app.js(MEASURE).await;
                 let vw = m["vw"].as_f64().unwrap_or(0.0);
@@ -498,10 +498,38 @@ async fn request_copy_clear_duplicate_and_filter() {
                 }
             })
             .await;
+        let parts: &[&str] = if h < 780 && m["row"] != true {
+            // At 720×480 the open request panel takes the height and the pane scrolls, as a
+            // person would scroll it: the panel is checked before, the log's row after.
+            for part in ["filter", "request"] {
+                assert_eq!(m[part], true, "{w}x{h}: {part} is drawn in the window: {m}");
+            }
+            app.js(
+                "const v = document.querySelector('[data-testid=\"live-log\"] .vl-viewport'); \
+                 if (v) v.scrollIntoView({block: 'nearest'}); return true;",
+            )
+            .await;
+            m = app
+                .wait_for("the log scrolled into view", async || {
+                    let m = app.js(MEASURE).await;
+                    if m["row"] == true {
+                        Ok(m)
+                    } else {
+                        Err(m.to_string())
+                    }
+                })
+                .await;
+            &["filter", "row"]
+        } else {
+            &["filter", "request", "row"]
+        };
         app.screenshot(&format!("detail-actions-{w}x{h}")).await;
         eprintln!("{w}x{h}: {m}");
-        for part in ["filter", "request", "row"] {
-            assert_eq!(m[part], true, "{w}x{h}: {part} is drawn in the window: {m}");
+        for part in parts {
+            assert_eq!(
+                m[*part], true,
+                "{w}x{h}: {part} is drawn in the window: {m}"
+            );
         }
         // At 720×480 the inspector is below the fold with the request panel open (the pane
         // scrolls to it); from the default size on it is in view.

@@ -11,80 +11,13 @@
 //! 1920×1080. See ../README.md.
 
 use serde_json::{json, Value};
-use std::io::Write as _;
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use streamwatch_demo_server::DemoConfig;
-use streamwatch_e2e::{screenshot_display, stored_history, App, Demo};
-use streamwatch_test_support::process::KillOnDrop;
+use streamwatch_e2e::{screenshot_display, start_keyring, stored_history, App, Demo, Desktop};
 
 const TOKEN: &str = "s3cr3t-t0ken-e2e";
-
-/// gnome-keyring-daemon on the desktop's session bus, its `login` collection unlocked, so the
-/// app's keyring calls (Secret Service) work as on a desktop.
-fn start_keyring(app: &App) -> KillOnDrop {
-    let root = app.desktop().temp_dir().join("keyring");
-    let home = root.join("home");
-    let run = root.join("run");
-    for d in [&home, &run] {
-        std::fs::create_dir_all(d).expect("keyring folders");
-    }
-    std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-        .expect("a private runtime folder");
-    let env = [
-        ("HOME", home.clone()),
-        ("XDG_DATA_HOME", home.join(".local/share")),
-        ("XDG_RUNTIME_DIR", run.clone()),
-    ];
-    let bus = app.desktop().bus_address().to_owned();
-    let log = std::fs::File::create(root.join("gnome-keyring.log")).expect("keyring log");
-    let mut child = Command::new("gnome-keyring-daemon")
-        .args(["--foreground", "--components=secrets", "--unlock"])
-        .envs(env.iter().map(|(k, v)| (k, v.as_os_str())))
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
-        .stdin(Stdio::piped())
-        .stdout(log.try_clone().expect("log"))
-        .stderr(log)
-        .process_group(0)
-        .spawn()
-        .expect("start gnome-keyring-daemon (apt-get install gnome-keyring)");
-    // Its password, as a login would give it; end of input ends it.
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    stdin
-        .write_all(b"throwaway-e2e-password")
-        .expect("the keyring's password");
-    drop(stdin);
-    let guard = KillOnDrop::new("gnome-keyring-daemon", child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let out = Command::new("dbus-send")
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus)
-            .args([
-                "--session",
-                "--print-reply=literal",
-                "--dest=org.freedesktop.secrets",
-                "/org/freedesktop/secrets",
-                "org.freedesktop.Secret.Service.ReadAlias",
-                "string:default",
-            ])
-            .output()
-            .expect("run dbus-send");
-        if String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .ends_with("/collection/login")
-        {
-            return guard;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "gnome-keyring did not come up: {}",
-            std::fs::read_to_string(root.join("gnome-keyring.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn xdotool(display: &str, args: &[&str]) -> Result<String, String> {
     let out = Command::new("xdotool")
@@ -262,9 +195,10 @@ async fn dialog_fits(app: &App, testid: &str, button: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_and_import_through_the_system_file_dialogs() {
     let demo = Demo::start(DemoConfig::default()).await;
-    let app = App::launch("export_import").await;
+    let desktop = Desktop::start("export_import").await;
+    let _keyring = start_keyring(&desktop);
+    let app = App::launch_on(desktop, "export_import").await;
     let display = app.desktop().display().to_owned();
-    let _keyring = start_keyring(&app);
     let out = app.desktop().temp_dir().join("exports");
     std::fs::create_dir_all(&out).expect("the exports folder");
 

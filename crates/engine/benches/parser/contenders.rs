@@ -2,7 +2,7 @@
 
 use crate::support::tally::Tally;
 use crate::support::workloads::Chunks;
-use crate::support::{eventsource_peer, line_scan, ours, sse_stream_peer};
+use crate::support::{eventsource_peer, line_scan, ours, sse_stream_peer, sseer_peer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Contender {
@@ -12,16 +12,18 @@ pub enum Contender {
     OursOwned,
     SseStream,
     EventsourceClient,
+    Sseer,
     /// `memchr_iter(b'\n', ..).count()`: no parser can find lines faster than this.
     LineScan,
 }
 
-/// The three parsers, for rows without the line scan.
+/// The parsers, for rows without the line scan.
 pub const PARSERS: &[Contender] = &[
     Contender::Ours,
     Contender::OursOwned,
     Contender::SseStream,
     Contender::EventsourceClient,
+    Contender::Sseer,
 ];
 
 /// The parsers and the line scan.
@@ -30,6 +32,7 @@ pub const ALL: &[Contender] = &[
     Contender::OursOwned,
     Contender::SseStream,
     Contender::EventsourceClient,
+    Contender::Sseer,
     Contender::LineScan,
 ];
 
@@ -40,12 +43,16 @@ impl Contender {
             Contender::OursOwned => "ours-owned",
             Contender::SseStream => "sse-stream",
             Contender::EventsourceClient => "eventsource-client",
+            Contender::Sseer => "sseer",
             Contender::LineScan => "memchr LF scan",
         }
     }
 
     pub fn is_peer(self) -> bool {
-        matches!(self, Contender::SseStream | Contender::EventsourceClient)
+        matches!(
+            self,
+            Contender::SseStream | Contender::EventsourceClient | Contender::Sseer
+        )
     }
 
     /// Runs once over `chunks`. For the line scan, `events` counts lines instead.
@@ -55,6 +62,7 @@ impl Contender {
             Contender::OursOwned => ours::parse_owned(chunks),
             Contender::SseStream => sse_stream_peer::parse(chunks),
             Contender::EventsourceClient => eventsource_peer::parse(chunks),
+            Contender::Sseer => sseer_peer::parse(chunks),
             Contender::LineScan => Tally {
                 events: line_scan::count_lines(chunks),
                 data_bytes: 0,

@@ -1,5 +1,5 @@
 //! `cargo bench -p streamwatch-engine --bench parser`: our SSE parser beside `sse-stream` and
-//! `eventsource-client` on W1–W5, then a summary table against our targets.
+//! `eventsource-client` and `sseer` on W1–W6, then a summary table against our targets.
 //!
 //! Every input is split into reads (`Bytes`) before timing; a timed run feeds them in order
 //! and looks at each event's data, as a real consumer does. See `support/` for how each peer
@@ -52,6 +52,11 @@ fn main() {
         &workloads::ticks(scale.events(1_000_000), true),
     );
     bench(Row::Large, &workloads::large(scale.events(10_000)));
+    let w6 = workloads::token_deltas(scale.events(500_000));
+    for row in [Row::TokensMidReads, Row::TokensPerEvent] {
+        bench(row, &w6);
+    }
+    drop(w6);
 
     criterion.final_summary();
     report::print(&timings, SAMPLES);
@@ -59,7 +64,10 @@ fn main() {
 
 /// Benchmarks the row's contenders on `workload`, split into the row's reads.
 fn bench_row(criterion: &mut Criterion, timings: &Timings, row: Row, workload: &Workload) {
-    let chunks = workloads::split(&workload.bytes, row.read_size());
+    let chunks = match row.read_size() {
+        Some(size) => workloads::split(&workload.bytes, size),
+        None => workloads::split_events(&workload.bytes),
+    };
     let input_bytes = workload.bytes.len() as u64;
     let lines = memchr::memchr_iter(b'\n', &workload.bytes).count() as u64;
     // Every parser must agree on the data too, not only on the number of events.

@@ -17,6 +17,12 @@ struct Target {
     min_vs_best_peer: Option<f64>,
 }
 
+/// Issue 14: owned events (what the connection forwards) at least this many times the best
+/// peer on every row with peers...
+const MIN_OWNED_VS_BEST_PEER: f64 = 1.5;
+/// ...but for 64 KiB lines, where every parser is bound by memory bandwidth.
+const MIN_OWNED_VS_BEST_PEER_LARGE: f64 = 1.0;
+
 const TARGETS: &[Target] = &[
     Target {
         row: Row::Ticks,
@@ -44,12 +50,13 @@ pub fn print(timings: &Timings, samples: usize) {
     println!();
     println!("Throughput, MB/s (10^6 bytes of SSE input per second), median of {samples} samples");
     println!(
-        "{:<16} {:>9} {:>11} {:>11} {:>19} {:>9} {:>10} {:>11}  targets (on ours)",
+        "{:<16} {:>9} {:>11} {:>11} {:>19} {:>9} {:>9} {:>10} {:>11}  targets",
         "workload",
         "ours",
         "ours-owned",
         "sse-stream",
         "eventsource-client",
+        "sseer",
         "ours/sse",
         "ours/best",
         "owned/best"
@@ -67,16 +74,17 @@ pub fn print(timings: &Timings, samples: usize) {
         }
         let owned = speed(row, Contender::OursOwned);
         println!(
-            "{:<16} {:>9} {:>11} {:>11} {:>19} {:>9} {:>10} {:>11}  {}",
+            "{:<16} {:>9} {:>11} {:>11} {:>19} {:>9} {:>9} {:>10} {:>11}  {}",
             row.label(),
             mb(ours),
             mb(owned),
             mb(sse),
             mb(speed(row, Contender::EventsourceClient)),
+            mb(speed(row, Contender::Sseer)),
             ratio(ours, sse),
             ratio(ours, best_peer),
             ratio(owned, best_peer),
-            verdicts(row, ours, sse, best_peer),
+            verdicts(row, ours, owned, sse, best_peer),
         );
     }
     if let (Some(scan), Some(ours)) = (
@@ -90,11 +98,26 @@ pub fn print(timings: &Timings, samples: usize) {
     }
 }
 
-fn verdicts(row: Row, ours: Option<f64>, sse: Option<f64>, best: Option<f64>) -> String {
-    let Some(target) = TARGETS.iter().find(|t| t.row == row) else {
-        return String::new();
-    };
+fn verdicts(
+    row: Row,
+    ours: Option<f64>,
+    owned: Option<f64>,
+    sse: Option<f64>,
+    best: Option<f64>,
+) -> String {
     let mut out = Vec::new();
+    if best.is_some() {
+        let min = if row == Row::Large {
+            MIN_OWNED_VS_BEST_PEER_LARGE
+        } else {
+            MIN_OWNED_VS_BEST_PEER
+        };
+        let got = owned.zip(best).map(|(o, b)| o >= min * b);
+        out.push(verdict(&format!("owned >= {min}x best peer"), got));
+    }
+    let Some(target) = TARGETS.iter().find(|t| t.row == row) else {
+        return out.join("; ");
+    };
     if let Some(min) = target.min_mb_per_s {
         out.push(verdict(
             &format!(">= {min:.0} MB/s"),

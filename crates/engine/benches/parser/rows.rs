@@ -20,6 +20,10 @@ pub enum Row {
     TicksTinyReads,
     /// W5: W1 in 16 KiB reads (a TLS record's worth).
     TicksMidReads,
+    /// W6: LLM token deltas in 16 KiB reads.
+    TokensMidReads,
+    /// W6: LLM token deltas, one event per read (the server flushes every token).
+    TokensPerEvent,
 }
 
 pub const ALL_ROWS: &[Row] = &[
@@ -30,6 +34,8 @@ pub const ALL_ROWS: &[Row] = &[
     Row::Large,
     Row::TicksTinyReads,
     Row::TicksMidReads,
+    Row::TokensMidReads,
+    Row::TokensPerEvent,
 ];
 
 impl Row {
@@ -43,6 +49,8 @@ impl Row {
             Row::Large => "W4 64 KiB reads",
             Row::TicksTinyReads => "W5 7 B reads",
             Row::TicksMidReads => "W5 16 KiB reads",
+            Row::TokensMidReads => "W6 16 KiB reads",
+            Row::TokensPerEvent => "W6 event/read",
         }
     }
 
@@ -56,17 +64,20 @@ impl Row {
             Row::Large => "W4-64KiB-lines-64KiB",
             Row::TicksTinyReads => "W5-ticks-7B",
             Row::TicksMidReads => "W5-ticks-16KiB",
+            Row::TokensMidReads => "W6-tokens-16KiB",
+            Row::TokensPerEvent => "W6-tokens-event-per-read",
         }
     }
 
-    /// The size of each read the input is split into.
-    pub fn read_size(self) -> usize {
-        match self {
+    /// The size of each read the input is split into (`None`: one read per event).
+    pub fn read_size(self) -> Option<usize> {
+        Some(match self {
+            Row::TokensPerEvent => return None,
             Row::TicksWhole => usize::MAX,
             Row::TicksTinyReads => 7,
-            Row::TicksMidReads => 16 * 1024,
+            Row::TicksMidReads | Row::TokensMidReads => 16 * 1024,
             Row::Ticks | Row::Multiline | Row::TicksCrlf | Row::Large => READ_SIZE,
-        }
+        })
     }
 
     /// Who runs on this row: everyone on W1, only us on the one-read ceiling.

@@ -7,5 +7,6 @@ pub mod eventsource_peer;
 pub mod line_scan;
 pub mod ours;
 pub mod sse_stream_peer;
+pub mod sseer_peer;
 pub mod tally;
 pub mod workloads;

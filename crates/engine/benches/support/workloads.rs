@@ -87,6 +87,34 @@ pub fn large(events: usize) -> Workload {
     finish(buf, events)
 }
 
+/// W6: an LLM's answer streamed token by token, OpenAI-style: one `data:` line of ~200 bytes of
+/// JSON per event (a `chat.completion.chunk` whose delta is one word), ending with `[DONE]`.
+pub fn token_deltas(events: usize) -> Workload {
+    let mut buf = Vec::with_capacity(events * (TOKEN_EVENT_LEN + 16));
+    for n in 0..events {
+        push_line(&mut buf, &[b"data: ", token_json(n).as_bytes()], b"\n");
+        buf.push(b'\n');
+    }
+    push_line(&mut buf, &[b"data: [DONE]"], b"\n");
+    buf.push(b'\n');
+    finish(buf, events + 1)
+}
+
+/// Splits `whole` into one read per event (after each blank line), as an LLM server flushes
+/// every token: the reads are slices of one allocation, as in [`split`].
+pub fn split_events(whole: &Bytes) -> Chunks {
+    let mut reads = Vec::new();
+    let mut start = 0;
+    for end in memchr::memmem::find_iter(whole, b"\n\n") {
+        reads.push(whole.slice(start..end + 2));
+        start = end + 2;
+    }
+    if start < whole.len() {
+        reads.push(whole.slice(start..));
+    }
+    reads.into()
+}
+
 /// Splits `whole` into reads of `size` bytes.
 ///
 /// The reads are slices of one allocation, as hyper's reads are slices of its read buffer;
@@ -118,6 +146,28 @@ fn tick_json(n: usize) -> Vec<u8> {
     json.resize(json.len() + pad, b'x');
     json.extend_from_slice(b"\"}");
     json
+}
+
+/// About how long one W6 event is on the wire.
+const TOKEN_EVENT_LEN: usize = 200;
+
+/// Words an answer is made of, cycled through so the deltas vary in length.
+#[rustfmt::skip]
+const TOKEN_WORDS: &[&str] = &[
+    "The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", ".",
+    " Server", "-Sent", " Events", " stream", " tokens", " one", " at", " a", " time", ",",
+    " and", " each", " carries", " a", " JSON", " chunk", " like", " this", " \\\"one\\\"", "\\n",
+];
+
+/// One `chat.completion.chunk` as OpenAI's API streams it; `n` picks the word.
+fn token_json(n: usize) -> String {
+    let word = TOKEN_WORDS[n % TOKEN_WORDS.len()];
+    format!(
+        "{{\"id\":\"chatcmpl-AbC9xYz8WvU7tSr6QpO5nMl4\",\"object\":\"chat.completion.chunk\",\
+         \"created\":1733212800,\"model\":\"gpt-4o-2024-08-06\",\"system_fingerprint\":\"fp_5f20662549\",\
+         \"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{word}\"}},\"logprobs\":null,\
+         \"finish_reason\":null}}]}}"
+    )
 }
 
 /// A 64 KiB JSON array of short strings: varied ASCII rather than one repeated byte.

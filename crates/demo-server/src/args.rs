@@ -54,6 +54,9 @@ pub struct DemoArgs {
     /// Leave out one id after every N ids.
     #[arg(long, value_name = "N")]
     pub skip: Option<u64>,
+    /// Pause before each token of the LLM endpoints, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 30)]
+    pub llm_token_ms: u64,
 }
 
 impl DemoArgs {
@@ -78,6 +81,7 @@ impl DemoArgs {
             content_type: self.content_type.clone(),
             trickle: self.trickle_ms.map(Duration::from_millis),
             skip: self.skip.filter(|&k| k > 0),
+            llm_token: Duration::from_millis(self.llm_token_ms),
         }
     }
 }
@@ -156,6 +160,8 @@ mod tests {
             "25",
             "--abort-after",
             "7",
+            "--llm-token-ms",
+            "2",
         ]);
         let config = cli.demo.config();
         assert_eq!(config.rate, 0.0);
@@ -165,5 +171,6 @@ mod tests {
         assert_eq!(config.trickle, Some(Duration::from_millis(5)));
         assert_eq!(config.close_after, Some(25));
         assert_eq!(config.abort_after, Some(7));
+        assert_eq!(config.llm_token, Duration::from_millis(2));
     }
 }

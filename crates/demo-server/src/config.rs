@@ -33,6 +33,8 @@ pub struct DemoConfig {
     pub trickle: Option<Duration>,
     /// Skip one id after every this many ids (ids that are multiples of `skip + 1`).
     pub skip: Option<u64>,
+    /// The pause before each token of the LLM endpoints (`token_ms`).
+    pub llm_token: Duration,
 }
 
 impl Default for DemoConfig {
@@ -51,6 +53,8 @@ impl Default for DemoConfig {
             content_type: None,
             trickle: None,
             skip: None,
+            // About the pace of a hosted model's answer.
+            llm_token: Duration::from_millis(30),
         }
     }
 }

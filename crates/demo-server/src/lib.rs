@@ -6,7 +6,15 @@
 //! - `ANY /redirect?to=/path?query` — 307 to a local path.
 //! - `GET /edge-cases` — a stream covering the WHATWG parsing rules in small writes;
 //!   `GET /edge-cases/expected` — the events a conforming parser gets from it.
-//! - `GET /requests` — the last 200 requests to `/events` ([`LoggedRequest`]).
+//! - `POST /v1/chat/completions`, `POST /v1/responses`, `POST /v1/messages` and
+//!   `POST /v1beta/models/{model}:streamGenerateContent?alt=sse` — LLM-like answers in the
+//!   OpenAI Chat Completions, OpenAI Responses, Anthropic Messages and Gemini streaming formats,
+//!   one token every [`DemoConfig::llm_token`] (`token_ms`), with fault knobs `first_token_ms`,
+//!   `stall_before_first=1`, `cut_before_end=1` (no `[DONE]`, `message_stop`, …) and
+//!   `abort_after=N` tokens. The answer echoes the words of the last user message after
+//!   `You said:` (a fixed paragraph without one), cut at the request's max tokens; a body that
+//!   is not a valid request is a 400 with the provider's error JSON.
+//! - `GET /requests` — the last 200 requests to `/events` and the LLM endpoints ([`LoggedRequest`]).
 //! - `GET /health` — `ok`.
 //!
 //! # HTTP/2
@@ -47,6 +55,7 @@ mod config;
 mod edge_cases;
 mod faults;
 mod knobs;
+mod llm;
 mod request_log;
 mod routes;
 mod sequence;

@@ -1,4 +1,5 @@
-//! The last requests received on `/events`, so tests can check what a client really sent.
+//! The last requests received on `/events` and the LLM endpoints, so tests can check what a
+//! client really sent (and how many times).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
@@ -11,7 +12,7 @@ use crate::sequence::unix_ms;
 /// How many requests `/requests` keeps.
 pub const REQUEST_LOG_LEN: usize = 200;
 
-/// One request to `/events`, as `GET /requests` reports it.
+/// One request to `/events` or an LLM endpoint, as `GET /requests` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoggedRequest {
     /// The HTTP method, e.g. `GET`.

@@ -15,6 +15,7 @@ use crate::config::DemoConfig;
 use crate::edge_cases::{edge_case_expected, edge_case_stream};
 use crate::faults::trickle;
 use crate::knobs::Knobs;
+use crate::llm::{llm_router, LlmApp};
 use crate::request_log::{LoggedRequest, RequestLog};
 use crate::status::{plain_status_response, StatusSequences};
 use crate::stream::event_stream;
@@ -29,7 +30,8 @@ pub(crate) struct App {
     /// Event `n` is published at `origin + n / rate`.
     origin: Instant,
     statuses: StatusSequences,
-    requests: RequestLog,
+    /// Shared with the LLM endpoints, which log their requests too.
+    requests: Arc<RequestLog>,
 }
 
 impl App {
@@ -38,12 +40,13 @@ impl App {
             config,
             origin: Instant::now(),
             statuses: StatusSequences::default(),
-            requests: RequestLog::default(),
+            requests: Arc::new(RequestLog::default()),
         }
     }
 }
 
 pub(crate) fn router(app: Arc<App>) -> Router {
+    let llm = LlmApp::new(app.config.llm_token, app.requests.clone());
     Router::new()
         .route("/events", get(events).post(events))
         // Any method, so a client's POST can be redirected too (307 keeps method and body).
@@ -53,6 +56,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/requests", get(requests))
         .route("/health", get(health))
         .with_state(app)
+        .merge(llm_router(Arc::new(llm)))
 }
 
 async fn events(

@@ -47,14 +47,16 @@ impl Script {
             (steps.into_iter(), Some(tail)),
             |(mut steps, tail)| async move {
                 if let Some(step) = steps.next() {
-                    if !step.wait.is_zero() {
-                        tokio::time::sleep(step.wait).await;
-                    }
+                    // Always yields, so that each write goes out on its own before an abort.
+                    pause(step.wait).await;
                     return Some((Ok(step.bytes), (steps, tail)));
                 }
                 match tail? {
                     Tail::Close => None,
-                    Tail::Abort => Some((Err(AbruptClose), (steps, None))),
+                    Tail::Abort => {
+                        pause(Duration::ZERO).await;
+                        Some((Err(AbruptClose), (steps, None)))
+                    }
                     Tail::Stall => {
                         // Let the last write go out, then hold the connection open in silence.
                         pause(Duration::ZERO).await;

@@ -42,11 +42,7 @@ fn first_candidate(json: &Value) -> Option<&Value> {
     candidates
         .iter()
         .find(|c| c.get("index").and_then(Value::as_u64) == Some(0))
-        .or_else(|| {
-            candidates
-                .first()
-                .filter(|c| c.get("index").and_then(Value::as_u64).is_none())
-        })
+        .or_else(|| candidates.first().filter(|c| c.get("index").is_none()))
 }
 
 #[cfg(test)]

@@ -38,11 +38,7 @@ fn first_choice(json: &Value) -> Option<&Value> {
     choices
         .iter()
         .find(|c| c.get("index").and_then(Value::as_u64) == Some(0))
-        .or_else(|| {
-            choices
-                .first()
-                .filter(|c| c.get("index").and_then(Value::as_u64).is_none())
-        })
+        .or_else(|| choices.first().filter(|c| c.get("index").is_none()))
 }
 
 #[cfg(test)]

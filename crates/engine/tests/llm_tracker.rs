@@ -219,6 +219,23 @@ fn a_pointer_replaces_detection() {
 }
 
 #[test]
+fn the_empty_pointer_takes_json_strings_whole() {
+    // Data that is a JSON string, not an object, is read only through a pointer.
+    let mut tracker = LlmTracker::new(Some(String::new()));
+    feed(
+        &mut tracker,
+        &[
+            ("token", "\"Hel\"".to_owned()),
+            ("token", " \"lo\"".to_owned()),
+        ],
+    );
+    assert_eq!(tracker.summary().map(|s| s.text), Some("Hello".to_owned()));
+    let mut detecting = LlmTracker::new(None);
+    feed(&mut detecting, &[("token", "\"Hel\"".to_owned())]);
+    assert_eq!(detecting.summary(), None);
+}
+
+#[test]
 fn plain_sse_is_no_llm_format() {
     let mut tracker = LlmTracker::new(None);
     let seen = feed(

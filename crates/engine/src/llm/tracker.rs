@@ -63,7 +63,12 @@ impl LlmTracker {
     pub fn observe(&mut self, event_type: &str, data: &str) -> Observation {
         // Invalid JSON (and JSON nested past serde_json's recursion limit) is simply not a
         // chunk: the stream may mix in other events.
-        let json = serde_json::from_str::<Value>(data).ok();
+        // Every event of the four known formats is a JSON object: other data (a plain-text
+        // stream, a busy feed of numbers) is not parsed at all unless a pointer asks for it.
+        let may_be_chunk = self.pointer.is_some() || data.trim_start().starts_with('{');
+        let json = may_be_chunk
+            .then(|| serde_json::from_str::<Value>(data).ok())
+            .flatten();
         let end = end_sentinel(event_type, data, json.as_ref());
         let Some(json) = json else {
             return Observation {

@@ -7,12 +7,14 @@
 //! cargo test -p streamwatch-app-api --lib export_bindings -- --ignored
 //! ```
 
+use crate::curl_paste::CurlPaste;
 use crate::dto::{
     AppSettings, DemoView, ErrorView, HeaderForm, LifecycleView, MessageRuleForm, MessageView,
     NotificationView, NotifyForm, StatsView, StatusView, SubscriptionForm, SubscriptionView,
     TimelineEntry, UpdateBatch,
 };
 use crate::error::CommandError;
+use crate::network_form::NetworkForm;
 use crate::request_view::{RequestHeaderView, RequestView};
 use crate::transfer_dto::{
     ExportDone, HistoryExportForm, HistoryFileFormat, ImportDone, ImportedView,
@@ -72,9 +74,11 @@ pub fn render() -> Vec<(String, String)> {
     let mut files = vec![
         file::<AppSettings>(&cfg),
         file::<CommandError>(&cfg),
+        file::<CurlPaste>(&cfg),
         file::<DemoView>(&cfg),
         file::<ErrorView>(&cfg),
         file::<MessageRuleForm>(&cfg),
+        file::<NetworkForm>(&cfg),
         file::<NotificationView>(&cfg),
         file::<NotifyForm>(&cfg),
         file::<HeaderForm>(&cfg),

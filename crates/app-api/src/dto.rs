@@ -57,6 +57,11 @@ pub struct SubscriptionForm {
     #[serde(default)]
     #[ts(optional)]
     pub ids_not_sequential: Option<bool>,
+    /// Proxy, extra CA certificates and client certificate; a form without it (older UI)
+    /// keeps the saved settings, or the defaults.
+    #[serde(default)]
+    #[ts(optional)]
+    pub network: Option<crate::network_form::NetworkForm>,
     /// The user chose "Save without the keyring" after this save was refused with
     /// `keyringUnavailable`: secret values are kept in memory for this session only (never on
     /// disk) and asked for again after a restart. Not a setting: never sent back.

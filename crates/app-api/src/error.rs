@@ -146,6 +146,11 @@ pub fn form_field(field: Field) -> Option<String> {
         Field::IdleTimeout => "idleTimeoutSecs".into(),
         Field::StaleAfter => "staleAfterSecs".into(),
         Field::Notify => "notify".into(),
+        Field::Proxy => "proxy".into(),
+        Field::CaCertificates => "caCertificates".into(),
+        Field::ClientCertificate => "clientCertificate".into(),
+        Field::ClientKey => "clientKey".into(),
+        Field::EndEvent => "endEvent".into(),
         // The form does not show these; the message says what is wrong.
         Field::MaxEventSize | Field::RetentionRows | Field::RetentionAge | Field::ResumeId => {
             return None

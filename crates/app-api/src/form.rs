@@ -58,6 +58,9 @@ pub fn record_from_form(
     if let Some(on) = form.ids_not_sequential {
         record.ids_not_sequential = on;
     }
+    if let Some(network) = &form.network {
+        record.network = network.to_options(old.map(|o| &o.network));
+    }
     check_record(&record)?;
     Ok(record)
 }
@@ -94,6 +97,7 @@ impl SubscriptionForm {
             notify: Some(crate::notify_form::form_of(&r.notify)),
             redirects: Some(r.redirects),
             ids_not_sequential: Some(r.ids_not_sequential),
+            network: Some(crate::network_form::NetworkForm::from_options(&r.network)),
             without_keyring: None,
         }
     }
@@ -154,6 +158,7 @@ mod tests {
             notify: None,
             redirects: None,
             ids_not_sequential: None,
+            network: None,
             without_keyring: None,
         }
     }

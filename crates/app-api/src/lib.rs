@@ -5,13 +5,15 @@
 //! [`notify_form`]); what the windows are shown ([`views`], [`stats`], [`export`], the demo's
 //! note in [`demo`]) and the
 //! changes they ask for ([`actions`]); and the pickup of edits made by the CLI
-//! ([`store_sync`]); the window's Export and Import to files the user chose ([`file_transfer`],
+//! ([`store_sync`]); the add form's "Paste cURL" ([`curl_paste`]); the window's Export and
+//! Import to files the user chose ([`file_transfer`],
 //! its types in [`transfer_dto`]). The shell (src-tauri) only wires these to Tauri, which this
 //! crate never depends on: all of it builds and tests without a webview.
 
 pub mod actions;
 pub mod bindings;
 pub mod bridge;
+pub mod curl_paste;
 pub mod demo;
 pub mod dto;
 pub mod error;
@@ -21,6 +23,7 @@ pub mod file_transfer;
 pub mod form;
 pub mod health;
 pub mod live;
+pub mod network_form;
 pub mod notify_form;
 pub mod output_file;
 pub mod preview;

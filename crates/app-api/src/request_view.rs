@@ -43,6 +43,8 @@ pub struct RequestView {
     pub last_event_id: Option<String>,
     /// Which redirects are followed: `any`, `same-origin` or `never`.
     pub redirects: String,
+    /// The subscription's own proxy, credentials masked "••••"; `null`: the environment's.
+    pub proxy: Option<String>,
 }
 
 /// The request `record` makes when it resumes from `last_event_id` (the stream's last id).
@@ -78,6 +80,7 @@ pub fn request_of(record: &SubscriptionRecord, last_event_id: &str) -> RequestVi
         body: record.body.clone(),
         last_event_id,
         redirects: record.redirects.as_str().to_string(),
+        proxy: streamwatch_engine::catalog::network_sealing::display_proxy(&record.network),
     }
 }
 

@@ -11,13 +11,13 @@ use streamwatch_engine::client_options::ClientOptions;
 pub struct ClientArgs {
     /// Connect through this proxy: http://, https://, socks5:// or socks5h:// (credentials as
     /// user:password@, kept secret) [default: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, minus
-    /// NO_PROXY].
+    /// NO_PROXY]; `subs edit --proxy ""` goes back to the default.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
 
     /// Also trust the CA certificate(s) in this PEM file (a private CA, or a self-signed
     /// server's own certificate); repeatable. There is no switch to accept any certificate.
-    #[arg(long = "ca-cert", value_name = "FILE")]
+    #[arg(long = "ca-cert", visible_alias = "ca-file", value_name = "FILE")]
     pub ca_certs: Vec<PathBuf>,
 
     /// Present this PEM certificate (chain) to servers that ask for one (mTLS); needs
@@ -62,5 +62,30 @@ impl ClientArgs {
             .validate()
             .map_err(|e| UsageError::Invalid(e.to_string()))?;
         Ok(options)
+    }
+
+    /// Puts the settings these flags give into a saved subscription's `network`, leaving the
+    /// others as they are (`subs add|edit`). The catalog checks the result under the same rule
+    /// as the form's, naming the flag.
+    pub fn apply(&self, network: &mut ClientOptions) -> Result<(), UsageError> {
+        if let Some(proxy) = &self.proxy {
+            let proxy = proxy.trim();
+            network.proxy = (!proxy.is_empty()).then(|| proxy.to_string());
+        }
+        if !self.ca_certs.is_empty() {
+            let mut pem = String::new();
+            for path in &self.ca_certs {
+                pem.push_str(&read("--ca-file", path)?);
+                pem.push('\n');
+            }
+            network.extra_ca_pem = Some(pem);
+        }
+        if let Some(path) = &self.client_cert {
+            network.client_cert_pem = Some(read("--client-cert", path)?);
+        }
+        if let Some(path) = &self.client_key {
+            network.client_key_pem = Some(read("--client-key", path)?);
+        }
+        Ok(())
     }
 }

@@ -11,6 +11,8 @@ use streamwatch_engine::catalog::validate::{
 };
 use streamwatch_engine::catalog::{normalize_method, StoredHeader, SubscriptionRecord};
 
+use crate::client_args::ClientArgs;
+use crate::reconnect_arg::ReconnectArg;
 use crate::usage::RedirectsArg;
 use crate::usage::{parse_days, parse_seconds_or_auto, SecondsOrAuto, UsageError};
 
@@ -100,6 +102,23 @@ pub struct SubOptions {
     /// The server's integer ids count by one, so a jump is a gap (undoes --ids-not-sequential).
     #[arg(long)]
     pub ids_sequential: bool,
+    /// Proxy, extra CA certificates and client certificate (the `watch` flags).
+    #[command(flatten)]
+    pub client: ClientArgs,
+
+    /// When a stream that ended is requested again (new: always for GET, error for any other
+    /// method).
+    #[arg(long, value_name = "MODE", value_enum, conflicts_with = "reconnect_by_method")]
+    pub reconnect: Option<ReconnectArg>,
+
+    /// Back to the method's default reconnect mode (undoes --reconnect).
+    #[arg(long)]
+    pub reconnect_by_method: bool,
+
+    /// An event type that ends the stream cleanly, like data: [DONE] does; an empty NAME
+    /// removes it.
+    #[arg(long, value_name = "NAME")]
+    pub end_event: Option<String>,
 }
 
 impl SubOptions {
@@ -204,6 +223,7 @@ impl SubOptions {
         if self.ids_not_sequential || self.ids_sequential {
             record.ids_not_sequential = self.ids_not_sequential;
         }
+        self.client.apply(&mut record.network)?;
         match self.stale_after {
             None => {}
             Some(SecondsOrAuto::Auto) => record.stale_after_secs = None,
@@ -236,6 +256,15 @@ impl SubOptions {
         }
         if let Some(mode) = self.redirects {
             record.redirects = mode.into();
+        }
+        if let Some(mode) = self.reconnect {
+            record.reconnect = Some(mode.into());
+        }
+        if self.reconnect_by_method {
+            record.reconnect = None;
+        }
+        if let Some(name) = &self.end_event {
+            record.end_event = Some(name.clone()).filter(|n| !n.is_empty());
         }
         Ok(())
     }
@@ -302,6 +331,30 @@ mod tests {
 
     fn record() -> SubscriptionRecord {
         SubscriptionRecord::new("feed", "http://127.0.0.1:1/events")
+    }
+
+    #[test]
+    fn reconnect_and_end_event_are_set_kept_and_undone() {
+        use streamwatch_engine::reconnect_mode::ReconnectMode;
+        let mut r = record();
+        assert_eq!((r.reconnect, r.end_event.as_deref()), (None, None));
+        let set = SubOptions {
+            reconnect: Some(ReconnectArg::Never),
+            end_event: Some("bye".into()),
+            ..Default::default()
+        };
+        set.apply(&mut r).unwrap();
+        assert_eq!(r.reconnect, Some(ReconnectMode::Never));
+        assert_eq!(r.end_event.as_deref(), Some("bye"));
+        SubOptions::default().apply(&mut r).unwrap();
+        assert_eq!(r.reconnect, Some(ReconnectMode::Never), "kept when not given");
+        let undo = SubOptions {
+            reconnect_by_method: true,
+            end_event: Some(String::new()),
+            ..Default::default()
+        };
+        undo.apply(&mut r).unwrap();
+        assert_eq!((r.reconnect, r.end_event.as_deref()), (None, None));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use streamwatch_engine::catalog::sealing::{display_url, masked_headers, MASK};
 use streamwatch_engine::catalog::{
     Catalog, GapRecord, SavedSubscription, StoredCounters, StoredHeader, Transition,
 };
+use streamwatch_engine::client_options::count_certificates;
 use streamwatch_engine::redirects::RedirectMode;
 
 use crate::output::{push_escaped, rfc3339_millis};
@@ -60,6 +61,13 @@ pub struct ShowView {
     keep_age_ms: u64,
     /// Which redirects it follows: `any`, `same-origin` or `never`.
     redirects: RedirectMode,
+    /// Its own proxy, credentials masked; absent: the environment's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proxy: Option<String>,
+    /// How many extra CA certificates it trusts beside the system's.
+    ca_certificates: usize,
+    /// Whether it presents a client certificate (its key stays in the keyring).
+    client_certificate: bool,
     created_at: String,
     updated_at: String,
     messages_stored: u64,
@@ -204,6 +212,13 @@ pub fn show_view(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<S
         keep_rows: r.retention.max_rows,
         keep_age_ms: u64::try_from(r.retention.max_age.as_millis()).unwrap_or(u64::MAX),
         redirects: r.redirects,
+        proxy: streamwatch_engine::catalog::network_sealing::display_proxy(&r.network),
+        ca_certificates: r
+            .network
+            .extra_ca_pem
+            .as_deref()
+            .map_or(0, |pem| count_certificates(pem).unwrap_or(0)),
+        client_certificate: r.network.client_cert_pem.is_some(),
         created_at: stamp(saved.created_at),
         updated_at: stamp(saved.updated_at),
         messages_stored: store.message_count(saved.id)?,
@@ -302,6 +317,14 @@ pub fn print_show(out: &mut impl Write, v: &ShowView) -> io::Result<()> {
         RedirectMode::Any => "any (secret headers stay with the first origin)",
     };
     writeln!(out, "redirects:       {redirects}")?;
+    let proxy = v.proxy.as_deref().unwrap_or("the environment's (HTTPS_PROXY, …)");
+    writeln!(out, "proxy:           {proxy}")?;
+    let client = if v.client_certificate { "yes (key in the keyring)" } else { "none" };
+    writeln!(
+        out,
+        "tls:             {} extra CA certificate(s); client certificate: {client}",
+        v.ca_certificates
+    )?;
     writeln!(
         out,
         "keeps:           {} messages, {} days",

@@ -41,6 +41,11 @@ impl From<Invalid> for UsageError {
             Field::RetentionAge => "retention (--keep-days)",
             Field::ResumeId => "resume id",
             Field::Notify => "notification rules",
+            Field::Proxy => "--proxy",
+            Field::CaCertificates => "--ca-file",
+            Field::ClientCertificate => "--client-cert",
+            Field::ClientKey => "--client-key",
+            Field::EndEvent => "--end-event",
         };
         UsageError::Invalid(format!("invalid {what}: {}", e.message))
     }

@@ -202,6 +202,19 @@ impl ClientOptions {
     }
 }
 
+/// How many certificates a PEM text holds; the error says why none could be read.
+pub fn count_certificates(pem: &str) -> Result<usize, String> {
+    parse_certs(pem).map(|c| c.len())
+}
+
+/// Whether a PEM text holds a private key; the error names only the section kind, never the
+/// key's bytes.
+pub fn check_private_key(pem: &str) -> Result<(), String> {
+    PrivateKeyDer::from_pem_slice(pem.as_bytes())
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
 fn parse_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::reconnect_mode::ReconnectMode;
 use crate::redirects::RedirectMode;
 use crate::storage::{
     Retention, SavedSubscription, StoredHeader, StoredMessage, SubscriptionRecord,
@@ -129,6 +130,18 @@ pub struct ExportedSubscription {
         deserialize_with = "redirect_mode"
     )]
     pub redirects: RedirectMode,
+    /// The subscription's own proxy, extra CA certificates and client certificate; left out
+    /// when it has none (the environment's proxy, the system's CAs).
+    #[serde(default, skip_serializing_if = "ExportedNetwork::is_empty")]
+    pub network: ExportedNetwork,
+    /// Reconnect after a stream ends: `always`, `error` (only after a failure) or `never`;
+    /// left out for the method's default (`always` for GET, else `error`), so files without
+    /// it, older ones included, read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconnect: Option<ReconnectMode>,
+    /// An event type that ends the stream cleanly, beside the built-in sentinels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_event: Option<String>,
     /// Where the stream had got to (the stored last event id); `import` resumes from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_id: Option<String>,
@@ -146,6 +159,79 @@ pub struct ExportedHeader {
     pub value: Option<String>,
     #[serde(default)]
     pub secret: bool,
+}
+
+/// Proxy and TLS settings. The proxy's credentials are masked "••••" and the client key left
+/// out unless exported `--with-secrets`; on import a masked credential is left out and a
+/// certificate without its key is left out with it, each reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExportedNetwork {
+    /// `http://`, `https://`, `socks5://` or `socks5h://` URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    /// PEM certificates of CAs trusted beside the system's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_certificates: Option<String>,
+    /// PEM client certificate (chain) for mTLS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_certificate: Option<String>,
+    /// Its PEM private key: only with `--with-secrets`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<String>,
+}
+
+impl ExportedNetwork {
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        *self == ExportedNetwork::default()
+    }
+
+    fn from_options(n: &crate::client_options::ClientOptions, with_secrets: bool) -> Self {
+        ExportedNetwork {
+            proxy: n.proxy.as_ref().map(|p| {
+                if with_secrets {
+                    p.clone()
+                } else {
+                    crate::url_credentials::mask_url(p, &[])
+                }
+            }),
+            ca_certificates: n.extra_ca_pem.clone(),
+            client_certificate: n.client_cert_pem.clone(),
+            client_key: if with_secrets {
+                n.client_key_pem.clone()
+            } else {
+                None
+            },
+        }
+    }
+
+    /// The settings to save (secrets plain), adding what was left out to `missing`.
+    fn to_options(&self, missing: &mut Vec<String>) -> crate::client_options::ClientOptions {
+        let mut out = crate::client_options::ClientOptions {
+            proxy: self.proxy.as_deref().map(str::trim).map(str::to_string),
+            extra_ca_pem: self.ca_certificates.clone(),
+            client_cert_pem: self.client_certificate.clone(),
+            client_key_pem: self.client_key.clone(),
+        };
+        if let Some(url) = out.proxy.as_deref().and_then(|p| url::Url::parse(p).ok()) {
+            let mut masked = false;
+            let kept = crate::url_credentials::remove(&url, &[], |slot| {
+                let gone = slot.value == crate::secrets::MASK;
+                masked |= gone;
+                gone
+            });
+            if masked {
+                out.proxy = Some(kept.to_string());
+                missing.push("proxy credentials".into());
+            }
+        }
+        if out.client_cert_pem.is_some() && out.client_key_pem.is_none() {
+            out.client_cert_pem = None;
+            missing.push("client certificate and key".into());
+        }
+        out
+    }
 }
 
 /// Reconnection policy.
@@ -336,6 +422,9 @@ impl ExportedSubscription {
             },
             notify: r.notify.clone(),
             redirects: r.redirects,
+            network: ExportedNetwork::from_options(&r.network, with_secrets),
+            reconnect: r.reconnect,
+            end_event: r.end_event.clone(),
             resume_id,
             history: None,
         }
@@ -396,6 +485,9 @@ impl ExportedSubscription {
             self.notify.clone()
         };
         record.redirects = self.redirects;
+        record.network = self.network.to_options(&mut missing);
+        record.reconnect = self.reconnect;
+        record.end_event = self.end_event.clone();
         (record, missing)
     }
 }
@@ -522,6 +614,8 @@ mod tests {
         record.paused = true;
         record.retention.max_rows = 7;
         record.redirects = RedirectMode::SameOrigin;
+        record.reconnect = Some(ReconnectMode::Never);
+        record.end_event = Some("bye".into());
         let saved = SavedSubscription {
             id: crate::SubscriptionId(1),
             record: record.clone(),
@@ -565,6 +659,27 @@ mod tests {
         );
         let wrong_type = file(r#"{"name":"a","url":"http://h/","redirects":true}"#);
         assert!(parse(&wrong_type, "f").is_err());
+    }
+
+    #[test]
+    fn reconnect_and_end_event_are_optional_and_an_unknown_mode_names_the_field() {
+        let f = parse(&file(r#"{"name":"a","url":"http://h/","method":"POST"}"#), "f").unwrap();
+        let (record, _) = f.subscriptions[0].to_record();
+        assert_eq!((record.reconnect, record.end_event), (None, None));
+        let text = serde_json::to_string(&f.subscriptions[0]).unwrap();
+        assert!(!text.contains("reconnect") && !text.contains("end_event"), "{text}");
+        let f = parse(
+            &file(r#"{"name":"a","url":"http://h/","reconnect":"never","end_event":"bye"}"#),
+            "f",
+        )
+        .unwrap();
+        let (record, _) = f.subscriptions[0].to_record();
+        assert_eq!(record.reconnect, Some(ReconnectMode::Never));
+        assert_eq!(record.end_event.as_deref(), Some("bye"));
+        let err = parse(&file(r#"{"name":"a","url":"http://h/","reconnect":"sometimes"}"#), "f")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("subscriptions[0].reconnect"), "{err}");
     }
 
     #[test]

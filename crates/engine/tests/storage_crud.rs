@@ -46,6 +46,14 @@ fn full_record(name: &str) -> SubscriptionRecord {
         notify: json!({"on": ["failed"], "quiet_hours": [22, 7]}),
         redirects: RedirectMode::SameOrigin,
         secret_params: vec!["sid".into()],
+        reconnect: Some(streamwatch_engine::reconnect_mode::ReconnectMode::Never),
+        end_event: Some("bye".into()),
+        network: streamwatch_engine::client_options::ClientOptions {
+            proxy: Some("socks5h://keyring%3Astreamwatch%2Fproxy-user-1@127.0.0.1:1080".into()),
+            extra_ca_pem: Some("-----BEGIN CERTIFICATE-----\n".into()),
+            client_cert_pem: Some("-----BEGIN CERTIFICATE-----\n".into()),
+            client_key_pem: Some("keyring:streamwatch/client-key-2".into()),
+        },
     }
 }
 

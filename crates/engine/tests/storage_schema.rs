@@ -388,3 +388,75 @@ fn a_version_6_database_gains_ids_not_sequential_off_and_keeps_its_subscriptions
     store.update_subscription(id, &record).unwrap();
     assert!(store.subscription(id).unwrap().record.ids_not_sequential);
 }
+
+#[test]
+fn a_version_9_database_gains_default_network_settings_and_keeps_its_subscriptions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let id = store
+        .add_subscription(&SubscriptionRecord::new("ticks", "http://127.0.0.1:1/"))
+        .unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    downgrade(&path, 9);
+    {
+        let conn = Connection::open(&path).unwrap();
+        let has: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM pragma_table_info('subscriptions')
+                 WHERE name = 'network'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(!has, "the downgrade dropped the column");
+    }
+    let store = Store::open(tmp.path()).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(pragma_i64(&conn, "user_version"), SCHEMA_VERSION);
+    let mut record = store.subscription(id).unwrap().record;
+    assert_eq!(record.name, "ticks");
+    assert!(
+        record.network.is_default(),
+        "old subscriptions keep the environment's proxy and the system's CAs"
+    );
+    record.network.proxy = Some("socks5h://127.0.0.1:1080".into());
+    record.network.extra_ca_pem = Some("-----BEGIN CERTIFICATE-----".into());
+    store.update_subscription(id, &record).unwrap();
+    assert_eq!(store.subscription(id).unwrap().record.network, record.network);
+}
+
+#[test]
+fn the_reconnect_mode_migration_keeps_subscriptions_on_their_methods_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let mut post = SubscriptionRecord::new("answer", "http://127.0.0.1:1/v1/chat");
+    post.method = "POST".into();
+    let id = store.add_subscription(&post).unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    downgrade(
+        &path,
+        downgrade::version_adding("subscriptions", "reconnect") - 1,
+    );
+    let store = Store::open(tmp.path()).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(pragma_i64(&conn, "user_version"), SCHEMA_VERSION);
+    let mut record = store.subscription(id).unwrap().record;
+    assert_eq!(record.name, "answer");
+    assert_eq!(
+        (record.reconnect, record.end_event.as_deref()),
+        (None, None),
+        "unset: the method's default"
+    );
+    record.reconnect = Some(streamwatch_engine::reconnect_mode::ReconnectMode::Never);
+    record.end_event = Some("bye".into());
+    store.update_subscription(id, &record).unwrap();
+    let back = store.subscription(id).unwrap().record;
+    assert_eq!(back, record);
+    // A mode this build does not know (a newer version wrote it) is refused, not guessed.
+    conn.execute("UPDATE subscriptions SET reconnect = 'sometimes'", [])
+        .unwrap();
+    let err = store.subscription(id).unwrap_err().to_string();
+    assert!(err.contains("sometimes"), "{err}");
+}

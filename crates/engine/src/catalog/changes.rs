@@ -30,6 +30,18 @@ pub fn changed_fields(old: &SubscriptionRecord, new: &SubscriptionRecord) -> Vec
     note(old.retention != new.retention, "retention");
     note(old.notify != new.notify, "notifications");
     note(old.redirects != new.redirects, "redirects");
+    note(old.network.proxy != new.network.proxy, "proxy");
+    note(
+        old.network.extra_ca_pem != new.network.extra_ca_pem,
+        "CA certificates",
+    );
+    note(
+        old.network.client_cert_pem != new.network.client_cert_pem
+            || old.network.client_key_pem != new.network.client_key_pem,
+        "client certificate",
+    );
+    note(old.reconnect != new.reconnect, "reconnect mode");
+    note(old.end_event != new.end_event, "end event");
     out
 }
 

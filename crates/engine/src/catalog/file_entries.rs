@@ -76,6 +76,11 @@ pub(super) fn file_key(field: Field) -> String {
         Field::RetentionAge => "retention.max_age_ms".into(),
         Field::Notify => "notify".into(),
         Field::ResumeId => "resume_id".into(),
+        Field::Proxy => "network.proxy".into(),
+        Field::CaCertificates => "network.ca_certificates".into(),
+        Field::ClientCertificate => "network.client_certificate".into(),
+        Field::ClientKey => "network.client_key".into(),
+        Field::EndEvent => "end_event".into(),
     }
 }
 

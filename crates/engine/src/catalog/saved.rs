@@ -326,5 +326,8 @@ pub(super) fn runnable(
     config.ids_not_sequential = record.ids_not_sequential;
     config.max_event_size = record.max_event_size;
     config.redirects = record.redirects;
+    config.client = record.network.clone();
+    config.reconnect = record.reconnect;
+    config.end_event = record.end_event.clone();
     Ok(config)
 }

@@ -9,6 +9,7 @@
 //! saved URL says which of its parts are secret. A form that shows the masked URL sends
 //! [`MASK`] back for a credential it did not change: that keeps the stored reference.
 
+use super::network_sealing;
 use super::validate::{Field, Invalid};
 use crate::secrets::{SecretError, SecretRef, SecretStore};
 use crate::storage::{StoredHeader, SubscriptionRecord};
@@ -41,7 +42,7 @@ pub enum Keeping {
 }
 
 /// Puts one plain secret where `keep` says.
-fn put(
+pub(super) fn put(
     secrets: &SecretStore,
     keep: Keeping,
     hint: &str,
@@ -85,7 +86,9 @@ pub fn masked_headers(record: &SubscriptionRecord, mask: &str) -> Vec<StoredHead
 
 /// Whether `record` has any secret header or URL credential (only those reach the keyring).
 pub fn has_secrets(record: &SubscriptionRecord) -> bool {
-    secret_headers(record).next().is_some() || !url_slots(record).is_empty()
+    secret_headers(record).next().is_some()
+        || !url_slots(record).is_empty()
+        || network_sealing::has_secrets(&record.network)
 }
 
 /// Whether `record`'s URL holds a credential in plain text (saved by a version before URL
@@ -169,6 +172,13 @@ pub fn seal_keeping(
         forget(secrets, &created);
         return Err(e);
     }
+    let old_network = old.map(|o| &o.network);
+    if let Err(e) =
+        network_sealing::seal(secrets, keep, &mut sealed.network, old_network, &mut created)
+    {
+        forget(secrets, &created);
+        return Err(e);
+    }
     Ok(Sealed {
         record: sealed,
         created,
@@ -249,6 +259,7 @@ pub fn refs(record: &SubscriptionRecord) -> Vec<SecretRef> {
         .filter_map(|h| h.value.parse().ok())
         .collect();
     out.extend(url_refs(record));
+    out.extend(network_sealing::refs(&record.network));
     out
 }
 
@@ -287,6 +298,7 @@ pub fn reveal(
                     .to_string();
         }
     }
+    network_sealing::reveal(secrets, &mut plain.network)?;
     Ok(plain)
 }
 

@@ -85,6 +85,16 @@ pub enum Field {
     ResumeId,
     /// The notification rules.
     Notify,
+    /// The subscription's own end event name.
+    EndEvent,
+    /// The subscription's own proxy.
+    Proxy,
+    /// The extra CA certificates it trusts.
+    CaCertificates,
+    /// Its client certificate (mTLS).
+    ClientCertificate,
+    /// The client certificate's private key.
+    ClientKey,
 }
 
 /// A setting that cannot be used, with why in words.
@@ -294,6 +304,10 @@ pub fn check_settings(record: &SubscriptionRecord) -> Result<(), Invalid> {
     }
     check_retry(record)?;
     check_limits(record)?;
+    if let Some(name) = &record.end_event {
+        check_end_event(name)?;
+    }
+    super::network_check::check_network(&record.network)?;
     NotifyRules::from_json(&record.notify)
         .and_then(|r| r.compile().map(drop))
         .map_err(|e| Invalid::new(Field::Notify, e.to_string()))?;
@@ -307,6 +321,31 @@ pub fn check_settings(record: &SubscriptionRecord) -> Result<(), Invalid> {
         }
         other => url_problem(&other),
     })
+}
+
+/// Longest end event name accepted: event types are short words.
+pub const MAX_END_EVENT_BYTES: usize = 200;
+
+/// Checks an end event name: an event type as a server sends it after `event:` (no control
+/// characters, no leading or trailing space, which the parser would never match).
+pub fn check_end_event(name: &str) -> Result<(), Invalid> {
+    let bad = |why: String| Err(Invalid::new(Field::EndEvent, why));
+    if name.is_empty() {
+        return bad("Enter the event type that ends the stream, or leave it unset.".into());
+    }
+    if name.len() > MAX_END_EVENT_BYTES {
+        return bad(format!(
+            "The end event is {} bytes long; at most {MAX_END_EVENT_BYTES} are accepted.",
+            name.len()
+        ));
+    }
+    if name.trim() != name || name.chars().any(char::is_control) {
+        return bad(format!(
+            "{} cannot be an event type: no spaces at the ends and no control characters.",
+            shown(name)
+        ));
+    }
+    Ok(())
 }
 
 /// Longest stale threshold a subscription may set (a day); beyond it the setting is a typo.
@@ -432,6 +471,17 @@ mod tests {
     #[test]
     fn a_default_record_is_valid() {
         assert_eq!(check_record(&record()), Ok(()));
+    }
+
+    #[test]
+    fn end_events_are_event_types() {
+        let mut r = record();
+        r.end_event = Some("done".into());
+        assert_eq!(check_record(&r), Ok(()));
+        for bad in ["", " done", "a\nb", &"x".repeat(MAX_END_EVENT_BYTES + 1)] {
+            r.end_event = Some(bad.to_string());
+            assert_eq!(field(&r), Field::EndEvent, "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The values the storage layer takes and gives back.
 
+use crate::client_options::ClientOptions;
 use crate::ids::SubscriptionId;
+use crate::reconnect_mode::ReconnectMode;
 use crate::redirects::RedirectMode;
 use crate::subscription::RetryConfig;
 use serde::{Deserialize, Serialize};
@@ -79,6 +81,18 @@ pub struct SubscriptionRecord {
     /// values go to the keyring like secret headers (see [`crate::url_credentials`]).
     #[serde(default)]
     pub secret_params: Vec<String>,
+    /// Proxy, extra CA certificates and client certificate; as saved, the proxy's
+    /// credentials and the client key are keyring references (see
+    /// [`crate::catalog::network_sealing`]).
+    #[serde(default)]
+    pub network: ClientOptions,
+    /// Whether a stream that ended is connected again; `None` is the method's default (see
+    /// [`ReconnectMode::default_for_method`]).
+    #[serde(default)]
+    pub reconnect: Option<ReconnectMode>,
+    /// The subscription's own end event: an event of this type ends the stream cleanly.
+    #[serde(default)]
+    pub end_event: Option<String>,
 }
 
 impl SubscriptionRecord {
@@ -101,6 +115,9 @@ impl SubscriptionRecord {
             notify: serde_json::Value::Object(Default::default()),
             redirects: RedirectMode::default(),
             secret_params: Vec::new(),
+            network: ClientOptions::default(),
+            reconnect: None,
+            end_event: None,
         }
     }
 }

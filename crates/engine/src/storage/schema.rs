@@ -176,6 +176,18 @@ const MIGRATIONS: &[&str] = &[
         at              INTEGER NOT NULL          -- Unix ms, when it was told
     );
     "#,
+    // Version 10: each subscription's own proxy, extra CA certificates and client certificate
+    // (JSON, `crate::client_options::ClientOptions`; '{}': the environment's proxy and the
+    // system's CAs). The proxy's credentials and the client key are keyring references.
+    r#"
+    ALTER TABLE subscriptions ADD COLUMN network TEXT NOT NULL DEFAULT '{}';
+    "#,
+    // Next version: each subscription's reconnect mode (`always` | `error` | `never`; NULL:
+    // the default for its method, see `crate::reconnect_mode`) and its own end event name.
+    r#"
+    ALTER TABLE subscriptions ADD COLUMN reconnect TEXT;
+    ALTER TABLE subscriptions ADD COLUMN end_event TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -7,7 +7,9 @@ use super::model::{
 };
 use super::schema;
 use super::time::{from_ms, now_ms, to_ms};
+use crate::client_options::ClientOptions;
 use crate::ids::SubscriptionId;
+use crate::reconnect_mode::ReconnectMode;
 use crate::redirects::RedirectMode;
 use crate::subscription::RetryConfig;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -29,7 +31,7 @@ pub struct Store {
 const SUBSCRIPTION_COLUMNS: &str = "id, name, url, method, headers, body, initial_last_event_id, \
      retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size, paused, \
      retention_max_rows, retention_max_age_ms, notify, created_at, updated_at, redirects, \
-     secret_params, stale_after_secs, ids_not_sequential";
+     secret_params, stale_after_secs, ids_not_sequential, network, reconnect, end_event";
 
 impl Store {
     /// The per-user data directory (XDG data dir on Linux, Application Support on macOS, AppData
@@ -82,9 +84,10 @@ impl Store {
             "INSERT INTO subscriptions (name, url, method, headers, body, initial_last_event_id,
                  retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size,
                  paused, retention_max_rows, retention_max_age_ms, notify, created_at, updated_at,
-                 redirects, secret_params, stale_after_secs, ids_not_sequential)
+                 redirects, secret_params, stale_after_secs, ids_not_sequential, network,
+                 reconnect, end_event)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16,
-                 ?17, ?18, ?19, ?20)",
+                 ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
             params![
                 s.name.trim(),
                 s.url,
@@ -106,6 +109,9 @@ impl Store {
                 v.secret_params,
                 v.stale_after_secs,
                 s.ids_not_sequential,
+                v.network,
+                s.reconnect.map(|m| m.as_str()),
+                s.end_event,
             ],
         );
         match res {
@@ -138,7 +144,7 @@ impl Store {
                  retry_max_retries = ?10, idle_timeout_ms = ?11, max_event_size = ?12, paused = ?13,
                  retention_max_rows = ?14, retention_max_age_ms = ?15, notify = ?16,
                  updated_at = ?17, redirects = ?18, secret_params = ?19, stale_after_secs = ?20,
-                 ids_not_sequential = ?21
+                 ids_not_sequential = ?21, network = ?22, reconnect = ?23, end_event = ?24
              WHERE id = ?1",
             params![
                 key,
@@ -162,6 +168,9 @@ impl Store {
                 v.secret_params,
                 v.stale_after_secs,
                 s.ids_not_sequential,
+                v.network,
+                s.reconnect.map(|m| m.as_str()),
+                s.end_event,
             ],
         );
         if let Err(e) = res {
@@ -571,6 +580,7 @@ struct Columns {
     headers: String,
     notify: String,
     secret_params: String,
+    network: String,
     retry_initial_ms: i64,
     retry_max_ms: i64,
     idle_timeout_ms: Option<i64>,
@@ -602,10 +612,13 @@ impl Columns {
         let max_age_ms = u64::try_from(s.retention.max_age.as_millis()).unwrap_or(u64::MAX);
         let secret_params = serde_json::to_string(&s.secret_params)
             .map_err(|e| StorageError::Invalid(format!("secret params: {e}")))?;
+        let network = serde_json::to_string(&s.network)
+            .map_err(|e| StorageError::Invalid(format!("network: {e}")))?;
         Ok(Columns {
             headers,
             notify,
             secret_params,
+            network,
             retry_initial_ms: int(s.retry.initial_ms, "retry initial delay")?,
             retry_max_ms: int(s.retry.max_ms, "retry max delay")?,
             idle_timeout_ms: s
@@ -633,6 +646,8 @@ struct RawSubscription {
     updated_at: i64,
     redirects: String,
     secret_params: String,
+    network: String,
+    reconnect: Option<String>,
 }
 
 impl RawSubscription {
@@ -663,6 +678,9 @@ impl RawSubscription {
                 secret_params: Vec::new(),
                 stale_after_secs: r.get(20)?,
                 ids_not_sequential: r.get(21)?,
+                network: ClientOptions::default(),
+                reconnect: None,
+                end_event: r.get(24)?,
             },
             headers: r.get(4)?,
             notify: r.get(15)?,
@@ -670,6 +688,8 @@ impl RawSubscription {
             updated_at: r.get(17)?,
             redirects: r.get(18)?,
             secret_params: r.get(19)?,
+            network: r.get(22)?,
+            reconnect: r.get(23)?,
         })
     }
 
@@ -684,6 +704,8 @@ impl RawSubscription {
         record.notify = serde_json::from_str(&self.notify).map_err(|e| bad("notify", e))?;
         record.secret_params = serde_json::from_str::<Vec<String>>(&self.secret_params)
             .map_err(|e| bad("secret_params", e))?;
+        record.network =
+            serde_json::from_str::<ClientOptions>(&self.network).map_err(|e| bad("network", e))?;
         // Written by a newer version, or by hand: refuse to guess which redirects to follow.
         record.redirects =
             self.redirects
@@ -692,6 +714,14 @@ impl RawSubscription {
                     path: path.to_path_buf(),
                     detail: format!("subscription {}: redirects: {e}", self.id),
                 })?;
+        // Likewise for a reconnect mode this build does not know.
+        record.reconnect = match self.reconnect.as_deref() {
+            None => None,
+            Some(name) => Some(ReconnectMode::parse(name).ok_or_else(|| StorageError::BadData {
+                path: path.to_path_buf(),
+                detail: format!("subscription {}: unknown reconnect mode {name:?}", self.id),
+            })?),
+        };
         Ok(SavedSubscription {
             id: SubscriptionId(id_from_rowid(self.id)),
             record,

@@ -26,7 +26,25 @@ const ADDED_BY_VERSION: &[(i64, &[Added])] = &[
     (7, &[("subscriptions", Some("ids_not_sequential"))]),
     (8, &[("timeline", None)]),
     (9, &[("fatal_told", None)]),
+    (10, &[("subscriptions", Some("network"))]),
+    (
+        11,
+        &[
+            ("subscriptions", Some("reconnect")),
+            ("subscriptions", Some("end_event")),
+        ],
+    ),
 ];
+
+/// The schema version whose migration added `table.column`.
+#[allow(dead_code)]
+pub fn version_adding(table: &str, column: &str) -> i64 {
+    ADDED_BY_VERSION
+        .iter()
+        .find(|(_, added)| added.contains(&(table, Some(column))))
+        .map(|(v, _)| *v)
+        .expect("a column some migration added")
+}
 
 /// Turns the file at `path` into what schema `version` left: everything later migrations added
 /// is dropped, and the version set back.

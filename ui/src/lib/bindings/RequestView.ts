@@ -21,4 +21,8 @@ lastEventId: string | null,
 /**
  * Which redirects are followed: `any`, `same-origin` or `never`.
  */
-redirects: string, };
+redirects: string, 
+/**
+ * The subscription's own proxy, credentials masked "••••"; `null`: the environment's.
+ */
+proxy: string | null, };

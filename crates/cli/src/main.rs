@@ -6,6 +6,7 @@
 mod args;
 mod client_args;
 mod config_file;
+mod curl_paste;
 mod daemon;
 mod daemon_log;
 mod data_dir;

@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use streamwatch_engine::catalog::SubscriptionRecord;
 use streamwatch_engine::secrets::{SecretError, SecretRef};
 
+use crate::curl_paste::record_from_curl;
 use crate::data_dir::open_catalog;
 use crate::sub_options::SubOptions;
 use crate::subs_view::{list_row, print_show, print_table, show_view};
@@ -32,7 +33,9 @@ pub enum SubsCommand {
     #[command(after_help = "Examples:\n  \
         streamwatch subs add ticks http://127.0.0.1:8787/events\n  \
         streamwatch subs add feed https://example.com/feed \\\n    \
-        --secret-header 'Authorization: Bearer TOKEN' --keep-days 7")]
+        --secret-header 'Authorization: Bearer TOKEN' --keep-days 7\n  \
+        streamwatch subs add feed --from-curl \\\n    \
+        'curl https://example.com/feed -H \"Authorization: Bearer TOKEN\"'")]
     Add(AddArgs),
     /// List saved subscriptions: id, name, paused or enabled, URL, messages stored, last id.
     List(ListArgs),
@@ -57,9 +60,14 @@ pub struct AddArgs {
     /// A unique name (letters' case is ignored when comparing); not a plain number.
     #[arg(value_name = "NAME")]
     pub name: String,
-    /// The stream's URL (http:// or https://).
-    #[arg(value_name = "URL")]
-    pub url: String,
+    /// The stream's URL (http:// or https://); with --from-curl, it replaces the paste's.
+    #[arg(value_name = "URL", required_unless_present = "from_curl")]
+    pub url: Option<String>,
+    /// A curl command line (a browser's "Copy as cURL", bash or cmd, or a terminal line): its
+    /// URL, method, headers and body; Authorization, Cookie and API-key-like headers become
+    /// secret. The other flags override what it gives.
+    #[arg(long, value_name = "CURL COMMAND")]
+    pub from_curl: Option<String>,
     /// Settings.
     #[command(flatten)]
     pub options: SubOptions,
@@ -133,7 +141,16 @@ pub fn run(dir: &Path, args: &SubsArgs) -> anyhow::Result<()> {
 }
 
 fn add(dir: &Path, a: &AddArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let mut record = SubscriptionRecord::new(a.name.trim(), a.url.trim());
+    let mut record = match &a.from_curl {
+        Some(curl) => {
+            let mut r = record_from_curl(a.name.trim(), curl, &mut io::stderr())?;
+            if let Some(url) = &a.url {
+                r.url = url.trim().to_string();
+            }
+            r
+        }
+        None => SubscriptionRecord::new(a.name.trim(), a.url.as_deref().unwrap_or("").trim()),
+    };
     record.paused = a.paused;
     a.options.apply(&mut record)?;
     let catalog = open_catalog(dir)?;

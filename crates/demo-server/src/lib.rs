@@ -9,11 +9,12 @@
 //! - `POST /v1/chat/completions`, `POST /v1/responses`, `POST /v1/messages` and
 //!   `POST /v1beta/models/{model}:streamGenerateContent?alt=sse` — LLM-like answers in the
 //!   OpenAI Chat Completions, OpenAI Responses, Anthropic Messages and Gemini streaming formats,
-//!   one token every [`DemoConfig::llm_token`] (`token_ms`), with fault knobs `first_token_ms`,
-//!   `stall_before_first=1`, `cut_before_end=1` (no `[DONE]`, `message_stop`, …) and
-//!   `abort_after=N` tokens. The answer echoes the words of the last user message after
-//!   `You said:` (a fixed paragraph without one), cut at the request's max tokens; a body that
-//!   is not a valid request is a 400 with the provider's error JSON.
+//!   one token every [`DemoConfig::llm_token`] (`token_ms`). Fault knobs: `first_token_ms`,
+//!   `stall_before_first=1`, `cut_before_end=1` (no `[DONE]`, `message_stop`, …),
+//!   `abort_after=N` tokens, and `status=429,200` (+ `key`, `retry_after`) as on `/events` but
+//!   answered with the provider's error JSON. The answer echoes the words of the last user
+//!   message after `You said:` (a fixed paragraph without one), cut at the request's max
+//!   tokens; a body that is not a valid request is a 400 with the provider's error JSON.
 //! - `GET /requests` — the last 200 requests to `/events` and the LLM endpoints ([`LoggedRequest`]).
 //! - `GET /health` — `ok`.
 //!

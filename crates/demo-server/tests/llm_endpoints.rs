@@ -396,3 +396,51 @@ async fn the_request_log_counts_each_post() {
     assert_eq!(sent, chat_request("count me"));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_status_knob_answers_429_with_retry_after_then_streams() {
+    let server = fast_server().await;
+    let url = server.url("/v1/messages?token_ms=0&status=429,200&retry_after=3");
+    let body = json!({"model": "m", "max_tokens": 9, "stream": true,
+        "messages": [{"role": "user", "content": "x"}]});
+    let send = || {
+        client()
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    let limited = send().await.expect("request");
+    assert_eq!(limited.status(), 429);
+    assert_eq!(
+        limited
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("3")
+    );
+    let error: Value =
+        serde_json::from_slice(&limited.bytes().await.expect("body")).expect("error JSON");
+    assert_eq!(error["type"], "error");
+    let streamed = send().await.expect("request");
+    assert_eq!(streamed.status(), 200);
+    let events = parse(&streamed.bytes().await.expect("body")).events;
+    assert_eq!(
+        events.last().map(|e| e.event.as_str()),
+        Some("message_stop")
+    );
+
+    let gemini = server.url("/v1beta/models/g:streamGenerateContent?alt=sse&status=503");
+    let unavailable = client()
+        .post(gemini)
+        .header("content-type", "application/json")
+        .body(json!({"contents": [{"parts": [{"text": "x"}]}]}).to_string())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unavailable.status(), 503);
+    let error: Value =
+        serde_json::from_slice(&unavailable.bytes().await.expect("body")).expect("error JSON");
+    assert_eq!(error["error"]["status"], "UNAVAILABLE");
+    server.shutdown().await;
+}

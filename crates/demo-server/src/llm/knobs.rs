@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::knobs::join_status;
+
 /// A query parameter of an LLM endpoint whose value cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("bad value {value:?} for query parameter `{name}`: {reason}")]
@@ -24,6 +26,12 @@ pub(crate) struct LlmKnobs {
     pub cut_before_end: bool,
     /// Cut the body off abruptly after this many tokens (`abort_after=N`).
     pub abort_after: Option<u64>,
+    /// Statuses for successive requests with the same `key` (`status=429,200`); empty: 200.
+    pub status: Vec<u16>,
+    /// Which request counter `status` follows (`key`, else the list itself).
+    pub status_key: String,
+    /// `Retry-After` seconds on a 429 or 503 (`retry_after`).
+    pub retry_after: Option<u64>,
 }
 
 impl LlmKnobs {
@@ -38,7 +46,11 @@ impl LlmKnobs {
             stall_before_first: false,
             cut_before_end: false,
             abort_after: None,
+            status: Vec::new(),
+            status_key: String::new(),
+            retry_after: None,
         };
+        let mut key = None;
         for (name, value) in query {
             let v = value.as_str();
             match name.as_str() {
@@ -49,12 +61,30 @@ impl LlmKnobs {
                 "stall_before_first" => knobs.stall_before_first = parse_flag(name, v)?,
                 "cut_before_end" => knobs.cut_before_end = parse_flag(name, v)?,
                 "abort_after" => knobs.abort_after = Some(parse_num(name, v)?),
+                "status" => knobs.status = parse_status_list(name, v)?,
+                "key" => key = Some(v.to_owned()),
+                "retry_after" => knobs.retry_after = Some(parse_num(name, v)?),
                 // Gemini's `alt` and `key`, and tags tests add, are not knobs.
                 _ => {}
             }
         }
+        knobs.status_key = key.unwrap_or_else(|| join_status(&knobs.status));
         Ok(knobs)
     }
+}
+
+fn parse_status_list(name: &str, value: &str) -> Result<Vec<u16>, LlmKnobError> {
+    value
+        .split(',')
+        .map(|code| match code.trim().parse::<u16>() {
+            Ok(code @ 200..=599) => Ok(code),
+            _ => Err(LlmKnobError {
+                name: name.to_owned(),
+                value: value.to_owned(),
+                reason: "expected HTTP statuses 200-599, comma separated",
+            }),
+        })
+        .collect()
 }
 
 fn parse_num(name: &str, value: &str) -> Result<u64, LlmKnobError> {
@@ -109,6 +139,12 @@ mod tests {
         assert_eq!(set.first_token_gap, Some(Duration::from_millis(500)));
         assert!(set.cut_before_end);
         assert_eq!(set.abort_after, Some(3));
+        let statuses =
+            LlmKnobs::from_query(gap, &pairs(&[("status", "429,200"), ("retry_after", "2")]))
+                .expect("valid statuses");
+        assert_eq!(statuses.status, [429, 200]);
+        assert_eq!(statuses.status_key, "429,200");
+        assert_eq!(statuses.retry_after, Some(2));
     }
 
     #[test]
@@ -119,5 +155,6 @@ mod tests {
         assert!(
             LlmKnobs::from_query(Duration::ZERO, &pairs(&[("cut_before_end", "yes")])).is_err()
         );
+        assert!(LlmKnobs::from_query(Duration::ZERO, &pairs(&[("status", "429,99")])).is_err());
     }
 }

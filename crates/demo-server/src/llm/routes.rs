@@ -19,6 +19,7 @@ use super::script::Script;
 use super::{anthropic, gemini, openai_chat, openai_responses};
 use crate::request_log::{LoggedRequest, RequestLog};
 use crate::sequence::unix_ms;
+use crate::status::StatusSequences;
 
 /// State the LLM endpoints share.
 #[derive(Debug)]
@@ -29,6 +30,8 @@ pub(crate) struct LlmApp {
     requests: Arc<RequestLog>,
     /// Numbers responses, for their ids.
     responses: AtomicU64,
+    /// Request counters of the `status` knob.
+    statuses: StatusSequences,
 }
 
 impl LlmApp {
@@ -37,6 +40,7 @@ impl LlmApp {
             token_gap,
             requests,
             responses: AtomicU64::new(0),
+            statuses: StatusSequences::default(),
         }
     }
 }
@@ -165,6 +169,11 @@ fn serve(app: &LlmApp, api: Api, model_method: Option<&str>, request: Incoming) 
         Ok(knobs) => knobs,
         Err(err) => return error(api, StatusCode::BAD_REQUEST, &err.to_string()),
     };
+    let code = app.statuses.next(&knobs.status_key, &knobs.status);
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status != StatusCode::OK {
+        return status_error(api, status, knobs.retry_after);
+    }
     let parsed = match (api, model_method) {
         (Api::OpenaiChat, _) => openai_chat::parse(&request.body),
         (Api::OpenaiResponses, _) => openai_responses::parse(&request.body),
@@ -232,13 +241,35 @@ fn error(api: Api, status: StatusCode, message: &str) -> Response {
         Api::OpenaiResponses => openai_responses::error_body(message),
         Api::Anthropic => anthropic::error_body(message),
         Api::Gemini => {
-            let name = if status == StatusCode::NOT_FOUND {
-                "NOT_FOUND"
-            } else {
-                "INVALID_ARGUMENT"
+            // Google's canonical status names.
+            let name = match status {
+                StatusCode::NOT_FOUND => "NOT_FOUND",
+                StatusCode::TOO_MANY_REQUESTS => "RESOURCE_EXHAUSTED",
+                StatusCode::SERVICE_UNAVAILABLE => "UNAVAILABLE",
+                s if s.is_server_error() => "INTERNAL",
+                _ => "INVALID_ARGUMENT",
             };
             gemini::error_body(status.as_u16(), name, message)
         }
     };
     (status, Json(body)).into_response()
+}
+
+/// The `status` knob's answer: the provider's error JSON, with `Retry-After` on a 429 or 503
+/// when asked for.
+fn status_error(api: Api, status: StatusCode, retry_after: Option<u64>) -> Response {
+    let message = format!(
+        "{} {} (the demo server's status knob)",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Status")
+    );
+    let mut response = error(api, status, &message);
+    if let Some(seconds) = retry_after {
+        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+    }
+    response
 }

@@ -2,9 +2,41 @@
 //! saved (the proxy's credentials and the client key may be keyring references, which are not
 //! resolved here) and as run. No message quotes a key or a proxy password.
 
-use super::validate::{Field, Invalid};
 use crate::client_options::{check_private_key, check_proxy, count_certificates, ClientOptions};
 use crate::secrets::{SecretRef, MASK};
+
+/// Which network setting a problem is about (the catalog's [`super::validate::Field`] has
+/// one of each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkField {
+    /// The proxy URL.
+    Proxy,
+    /// The extra CA certificates.
+    CaCertificates,
+    /// The client certificate.
+    ClientCertificate,
+    /// The client key.
+    ClientKey,
+}
+
+/// A network setting that cannot be used, with why in words (never a key or a password).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct NetworkProblem {
+    /// Which setting.
+    pub field: NetworkField,
+    /// What is wrong, as a sentence.
+    pub message: String,
+}
+
+impl NetworkProblem {
+    fn new(field: NetworkField, message: impl Into<String>) -> Self {
+        NetworkProblem {
+            field,
+            message: message.into(),
+        }
+    }
+}
 
 /// Longest proxy URL accepted, in bytes.
 pub const MAX_PROXY_BYTES: usize = 2048;
@@ -23,20 +55,20 @@ pub fn is_sealed_key(key: &str) -> bool {
 }
 
 /// Checks `network` as saved or as run.
-pub fn check_network(network: &ClientOptions) -> Result<(), Invalid> {
+pub fn check_network(network: &ClientOptions) -> Result<(), NetworkProblem> {
     if let Some(proxy) = &network.proxy {
         if proxy.len() > MAX_PROXY_BYTES {
-            return Err(Invalid::new(
-                Field::Proxy,
+            return Err(NetworkProblem::new(
+                NetworkField::Proxy,
                 format!("The proxy URL is longer than {MAX_PROXY_BYTES} bytes."),
             ));
         }
-        check_proxy(proxy).map_err(|e| Invalid::new(Field::Proxy, e.to_string()))?;
+        check_proxy(proxy).map_err(|e| NetworkProblem::new(NetworkField::Proxy, e.to_string()))?;
     }
     if let Some(pem) = &network.extra_ca_pem {
         if pem.len() > MAX_CA_PEM_BYTES {
-            return Err(Invalid::new(
-                Field::CaCertificates,
+            return Err(NetworkProblem::new(
+                NetworkField::CaCertificates,
                 format!(
                     "The extra CA certificates are {} bytes; at most {MAX_CA_PEM_BYTES} are \
                      accepted.",
@@ -45,8 +77,8 @@ pub fn check_network(network: &ClientOptions) -> Result<(), Invalid> {
             ));
         }
         count_certificates(pem).map_err(|why| {
-            Invalid::new(
-                Field::CaCertificates,
+            NetworkProblem::new(
+                NetworkField::CaCertificates,
                 format!("The extra CA certificates are not PEM certificates: {why}."),
             )
         })?;
@@ -54,21 +86,21 @@ pub fn check_network(network: &ClientOptions) -> Result<(), Invalid> {
     match (&network.client_cert_pem, &network.client_key_pem) {
         (None, None) => {}
         (Some(_), None) => {
-            return Err(Invalid::new(
-                Field::ClientKey,
+            return Err(NetworkProblem::new(
+                NetworkField::ClientKey,
                 "A client certificate needs its private key.",
             ))
         }
         (None, Some(_)) => {
-            return Err(Invalid::new(
-                Field::ClientCertificate,
+            return Err(NetworkProblem::new(
+                NetworkField::ClientCertificate,
                 "A client key needs its certificate.",
             ))
         }
         (Some(cert), Some(key)) => {
             if cert.len() > MAX_CLIENT_PEM_BYTES {
-                return Err(Invalid::new(
-                    Field::ClientCertificate,
+                return Err(NetworkProblem::new(
+                    NetworkField::ClientCertificate,
                     format!(
                         "The client certificate is {} bytes; at most {MAX_CLIENT_PEM_BYTES} \
                          are accepted.",
@@ -77,15 +109,15 @@ pub fn check_network(network: &ClientOptions) -> Result<(), Invalid> {
                 ));
             }
             count_certificates(cert).map_err(|why| {
-                Invalid::new(
-                    Field::ClientCertificate,
+                NetworkProblem::new(
+                    NetworkField::ClientCertificate,
                     format!("The client certificate is not a PEM certificate: {why}."),
                 )
             })?;
             if !is_sealed_key(key) {
                 if key.len() > MAX_CLIENT_PEM_BYTES {
-                    return Err(Invalid::new(
-                        Field::ClientKey,
+                    return Err(NetworkProblem::new(
+                        NetworkField::ClientKey,
                         format!(
                             "The client key is longer than {MAX_CLIENT_PEM_BYTES} bytes (not \
                              shown)."
@@ -93,8 +125,8 @@ pub fn check_network(network: &ClientOptions) -> Result<(), Invalid> {
                     ));
                 }
                 check_private_key(key).map_err(|why| {
-                    Invalid::new(
-                        Field::ClientKey,
+                    NetworkProblem::new(
+                        NetworkField::ClientKey,
                         format!("The client key is not a PEM private key ({why}; not shown)."),
                     )
                 })?;
@@ -117,7 +149,7 @@ mod tests {
             ..ClientOptions::default()
         };
         let e = check_network(&n).expect_err("refused");
-        assert_eq!(e.field, Field::ClientKey);
+        assert_eq!(e.field, NetworkField::ClientKey);
         assert!(!e.message.contains("c2VjcmV0"), "{e}");
         let sealed = ClientOptions {
             client_key_pem: Some("keyring:streamwatch/client-key-1".into()),
@@ -134,7 +166,7 @@ mod tests {
         };
         assert_eq!(
             check_network(&huge).map_err(|e| e.field),
-            Err(Field::CaCertificates)
+            Err(NetworkField::CaCertificates)
         );
         let garbage = ClientOptions {
             extra_ca_pem: Some("hello".into()),
@@ -142,14 +174,14 @@ mod tests {
         };
         assert_eq!(
             check_network(&garbage).map_err(|e| e.field),
-            Err(Field::CaCertificates)
+            Err(NetworkField::CaCertificates)
         );
         let proxy = ClientOptions {
             proxy: Some("ftp://u:hunter2@127.0.0.1:21".into()),
             ..ClientOptions::default()
         };
         let e = check_network(&proxy).expect_err("ftp");
-        assert_eq!(e.field, Field::Proxy);
+        assert_eq!(e.field, NetworkField::Proxy);
         assert!(!e.message.contains("hunter2"), "{e}");
     }
 }

@@ -4,12 +4,25 @@
 //! certificate's private key (the field holds its reference). A form that shows them masked
 //! sends [`MASK`] back for "unchanged", which keeps the stored reference.
 
-use super::sealing::{put, Keeping, SealError};
 use super::validate::{Field, Invalid};
 use crate::client_options::ClientOptions;
 use crate::secrets::{SecretError, SecretRef, SecretStore, MASK};
 use crate::url_credentials;
 use url::Url;
+
+/// Why sealing the network settings failed (the caller deletes what was created).
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkSealError {
+    /// A masked or foreign secret with nothing of the subscription's own behind it.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// The keyring refused.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+/// Puts one plain secret (label hint, value) where the save keeps its secrets.
+pub(super) type Put<'a> = &'a dyn Fn(&str, &str) -> Result<SecretRef, SecretError>;
 
 /// The keyring label hint of a client key.
 const KEY_HINT: &str = "client-key";
@@ -62,15 +75,14 @@ pub fn display_proxy(network: &ClientOptions) -> Option<String> {
 /// what it creates to `created`; `old` is the saved settings being edited. The caller deletes
 /// `created` if this fails.
 pub(super) fn seal(
-    secrets: &SecretStore,
-    keep: Keeping,
+    put: Put<'_>,
     network: &mut ClientOptions,
     old: Option<&ClientOptions>,
     created: &mut Vec<SecretRef>,
-) -> Result<(), SealError> {
+) -> Result<(), NetworkSealError> {
     let own = old.map(refs).unwrap_or_default();
     if let Some(proxy) = network.proxy.clone() {
-        network.proxy = Some(seal_proxy(secrets, keep, &proxy, old, &own, created)?);
+        network.proxy = Some(seal_proxy(put, &proxy, old, &own, created)?);
     }
     if let Some(key) = network.client_key_pem.clone() {
         network.client_key_pem = Some(if key == MASK {
@@ -97,7 +109,7 @@ pub(super) fn seal(
             }
             key
         } else {
-            let r = put(secrets, keep, KEY_HINT, &key)?;
+            let r = put(KEY_HINT, &key)?;
             created.push(r.clone());
             r.to_string()
         });
@@ -106,13 +118,12 @@ pub(super) fn seal(
 }
 
 fn seal_proxy(
-    secrets: &SecretStore,
-    keep: Keeping,
+    put: Put<'_>,
     proxy: &str,
     old: Option<&ClientOptions>,
     own: &[SecretRef],
     created: &mut Vec<SecretRef>,
-) -> Result<String, SealError> {
+) -> Result<String, NetworkSealError> {
     let Ok(mut url) = Url::parse(proxy.trim()) else {
         // Not a URL: the check names the problem; there is nothing to seal.
         return Ok(proxy.to_string());
@@ -164,7 +175,7 @@ fn seal_proxy(
             None
         } else {
             let hint = slot.part.hint().replacen("url", "proxy", 1);
-            let r = put(secrets, keep, &hint, &slot.value)?;
+            let r = put(&hint, &slot.value)?;
             created.push(r.clone());
             Some(r.to_string())
         };
@@ -227,8 +238,7 @@ mod tests {
         };
         let mut created = Vec::new();
         seal(
-            &secrets,
-            Keeping::Keyring,
+            &|h, v| secrets.put(h, v),
             &mut form,
             Some(&old),
             &mut created,
@@ -248,8 +258,8 @@ mod tests {
                 client_key_pem: Some(key.into()),
                 ..ClientOptions::default()
             };
-            match seal(&secrets, Keeping::Keyring, &mut n, None, &mut Vec::new()) {
-                Err(SealError::Invalid(e)) => assert_eq!(e.field, Field::ClientKey),
+            match seal(&|h, v| secrets.put(h, v), &mut n, None, &mut Vec::new()) {
+                Err(NetworkSealError::Invalid(e)) => assert_eq!(e.field, Field::ClientKey),
                 other => panic!("expected a refusal, got {other:?}"),
             }
         }
@@ -267,8 +277,7 @@ mod tests {
         let mut sealed = plain.clone();
         let mut created = Vec::new();
         seal(
-            &secrets,
-            Keeping::SessionOnly,
+            &|h, v| secrets.put_session(h, v),
             &mut sealed,
             None,
             &mut created,

@@ -42,7 +42,7 @@ pub enum Keeping {
 }
 
 /// Puts one plain secret where `keep` says.
-pub(super) fn put(
+fn put(
     secrets: &SecretStore,
     keep: Keeping,
     hint: &str,
@@ -173,11 +173,14 @@ pub fn seal_keeping(
         return Err(e);
     }
     let old_network = old.map(|o| &o.network);
-    if let Err(e) =
-        network_sealing::seal(secrets, keep, &mut sealed.network, old_network, &mut created)
+    let put_one = |hint: &str, value: &str| put(secrets, keep, hint, value);
+    if let Err(e) = network_sealing::seal(&put_one, &mut sealed.network, old_network, &mut created)
     {
         forget(secrets, &created);
-        return Err(e);
+        return Err(match e {
+            network_sealing::NetworkSealError::Invalid(e) => e.into(),
+            network_sealing::NetworkSealError::Secret(e) => e.into(),
+        });
     }
     Ok(Sealed {
         record: sealed,

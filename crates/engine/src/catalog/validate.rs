@@ -4,6 +4,7 @@
 //!
 //! A secret header's value never appears in a message: it may be the secret itself.
 
+use super::network_check::{check_network, NetworkField};
 use crate::alerts::NotifyRules;
 use crate::secrets::SecretRef;
 use crate::storage::SubscriptionRecord;
@@ -307,7 +308,15 @@ pub fn check_settings(record: &SubscriptionRecord) -> Result<(), Invalid> {
     if let Some(name) = &record.end_event {
         check_end_event(name)?;
     }
-    super::network_check::check_network(&record.network)?;
+    check_network(&record.network).map_err(|p| {
+        let field = match p.field {
+            NetworkField::Proxy => Field::Proxy,
+            NetworkField::CaCertificates => Field::CaCertificates,
+            NetworkField::ClientCertificate => Field::ClientCertificate,
+            NetworkField::ClientKey => Field::ClientKey,
+        };
+        Invalid::new(field, p.message)
+    })?;
     NotifyRules::from_json(&record.notify)
         .and_then(|r| r.compile().map(drop))
         .map_err(|e| Invalid::new(Field::Notify, e.to_string()))?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use streamwatch_test_support::process::KillOnDrop;
 
-use crate::Desktop;
+use crate::desktop::Desktop;
 
 /// gnome-keyring-daemon on the desktop's bus with its `login` collection created and unlocked
 /// (a throwaway password on stdin, as a desktop login does), its files in the test's folder.

@@ -35,8 +35,8 @@ const SUMMARY_EVERY: Duration = Duration::from_secs(10);
         streamwatch_messages_total, streamwatch_bytes_total, streamwatch_reconnects_total, \
         streamwatch_gaps_total, streamwatch_missed_events_total, \
         streamwatch_replayed_events_total, streamwatch_resets_total, streamwatch_retry_attempt, \
-        streamwatch_last_message_age_seconds, streamwatch_connected_seconds, and \
-        streamwatch_subscriptions.")]
+        streamwatch_last_message_age_seconds, streamwatch_connected_seconds, streamwatch_stale \
+        (1 while silent past the stale threshold), and streamwatch_subscriptions.")]
 pub struct RunArgs {
     /// First add or update (matched by name) the subscriptions declared in FILE, a JSON file
     /// in the export format (EXPORT_FORMAT.md); subscriptions it does not name are kept.

@@ -9,7 +9,7 @@
 //! | metric | type | meaning |
 //! |---|---|---|
 //! | `streamwatch_up` | gauge | 1 while the stream is open, else 0 |
-//! | `streamwatch_state{state=…}` | gauge | one series per state (`connecting`, `open`, `retrying`, `paused`, `failed`, `stopped`): 1 for the current one, 0 for the others |
+//! | `streamwatch_state{state=…}` | gauge | one series per state (`connecting`, `open`, `retrying`, `paused`, `failed`, `stopped`, `offline`): 1 for the current one, 0 for the others |
 //! | `streamwatch_messages_total` | counter | messages received since `run` started |
 //! | `streamwatch_bytes_total` | counter | bytes of message data received |
 //! | `streamwatch_reconnects_total` | counter | successful reconnections after the first open |
@@ -20,6 +20,7 @@
 //! | `streamwatch_retry_attempt` | gauge | consecutive failed attempts (0 when healthy) |
 //! | `streamwatch_last_message_age_seconds` | gauge | time since the last message (absent before the first) |
 //! | `streamwatch_connected_seconds` | gauge | how long the current stream has been open (0 when not open) |
+//! | `streamwatch_stale` | gauge | 1 while the stream is stale (no message for longer than its own stale threshold, learned or `--stale-after`), else 0 |
 //!
 //! plus `streamwatch_subscriptions` (gauge, no labels): how many subscriptions run. Counters
 //! start at 0 when `run` starts, as Prometheus expects of a restarted process.
@@ -187,6 +188,14 @@ impl Collector for Snapshot {
                 )
             },
         )?;
+        // The engine's own verdict, so an alert honours each subscription's threshold (learned
+        // from its usual interval, or set) instead of one number for every stream.
+        self.gauge(
+            &mut enc,
+            "streamwatch_stale",
+            "1 while no message came for longer than the subscription's stale threshold",
+            |s| Some(i64::from(s.status.stale_since.is_some())),
+        )?;
         Ok(())
     }
 }
@@ -305,6 +314,7 @@ mod tests {
         status.resets = 2;
         status.last_message_at = Some(now - Duration::from_millis(1500));
         status.connected_since = Some(now - Duration::from_secs(10));
+        status.stale_since = Some(now - Duration::from_secs(70));
         let text = render(
             vec![Sample {
                 id: SubscriptionId(3),
@@ -323,6 +333,7 @@ mod tests {
             format!("streamwatch_resets_total{labels} 2"),
             format!("streamwatch_last_message_age_seconds{labels} 1.5"),
             format!("streamwatch_connected_seconds{labels} 10.0"),
+            format!("streamwatch_stale{labels} 1"),
             r#"streamwatch_state{subscription="a \"quoted\" name",id="3",state="open"} 1"#
                 .to_owned(),
             r#"streamwatch_state{subscription="a \"quoted\" name",id="3",state="paused"} 0"#

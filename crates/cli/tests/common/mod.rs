@@ -173,5 +173,6 @@ pub fn data_n(message: &Value) -> u64 {
     parsed["n"].as_u64().expect("data has n")
 }
 
+pub mod deploy;
 pub mod exposition;
 pub mod store;

@@ -75,6 +75,17 @@ impl Data {
         self.spawn_daemon(self.cmd(&args))
     }
 
+    /// `streamwatch ARGS` exactly as given (`run` and its flags included), finding this data
+    /// directory through `STREAMWATCH_DATA_DIR` as a container or unit sets it.
+    pub fn daemon_exact(&self, args: &[&str]) -> Daemon {
+        let mut cmd = streamwatch(args);
+        cmd.env("STREAMWATCH_DATA_DIR", self.path());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        self.spawn_daemon(cmd)
+    }
+
     /// `streamwatch run --json` inside the network namespace `ns` (`ip netns exec` execs it, so
     /// the child's pid is the daemon's).
     pub fn daemon_in_netns(&self, ns: &str) -> Daemon {
@@ -186,6 +197,7 @@ impl Daemon {
     }
 
     /// Sends `sig` to the daemon, by the pid this test holds.
+    #[cfg(unix)]
     pub fn signal(&self, sig: libc::c_int) {
         // SAFETY: plain kill(2) of our own child, which has not been reaped (so the pid is ours).
         let rc = unsafe { libc::kill(self.pid(), sig) };
@@ -193,6 +205,7 @@ impl Daemon {
     }
 
     /// Sends `sig` and waits for the daemon to exit, collecting the rest of its log.
+    #[cfg(unix)]
     pub async fn stop_with(mut self, sig: libc::c_int) -> Ended {
         self.signal(sig);
         let status = tokio::time::timeout(RUN_LIMIT, self.child.wait())
@@ -216,6 +229,7 @@ impl Daemon {
     }
 
     /// SIGTERM, and checks the daemon stopped cleanly (exit 0, "stopped" logged).
+    #[cfg(unix)]
     pub async fn terminate(self) -> Ended {
         let ended = self.stop_with(libc::SIGTERM).await;
         assert_eq!(ended.code, Some(0), "{ended:#?}");

@@ -62,6 +62,16 @@ pub struct SubscriptionForm {
     #[serde(default)]
     #[ts(optional)]
     pub network: Option<crate::network_form::NetworkForm>,
+    /// When a stream that ended is requested again; `by-method` is the default (always for
+    /// GET, after errors only for any other method). A form without it keeps the saved one.
+    #[serde(default)]
+    #[ts(optional, type = "\"by-method\" | \"always\" | \"error\" | \"never\"")]
+    pub reconnect: Option<crate::reconnect_form::ReconnectChoice>,
+    /// An event type that ends the stream cleanly ("" for none); a form without it keeps the
+    /// saved one.
+    #[serde(default)]
+    #[ts(optional)]
+    pub end_event: Option<String>,
     /// The user chose "Save without the keyring" after this save was refused with
     /// `keyringUnavailable`: secret values are kept in memory for this session only (never on
     /// disk) and asked for again after a restart. Not a setting: never sent back.
@@ -325,6 +335,11 @@ pub struct StatusView {
     #[serde(default)]
     #[ts(type = "number | null")]
     pub down_since_ms: Option<u64>,
+    // A finite stream done for good (state stopped): how its run ended, in words
+    // ("[DONE] after 3.2 s, 120 events").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub finished: Option<String>,
 }
 
 /// One event: live (`seq` null, from the update channel) or stored (`seq` set, from
@@ -598,6 +613,7 @@ impl From<&Status> for StatusView {
             replayed: s.replayed,
             resets: s.resets,
             down_since_ms: s.down_since.map(ms),
+            finished: s.finished.as_ref().map(|f| f.words()),
         }
         .with_health(None)
     }

@@ -61,6 +61,12 @@ pub fn record_from_form(
     if let Some(network) = &form.network {
         record.network = network.to_options(old.map(|o| &o.network));
     }
+    if let Some(choice) = form.reconnect {
+        record.reconnect = choice.mode();
+    }
+    if let Some(name) = &form.end_event {
+        record.end_event = Some(name.trim().to_string()).filter(|n| !n.is_empty());
+    }
     check_record(&record)?;
     Ok(record)
 }
@@ -98,6 +104,8 @@ impl SubscriptionForm {
             redirects: Some(r.redirects),
             ids_not_sequential: Some(r.ids_not_sequential),
             network: Some(crate::network_form::NetworkForm::from_options(&r.network)),
+            reconnect: Some(crate::reconnect_form::ReconnectChoice::of(r.reconnect)),
+            end_event: Some(r.end_event.clone().unwrap_or_default()),
             without_keyring: None,
         }
     }
@@ -159,8 +167,42 @@ mod tests {
             redirects: None,
             ids_not_sequential: None,
             network: None,
+            reconnect: None,
+            end_event: None,
             without_keyring: None,
         }
+    }
+
+    #[test]
+    fn reconnect_and_end_event_round_trip_and_an_older_form_keeps_them() {
+        use crate::reconnect_form::ReconnectChoice;
+        use streamwatch_engine::reconnect_mode::ReconnectMode;
+        let mut f = form();
+        let r = record_from_form(&f, None).unwrap();
+        assert_eq!(
+            (r.reconnect, r.end_event.as_deref()),
+            (None, None),
+            "by method"
+        );
+        f.reconnect = Some(ReconnectChoice::Never);
+        f.end_event = Some(" bye ".into());
+        let r = record_from_form(&f, None).unwrap();
+        assert_eq!(r.reconnect, Some(ReconnectMode::Never));
+        assert_eq!(r.end_event.as_deref(), Some("bye"));
+        let back = SubscriptionForm::from_record(&r);
+        assert_eq!(back.reconnect, Some(ReconnectChoice::Never));
+        assert_eq!(back.end_event.as_deref(), Some("bye"));
+        // An older UI leaves both out: the saved ones stay.
+        let old = record_from_form(&form(), Some(&r)).unwrap();
+        assert_eq!(old.reconnect, Some(ReconnectMode::Never));
+        assert_eq!(old.end_event.as_deref(), Some("bye"));
+        f.reconnect = Some(ReconnectChoice::ByMethod);
+        f.end_event = Some(String::new());
+        let cleared = record_from_form(&f, Some(&r)).unwrap();
+        assert_eq!((cleared.reconnect, cleared.end_event), (None, None));
+        f.end_event = Some("a\u{7}b".into());
+        let e = record_from_form(&f, None).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("endEvent"));
     }
 
     fn header(name: &str, value: &str, secret: bool, stored: bool) -> HeaderForm {

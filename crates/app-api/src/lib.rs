@@ -27,6 +27,7 @@ pub mod network_form;
 pub mod notify_form;
 pub mod output_file;
 pub mod preview;
+pub mod reconnect_form;
 pub mod request_view;
 pub mod stats;
 pub mod store_sync;

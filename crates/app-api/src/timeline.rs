@@ -109,6 +109,13 @@ pub fn describe(at: SystemTime, fact: &Fact<'_>) -> TimelineEntry {
                     Tone::Neutral,
                 )
             }
+            // "finished: [DONE] after 3.2 s, 120 events": a finite stream done for good.
+            TimelineEvent::RunFinished { ending, .. } => (
+                TimelineKind::Finished,
+                "finished",
+                ending.words(),
+                Tone::Good,
+            ),
             TimelineEvent::Edited { fields } => (
                 TimelineKind::Edited,
                 "edited",

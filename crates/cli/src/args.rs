@@ -13,9 +13,11 @@ use crate::demo::DemoServerArgs;
 use crate::export::ExportArgs;
 use crate::history::HistoryArgs;
 use crate::import::ImportArgs;
+use crate::reconnect_arg::ReconnectArg;
 use crate::subs::SubsArgs;
 pub use crate::usage::RedirectsArg;
 use crate::usage::{parse_seconds_or_auto, SecondsOrAuto, UsageError};
+use streamwatch_engine::catalog::validate::check_end_event;
 
 /// The delay cap when `--retry-max` is not given (unless `--retry-initial` is larger).
 const DEFAULT_RETRY_MAX_MS: u64 = 30_000;
@@ -183,6 +185,16 @@ pub struct WatchArgs {
     #[arg(long)]
     pub ids_not_sequential: bool,
 
+    /// When a stream that ended is requested again [default: always for GET, error for any
+    /// other method, so a POSTed prompt is not sent twice].
+    #[arg(long, value_name = "MODE", value_enum)]
+    pub reconnect: Option<ReconnectArg>,
+
+    /// An event type that ends the stream cleanly, like data: [DONE], message_stop and
+    /// response.completed do.
+    #[arg(long, value_name = "NAME")]
+    pub end_event: Option<String>,
+
     /// Proxy and TLS settings.
     #[command(flatten)]
     pub client: ClientArgs,
@@ -218,6 +230,11 @@ impl WatchArgs {
         };
         config.redirects = self.redirects.into();
         config.ids_not_sequential = self.ids_not_sequential;
+        config.reconnect = self.reconnect.map(Into::into);
+        if let Some(name) = &self.end_event {
+            check_end_event(name)?;
+            config.end_event = Some(name.clone());
+        }
         config.secret_params = self
             .secret_params
             .iter()

@@ -16,6 +16,7 @@ mod history;
 mod import;
 mod metrics;
 mod output;
+mod reconnect_arg;
 mod reconnect_signal;
 mod sub_options;
 mod subs;
@@ -118,8 +119,11 @@ fn watch(args: &WatchArgs) -> Exit {
             return Ok(Exit::Interrupted);
         };
         Ok(match end? {
-            WatchEnd::CountReached | WatchEnd::NoContent | WatchEnd::OutputClosed => Exit::Done,
-            WatchEnd::Fatal | WatchEnd::GaveUp => Exit::Failed,
+            WatchEnd::CountReached
+            | WatchEnd::NoContent
+            | WatchEnd::Finished
+            | WatchEnd::OutputClosed => Exit::Done,
+            WatchEnd::Fatal | WatchEnd::GaveUp | WatchEnd::NotReconnected => Exit::Failed,
         })
     })
 }

@@ -12,6 +12,7 @@ use anstyle::{AnsiColor, Style};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::{Serialize, Serializer};
+use streamwatch_engine::run_summary::RunSummary;
 use streamwatch_engine::Lifecycle;
 
 const DIM: Style = Style::new().dimmed();
@@ -85,6 +86,54 @@ impl<W: Write> Printer<W> {
         self.line.push(b'\n');
         self.out.write_all(&self.line)?;
         // Each event must be visible as it happens, even through a pipe.
+        self.out.flush()
+    }
+}
+
+impl<W: Write> Printer<W> {
+    /// Prints a finished run's summary: `{"type":"summary", …}` in JSON (see
+    /// [`RunSummary`]), one line of figures for people.
+    pub fn print_summary(&mut self, at: Timestamp, summary: &RunSummary) -> io::Result<()> {
+        self.line.clear();
+        match self.format {
+            Format::Json => {
+                #[derive(Serialize)]
+                struct SummaryRecord<'a> {
+                    #[serde(rename = "type")]
+                    kind: &'static str,
+                    #[serde(flatten)]
+                    summary: &'a RunSummary,
+                    time: Rfc3339Millis,
+                }
+                let record = SummaryRecord {
+                    kind: "summary",
+                    summary,
+                    time: Rfc3339Millis(at),
+                };
+                serde_json::to_writer(&mut self.line, &record)?;
+            }
+            Format::Human => {
+                let mut text = format!("summary    {}", summary.words());
+                text.push_str(&format!(
+                    ", HTTP {}, headers in {} ms",
+                    summary.status, summary.ttfb_ms
+                ));
+                if let Some(ms) = summary.first_token_ms {
+                    text.push_str(&format!(", first token in {ms} ms"));
+                }
+                if let Some(llm) = &summary.llm {
+                    if let Some(reason) = &llm.finish_reason {
+                        text.push_str(", finish reason ");
+                        push_escaped(&mut text, reason);
+                    }
+                    text.push_str("\ntext       ");
+                    push_escaped(&mut text, &llm.text);
+                }
+                self.line.extend_from_slice(text.as_bytes());
+            }
+        }
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)?;
         self.out.flush()
     }
 }

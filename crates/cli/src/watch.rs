@@ -25,6 +25,10 @@ pub enum WatchEnd {
     Fatal,
     /// `--max-retries` consecutive retries failed.
     GaveUp,
+    /// The stream ended cleanly and `--reconnect` (error or never) says it is done.
+    Finished,
+    /// It failed and `--reconnect never` says not to try again.
+    NotReconnected,
     /// Stdout was closed (e.g. `| head`): nobody is reading, so there is nothing left to do.
     OutputClosed,
 }
@@ -120,11 +124,22 @@ pub async fn watch<W: Write>(
             return Ok(end);
         }
     }
-    Ok(match outcome {
-        Outcome::NoContent => WatchEnd::NoContent,
-        Outcome::Fatal => WatchEnd::Fatal,
-        Outcome::GaveUp { .. } => WatchEnd::GaveUp,
-    })
+    let (end, summary) = match outcome {
+        Outcome::NoContent => (WatchEnd::NoContent, None),
+        Outcome::Fatal => (WatchEnd::Fatal, None),
+        Outcome::GaveUp { .. } => (WatchEnd::GaveUp, None),
+        Outcome::Finished { summary } => (WatchEnd::Finished, Some(summary)),
+        Outcome::NotReconnected { summary } => (WatchEnd::NotReconnected, summary),
+    };
+    // The run's figures come last, after its `finished` or `error`.
+    if let Some(summary) = summary {
+        match printer.print_summary(Timestamp::now(), &summary) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(WatchEnd::OutputClosed),
+            Err(e) => return Err(WatchError::Output(e)),
+        }
+    }
+    Ok(end)
 }
 
 /// Prints one event; `Some` when the watch should end because of it.

@@ -36,6 +36,9 @@ async fn method_headers_and_body_are_resent_on_every_reconnect() {
         "3",
         "--retry-initial",
         "10",
+        // A POST's clean end is done by default; this one is an endless stream.
+        "--reconnect",
+        "always",
     ])
     .await;
     assert_eq!(out.code, Some(0), "{out:#?}");

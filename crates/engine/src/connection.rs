@@ -14,6 +14,7 @@ use crate::liveness::{self, AutoIdle};
 use crate::parser::{Frame, Parser};
 use crate::redaction::RedactingSink;
 use crate::redirects::{self, SendError};
+use crate::run_summary::{EndReason, RunSummary, RunTracker};
 use crate::shared_str::SharedStr;
 use crate::subscription::SubscriptionConfig;
 use futures_util::StreamExt;
@@ -22,7 +23,7 @@ use reqwest::header::{
 };
 use reqwest::StatusCode;
 use std::future::Future;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// What survives between attempts, and across a pause.
 #[derive(Debug, Clone, Default)]
@@ -50,7 +51,7 @@ impl ConnectionState {
 }
 
 /// How a connection ended for good.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// The server answered 204: nothing more to stream.
     NoContent,
@@ -60,6 +61,17 @@ pub enum Outcome {
     GaveUp {
         /// Retries made.
         attempts: u32,
+    },
+    /// The stream ended cleanly (an end sentinel or a clean close) and the reconnect mode
+    /// (`error` or `never`) says that is the end: a finite stream is not requested again.
+    Finished {
+        /// The run's figures.
+        summary: Box<RunSummary>,
+    },
+    /// It failed and the reconnect mode is `never`.
+    NotReconnected {
+        /// The failed run's figures, when the stream had opened.
+        summary: Option<Box<RunSummary>>,
     },
 }
 
@@ -75,7 +87,23 @@ pub fn build_client() -> Result<reqwest::Client, ClientOptionsError> {
 enum AttemptEnd {
     NoContent,
     Fatal,
-    Retry { retry_after: Option<Duration> },
+    /// Ended; reconnect if the mode allows. The summary is there when the stream had opened.
+    Retry {
+        retry_after: Option<Duration>,
+        summary: Option<Box<RunSummary>>,
+    },
+    /// Ended cleanly, and the mode says not to reconnect.
+    Done(Box<RunSummary>),
+}
+
+impl AttemptEnd {
+    /// An attempt that failed before the stream opened.
+    fn retry(retry_after: Option<Duration>) -> AttemptEnd {
+        AttemptEnd::Retry {
+            retry_after,
+            summary: None,
+        }
+    }
 }
 
 /// Runs the subscription until it ends for good. Drop the future to stop it.
@@ -96,7 +124,17 @@ pub async fn run<S: EventSink>(
                 return Outcome::NoContent;
             }
             AttemptEnd::Fatal => return Outcome::Fatal,
-            AttemptEnd::Retry { retry_after } => retry_after,
+            AttemptEnd::Done(summary) => return Outcome::Finished { summary },
+            AttemptEnd::Retry {
+                retry_after,
+                summary,
+            } => {
+                // A clean end under `never` is `Done`: what is left here failed.
+                if !config.reconnect_mode().after_error() {
+                    return Outcome::NotReconnected { summary };
+                }
+                retry_after
+            }
         };
         if delivered {
             state.failures = 0;
@@ -242,9 +280,10 @@ fn retryable_status(status: StatusCode) -> bool {
 }
 
 /// Whether a retryable failure will really be retried: `error.will_retry` must not promise a
-/// retry that the budget then refuses.
+/// retry that the budget, or a reconnect mode of `never`, then refuses.
 fn budget_left(config: &SubscriptionConfig, failures: u32, delivered: bool) -> bool {
-    backoff::may_retry(&config.retry, if delivered { 0 } else { failures })
+    config.reconnect_mode().after_error()
+        && backoff::may_retry(&config.retry, if delivered { 0 } else { failures })
 }
 
 async fn emit_error<S: EventSink>(
@@ -318,6 +357,7 @@ async fn attempt<S: EventSink>(
     };
     let idle = idle_limit(config, state);
     state.auto_idle.attempt_started(SystemTime::now());
+    let sent_at = Instant::now();
     let send = redirects::send(
         client,
         req,
@@ -331,7 +371,7 @@ async fn attempt<S: EventSink>(
             let message = format!("no response within {}", idle_words(config, idle));
             let retry = budget_left(config, state.failures, false);
             emit_error(sink, ErrorKind::Timeout, message, None, retry).await;
-            return AttemptEnd::Retry { retry_after: None };
+            return AttemptEnd::retry(None);
         }
         Some(Err(SendError::Redirect(e))) => {
             // Following it would take a different request than the user set up: they must act.
@@ -353,7 +393,7 @@ async fn attempt<S: EventSink>(
             return if fatal {
                 AttemptEnd::Fatal
             } else {
-                AttemptEnd::Retry { retry_after: None }
+                AttemptEnd::retry(None)
             };
         }
         Some(Ok(r)) => r,
@@ -388,7 +428,7 @@ async fn attempt<S: EventSink>(
         )
         .await;
         return if retry {
-            AttemptEnd::Retry { retry_after }
+            AttemptEnd::retry(retry_after)
         } else {
             AttemptEnd::Fatal
         };
@@ -424,12 +464,35 @@ async fn attempt<S: EventSink>(
         return AttemptEnd::Fatal;
     }
 
+    let run = RunTracker::new(sent_at, status.as_u16(), config.end_event.clone());
     sink.emit(Lifecycle::Started {
         url: response.url().to_string(),
         status: status.as_u16(),
     })
     .await;
-    stream_body(response, config, state, sink, delivered).await
+    stream_body(response, config, state, sink, delivered, run).await
+}
+
+/// How an open stream's run ends: a clean end is done unless the mode reconnects after one.
+async fn run_ended<S: EventSink>(
+    config: &SubscriptionConfig,
+    sink: &mut S,
+    run: &RunTracker,
+    end: EndReason,
+    sentinel: Option<String>,
+) -> AttemptEnd {
+    if end.is_clean() {
+        sink.emit(Lifecycle::Finished).await;
+    }
+    let summary = Box::new(run.finish(end, sentinel));
+    if end.is_clean() && !config.reconnect_mode().after_clean_end() {
+        AttemptEnd::Done(summary)
+    } else {
+        AttemptEnd::Retry {
+            retry_after: None,
+            summary: Some(summary),
+        }
+    }
 }
 
 async fn stream_body<S: EventSink>(
@@ -438,6 +501,7 @@ async fn stream_body<S: EventSink>(
     state: &mut ConnectionState,
     sink: &mut S,
     delivered: &mut bool,
+    mut run: RunTracker,
 ) -> AttemptEnd {
     let mut parser = Parser::with_max_event_size(config.max_event_size)
         .with_last_event_id(state.last_event_id.clone());
@@ -456,19 +520,19 @@ async fn stream_body<S: EventSink>(
                 let message = format!("no data for {}", idle_words(config, idle));
                 let retry = budget_left(config, state.failures, *delivered);
                 emit_error(sink, ErrorKind::Timeout, message, None, retry).await;
-                return AttemptEnd::Retry { retry_after: None };
+                return run_ended(config, sink, &run, EndReason::Timeout, None).await;
             }
             Some(None) => {
-                sink.emit(Lifecycle::Finished).await;
-                return AttemptEnd::Retry { retry_after: None };
+                return run_ended(config, sink, &run, EndReason::CleanClose, None).await;
             }
             Some(Some(Err(e))) => {
                 let retry = budget_left(config, state.failures, *delivered);
                 emit_error(sink, ErrorKind::Network, describe(&e), None, retry).await;
-                return AttemptEnd::Retry { retry_after: None };
+                return run_ended(config, sink, &run, EndReason::Error, None).await;
             }
             Some(Some(Ok(chunk))) => chunk,
         };
+        run.bytes(chunk.len());
         if learning {
             state.auto_idle.bytes_arrived(SystemTime::now());
         }
@@ -498,6 +562,7 @@ async fn stream_body<S: EventSink>(
                         Verdict::Deliver => false,
                     };
                     *delivered = true;
+                    let sentinel = run.event(&e.event, &e.data);
                     // A replayed id is older than the one we resumed from: resuming from it
                     // would only ask for the replay again.
                     let resume_from = (!replayed).then(|| e.id.clone());
@@ -514,6 +579,12 @@ async fn stream_body<S: EventSink>(
                     if let Some(id) = resume_from {
                         state.last_event_id = id;
                     }
+                    if sentinel.is_some() {
+                        // The answer is complete: whatever follows (and the socket, which
+                        // the server may keep open) is not waited for.
+                        let end = EndReason::DoneSentinel;
+                        return run_ended(config, sink, &run, end, sentinel).await;
+                    }
                 }
                 Frame::Comment(text) => sink.emit(Lifecycle::Comment { text }).await,
                 Frame::Retry(ms) => {
@@ -529,7 +600,7 @@ async fn stream_body<S: EventSink>(
         if let Err(e) = parsed {
             let retry = budget_left(config, state.failures, *delivered);
             emit_error(sink, ErrorKind::Protocol, e.to_string(), None, retry).await;
-            return AttemptEnd::Retry { retry_after: None };
+            return run_ended(config, sink, &run, EndReason::Error, None).await;
         }
     }
 }

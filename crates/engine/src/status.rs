@@ -1,6 +1,7 @@
 //! A subscription's status snapshot, folded from its lifecycle events.
 
 use crate::lifecycle::Lifecycle;
+use crate::run_summary::RunEnding;
 use crate::shared_str::SharedStr;
 use serde::Serialize;
 use std::time::{Duration, SystemTime};
@@ -81,6 +82,9 @@ pub struct Status {
     /// While not open after a failure or a drop: since when (the moment the working
     /// connection was lost, or the first failure if there was none). Cleared when it opens.
     pub down_since: Option<SystemTime>,
+    /// A finite stream that ended cleanly and is done (its reconnect mode is `error` or
+    /// `never`): how its run ended. Cleared when it connects again ("Run again").
+    pub finished: Option<RunEnding>,
     /// Paused since the last open: the next open is a resume, not a reconnect.
     #[serde(skip)]
     pub(crate) resuming: bool,
@@ -112,6 +116,7 @@ impl Status {
             stale_since: None,
             usual_interval_ms: None,
             down_since: None,
+            finished: None,
             resuming: false,
         }
     }
@@ -123,6 +128,7 @@ impl Status {
             Lifecycle::Connecting { .. } => {
                 self.state = State::Connecting;
                 self.next_retry_at = None;
+                self.finished = None;
             }
             Lifecycle::Started { url, .. } => {
                 let opened_before = self.connected_since.is_some() || self.final_url.is_some();

@@ -1,6 +1,7 @@
 //! What one subscription asks for: the request and the retry settings.
 
 pub use crate::client_options::ClientOptions;
+pub use crate::reconnect_mode::ReconnectMode;
 pub use crate::redirects::RedirectMode;
 use crate::shared_str::SharedStr;
 use serde::{Deserialize, Serialize};
@@ -66,6 +67,14 @@ pub struct SubscriptionConfig {
     pub ids_not_sequential: bool,
     /// Cap on one event's size.
     pub max_event_size: usize,
+    /// Whether a stream that ended is connected again; `None` is the default for the method
+    /// (see [`ReconnectMode::default_for_method`]).
+    #[serde(default)]
+    pub reconnect: Option<ReconnectMode>,
+    /// An event type that ends the stream cleanly, like the built-in end sentinels (`[DONE]`,
+    /// `message_stop`, `response.completed`).
+    #[serde(default)]
+    pub end_event: Option<String>,
     /// Proxy, extra CA certificates and client certificate; the default is the environment's
     /// proxy and the system's CAs.
     #[serde(default)]
@@ -125,8 +134,15 @@ impl SubscriptionConfig {
             stale_after: None,
             ids_not_sequential: false,
             max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
+            reconnect: None,
+            end_event: None,
             client: ClientOptions::default(),
         })
+    }
+
+    /// The reconnect mode in force: the chosen one, else the method's default.
+    pub fn reconnect_mode(&self) -> ReconnectMode {
+        ReconnectMode::resolve(self.reconnect, &self.method)
     }
 
     /// Parses and adds a `Name: value` header line.

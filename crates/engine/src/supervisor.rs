@@ -15,6 +15,7 @@ use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::liveness::{self, AutoIdle, Change, Liveness};
 use crate::record::Record;
 use crate::record_queue::RecordSender;
+use crate::run_summary::RunSummary;
 use crate::status::{State, Status};
 use crate::storage::StoredCounters;
 use crate::subscription::{ConfigError, SubscriptionConfig};
@@ -333,6 +334,23 @@ impl FanOut {
             (from, status.clone())
         };
         self.announce(from, snapshot, reason.to_string()).await;
+    }
+
+    /// Keeps and records how a finite stream's run ended; returns the words for its state.
+    async fn finished(&self, summary: &RunSummary) -> String {
+        let ending = summary.ending();
+        let words = format!("finished: {}", ending.words());
+        self.record(Record::Timeline {
+            sub: self.id,
+            at: SystemTime::now(),
+            event: TimelineEvent::RunFinished {
+                status: summary.status,
+                ending: ending.clone(),
+            },
+        })
+        .await;
+        lock(&self.status).finished = Some(ending);
+        words
     }
 
     /// A stream stopped, paused, failed or offline is not stale: its state says what is wrong.
@@ -663,11 +681,15 @@ async fn drive(
         };
         if let Some(outcome) = outcome {
             let (state_now, why) = match outcome {
-                Outcome::NoContent => (State::Stopped, "server has nothing more (204)"),
-                Outcome::Fatal => (State::Failed, "failed; retrying cannot help"),
-                Outcome::GaveUp { .. } => (State::Failed, "gave up"),
+                Outcome::NoContent => (State::Stopped, "server has nothing more (204)".into()),
+                Outcome::Fatal => (State::Failed, "failed; retrying cannot help".into()),
+                Outcome::GaveUp { .. } => (State::Failed, "gave up".into()),
+                Outcome::NotReconnected { .. } => {
+                    (State::Failed, "failed; reconnect mode is never".into())
+                }
+                Outcome::Finished { summary } => (State::Stopped, sink.finished(&summary).await),
             };
-            sink.set_state(state_now, why).await;
+            sink.set_state(state_now, &why).await;
             // Ended for good: wait for the user to resume, reconnect, edit or remove.
             match commands.recv().await {
                 None => return,

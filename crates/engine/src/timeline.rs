@@ -4,6 +4,7 @@
 //! timeline reads the same live and after a restart: front ends word it in one place.
 
 use crate::lifecycle::{ErrorKind, Lifecycle};
+use crate::run_summary::{EndReason, RunEnding};
 use serde::Serialize;
 use std::time::SystemTime;
 
@@ -43,6 +44,13 @@ pub enum TimelineEvent {
     RetryChanged {
         /// The new base delay.
         retry_ms: u64,
+    },
+    /// A finite stream's run ended cleanly and, by its reconnect mode, for good.
+    RunFinished {
+        /// The HTTP status the stream opened with.
+        status: u16,
+        /// How it ended.
+        ending: RunEnding,
     },
     /// The user changed the subscription's settings.
     Edited {
@@ -96,6 +104,7 @@ impl TimelineEvent {
             TimelineEvent::RetriesFailed { .. } => "retries-failed",
             TimelineEvent::RetryChanged { .. } => "retry-changed",
             TimelineEvent::Edited { .. } => "edited",
+            TimelineEvent::RunFinished { .. } => "run-finished",
         }
     }
 
@@ -124,6 +133,15 @@ impl TimelineEvent {
             TimelineEvent::RetriesFailed { attempts } => c.attempt = Some(*attempts),
             TimelineEvent::RetryChanged { retry_ms } => c.delay_ms = Some(*retry_ms),
             TimelineEvent::Edited { fields } => c.detail = fields,
+            // The generic columns hold it: the end reason where an error's kind goes, the
+            // events where an attempt number goes, the duration as a delay.
+            TimelineEvent::RunFinished { status, ending } => {
+                c.status = Some(*status);
+                c.error_kind = Some(ending.end.as_str());
+                c.attempt = Some(u32::try_from(ending.events).unwrap_or(u32::MAX));
+                c.delay_ms = Some(ending.duration_ms);
+                c.detail = ending.sentinel.as_deref().unwrap_or("");
+            }
         }
         c
     }
@@ -151,6 +169,15 @@ impl TimelineEvent {
             },
             "edited" => TimelineEvent::Edited {
                 fields: c.detail.to_string(),
+            },
+            "run-finished" => TimelineEvent::RunFinished {
+                status: c.status?,
+                ending: RunEnding {
+                    end: EndReason::parse(c.error_kind?)?,
+                    sentinel: (!c.detail.is_empty()).then(|| c.detail.to_string()),
+                    duration_ms: c.delay_ms?,
+                    events: u64::from(c.attempt?),
+                },
             },
             _ => return None,
         })
@@ -222,6 +249,24 @@ mod tests {
             TimelineEvent::RetryChanged { retry_ms: 3000 },
             TimelineEvent::Edited {
                 fields: "URL, headers".into(),
+            },
+            TimelineEvent::RunFinished {
+                status: 200,
+                ending: RunEnding {
+                    end: EndReason::DoneSentinel,
+                    sentinel: Some("[DONE]".into()),
+                    duration_ms: 3200,
+                    events: 120,
+                },
+            },
+            TimelineEvent::RunFinished {
+                status: 200,
+                ending: RunEnding {
+                    end: EndReason::CleanClose,
+                    sentinel: None,
+                    duration_ms: 10,
+                    events: 0,
+                },
             },
         ] {
             assert_eq!(TimelineEvent::from_columns(&e.columns()), Some(e.clone()));

@@ -386,6 +386,8 @@ async fn method_headers_and_body_are_resent_on_every_reconnect() {
         .expect("header");
     c.add_header_line("X-Trace: 9").expect("header");
     c.body = Some(r#"{"subscribe":"prices"}"#.into());
+    // A POST's clean end is done by default; this one subscribes to an endless stream.
+    c.reconnect = Some(streamwatch_engine::reconnect_mode::ReconnectMode::Always);
     let (_, _) = run_until(&c, LIMIT, |e| messages(e).len() == 2).await;
     let reqs = server.requests();
     assert_eq!(reqs.len(), 3);

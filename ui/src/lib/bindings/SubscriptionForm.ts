@@ -44,6 +44,16 @@ idsNotSequential?: boolean,
  */
 network?: NetworkForm, 
 /**
+ * When a stream that ended is requested again; `by-method` is the default (always for
+ * GET, after errors only for any other method). A form without it keeps the saved one.
+ */
+reconnect?: "by-method" | "always" | "error" | "never", 
+/**
+ * An event type that ends the stream cleanly ("" for none); a form without it keeps the
+ * saved one.
+ */
+endEvent?: string, 
+/**
  * The user chose "Save without the keyring" after this save was refused with
  * `keyringUnavailable`: secret values are kept in memory for this session only (never on
  * disk) and asked for again after a restart. Not a setting: never sent back.

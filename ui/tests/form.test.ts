@@ -9,6 +9,7 @@ import {
   newRule,
   notifyErrorTarget,
   REDIRECT_CHOICES,
+  reconnectChoices,
   regexHint,
   validateDraft,
   type FormDraft,
@@ -49,6 +50,8 @@ describe('validateDraft', () => {
         notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, messages: [] },
         redirects: 'any',
         idsNotSequential: false,
+        reconnect: 'by-method',
+        endEvent: '',
       },
     });
   });
@@ -164,6 +167,25 @@ describe('ids not sequential', () => {
     expect(on.ok && on.form.idsNotSequential).toBe(true);
     const off = validateDraft(draft());
     expect(off.ok && off.form.idsNotSequential).toBe(false);
+  });
+});
+
+describe('reconnect', () => {
+  it('is the method’s default for a new subscription and for a form from an older shell', () => {
+    expect(emptyDraft().reconnect).toBe('by-method');
+    expect(draftFromForm({ ...form(), reconnect: undefined, endEvent: undefined })).toMatchObject({ reconnect: 'by-method', endEvent: '' });
+  });
+
+  it('names the default for the method being typed', () => {
+    expect(reconnectChoices('GET')[0].label).toBe('Default for GET: always');
+    expect(reconnectChoices('post')[0].label).toBe('Default for POST: after errors only');
+    expect(reconnectChoices('POST').map((c) => c.value)).toEqual(['by-method', 'always', 'error', 'never']);
+  });
+
+  it('sends the choice and the end event as set, trimmed', () => {
+    const v = validateDraft(draft({ method: 'POST', reconnect: 'never', endEvent: ' bye ' }));
+    expect(v.ok && [v.form.reconnect, v.form.endEvent]).toEqual(['never', 'bye']);
+    expect(errorKeyForField('end_event')).toBe('endEvent');
   });
 });
 

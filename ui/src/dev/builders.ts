@@ -46,6 +46,8 @@ export function form(p: Partial<SubscriptionForm> = {}): SubscriptionForm {
     paused: false,
     redirects: 'any',
     idsNotSequential: false,
+    reconnect: 'by-method',
+    endEvent: '',
     ...p,
   };
 }

@@ -60,6 +60,10 @@ export interface FormDraft {
   redirects: RedirectChoice;
   /** On: integer ids that jump are not gaps (the server does not count by one). */
   idsNotSequential: boolean;
+  /** When a stream that ended is requested again; `by-method` is the method's default. */
+  reconnect: ReconnectChoice;
+  /** An event type that ends the stream cleanly; empty: none. */
+  endEvent: string;
 }
 
 /** Which redirects a subscription follows (the shell's RedirectMode). */
@@ -71,6 +75,28 @@ export const REDIRECT_CHOICES: readonly { value: RedirectChoice; label: string }
   { value: 'same-origin', label: 'Only to the same server (same scheme, host and port)' },
   { value: 'never', label: 'Never: treat a redirect as an error' },
 ];
+
+/** When a stream that ended is requested again (the shell's ReconnectChoice). */
+export type ReconnectChoice = NonNullable<SubscriptionForm['reconnect']>;
+
+/**
+ * What `by-method` means for `method`. The engine's rule (reconnect_mode.rs,
+ * `default_for_method`), repeated only to label the choice while the method is typed.
+ */
+export function reconnectDefaultWords(method: string): string {
+  return method.trim().toUpperCase() === 'GET' || method.trim() === '' ? 'always' : 'after errors only';
+}
+
+/** The choices of the reconnect select; the first names the default for `method`. */
+export function reconnectChoices(method: string): readonly { value: ReconnectChoice; label: string }[] {
+  const m = method.trim() === '' ? 'GET' : method.trim().toUpperCase();
+  return [
+    { value: 'by-method', label: `Default for ${m}: ${reconnectDefaultWords(method)}` },
+    { value: 'always', label: 'Always: an endless stream' },
+    { value: 'error', label: 'After errors only: a clean end is done' },
+    { value: 'never', label: 'Never' },
+  ];
+}
 
 /** Field names as the shell names them in CommandError.field (camelCase, as the DTO). */
 export type FieldName = Exclude<keyof FormDraft, 'headers' | 'notify'> | 'headers' | 'notify';
@@ -157,6 +183,8 @@ export function emptyDraft(): FormDraft {
     notify: defaultNotifyDraft(),
     redirects: 'any',
     idsNotSequential: false,
+    reconnect: 'by-method',
+    endEvent: '',
   };
 }
 
@@ -178,6 +206,8 @@ export function draftFromForm(f: SubscriptionForm): FormDraft {
     notify: notifyDraftFrom(f.notify),
     redirects: f.redirects ?? 'any',
     idsNotSequential: f.idsNotSequential ?? false,
+    reconnect: f.reconnect ?? 'by-method',
+    endEvent: f.endEvent ?? '',
   };
 }
 
@@ -355,6 +385,8 @@ export function validateDraft(d: FormDraft): Validation {
       notify,
       redirects: d.redirects,
       idsNotSequential: d.idsNotSequential,
+      reconnect: d.reconnect,
+      endEvent: d.endEvent.trim(),
     },
   };
 }
@@ -374,7 +406,7 @@ export function errorKeyForField(field: string | null): string | null {
   }
   const known: readonly string[] = [
     'name', 'url', 'secretParams', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'staleAfterSecs', 'paused',
-    'notify', 'redirects', 'idsNotSequential',
+    'notify', 'redirects', 'idsNotSequential', 'reconnect', 'endEvent',
   ];
   return known.includes(camel) ? camel : null;
 }

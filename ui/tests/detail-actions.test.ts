@@ -129,6 +129,7 @@ describe('the request panel', () => {
       body: '{"q":1}',
       lastEventId: '41',
       redirects: 'any',
+      proxy: 'socks5://••••@127.0.0.1:1080/',
     };
     const asked: unknown[] = [];
     mockIPC((cmd, args) => {
@@ -149,6 +150,7 @@ describe('the request panel', () => {
     expect(auth.dataset.secret).toBe('true');
     expect(screen.getByTestId('request-body').textContent).toBe('{"q":1}');
     expect(screen.getByTestId('request-last-event-id').dataset.value).toBe('41');
+    expect(screen.getByTestId('request-proxy').textContent).toBe('via proxy socks5://••••@127.0.0.1:1080/');
     await tick();
   });
 });

@@ -52,6 +52,7 @@ describe('validateDraft', () => {
         idsNotSequential: false,
         reconnect: 'by-method',
         endEvent: '',
+        network: { proxy: '', caCertificates: '', clientCertificate: '', clientKey: '', hasStoredKey: false },
       },
     });
   });

@@ -48,6 +48,7 @@ export function form(p: Partial<SubscriptionForm> = {}): SubscriptionForm {
     idsNotSequential: false,
     reconnect: 'by-method',
     endEvent: '',
+    network: { proxy: '', caCertificates: '', clientCertificate: '', clientKey: '', hasStoredKey: false },
     ...p,
   };
 }

@@ -431,6 +431,19 @@ export function installDevBackend(): void {
         added.push(s.view);
         return s.view;
       }
+      case 'parse_curl': {
+        // The real reading is the engine's; in the browser, only the URL and -H lines.
+        const text = String(args.text ?? '');
+        const url = /https?:\/\/[^\s'"^]+/.exec(text)?.[0];
+        if (!/^\s*curl\b/.test(text) || !url) throw { kind: 'invalid', message: 'This is not a curl command: it should start with "curl".', field: 'curl' };
+        const headers = [...text.matchAll(/-H\s+['"]([^:'"]+):\s*([^'"]*)['"]/g)].map(([, name, value]) => ({
+          name,
+          value,
+          secret: /^(authorization|cookie)$|token|key|secret/i.test(name),
+          hasStoredValue: false,
+        }));
+        return { url, method: 'GET', headers, body: null, filled: ['URL', 'method GET', `${headers.length} headers`], notes: [] };
+      }
       case 'request_view': {
         const s = need(args.id);
         const f = s.view.form;
@@ -441,7 +454,7 @@ export function installDevBackend(): void {
           ...f.headers.map((h) => ({ name: h.name, value: h.secret ? '••••' : h.value, secret: h.secret, automatic: false })),
           ...(lastId ? [{ name: 'Last-Event-ID', value: lastId, secret: false, automatic: true }] : []),
         ];
-        return { method: f.method, url: s.view.url, headers, body: f.body, lastEventId: lastId || null, redirects: f.redirects ?? 'any' };
+        return { method: f.method, url: s.view.url, headers, body: f.body, lastEventId: lastId || null, redirects: f.redirects ?? 'any', proxy: f.network?.proxy ? f.network.proxy.replace(/\/\/[^@/]*@/, '//••••@') : null };
       }
       case 'remove_subscription':
         need(args.id);

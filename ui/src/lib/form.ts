@@ -2,6 +2,7 @@
 // half-typed value is never coerced), validation with one message per field, and the
 // conversion to and from the contract's SubscriptionForm.
 import { HTTP_METHODS, type HeaderForm, type MessageRuleForm, type NotifyForm, type SubscriptionForm } from './bindings';
+import { emptyNetworkDraft, networkDraftFrom, validateNetwork, NETWORK_FIELDS, type NetworkDraft } from './network-form';
 
 export interface HeaderDraft {
   /** Local key for the keyed list; not sent. */
@@ -64,6 +65,8 @@ export interface FormDraft {
   reconnect: ReconnectChoice;
   /** An event type that ends the stream cleanly; empty: none. */
   endEvent: string;
+  /** Proxy, extra CA certificates, client certificate and key. */
+  network: NetworkDraft;
 }
 
 /** Which redirects a subscription follows (the shell's RedirectMode). */
@@ -99,7 +102,7 @@ export function reconnectChoices(method: string): readonly { value: ReconnectCho
 }
 
 /** Field names as the shell names them in CommandError.field (camelCase, as the DTO). */
-export type FieldName = Exclude<keyof FormDraft, 'headers' | 'notify'> | 'headers' | 'notify';
+export type FieldName = Exclude<keyof FormDraft, 'headers' | 'notify' | 'network'> | 'headers' | 'notify' | (typeof NETWORK_FIELDS)[number];
 
 /**
  * Errors keyed by field; header rows use `headers.<index>.name` / `headers.<index>.value`,
@@ -185,6 +188,7 @@ export function emptyDraft(): FormDraft {
     idsNotSequential: false,
     reconnect: 'by-method',
     endEvent: '',
+    network: emptyNetworkDraft(),
   };
 }
 
@@ -208,6 +212,7 @@ export function draftFromForm(f: SubscriptionForm): FormDraft {
     idsNotSequential: f.idsNotSequential ?? false,
     reconnect: f.reconnect ?? 'by-method',
     endEvent: f.endEvent ?? '',
+    network: networkDraftFrom(f.network),
   };
 }
 
@@ -364,6 +369,7 @@ export function validateDraft(d: FormDraft): Validation {
   }
 
   const notify = validateNotify(d.notify, errors);
+  const network = validateNetwork(d.network, errors);
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
@@ -387,6 +393,7 @@ export function validateDraft(d: FormDraft): Validation {
       idsNotSequential: d.idsNotSequential,
       reconnect: d.reconnect,
       endEvent: d.endEvent.trim(),
+      network,
     },
   };
 }
@@ -406,7 +413,7 @@ export function errorKeyForField(field: string | null): string | null {
   }
   const known: readonly string[] = [
     'name', 'url', 'secretParams', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'staleAfterSecs', 'paused',
-    'notify', 'redirects', 'idsNotSequential', 'reconnect', 'endEvent',
+    'notify', 'redirects', 'idsNotSequential', 'reconnect', 'endEvent', ...NETWORK_FIELDS,
   ];
   return known.includes(camel) ? camel : null;
 }

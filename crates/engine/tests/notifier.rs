@@ -153,7 +153,9 @@ fn down_for_the_threshold_notifies_once_with_the_reason() {
         shown(&ns),
         [(
             "Orders is down".to_string(),
-            "Not connected for 10 s · retry 2 · server answered 503.".to_string()
+            "Not connected for 10 s · retry 2 · The server answered 503 Service Unavailable — a \
+             problem on the server's side."
+                .to_string()
         )]
     );
     assert_eq!(ns[0].kind, Kind::Down);
@@ -253,7 +255,8 @@ fn gave_up_is_told_once_and_replaces_the_down_notice() {
         shown(&ns),
         [(
             "Orders gave up".into(),
-            "Stopped after 2 failed retries. Last error: server answered 503. Reconnect it by hand."
+            "Stopped after 2 failed retries. Last error: The server answered 503 Service \
+             Unavailable — a problem on the server's side. Reconnect it by hand."
                 .into()
         )]
     );
@@ -270,7 +273,9 @@ fn a_fatal_status_is_told_at_once() {
     assert_eq!(ns[0].kind, Kind::Fatal);
     assert_eq!(ns[0].title, "Billing stopped: HTTP 401");
     assert!(
-        ns[0].body.starts_with("server answered 401."),
+        ns[0]
+            .body
+            .starts_with("The server answered 401 Unauthorized — check the credentials."),
         "{}",
         ns[0].body
     );

@@ -114,7 +114,9 @@ async fn tray_and_notifications_follow_the_servers() {
         .await
         .expect("a fatal-error notification");
     assert!(
-        fatal.body.contains("server answered 401"),
+        fatal
+            .body
+            .starts_with("The server answered 401 Unauthorized — check the credentials."),
         "{}",
         fatal.describe()
     );

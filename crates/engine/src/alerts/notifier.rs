@@ -15,6 +15,7 @@ use super::cause::{common_phrase, Cause};
 use super::fatal_occurrence::{occurrence_key, OccurrenceChange};
 use super::rules::{CompiledRules, NotifyRules};
 use crate::conditions::Conditions;
+use crate::error_words::plain_error;
 use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::liveness::words;
 use crate::status::{State, Status};
@@ -175,6 +176,8 @@ struct Sub {
     state: Option<State>,
     attempt: u32,
     last_error: Option<String>,
+    /// The last error in plain words (`error_words`), what a notification says of it.
+    last_error_words: Option<String>,
     /// The class of the last error, for naming what many streams going down share.
     cause: Option<Cause>,
     down_since: Option<SystemTime>,
@@ -228,6 +231,7 @@ impl Notifier {
             state: None,
             attempt: 0,
             last_error: None,
+            last_error_words: None,
             cause: None,
             down_since: None,
             outage_reported: false,
@@ -311,6 +315,7 @@ impl Notifier {
             // A catch-up snapshot has only the words; a lifecycle error knows its kind.
             if sub.last_error.as_deref() != Some(e.as_str()) {
                 sub.cause = Some(Cause::classify(None, None, e));
+                sub.last_error_words = Some(plain_error(None, None, e));
             }
             sub.last_error = Some(e.clone());
         }
@@ -428,6 +433,7 @@ impl Notifier {
                 will_retry,
             } => {
                 sub.last_error = Some(message.clone());
+                sub.last_error_words = Some(plain_error(Some(*kind), *status, message));
                 sub.cause = Some(Cause::classify(Some(*kind), *status, message));
                 if !will_retry && is_fatal(*kind, *status) && !sub.outage_reported {
                     sub.outage_reported = true;
@@ -446,8 +452,9 @@ impl Notifier {
                             }
                             _ => format!("{} stopped: {}", sub.name, kind.as_str()),
                         };
+                        let words = plain_error(Some(*kind), *status, message);
                         let body = format!(
-                            "{message}. Retrying cannot fix this: check the URL, credentials or \
+                            "{words}. Retrying cannot fix this: check the URL, credentials or \
                              server, then press Resume."
                         );
                         self.emit(id, RuleKey::Fatal, Kind::Fatal, title, body, now);
@@ -460,9 +467,9 @@ impl Notifier {
                 if sub.rules.rules.gave_up && first_report {
                     let title = format!("{} gave up", sub.name);
                     let reason = sub
-                        .last_error
+                        .last_error_words
                         .as_deref()
-                        .map(|e| format!(" Last error: {}.", short_reason(e)))
+                        .map(|e| format!(" Last error: {e}."))
                         .unwrap_or_default();
                     let body = format!(
                         "Stopped after {attempts} failed {}.{reason} Reconnect it by hand.",
@@ -861,8 +868,8 @@ fn down_text(sub: &Sub, now: SystemTime) -> (String, String) {
     if sub.attempt > 0 {
         body.push_str(&format!(" · retry {}", sub.attempt));
     }
-    if let Some(e) = &sub.last_error {
-        body.push_str(&format!(" · {}", short_reason(e)));
+    if let Some(e) = &sub.last_error_words {
+        body.push_str(&format!(" · {e}"));
     }
     body.push('.');
     (format!("{} is down", sub.name), body)

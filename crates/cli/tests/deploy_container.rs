@@ -9,6 +9,8 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use common::deploy;
@@ -113,6 +115,78 @@ fn the_image_runs_the_cli_as_a_non_root_user_with_a_data_volume() {
         std::path::Path::new(env!("CARGO_BIN_EXE_streamwatch")).file_name(),
         std::path::Path::new(&entry[0]).file_name()
     );
+}
+
+/// Copies `from` into `to` as a container build would send it: without what the ignore file's
+/// patterns (a path from the root, or `**/NAME` anywhere) leave out.
+fn copy_context(from: &Path, to: &Path, rel: &Path, ignored: &[String]) {
+    for entry in std::fs::read_dir(from.join(rel)).expect("read a folder") {
+        let entry = entry.expect("an entry");
+        let rel = rel.join(entry.file_name());
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let skip = ignored.iter().any(|p| match p.strip_prefix("**/") {
+            Some(anywhere) => name == anywhere,
+            None => Path::new(p) == rel,
+        });
+        if skip {
+            continue;
+        }
+        let kind = entry.file_type().expect("a file type");
+        if kind.is_dir() {
+            std::fs::create_dir(to.join(&rel)).expect("mkdir");
+            copy_context(from, to, &rel, ignored);
+        } else if kind.is_symlink() {
+            let target = std::fs::read_link(entry.path()).expect("readlink");
+            std::os::unix::fs::symlink(target, to.join(&rel)).expect("symlink");
+        } else {
+            std::fs::copy(entry.path(), to.join(&rel)).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn the_build_context_resolves_the_cli_locked_without_the_desktop_stack() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let ignored: Vec<String> = deploy::text("container/Containerfile.dockerignore")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    for big in ["target", ".git", "**/node_modules"] {
+        assert!(
+            ignored.iter().any(|p| p == big),
+            "{big} is sent to the builder"
+        );
+    }
+    let context = tempfile::tempdir().expect("a scratch folder");
+    copy_context(&root, context.path(), Path::new(""), &ignored);
+    // What `cargo build --locked -p streamwatch-cli` resolves in the image's build stage, here
+    // from the local registry cache: the lock file fits, every path dependency is in the
+    // context, and nothing of the desktop app (tauri, WebKitGTK, GTK) needs its libraries.
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["tree", "-p", "streamwatch-cli", "--locked", "--offline"])
+        .args(["-e", "normal,build", "--prefix", "none"])
+        .current_dir(context.path())
+        .output()
+        .expect("cargo runs");
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "cargo cannot resolve the CLI in the build context:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tree.contains("streamwatch-engine"), "{tree}");
+    for desktop in ["tauri", "webkit2gtk", "gtk", "wry"] {
+        assert!(
+            !tree
+                .lines()
+                .any(|l| l.starts_with(&format!("{desktop} "))
+                    || l.starts_with(&format!("{desktop}-"))),
+            "the CLI's build pulls in {desktop}:\n{tree}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

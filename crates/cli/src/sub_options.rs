@@ -108,7 +108,12 @@ pub struct SubOptions {
 
     /// When a stream that ended is requested again (new: always for GET, error for any other
     /// method).
-    #[arg(long, value_name = "MODE", value_enum, conflicts_with = "reconnect_by_method")]
+    #[arg(
+        long,
+        value_name = "MODE",
+        value_enum,
+        conflicts_with = "reconnect_by_method"
+    )]
     pub reconnect: Option<ReconnectArg>,
 
     /// Back to the method's default reconnect mode (undoes --reconnect).
@@ -347,7 +352,11 @@ mod tests {
         assert_eq!(r.reconnect, Some(ReconnectMode::Never));
         assert_eq!(r.end_event.as_deref(), Some("bye"));
         SubOptions::default().apply(&mut r).unwrap();
-        assert_eq!(r.reconnect, Some(ReconnectMode::Never), "kept when not given");
+        assert_eq!(
+            r.reconnect,
+            Some(ReconnectMode::Never),
+            "kept when not given"
+        );
         let undo = SubOptions {
             reconnect_by_method: true,
             end_event: Some(String::new()),

@@ -11,6 +11,7 @@ use streamwatch_engine::catalog::{
     Catalog, GapRecord, SavedSubscription, StoredCounters, StoredHeader, Transition,
 };
 use streamwatch_engine::client_options::count_certificates;
+use streamwatch_engine::reconnect_mode::ReconnectMode;
 use streamwatch_engine::redirects::RedirectMode;
 
 use crate::output::{push_escaped, rfc3339_millis};
@@ -61,6 +62,13 @@ pub struct ShowView {
     keep_age_ms: u64,
     /// Which redirects it follows: `any`, `same-origin` or `never`.
     redirects: RedirectMode,
+    /// The reconnect mode in force: `always`, `error` or `never`.
+    reconnect: ReconnectMode,
+    /// Whether that is the method's default (no mode chosen).
+    reconnect_by_method: bool,
+    /// Its own end event, if set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_event: Option<String>,
     /// Its own proxy, credentials masked; absent: the environment's.
     #[serde(skip_serializing_if = "Option::is_none")]
     proxy: Option<String>,
@@ -212,6 +220,9 @@ pub fn show_view(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<S
         keep_rows: r.retention.max_rows,
         keep_age_ms: u64::try_from(r.retention.max_age.as_millis()).unwrap_or(u64::MAX),
         redirects: r.redirects,
+        reconnect: ReconnectMode::resolve(r.reconnect, &r.method),
+        reconnect_by_method: r.reconnect.is_none(),
+        end_event: r.end_event.clone(),
         proxy: streamwatch_engine::catalog::network_sealing::display_proxy(&r.network),
         ca_certificates: r
             .network
@@ -317,9 +328,32 @@ pub fn print_show(out: &mut impl Write, v: &ShowView) -> io::Result<()> {
         RedirectMode::Any => "any (secret headers stay with the first origin)",
     };
     writeln!(out, "redirects:       {redirects}")?;
-    let proxy = v.proxy.as_deref().unwrap_or("the environment's (HTTPS_PROXY, …)");
+    let reconnect = match v.reconnect {
+        ReconnectMode::Always => "always (after any end)",
+        ReconnectMode::Error => "error (after errors only; a clean end is done)",
+        ReconnectMode::Never => "never",
+    };
+    let chosen = if v.reconnect_by_method {
+        " — the method's default"
+    } else {
+        ""
+    };
+    writeln!(out, "reconnect:       {reconnect}{chosen}")?;
+    if let Some(name) = &v.end_event {
+        let mut shown = String::new();
+        push_escaped(&mut shown, name);
+        writeln!(out, "end event:       {shown}")?;
+    }
+    let proxy = v
+        .proxy
+        .as_deref()
+        .unwrap_or("the environment's (HTTPS_PROXY, …)");
     writeln!(out, "proxy:           {proxy}")?;
-    let client = if v.client_certificate { "yes (key in the keyring)" } else { "none" };
+    let client = if v.client_certificate {
+        "yes (key in the keyring)"
+    } else {
+        "none"
+    };
     writeln!(
         out,
         "tls:             {} extra CA certificate(s); client certificate: {client}",

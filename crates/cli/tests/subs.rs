@@ -295,6 +295,55 @@ async fn a_corrupt_database_is_named_and_left_alone() {
 }
 
 #[tokio::test]
+async fn reconnect_and_end_event_are_saved_shown_kept_and_undone() {
+    let data = Data::new();
+    data.ok(&["subs", "add", "answer", URL, "-X", "POST"]).await;
+    let shown = data.show("answer").await;
+    assert_eq!(
+        (&shown["reconnect"], &shown["reconnect_by_method"]),
+        (&serde_json::json!("error"), &serde_json::json!(true)),
+        "a POST's default"
+    );
+    data.ok(&[
+        "subs",
+        "edit",
+        "answer",
+        "--reconnect",
+        "never",
+        "--end-event",
+        "bye",
+    ])
+    .await;
+    let shown = data.show("answer").await;
+    assert_eq!(
+        (&shown["reconnect"], &shown["end_event"]),
+        (&serde_json::json!("never"), &serde_json::json!("bye"))
+    );
+    let human = data.ok(&["subs", "show", "answer"]).await.stdout;
+    assert!(human.contains("reconnect:       never"), "{human}");
+    assert!(human.contains("end event:       bye"), "{human}");
+    data.ok(&["subs", "edit", "answer", "--keep-rows", "9"])
+        .await;
+    assert_eq!(data.show("answer").await["reconnect"], "never", "kept");
+    data.ok(&[
+        "subs",
+        "edit",
+        "answer",
+        "--reconnect-by-method",
+        "--end-event",
+        "",
+    ])
+    .await;
+    let shown = data.show("answer").await;
+    assert_eq!(shown["reconnect_by_method"], true);
+    assert!(shown.get("end_event").is_none(), "{shown}");
+    let bad = data
+        .run(&["subs", "edit", "answer", "--end-event", " bye"])
+        .await;
+    assert_eq!(bad.code, Some(2), "{bad:?}");
+}
+
+#[tokio::test]
 async fn ids_not_sequential_is_saved_shown_kept_and_undone() {
     let data = Data::new();
     data.ok(&["subs", "add", "shared", URL, "--ids-not-sequential"])

@@ -151,7 +151,10 @@ fn is_cmd_flavour(text: &str) -> bool {
 
 /// Splits a bash command line into words as bash would, without expanding anything.
 fn bash_words(text: &str) -> Result<Vec<String>, CurlError> {
-    let text = text.strip_prefix("$ ").unwrap_or(text).replace("\r\n", "\n");
+    let text = text
+        .strip_prefix("$ ")
+        .unwrap_or(text)
+        .replace("\r\n", "\n");
     let mut words = Vec::new();
     let mut word = String::new();
     // A word can be empty yet present (`''`).
@@ -669,8 +672,8 @@ fn apply(b: &mut Building, opt: Opt, name: &str, value: Option<String>) -> Resul
             b.notes.push(format!("{name} ignored: {why}."));
         }
         Opt::Insecure => b.notes.push(format!(
-            "{name} ignored: certificates are always checked. For a self-signed server, add \
-             its CA certificate in the form's connection settings."
+            "{name} ignored: certificates are always checked. For a self-signed server, trust \
+             its CA certificate instead."
         )),
     }
     Ok(())
@@ -722,6 +725,16 @@ fn header(b: &mut Building, option: &str, line: &str) -> Result<(), CurlError> {
         .map(|(_, why)| why)
     {
         b.notes.push(format!("{name} left out: {why}."));
+        return Ok(());
+    }
+    // A browser's copy of an EventSource or fetch request repeats what every request sends
+    // already; kept, it would go out twice.
+    if crate::connection::STREAM_HEADERS
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case(name) && v.eq_ignore_ascii_case(&value))
+    {
+        b.notes
+            .push(format!("{name}: {value} left out: every request sends it."));
         return Ok(());
     }
     push_header(b, name, value);

@@ -44,10 +44,11 @@ DEB_PACKAGES=(build-essential pkg-config ca-certificates curl python3 iproute2 s
   # The tray and notification tests: a real notification daemon and its font, notify-send,
   # xdotool (is a popup mapped?) and ImageMagick's import (screenshots of the display).
   dunst fonts-dejavu-core libnotify-bin xdotool imagemagick
-  # deploy/prometheus and deploy/kubernetes: promtool checks and unit-tests the rules and the
-  # scrape config (Debian ships it with the server, which does not start in a container; on a
-  # host with systemd it is stopped again below), python3-yaml reads the manifests.
-  prometheus python3-yaml)
+  # deploy/prometheus, deploy/alertmanager and deploy/kubernetes: promtool checks and unit-tests
+  # the rules and the scrape config, amtool the routing (Debian ships each with its server,
+  # which does not start in a container; on a host with systemd both are stopped again below),
+  # python3-yaml reads the manifests.
+  prometheus prometheus-alertmanager python3-yaml)
 
 install_system_packages() {
   local missing=()
@@ -72,10 +73,12 @@ install_system_packages() {
     fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-    # Only promtool is wanted: a Prometheus server we just installed is not left running.
-    if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null 2>&1; then
-      $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
-    fi
+    # Only promtool and amtool are wanted: servers we just installed are not left running.
+    for server in prometheus prometheus-alertmanager; do
+      if [[ " ${missing[*]} " == *" $server "* ]] && command -v systemctl >/dev/null 2>&1; then
+        $sudo systemctl disable --now "$server" >/dev/null 2>&1 || true
+      fi
+    done
   fi
 }
 

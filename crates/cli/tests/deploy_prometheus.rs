@@ -1,4 +1,5 @@
-//! deploy/prometheus and deploy/grafana: promtool accepts the scrape config and the rules, the
+//! deploy/prometheus, deploy/alertmanager and deploy/grafana: promtool accepts the scrape
+//! config and the rules, amtool the routing (each alert reaches its severity's receiver), the
 //! rules' unit tests pass and cover every rule both ways, and — against a real daemon's real
 //! `/metrics` — every metric the rules and the dashboard name is exported, and the rules fed
 //! that scrape fire exactly the alert the daemon's state calls for.
@@ -85,6 +86,66 @@ fn every_rule_is_tested_firing_and_quiet() {
                 );
             }
         }
+    }
+}
+
+/// Each alert's name and severity.
+fn alert_severities() -> Vec<(String, String)> {
+    let rules = deploy::yaml("prometheus/streamwatch.rules.yml");
+    rules["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .flat_map(|g| g["rules"].as_array().expect("rules").iter())
+        .map(|r| {
+            let name = r["alert"].as_str().expect("an alert").to_owned();
+            let severity = r["labels"]["severity"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name} has no severity"))
+                .to_owned();
+            (name, severity)
+        })
+        .collect()
+}
+
+#[test]
+fn alertmanager_routes_every_alert_by_its_severity() {
+    let dir = deploy::path("alertmanager");
+    let out = deploy::amtool(&dir, &["check-config", "alertmanager.yml"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("SUCCESS"),
+        "amtool check-config:\n{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (alert, severity) in alert_severities() {
+        let receiver = match severity.as_str() {
+            "critical" => "oncall-pager",
+            "warning" => "streams-chat",
+            "info" => "streams-log",
+            other => panic!("{alert}: severity {other:?} has no route"),
+        };
+        let out = deploy::amtool(
+            &dir,
+            &[
+                "config",
+                "routes",
+                "test",
+                "--config.file=alertmanager.yml",
+                &format!("--verify.receivers={receiver}"),
+                &format!("alertname={alert}"),
+                &format!("severity={severity}"),
+                "instance=sw-0:9464",
+                "shard=0",
+                "subscription=prices",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{alert} ({severity}) does not reach {receiver}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 

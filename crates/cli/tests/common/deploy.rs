@@ -81,6 +81,20 @@ pub fn promtool_ok(dir: &Path, args: &[&str]) -> String {
     said
 }
 
+/// Runs `amtool ARGS` in `dir`; a missing amtool fails the test saying how to get it.
+pub fn amtool(dir: &Path, args: &[&str]) -> Output {
+    Command::new("amtool")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "amtool is needed to check deploy/alertmanager ({e}): install the Debian package \
+                 `prometheus-alertmanager` (`bash scripts/dev.sh test` does)"
+            )
+        })
+}
+
 /// The Containerfile's final ENTRYPOINT, as the exec-form array it must be.
 pub fn container_entrypoint() -> Vec<String> {
     let file = text("container/Containerfile");

@@ -1,7 +1,8 @@
 //! The platform's own news about the machine, fed into [`crate::conditions`]: the network
-//! coming and going, and sleep and wake. Linux has both (rtnetlink, logind); elsewhere the
-//! subscriptions assume an online machine that never sleeps, and reconnect by their own
-//! timeouts and backoff as before.
+//! coming and going, and sleep and wake. Linux has both (rtnetlink, logind), Windows both (the
+//! connectivity hint, the power manager's suspend and resume), macOS sleep and wake (IOKit);
+//! where a watcher is missing the subscriptions assume an online machine that never sleeps,
+//! and reconnect by their own timeouts and backoff as before.
 
 use crate::conditions_feed::ConditionsFeed;
 
@@ -9,6 +10,13 @@ use crate::conditions_feed::ConditionsFeed;
 mod network_linux;
 #[cfg(target_os = "linux")]
 mod sleep_linux;
+
+#[cfg(windows)]
+mod network_windows;
+#[cfg(target_os = "macos")]
+mod sleep_macos;
+#[cfg(windows)]
+mod sleep_windows;
 
 #[cfg(target_os = "linux")]
 pub use network_linux::has_default_route;
@@ -44,7 +52,28 @@ pub async fn start(feed: &ConditionsFeed) -> SystemWatch {
             Err(e) => watch.unavailable.push(e.to_string()),
         }
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(windows)]
+    {
+        match network_windows::spawn(feed.clone()) {
+            Ok(t) => watch.tasks.push(t),
+            Err(e) => watch.unavailable.push(e.to_string()),
+        }
+        match sleep_windows::spawn(feed.clone()) {
+            Ok(t) => watch.tasks.push(t),
+            Err(e) => watch.unavailable.push(e.to_string()),
+        }
+    }
+    #[cfg(target_os = "macos")]
+    {
+        watch
+            .unavailable
+            .push("offline detection is not implemented on macOS".into());
+        match sleep_macos::spawn(feed.clone()).await {
+            Ok(t) => watch.tasks.push(t),
+            Err(e) => watch.unavailable.push(e.to_string()),
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
     let _ = feed;
     watch
 }

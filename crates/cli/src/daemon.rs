@@ -13,11 +13,11 @@ use clap::Args;
 use serde_json::json;
 use streamwatch_engine::monitor::{Monitor, MonitorOptions, SyncReport, WriterHealth};
 use streamwatch_engine::{Lifecycle, State, SubscriptionId, SupervisorEvent};
-use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::config_file;
 use crate::daemon_log::{Log, Sub};
+use crate::daemon_signals::{Request, Signals};
 use crate::metrics::{self, MetricsServer, Sample, Scrape};
 
 /// How often edits made by other processes are looked for.
@@ -83,12 +83,7 @@ async fn daemon(
     log: &mut Log,
 ) -> anyhow::Result<()> {
     // Installed first: from here on a signal means "stop cleanly", not "die".
-    let mut term = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
-    let mut int = signal(SignalKind::interrupt()).context("cannot watch for SIGINT")?;
-    // "Reconnect all now" (e.g. from a network or resume-from-sleep hook) and "re-read
-    // --config", the usual meanings for a daemon.
-    let mut usr1 = signal(SignalKind::user_defined1()).context("cannot watch for SIGUSR1")?;
-    let mut hup = signal(SignalKind::hangup()).context("cannot watch for SIGHUP")?;
+    let mut signals = Signals::install()?;
 
     if let Some(declared) = &declared {
         for (name, change) in config_file::apply(dir, declared)? {
@@ -156,21 +151,22 @@ async fn daemon(
     let mut lag_reported_at: Option<Instant> = None;
     let why = loop {
         tokio::select! {
-            _ = term.recv() => break "SIGTERM",
-            _ = int.recv() => break "SIGINT",
-            _ = usr1.recv() => {
-                let n = reconnect_all(&monitor);
-                log.daemon(
-                    "signal",
-                    &format!("SIGUSR1: reconnecting {n} subscription(s) now (paused ones stay paused)"),
-                    json!({"signal": "SIGUSR1", "subscriptions": n}),
-                );
-            }
-            _ = hup.recv() => {
-                reload(log, dir, args);
-                // Apply what the file changed now, not at the next sync.
-                sync_tick.reset_immediately();
-            }
+            request = signals.next() => match request {
+                Request::Stop(why) => break why,
+                Request::ReconnectAll => {
+                    let n = reconnect_all(&monitor);
+                    log.daemon(
+                        "signal",
+                        &format!("SIGUSR1: reconnecting {n} subscription(s) now (paused ones stay paused)"),
+                        json!({"signal": "SIGUSR1", "subscriptions": n}),
+                    );
+                }
+                Request::Reload => {
+                    reload(log, dir, args);
+                    // Apply what the file changed now, not at the next sync.
+                    sync_tick.reset_immediately();
+                }
+            },
             event = events.recv() => match event {
                 Ok(event) => on_event(log, &mut known, event),
                 Err(broadcast::error::RecvError::Lagged(n)) => {

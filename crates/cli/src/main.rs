@@ -9,6 +9,7 @@ mod config_file;
 mod curl_paste;
 mod daemon;
 mod daemon_log;
+mod daemon_signals;
 mod data_dir;
 mod demo;
 mod export;

@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::{demo, run, Live};
 
 #[tokio::test]
@@ -107,6 +105,7 @@ async fn a_closed_stdout_ends_the_watch_quietly() {
 #[cfg(unix)]
 #[tokio::test]
 async fn ctrl_c_exits_promptly_with_130() {
+    use std::time::{Duration, Instant};
     let server = demo().await;
     let url = server.url("/events?rate=5");
     let mut live = Live::spawn(&["watch", &url, "--json"]);

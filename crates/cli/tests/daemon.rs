@@ -1,6 +1,9 @@
 //! `streamwatch run` against the demo server: nothing lost or repeated across clean restarts
 //! and kill -9, gaps reported, edits from another shell applied, and the metrics endpoint.
 
+// Unix only: the daemon is stopped, reloaded and told to reconnect by Unix signals.
+#![cfg(unix)]
+
 mod common;
 
 use std::time::Duration;

@@ -2,6 +2,9 @@
 //! system bus, and a network that goes away and comes back in a network namespace of its own
 //! (a veth pair to a demo server on this machine).
 
+// Linux only: network namespaces and logind played on a private D-Bus.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::ffi::OsString;

@@ -2,6 +2,9 @@
 //! them (with ExecStart pointed at the built binary), and the command line each one runs is
 //! one the daemon accepts and starts with.
 
+// Linux only: systemd units.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,9 @@
 //! bus): the value comes from a file or stdin, never from the command line, lands in the
 //! keyring like `--secret-header`, and a bad value is refused without being echoed.
 
+// Linux only: gnome-keyring on a private D-Bus.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::process::Stdio;

@@ -2,6 +2,9 @@
 //! bus): the value goes to the keyring and never to the database, is shown masked, is sent by
 //! `run`, leaves an export unless asked for, and comes back with an import.
 
+// Linux only: gnome-keyring on a private D-Bus.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use common::store::Data;

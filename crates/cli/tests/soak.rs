@@ -12,6 +12,9 @@
 //! at least 5 minutes; a short pass checks descriptors do not grow with restarts and prints the
 //! memory figures.
 
+// Linux only: the daemon's memory and descriptors read from /proc.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::time::{Duration, Instant};

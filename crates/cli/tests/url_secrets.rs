@@ -4,6 +4,9 @@
 //! and exports, are sent for real by `run`, come back with `--with-secrets`, and are left out
 //! (with a warning) when an import has only the mask.
 
+// Linux only: gnome-keyring on a private D-Bus.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use common::store::Data;

@@ -6,6 +6,9 @@
 //! As in secrets_keyring.rs, the scenario runs in a child process (this test binary, filtered
 //! to the one test) pointed at the private bus: the `keyring` crate connects once per process.
 
+// Linux only: gnome-keyring on a private D-Bus.
+#![cfg(target_os = "linux")]
+
 use std::process::Stdio;
 use std::time::Duration;
 

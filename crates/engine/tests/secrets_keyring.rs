@@ -10,6 +10,9 @@
 //! crate connects once per process and keeps that connection, so one process cannot be pointed
 //! at a second bus; and changing the environment of the multi-threaded test harness is unsound.
 
+// Linux only: gnome-keyring on a private D-Bus.
+#![cfg(target_os = "linux")]
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;

@@ -8,6 +8,9 @@
 //! at the private bus: the `keyring` crate connects once per process, and changing the
 //! environment of the multi-threaded test harness is unsound.
 
+// Linux only: a private D-Bus with and without gnome-keyring.
+#![cfg(target_os = "linux")]
+
 use std::process::Stdio;
 use std::time::Duration;
 

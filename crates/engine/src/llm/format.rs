@@ -30,3 +30,32 @@ impl LlmFormat {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialized_in_kebab_case() {
+        let names: Vec<String> = [
+            LlmFormat::OpenaiChat,
+            LlmFormat::OpenaiResponses,
+            LlmFormat::Anthropic,
+            LlmFormat::Gemini,
+            LlmFormat::JsonPointer,
+        ]
+        .iter()
+        .map(|f| serde_json::to_string(f).unwrap_or_default())
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "\"openai-chat\"",
+                "\"openai-responses\"",
+                "\"anthropic\"",
+                "\"gemini\"",
+                "\"json-pointer\""
+            ]
+        );
+    }
+}

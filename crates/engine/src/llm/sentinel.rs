@@ -53,6 +53,22 @@ mod tests {
     }
 
     #[test]
+    fn serialized_in_kebab_case() {
+        let names: Vec<String> = [
+            EndSentinel::Done,
+            EndSentinel::MessageStop,
+            EndSentinel::ResponseCompleted,
+        ]
+        .iter()
+        .map(|s| serde_json::to_string(s).unwrap_or_default())
+        .collect();
+        assert_eq!(
+            names,
+            ["\"done\"", "\"message-stop\"", "\"response-completed\""]
+        );
+    }
+
+    #[test]
     fn event_type_or_json_type() {
         assert_eq!(
             end_sentinel("message_stop", "{}", Some(&json!({}))),

@@ -3,6 +3,7 @@
 #   bash scripts/dev.sh app    install what is missing, build, and open the desktop app
 #   bash scripts/dev.sh cli-demo   the same for the terminal: demo server + streamwatch watch
 #   bash scripts/dev.sh test   install what is missing and run every check and test
+#   bash scripts/dev.sh package   build the .deb and .rpm (scripts/package.sh)
 # Debian/Ubuntu get their packages installed; elsewhere the script says what to install.
 set -euo pipefail
 
@@ -38,6 +39,10 @@ say() { printf '\n== %s\n' "$*"; }
 # systemd-analyze verifies the units in deploy/systemd.
 DEB_PACKAGES=(build-essential pkg-config ca-certificates curl python3 iproute2 systemd
   gnome-keyring libsecret-tools dbus-daemon dbus-bin
+  # The Linux packages (scripts/package.sh) and their test: dependencies read from the
+  # binaries (dpkg-shlibdeps), strip and readelf, lintian, rpm and rpmlint, the desktop entry's
+  # validator, rpm2cpio and cpio to unpack the .rpm, xprop for the window's class.
+  dpkg-dev binutils rpm rpm2cpio cpio lintian rpmlint desktop-file-utils x11-utils
   # The desktop app (Tauri 2 on WebKitGTK) and its window/tray/notification tests.
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libxdo-dev
   xvfb webkit2gtk-driver dbus-x11 nodejs npm
@@ -188,8 +193,17 @@ run_tests() {
   local fuzz_seconds="${STREAMWATCH_FUZZ_SECONDS:-20}"
   say "Fuzzing: ${fuzz_seconds}s per target (parser, export file, notification rules)"
   bash scripts/fuzz.sh "$fuzz_seconds"
+  # The release builds take most of this step; they reuse the release target cli-demo uses.
+  say "Linux packages: build the .deb and .rpm, then unpack, run and lint them"
+  bash scripts/package.sh
+  run_cargo test --locked -p streamwatch-e2e --test linux_packages -- --ignored
   say "Sweeping stale build artifacts"
   sweep_target
+}
+
+run_package() {
+  build_ui
+  bash scripts/package.sh
 }
 
 run_app() {
@@ -220,6 +234,7 @@ run_cli_demo() {
 case "${1:-}" in
   app) install_system_packages; install_rust; start_run; run_app ;;
   cli-demo) install_system_packages; install_rust; start_run; run_cli_demo ;;
+  package) install_system_packages; install_rust; run_package ;;
   test) install_system_packages; install_rust; start_run; run_tests ;;
-  *) echo "usage: bash scripts/dev.sh app|test" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/dev.sh app|cli-demo|test|package" >&2; exit 2 ;;
 esac

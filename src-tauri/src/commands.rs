@@ -8,6 +8,7 @@ use crate::state::AppState;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
+use streamwatch_app_api::curl_paste::CurlPaste;
 use streamwatch_app_api::dto::{
     AppSettings, MessageView, NotificationView, StatsView, SubscriptionForm, SubscriptionView,
     TimelineEntry, UpdateBatch,
@@ -51,6 +52,7 @@ pub const COMMANDS: &[&str] = &[
     "set_do_not_disturb",
     "set_start_at_login",
     "window_ready",
+    "parse_curl",
 ];
 
 /// The invoke handler serving [`COMMANDS`].
@@ -80,6 +82,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         set_do_not_disturb,
         set_start_at_login,
         window_ready,
+        parse_curl,
     ]
 }
 
@@ -142,6 +145,13 @@ pub async fn duplicate_subscription(
     // Every window lists the copy.
     let _ = state.added.send(view.clone());
     Ok(view)
+}
+
+/// The add form's fields for a pasted curl command; a refusal names the option, on the field
+/// `curl`.
+#[tauri::command]
+pub async fn parse_curl(text: String) -> Result<CurlPaste> {
+    streamwatch_app_api::curl_paste::curl_paste(&text)
 }
 
 /// What the next (re)connection of a subscription sends, secrets masked.

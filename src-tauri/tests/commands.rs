@@ -777,3 +777,43 @@ fn changes_the_cli_makes_while_the_app_runs_are_applied_and_shown() {
     assert!(h.find(id.0).is_none());
     h.shutdown();
 }
+
+#[test]
+fn parse_curl_fills_the_form_and_names_a_refused_option() {
+    let h = Harness::start();
+    let before = h.list().len();
+    let paste = h
+        .invoke(
+            "parse_curl",
+            json!({ "text": "curl 'http://127.0.0.1:9/events' -H 'authorization: Bearer t' --data-raw '{}' -H 'content-type: application/json'" }),
+        )
+        .expect("a curl command is read");
+    assert_eq!(paste["url"], "http://127.0.0.1:9/events");
+    assert_eq!(paste["method"], "POST");
+    assert_eq!(paste["body"], "{}");
+    assert_eq!(
+        paste["headers"][0],
+        json!({ "name": "authorization", "value": "Bearer t", "secret": true, "hasStoredValue": false })
+    );
+    assert_eq!(
+        paste["filled"],
+        json!(["URL", "method POST", "2 headers (1 secret)", "body"])
+    );
+    // Nothing is saved.
+    assert_eq!(h.list().len(), before);
+    let err = h
+        .invoke(
+            "parse_curl",
+            json!({ "text": "curl --foo http://127.0.0.1:9/" }),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (&err["kind"], &err["message"], &err["field"]),
+        (
+            &json!("invalid"),
+            &json!("unknown curl option --foo"),
+            &json!("curl")
+        )
+    );
+    h.shutdown();
+}

@@ -5,6 +5,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppSettings,
   CommandError,
+  CurlPaste,
   ExportDone,
   HistoryExportForm,
   ImportDone,
@@ -76,6 +77,12 @@ export function updateSubscription(id: number, form: SubscriptionForm): Promise<
 /** Saves a copy named "<name> (copy)" with the same settings and its own keyring items. */
 export function duplicateSubscription(id: number): Promise<SubscriptionView> {
   return call('duplicate_subscription', { id });
+}
+
+/** The add form's fields for a pasted curl command (read in Rust; nothing is saved). A refusal
+ *  names the option, on the field "curl". */
+export function parseCurl(text: string): Promise<CurlPaste> {
+  return call('parse_curl', { text });
 }
 
 /** What the next (re)connection sends: method, URL, headers and body, secrets masked. */

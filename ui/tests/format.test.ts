@@ -33,6 +33,11 @@ describe('statusWord', () => {
     expect(statusWord('paused', status({ state: 'paused' }), NOW)).toBe('paused');
     expect(statusWord('connecting', status({ state: 'connecting', attempt: 2 }), NOW)).toBe('connecting · attempt 3');
   });
+
+  it('says finished for a finite stream that ended for good, stopped otherwise', () => {
+    expect(statusWord('stopped', status({ state: 'stopped' }), NOW)).toBe('stopped');
+    expect(statusWord('stopped', status({ state: 'stopped', finished: '[DONE] after 3.2 s, 120 events' }), NOW)).toBe('finished');
+  });
 });
 
 describe('displayState', () => {

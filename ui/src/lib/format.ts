@@ -132,6 +132,9 @@ export function statusWord(state: DisplayState, status: StatusView, nowMs: numbe
       return 'waiting for data';
     case 'offline':
       return 'offline · waits for the network';
+    case 'stopped':
+      // A finite stream that ended as it should (its reconnect mode said so) is done, not stuck.
+      return status.finished ? 'finished' : 'stopped';
     default:
       return state;
   }

@@ -1,0 +1,164 @@
+//! A finite stream in the real window: a POST to the demo server's OpenAI-style endpoint,
+//! added through the form with the reconnect choice left at the method's default (shown as
+//! "after errors only"). The answer ends with `[DONE]`: the prompt is POSTed once (counted on
+//! the server's request log), the detail view says "Finished · [DONE] after …", the timeline
+//! "finished: [DONE] after …", and "Run again" POSTs it once more. Screenshots at 720×480,
+//! 1200×780 and 1920×1080. See ../README.md.
+
+use serde_json::Value;
+use std::time::Duration;
+use streamwatch_demo_server::DemoConfig;
+use streamwatch_e2e::{App, Demo};
+
+const NAME: &str = "Answer";
+const TAG: &str = "e2e=finite";
+const PROMPT: &str = r#"{"model":"gpt-demo","stream":true,"messages":[{"role":"user","content":"say hello to the window"}]}"#;
+
+/// Sets the field `testid` as an input would (typing key by key outlasts the driver's timeout
+/// under load), and checks the form took it.
+async fn set_field(app: &App, testid: &str, text: &str) {
+    let script = format!(
+        "const el = [...document.querySelectorAll('[data-testid=\"{testid}\"]')].pop();
+         if (!el) return null;
+         el.focus(); el.value = {text}; el.dispatchEvent(new Event('input', {{ bubbles: true }}));
+         el.dispatchEvent(new Event('change', {{ bubbles: true }}));
+         return el.value;",
+        text = serde_json::to_string(text).unwrap_or_default()
+    );
+    app.wait_for(&format!("{testid} to hold {text:?}"), async || {
+        let v = app.js(&script).await;
+        if v.as_str() == Some(text) {
+            Ok(())
+        } else {
+            Err(format!("{v}"))
+        }
+    })
+    .await;
+}
+
+/// How many requests the demo server logged for this test's URL (its `/requests` log, read
+/// over a plain HTTP/1.1 request).
+async fn posts(server: &Demo) -> usize {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut sock) = tokio::net::TcpStream::connect(server.addr()).await else {
+        return usize::MAX;
+    };
+    let ask = b"GET /requests HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    let mut reply = Vec::new();
+    if sock.write_all(ask).await.is_err() || sock.read_to_end(&mut reply).await.is_err() {
+        return usize::MAX;
+    }
+    let text = String::from_utf8_lossy(&reply);
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let log: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    log.as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(TAG)))
+                .count()
+        })
+        .unwrap_or(usize::MAX)
+}
+
+async fn text_of(app: &App, testid: &str) -> String {
+    app.js(&format!(
+        "const el = document.querySelector('[data-testid=\"{testid}\"]'); return el ? el.textContent.trim() : '';"
+    ))
+    .await
+    .as_str()
+    .unwrap_or("")
+    .to_owned()
+}
+
+async fn shots(app: &App, step: &str) {
+    for (w, h) in [(720, 480), (1920, 1080), (1200, 780)] {
+        let resized =
+            tokio::time::timeout(Duration::from_secs(60), app.client().set_window_size(w, h)).await;
+        if !matches!(resized, Ok(Ok(_))) {
+            app.fail(&format!("cannot resize to {w}x{h}: {resized:?}"))
+                .await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.screenshot(&format!("{step}-{w}x{h}")).await;
+        // The finished words shorten rather than push the state line's toggles out of view.
+        let sideways = app
+            .js("const d = document.querySelector('[data-testid=\"detail-finished\"]').closest('.detail'); return d.scrollWidth > d.clientWidth + 1;")
+            .await;
+        assert_eq!(sideways, false, "{w}x{h}: the detail pane does not scroll sideways");
+    }
+}
+
+#[tokio::test]
+async fn a_post_answer_is_sent_once_finishes_and_runs_again_on_request() {
+    let server = Demo::start(DemoConfig::default()).await;
+    let app = App::launch("finite-run").await;
+    app.wait_sub_state("Demo stream", "open").await;
+
+    app.click("btn-add").await;
+    app.element("subscription-form").await;
+    set_field(&app, "field-name", NAME).await;
+    set_field(
+        &app,
+        "field-url",
+        &server.url(&format!("/v1/chat/completions?token_ms=20&{TAG}")),
+    )
+    .await;
+    set_field(&app, "field-method", "POST").await;
+    set_field(&app, "field-body", PROMPT).await;
+    let default = app
+        .js("const s = document.querySelector('[data-testid=\"field-reconnect\"]'); return s ? [s.value, s.options[0].textContent.trim()] : null;")
+        .await;
+    assert_eq!(
+        default,
+        serde_json::json!(["by-method", "Default for POST: after errors only"]),
+        "the default named for the method"
+    );
+    app.click("btn-save").await;
+    app.wait_gone("subscription-form").await;
+
+    let detail = app.wait_detail_state(NAME, "stopped").await;
+    let finished = text_of(&app, "detail-finished").await;
+    assert!(
+        finished.starts_with("Finished · [DONE] after ") && finished.ends_with(" events"),
+        "the finished run in words: {finished:?} ({detail:?})"
+    );
+    assert_eq!(text_of(&app, "detail-state").await, "finished");
+    let sidebar = app.sub_named(NAME).await;
+    assert_eq!(
+        sidebar.as_ref().map(|s| s.word.as_str()),
+        Some("finished"),
+        "the sidebar says finished too: {sidebar:?}"
+    );
+    assert_eq!(text_of(&app, "btn-resume").await, "Run again");
+    // Nothing is POSTed again on its own.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(posts(&server).await, 1, "the prompt is POSTed once");
+    if app.count("[data-testid=\"timeline-item\"]").await == 0 {
+        app.click("btn-toggle-timeline").await;
+    }
+    let line = app
+        .wait_for_within("the timeline's finished entry", Duration::from_secs(20), async || {
+            let v = app
+                .js("const r = [...document.querySelectorAll('[data-testid=\"timeline-item\"] [data-testid=\"timeline-line\"]')].map((l) => l.textContent.trim()).find((t) => t.includes('[DONE] after ')); return r || null;")
+                .await;
+            v.as_str()
+                .filter(|l| l.contains("[DONE] after "))
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{v}"))
+        })
+        .await;
+    assert!(line.starts_with("finished"), "{line:?}");
+    shots(&app, "finite-run-finished").await;
+
+    // Run again: one more POST, finished again.
+    app.click("btn-resume").await;
+    app.wait_for("a second POST", async || match posts(&server).await {
+        2 => Ok(()),
+        n => Err(format!("{n} requests")),
+    })
+    .await;
+    app.wait_detail_state(NAME, "stopped").await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(posts(&server).await, 2, "run again is one request");
+    app.close().await;
+}

@@ -24,6 +24,13 @@ pub fn plain_error(kind: Option<ErrorKind>, status: Option<u16>, message: &str) 
     if kind == Some(ErrorKind::Protocol) {
         return capitalised(&innermost(text));
     }
+    if text.contains("was kept in memory only") {
+        // A session-only secret after a restart: the reference it names means nothing to a
+        // person; what to do does.
+        return "Its secret values were kept for the last session only (no OS keyring was \
+                available): press Edit and enter them again"
+            .into();
+    }
     if text.contains("redirect") || text.starts_with("could not start") {
         // The redirect policy's own words are already for people.
         return capitalised(text);
@@ -194,6 +201,24 @@ mod tests {
                 "no data for 45 s (idle timeout)"
             ),
             "No data for 45 s (idle timeout): reconnecting"
+        );
+        assert_eq!(
+            plain_error(None, None, "could not start: bad URL"),
+            "Could not start: bad URL"
+        );
+        assert_eq!(
+            plain_error(
+                None,
+                None,
+                &format!(
+                    "could not start: {}",
+                    crate::secrets::SecretError::SessionOnly(crate::secrets::SecretRef(
+                        "session:streamwatch/authorization-1".into()
+                    ))
+                )
+            ),
+            "Its secret values were kept for the last session only (no OS keyring was \
+             available): press Edit and enter them again"
         );
         assert_eq!(
             plain_error(None, None, "could not start: bad URL"),

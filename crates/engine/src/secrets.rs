@@ -410,7 +410,8 @@ fn map_error(err: keyring::Error, r: &SecretRef) -> SecretError {
 }
 
 /// Whether a platform failure means the Secret Service provider went away after Streamwatch
-/// connected (the provider quit, or was never there on a bus without D-Bus activation).
+/// connected (the provider quit, or was never there on a bus without D-Bus activation), or the
+/// bus could not start it (its activation failed: a broken or missing keyring program).
 ///
 /// The platform error is an opaque boxed error from crates this one does not depend on, so the
 /// well-known D-Bus error names in its text are the only thing to go by.
@@ -418,6 +419,7 @@ fn provider_gone(reason: &str) -> bool {
     [
         "org.freedesktop.DBus.Error.ServiceUnknown",
         "org.freedesktop.DBus.Error.NameHasNoOwner",
+        "org.freedesktop.DBus.Error.Spawn.",
         "no secret service provider",
     ]
     .iter()
@@ -572,6 +574,10 @@ mod tests {
     fn provider_loss_is_told_apart_from_other_failures() {
         assert!(provider_gone(
             "zbus error: org.freedesktop.DBus.Error.ServiceUnknown: The name is not activatable"
+        ));
+        assert!(provider_gone(
+            "zbus error: org.freedesktop.DBus.Error.Spawn.ChildExited: Process \
+             org.freedesktop.secrets exited with status 1"
         ));
         assert!(!provider_gone("zbus error: I/O error"));
     }

@@ -95,6 +95,16 @@ pub struct Desktop {
 impl Desktop {
     /// Starts the display, the bus and the driver for the test `name` (used to name logs).
     pub async fn start(name: &str) -> Desktop {
+        Self::start_with(name, false).await
+    }
+
+    /// As [`Desktop::start`], on a bus whose Secret Service cannot start (its activation runs
+    /// `false`), as on a desktop with no working keyring.
+    pub async fn start_without_keyring(name: &str) -> Desktop {
+        Self::start_with(name, true).await
+    }
+
+    async fn start_with(name: &str, no_keyring: bool) -> Desktop {
         let root = tempfile::Builder::new()
             .prefix(&format!("streamwatch-e2e-{name}-"))
             .tempdir()
@@ -108,6 +118,15 @@ impl Desktop {
         let xdg_data = dir("xdg-data");
         let xdg_config = dir("xdg-config");
         let xdg_cache = dir("xdg-cache");
+        if no_keyring {
+            // The bus reads $XDG_DATA_HOME's services before the system's, so this one wins.
+            let services = dir("xdg-data/dbus-1/services");
+            fs::write(
+                services.join("org.freedesktop.secrets.service"),
+                "[D-BUS Service]\nName=org.freedesktop.secrets\nExec=/bin/false\n",
+            )
+            .expect("a Secret Service that cannot start");
+        }
         let runtime = dir("xdg-runtime");
         fs::set_permissions(
             &runtime,

@@ -26,8 +26,12 @@ test("the release workflow makes each platform's bundles and a draft", () => {
   assert.deepStrictEqual(bundles, {
     windows: "msi,nsis",
     macos: "app,dmg",
-    ubuntu: "deb,rpm,appimage",
+    ubuntu: "appimage",
   });
+  // The .deb and .rpm are the tested ones: scripts/package.sh, never tauri-action's defaults.
+  const linux = release.jobs.bundles.steps.find((s) => String(s.run).includes("bash scripts/package.sh"));
+  assert.ok(linux, "a step running scripts/package.sh");
+  assert.strictEqual(linux.if, "runner.os == 'Linux'");
   assert.deepStrictEqual(release.on.push.tags, ["v*"]);
   assert.match(release.jobs.draft.steps[0].run, /-F draft=true/);
 });

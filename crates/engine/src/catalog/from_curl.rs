@@ -835,7 +835,7 @@ fn finish(mut b: Building) -> Result<CurlDraft, CurlError> {
         None => {}
     }
     let method = match b.method {
-        Some(m) => crate::catalog::normalize_method(&m),
+        Some(m) => crate::catalog::validate::normalize_method(&m),
         None if b.get => "GET".into(),
         None if body.is_some() => "POST".into(),
         None => "GET".into(),

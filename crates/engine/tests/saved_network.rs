@@ -295,3 +295,44 @@ fn a_hostile_network_entry_is_refused_naming_its_field_without_echoing_it() {
     let unknown = text.replace("ca_certificates", "accept_any_certificate");
     assert!(parse(&unknown, "hostile.json").is_err(), "no such switch");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_that_adds_a_socks5_proxy_moves_the_running_stream_onto_it() {
+    let server = streamwatch_demo_server::DemoServer::start_tls(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        streamwatch_demo_server::DemoConfig {
+            rate: 50.0,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("the HTTPS demo server");
+    let ca = server.ca_pem().expect("its CA").to_owned();
+    let socks = SocksProxy::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let monitor = open(dir.path(), "streamwatch-saved-network-edit");
+    let direct = ClientOptions {
+        extra_ca_pem: Some(ca.clone()),
+        ..ClientOptions::default()
+    };
+    let mut r = record("edited", &server.url("/events"), direct);
+    let id = add(&monitor, &r);
+    messages(&monitor, id, 5).await;
+    assert_eq!(socks.relayed(), 0, "direct at first");
+    r.network.proxy = Some(socks.url());
+    monitor
+        .update_keeping(id, &r, Keeping::SessionOnly)
+        .expect("edit");
+    let before = monitor.supervisor().status(id).expect("status").messages;
+    wait_until("the stream through the proxy", LIMIT, || {
+        socks.relayed() >= 1
+    })
+    .await;
+    messages(&monitor, id, before + 5).await;
+    let timeline = monitor.catalog().timeline(id, None).expect("timeline");
+    assert!(
+        format!("{timeline:?}").contains("proxy"),
+        "the edit names the proxy: {timeline:?}"
+    );
+    monitor.shutdown().await.expect("shutdown");
+}

@@ -126,7 +126,12 @@ impl Store {
         let v = Columns::new(s)?;
         let key = rowid(id)?;
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.sql(e))?;
+        // Immediate: a deferred transaction that reads first cannot take the write lock once
+        // the writer has committed in between (SQLITE_BUSY at once, no busy wait), which an
+        // edit of a running subscription meets while its messages are stored.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.sql(e))?;
         let old_start: Option<Option<String>> = tx
             .query_row(
                 "SELECT initial_last_event_id FROM subscriptions WHERE id = ?1",
@@ -717,10 +722,17 @@ impl RawSubscription {
         // Likewise for a reconnect mode this build does not know.
         record.reconnect = match self.reconnect.as_deref() {
             None => None,
-            Some(name) => Some(ReconnectMode::parse(name).ok_or_else(|| StorageError::BadData {
-                path: path.to_path_buf(),
-                detail: format!("subscription {}: unknown reconnect mode {name:?}", self.id),
-            })?),
+            Some(name) => {
+                Some(
+                    ReconnectMode::parse(name).ok_or_else(|| StorageError::BadData {
+                        path: path.to_path_buf(),
+                        detail: format!(
+                            "subscription {}: unknown reconnect mode {name:?}",
+                            self.id
+                        ),
+                    })?,
+                )
+            }
         };
         Ok(SavedSubscription {
             id: SubscriptionId(id_from_rowid(self.id)),

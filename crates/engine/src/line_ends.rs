@@ -43,18 +43,23 @@ impl<'a> LineEnds<'a> {
                 return None;
             }
             self.block = next;
-            self.mask = block_mask(&self.buf[next..]);
+            self.mask = block_mask(self.buf, next);
         }
     }
 }
 
-/// The line-end mask of the first (up to) 64 bytes of `b`.
+/// The line-end mask of the (up to) 64 bytes of `buf` from `at`.
 #[inline]
-fn block_mask(b: &[u8]) -> u64 {
-    if b.len() >= BLOCK {
-        simd_mask(&b[..BLOCK])
+fn block_mask(buf: &[u8], at: usize) -> u64 {
+    let rest = buf.len() - at;
+    if rest >= BLOCK {
+        simd_mask(&buf[at..at + BLOCK])
+    } else if buf.len() >= BLOCK {
+        // The short last block of a read (one event per read always ends in one): the 64
+        // bytes that end the buffer, shifted so bit 0 is `at`, instead of a loop per byte.
+        simd_mask(&buf[buf.len() - BLOCK..]) >> (BLOCK - rest)
     } else {
-        scalar_mask(b)
+        scalar_mask(&buf[at..])
     }
 }
 
@@ -116,6 +121,36 @@ mod tests {
         ) {
             let from = from.min(buf.len());
             let want: Vec<usize> = (from..buf.len()).filter(|&i| buf[i] == b'\n' || buf[i] == b'\r').collect();
+            prop_assert_eq!(all_ends(&buf, from), want);
+        }
+
+        #[test]
+        fn the_last_short_block_of_a_long_buffer_finds_its_ends(
+            head in 64usize..200,
+            tail in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), Just(b'x')], 1..64),
+        ) {
+            // Line ends before `from` must not leak into the shifted mask of the last block.
+            let mut buf = vec![b'\n'; head];
+            buf.extend_from_slice(&tail);
+            let from = buf.len() - tail.len();
+            let want: Vec<usize> = (from..buf.len()).filter(|&i| buf[i] == b'\n' || buf[i] == b'\r').collect();
+            prop_assert_eq!(all_ends(&buf, from), want);
+        }
+
+        #[test]
+        fn long_lines_with_few_ends_are_found_past_the_wide_search(
+            len in 0usize..1500,
+            ends in proptest::collection::vec((0usize..1500, any::<bool>()), 0..6),
+            from in 0usize..1500,
+        ) {
+            let mut buf = vec![b'x'; len];
+            for &(at, cr) in &ends {
+                if let Some(b) = buf.get_mut(at) {
+                    *b = if cr { b'\r' } else { b'\n' };
+                }
+            }
+            let from = from.min(len);
+            let want: Vec<usize> = (from..len).filter(|&i| buf[i] == b'\n' || buf[i] == b'\r').collect();
             prop_assert_eq!(all_ends(&buf, from), want);
         }
 

@@ -68,6 +68,28 @@ impl SharedStr {
         SharedStr(Repr::Shared(Bytes::from_static(s.as_bytes())))
     }
 
+    /// Short static text (at most 23 bytes) stored inline: cloning and dropping it then costs
+    /// no call through `Bytes`' vtable (the parser clones its default event type into every
+    /// owned event). Longer text fails to compile in a `const`, and panics elsewhere.
+    pub const fn inline_static(s: &'static str) -> Self {
+        let b = s.as_bytes();
+        assert!(b.len() <= INLINE_CAP, "inline text is at most 23 bytes");
+        let mut words = [0u64; 3];
+        let mut w = 0;
+        while w < 3 {
+            let mut word = [0u8; 8];
+            let mut i = 0;
+            while i < 8 && w * 8 + i < b.len() {
+                word[i] = b[w * 8 + i];
+                i += 1;
+            }
+            words[w] = u64::from_ne_bytes(word);
+            w += 1;
+        }
+        words[2] = (words[2] & !(0xFF << LEN_SHIFT)) | ((b.len() as u64) << LEN_SHIFT);
+        SharedStr(Repr::Inline(Inline(words)))
+    }
+
     /// Decodes bytes as UTF-8 the WHATWG way: invalid sequences become U+FFFD.
     pub fn decode(bytes: Bytes) -> Self {
         if simdutf8::basic::from_utf8(&bytes).is_ok() {
@@ -272,6 +294,11 @@ mod tests {
             }
         }
         assert_eq!(SharedStr::empty().as_str(), "");
+        for text in ["", "message", "x".repeat(23).leak()] {
+            let inline = SharedStr::inline_static(text);
+            assert!(matches!(inline.0, Repr::Inline(_)));
+            assert_eq!(inline.as_str(), text);
+        }
         assert_eq!(SharedStr::from("x".repeat(23)).as_str(), "x".repeat(23));
     }
 

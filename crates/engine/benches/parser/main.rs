@@ -9,6 +9,7 @@
 mod support;
 
 mod contenders;
+mod cpu_time;
 mod report;
 mod rows;
 mod timings;
@@ -89,6 +90,7 @@ fn bench_row(criterion: &mut Criterion, timings: &Timings, row: Row, workload: &
         group.bench_function(contender.name(), |b| {
             b.iter_custom(|iters| {
                 let start = Instant::now();
+                let cpu_start = cpu_time::thread_now();
                 for _ in 0..iters {
                     let tally = black_box(contender.run(&chunks));
                     assert_eq!(
@@ -110,7 +112,8 @@ fn bench_row(criterion: &mut Criterion, timings: &Timings, row: Row, workload: &
                     }
                 }
                 let elapsed = start.elapsed();
-                timings.record(row, contender, input_bytes, iters, elapsed);
+                let cpu = cpu_time::thread_now().saturating_sub(cpu_start);
+                timings.record(row, contender, input_bytes, iters, cpu);
                 elapsed
             })
         });

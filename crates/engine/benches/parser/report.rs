@@ -48,7 +48,9 @@ const TARGETS: &[Target] = &[
 pub fn print(timings: &Timings, samples: usize) {
     let speed = |row, c| timings.mb_per_s(row, c, samples);
     println!();
-    println!("Throughput, MB/s (10^6 bytes of SSE input per second), median of {samples} samples");
+    println!(
+        "Throughput, MB/s (10^6 bytes of SSE input per second of the thread's CPU time), median of {samples} samples"
+    );
     println!(
         "{:<16} {:>9} {:>11} {:>11} {:>19} {:>9} {:>9} {:>10} {:>11}  targets",
         "workload",

@@ -1,5 +1,6 @@
 //! Our own record of every timed run, so the summary table does not depend on where criterion
-//! keeps its files. It holds the same samples criterion analyses.
+//! keeps its files. It holds the same samples criterion analyses, timed by the thread's CPU
+//! time rather than the wall clock (see `cpu_time`).
 
 use crate::contenders::Contender;
 use crate::rows::Row;
@@ -18,7 +19,7 @@ struct Runs {
 }
 
 impl Timings {
-    /// Records one criterion sample: `iters` runs over `input_bytes` took `elapsed`.
+    /// Records one criterion sample: `iters` runs over `input_bytes` took `elapsed` of CPU time.
     pub fn record(
         &self,
         row: Row,

@@ -423,7 +423,10 @@ fn a_version_9_database_gains_default_network_settings_and_keeps_its_subscriptio
     record.network.proxy = Some("socks5h://127.0.0.1:1080".into());
     record.network.extra_ca_pem = Some("-----BEGIN CERTIFICATE-----".into());
     store.update_subscription(id, &record).unwrap();
-    assert_eq!(store.subscription(id).unwrap().record.network, record.network);
+    assert_eq!(
+        store.subscription(id).unwrap().record.network,
+        record.network
+    );
 }
 
 #[test]

@@ -15,7 +15,7 @@ use streamwatch_test_support::keyring::PrivateBus;
 
 /// Chrome's "Copy as cURL (bash)" of a POST with a bearer token.
 const CHROME_BASH: &str = r#"curl 'http://127.0.0.1:9/events' \
-  -H 'accept: text/event-stream' \
+  -H 'accept: */*' \
   -H 'authorization: Bearer cUrl-t0ken-42' \
   -H 'content-type: application/json' \
   --data-raw '{"topic":"ticks"}'"#;
@@ -53,7 +53,7 @@ async fn a_pasted_curl_command_is_saved_with_its_secret_in_the_keyring() {
     assert_eq!(show["body"], r#"{"topic":"ticks"}"#, "{show:#}");
     assert_eq!(header(&show, "authorization")["value"], "••••");
     assert_eq!(header(&show, "authorization")["secret"], true);
-    assert_eq!(header(&show, "accept")["value"], "text/event-stream");
+    assert_eq!(header(&show, "accept")["value"], "*/*");
     assert_eq!(header(&show, "accept")["secret"], false);
 
     let export = data.ok(&["export", "--with-secrets"]).await;

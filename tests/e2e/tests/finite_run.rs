@@ -84,7 +84,10 @@ async fn shots(app: &App, step: &str) {
         let sideways = app
             .js("const d = document.querySelector('[data-testid=\"detail-finished\"]').closest('.detail'); return d.scrollWidth > d.clientWidth + 1;")
             .await;
-        assert_eq!(sideways, false, "{w}x{h}: the detail pane does not scroll sideways");
+        assert_eq!(
+            sideways, false,
+            "{w}x{h}: the detail pane does not scroll sideways"
+        );
     }
 }
 

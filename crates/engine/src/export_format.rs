@@ -663,11 +663,18 @@ mod tests {
 
     #[test]
     fn reconnect_and_end_event_are_optional_and_an_unknown_mode_names_the_field() {
-        let f = parse(&file(r#"{"name":"a","url":"http://h/","method":"POST"}"#), "f").unwrap();
+        let f = parse(
+            &file(r#"{"name":"a","url":"http://h/","method":"POST"}"#),
+            "f",
+        )
+        .unwrap();
         let (record, _) = f.subscriptions[0].to_record();
         assert_eq!((record.reconnect, record.end_event), (None, None));
         let text = serde_json::to_string(&f.subscriptions[0]).unwrap();
-        assert!(!text.contains("reconnect") && !text.contains("end_event"), "{text}");
+        assert!(
+            !text.contains("reconnect") && !text.contains("end_event"),
+            "{text}"
+        );
         let f = parse(
             &file(r#"{"name":"a","url":"http://h/","reconnect":"never","end_event":"bye"}"#),
             "f",
@@ -676,9 +683,12 @@ mod tests {
         let (record, _) = f.subscriptions[0].to_record();
         assert_eq!(record.reconnect, Some(ReconnectMode::Never));
         assert_eq!(record.end_event.as_deref(), Some("bye"));
-        let err = parse(&file(r#"{"name":"a","url":"http://h/","reconnect":"sometimes"}"#), "f")
-            .unwrap_err()
-            .to_string();
+        let err = parse(
+            &file(r#"{"name":"a","url":"http://h/","reconnect":"sometimes"}"#),
+            "f",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("subscriptions[0].reconnect"), "{err}");
     }
 

@@ -11,6 +11,7 @@ mod fatal_told;
 mod model;
 mod notifications;
 mod retention;
+mod run_finished;
 mod schema;
 mod store;
 mod time;

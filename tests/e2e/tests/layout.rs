@@ -1,7 +1,9 @@
 //! The detail view at the window sizes that matter: the smallest the app allows (720×480),
 //! the default (1200×780) and a large desktop (1920×1080). At each, the log's first row is on
 //! screen; at the smallest the figure cards fold into one line and the log scrolls; at the
-//! default and above no figure card cuts its text. See ../README.md.
+//! default and above no figure card cuts its text, after "Clear view" too. At the smallest the
+//! log and the timeline each keep a usable height (the pane scrolls to the timeline), and a
+//! dialog opened right after a resize has nothing of the page drawn over it. See ../README.md.
 
 use serde_json::Value;
 use streamwatch_e2e::App;
@@ -35,6 +37,65 @@ return {
   scrollable: vp ? vp.scrollHeight > vp.clientHeight : null,
   cardLines: tops.size,
   cut,
+};
+"#;
+
+/// The timeline at its place in the pane: the pane scrolled so that its end is in view, and
+/// how many of its rows are drawn whole there (the point in each row's middle is the row).
+const TIMELINE: &str = r#"
+const tl = document.querySelector('[data-testid="timeline"]');
+if (!tl) return { rows: 0, items: 0 };
+tl.scrollIntoView({ block: 'end' });
+const list = tl.querySelector('ol');
+const lr = list ? list.getBoundingClientRect() : null;
+const items = [...tl.querySelectorAll('[data-testid="timeline-item"]')];
+let rows = 0;
+for (const it of items) {
+  const r = it.getBoundingClientRect();
+  if (!lr || r.top < lr.top - 1 || r.top + 16 > lr.bottom + 1 || r.bottom > window.innerHeight) continue;
+  const hit = document.elementFromPoint(r.left + 30, r.top + 8);
+  if (hit && it.contains(hit)) rows += 1;
+}
+const vp = document.querySelector('[data-testid="live-log"] .vl-viewport');
+return {
+  rows, items: items.length,
+  listHeight: lr ? lr.height : 0,
+  logHeight: vp ? vp.clientHeight : 0,
+  paneScrolls: (() => { const d = document.querySelector('[data-testid="detail"]');
+    return d ? d.scrollHeight > d.clientHeight : null; })(),
+};
+"#;
+
+/// Scrolls the detail pane back to its top.
+const PANE_TOP: &str = r#"
+const d = document.querySelector('[data-testid="detail"]');
+if (d) d.scrollTop = 0;
+return true;
+"#;
+
+/// The figure cards' text that is cut (wider than its box), and the "Received" small line.
+const CUT: &str = r#"
+const figs = document.querySelector('[data-testid="figures"]');
+const cut = [];
+for (const el of figs ? figs.querySelectorAll('.label, .value, .sub, .hint') : []) {
+  if (el.scrollWidth > el.clientWidth + 1) cut.push(el.textContent.trim());
+}
+const counts = document.querySelector('[data-testid="fig-counts"]');
+return { vw: window.innerWidth, vh: window.innerHeight, cut, counts: counts ? counts.textContent.trim() : null };
+"#;
+
+/// While a dialog is open: how the figure strip behind it scrolls and whether the main area
+/// is a stacking context of its own.
+const BEHIND_DIALOG: &str = r#"
+const line = document.querySelector('[data-testid="figures"]');
+const main = document.querySelector('main.main');
+const dialog = document.querySelector('[aria-modal="true"]');
+return {
+  vw: window.innerWidth, vh: window.innerHeight,
+  dialog: !!dialog,
+  line: line ? line.dataset.line : null,
+  overflowX: line ? getComputedStyle(line).overflowX : null,
+  isolation: main ? getComputedStyle(main).isolation : null,
 };
 "#;
 
@@ -82,13 +143,38 @@ async fn the_log_is_on_screen_at_every_window_size() {
     })
     .await;
 
+    app.wait_for("at least 4 timeline entries", async || {
+        let n = app.count("[data-testid=\"timeline-item\"]").await;
+        if n >= 4 {
+            Ok(())
+        } else {
+            Err(format!("{n} entries"))
+        }
+    })
+    .await;
+
     let mut seen = Vec::new();
+    let mut timeline = Value::Null;
     for (w, h) in [(720, 480), (1200, 780), (1920, 1080)] {
         resize(&app, w, h).await;
         let m = measure(&app, w, h).await;
         app.screenshot(&format!("layout-detail-{w}x{h}")).await;
+        if w == 720 {
+            timeline = app.js(TIMELINE).await;
+            app.screenshot("layout-detail-timeline-720x480").await;
+            app.js(PANE_TOP).await;
+        }
         seen.push(((w, h), m));
     }
+    eprintln!("720x480 timeline: {timeline}");
+    assert!(
+        timeline["rows"].as_u64().unwrap_or(0) >= 3,
+        "720x480: the timeline draws at least three whole rows: {timeline}"
+    );
+    assert!(
+        timeline["logHeight"].as_f64().unwrap_or(0.0) >= 120.0,
+        "720x480: the log keeps at least five rows beside a usable timeline: {timeline}"
+    );
     for ((w, h), m) in &seen {
         eprintln!("{w}x{h}: {m}");
     }
@@ -122,5 +208,60 @@ async fn the_log_is_on_screen_at_every_window_size() {
             );
         }
     }
+
+    // After "Clear view" the Received card's small line is longer ("… since clear"): no card
+    // cuts it at the default size or above.
+    app.click("btn-clear-view").await;
+    for (w, h) in [(1920, 1080), (1200, 780)] {
+        resize(&app, w, h).await;
+        let m = app
+            .wait_for(&format!("the cleared figures at {w}x{h}"), async || {
+                let m = app.js(CUT).await;
+                let near = (m["vw"].as_f64().unwrap_or(0.0) - f64::from(w)).abs() < 40.0;
+                let cleared = m["counts"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("since clear"));
+                if near && cleared {
+                    Ok(m)
+                } else {
+                    Err(format!("{m}"))
+                }
+            })
+            .await;
+        app.screenshot(&format!("layout-cleared-{w}x{h}")).await;
+        assert_eq!(
+            m["cut"].as_array().map(Vec::len),
+            Some(0),
+            "{w}x{h}: after Clear view no figure card cuts its text: {m}"
+        );
+    }
+
+    // Right after a resize to the smallest size, a dialog opened over the folded figure line:
+    // the line's overlay scrollbar must not be painted across the dialog.
+    resize(&app, 720, 480).await;
+    app.click("btn-add").await;
+    let m = app
+        .wait_for(
+            "the add dialog over the folded figures at 720x480",
+            async || {
+                let m = app.js(BEHIND_DIALOG).await;
+                let near = (m["vw"].as_f64().unwrap_or(0.0) - 720.0).abs() < 40.0;
+                if near && m["dialog"] == true && m["line"] == "true" {
+                    Ok(m)
+                } else {
+                    Err(format!("{m}"))
+                }
+            },
+        )
+        .await;
+    app.screenshot("layout-dialog-after-resize-720x480").await;
+    assert_eq!(
+        m["overflowX"], "hidden",
+        "the figure line has no scrollbar while a dialog is open: {m}"
+    );
+    assert_eq!(
+        m["isolation"], "isolate",
+        "the main area is a stacking context below the dialogs: {m}"
+    );
     app.close().await;
 }

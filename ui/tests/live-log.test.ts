@@ -168,6 +168,8 @@ describe('LiveLog', () => {
     const viewport = screen.getByTestId('log-list');
     Object.defineProperty(viewport, 'scrollHeight', { configurable: true, value: 200 * 24 });
     Object.defineProperty(viewport, 'clientHeight', { configurable: true, value: 480 });
+    viewport.scrollTop = 200 * 24 - 480;
+    await fireEvent.scroll(viewport);
     viewport.scrollTop = 1000;
     await fireEvent.scroll(viewport);
     expect(screen.getByTestId('btn-jump-latest').textContent).toContain('Jump to latest');
@@ -179,6 +181,26 @@ describe('LiveLog', () => {
 
     await fireEvent.click(screen.getByTestId('btn-jump-latest'));
     expect(screen.queryByTestId('btn-jump-latest')).toBeNull();
+  });
+
+  it('keeps following when a scroll event lands after rows were added, before the list caught up', async () => {
+    const { sub } = setup(Array.from({ length: 200 }, (_, i) => msg(1, i)));
+    render(LiveLog, { props: { sub } });
+    await tick();
+    const viewport = screen.getByTestId('log-list');
+    Object.defineProperty(viewport, 'clientHeight', { configurable: true, value: 480 });
+    Object.defineProperty(viewport, 'scrollHeight', { configurable: true, value: 200 * 24 });
+    viewport.scrollTop = 200 * 24 - 480;
+    await fireEvent.scroll(viewport);
+    // Rows arrive (the content grows); a scroll event comes before the list scrolls to them:
+    // the view is no longer at the bottom, but it did not move.
+    Object.defineProperty(viewport, 'scrollHeight', { configurable: true, value: 230 * 24 });
+    await fireEvent.scroll(viewport);
+    expect(screen.queryByTestId('btn-jump-latest')).toBeNull();
+    // A person scrolling up does stop it.
+    viewport.scrollTop = 1000;
+    await fireEvent.scroll(viewport);
+    expect(screen.getByTestId('btn-jump-latest')).not.toBeNull();
   });
 
   it('says what it is waiting for when empty', async () => {

@@ -196,11 +196,7 @@ impl Monitor {
     fn start(&self, saved: &SavedSubscription) -> Result<(), MonitorError> {
         let resume = self.catalog.resume_point(saved.id)?;
         let config = self.catalog.runtime_config(&saved.record, resume)?;
-        // A paused one shows paused; its resume is a new run anyway.
-        match (saved.record.paused, self.catalog.run_finished(saved.id)?) {
-            (false, Some(ending)) => self.supervisor.add_finished(saved.id, config, ending)?,
-            (paused, _) => self.supervisor.add(saved.id, config, paused)?,
-        }
+        self.supervisor.add(saved.id, config, saved.record.paused)?;
         let c = self.catalog.counters(saved.id)?;
         self.supervisor.seed_counters(saved.id, &c)?;
         lock(&self.running).insert(saved.id, Known::of(saved));

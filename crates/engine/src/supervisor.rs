@@ -15,7 +15,7 @@ use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::liveness::{self, AutoIdle, Change, Liveness};
 use crate::record::Record;
 use crate::record_queue::RecordSender;
-use crate::run_summary::{RunEnding, RunSummary};
+use crate::run_summary::RunSummary;
 use crate::status::{State, Status};
 use crate::storage::StoredCounters;
 use crate::subscription::{ConfigError, SubscriptionConfig};
@@ -135,27 +135,6 @@ impl Supervisor {
         config: SubscriptionConfig,
         paused: bool,
     ) -> Result<(), SupervisorError> {
-        self.add_as(id, config, paused, None)
-    }
-
-    /// Registers a subscription whose last run finished as `ending` says (before a restart):
-    /// it shows finished and sends nothing until it is resumed, reconnected or edited.
-    pub fn add_finished(
-        &self,
-        id: SubscriptionId,
-        config: SubscriptionConfig,
-        ending: RunEnding,
-    ) -> Result<(), SupervisorError> {
-        self.add_as(id, config, false, Some(ending))
-    }
-
-    fn add_as(
-        &self,
-        id: SubscriptionId,
-        config: SubscriptionConfig,
-        paused: bool,
-        finished: Option<RunEnding>,
-    ) -> Result<(), SupervisorError> {
         config.validate()?;
         let mut entries = lock(&self.entries);
         if entries.contains_key(&id) {
@@ -180,7 +159,7 @@ impl Supervisor {
             self.clients.clone(),
             config.clone(),
             state,
-            (paused, finished),
+            paused,
             sink,
             rx,
             self.conditions.subscribe(),
@@ -604,23 +583,13 @@ async fn drive(
     clients: Arc<ClientCache>,
     mut config: SubscriptionConfig,
     mut state: ConnectionState,
-    (mut paused, finished): (bool, Option<RunEnding>),
+    mut paused: bool,
     mut sink: FanOut,
     mut commands: mpsc::UnboundedReceiver<Command>,
     mut machine: watch::Receiver<Conditions>,
 ) {
     let _watchdog = AbortOnDrop(tokio::spawn(watch_liveness(sink.clone())));
     let mut wakes_seen = machine.borrow_and_update().wakes;
-    if let Some(ending) = finished {
-        // Finished before a restart: shown as it was, and its request (a POSTed prompt) is
-        // not sent again until the user asks.
-        let words = format!("finished: {}", ending.words());
-        lock(&sink.status).finished = Some(ending);
-        sink.set_state(State::Stopped, &words).await;
-        if !wait_after_end(&mut commands, &mut paused, &mut config, &mut state, &sink).await {
-            return;
-        }
-    }
     loop {
         if paused {
             sink.set_state(State::Paused, "paused").await;
@@ -721,33 +690,19 @@ async fn drive(
                 Outcome::Finished { summary } => (State::Stopped, sink.finished(&summary).await),
             };
             sink.set_state(state_now, &why).await;
-            if !wait_after_end(&mut commands, &mut paused, &mut config, &mut state, &sink).await {
-                return;
+            // Ended for good: wait for the user to resume, reconnect, edit or remove.
+            match commands.recv().await {
+                None => return,
+                Some(Command::Pause) => paused = true,
+                Some(Command::Resume | Command::ReconnectNow) => {}
+                Some(Command::Update {
+                    config: c,
+                    restart_from,
+                }) => apply_update(&mut config, &mut state, &sink, *c, restart_from),
             }
+            state.failures = 0;
         }
     }
-}
-
-/// Ended for good: waits for the user to resume, reconnect, edit or remove; false when the
-/// subscription was removed.
-async fn wait_after_end(
-    commands: &mut mpsc::UnboundedReceiver<Command>,
-    paused: &mut bool,
-    config: &mut SubscriptionConfig,
-    state: &mut ConnectionState,
-    sink: &FanOut,
-) -> bool {
-    match commands.recv().await {
-        None => return false,
-        Some(Command::Pause) => *paused = true,
-        Some(Command::Resume | Command::ReconnectNow) => {}
-        Some(Command::Update {
-            config: c,
-            restart_from,
-        }) => apply_update(config, state, sink, *c, restart_from),
-    }
-    state.failures = 0;
-    true
 }
 
 /// The reason a stream waits for the machine, as its state transition says it.

@@ -463,35 +463,3 @@ fn the_reconnect_mode_migration_keeps_subscriptions_on_their_methods_default() {
     let err = store.subscription(id).unwrap_err().to_string();
     assert!(err.contains("sometimes"), "{err}");
 }
-
-#[test]
-fn the_finished_run_migration_leaves_every_subscription_unfinished() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store = Store::open(tmp.path()).unwrap();
-    let mut post = SubscriptionRecord::new("answer", "http://127.0.0.1:1/v1/chat");
-    post.method = "POST".into();
-    let id = store.add_subscription(&post).unwrap();
-    let path = store.path().to_path_buf();
-    drop(store);
-    downgrade(&path, downgrade::version_creating("run_finished") - 1);
-    let store = Store::open(tmp.path()).unwrap();
-    let conn = Connection::open(&path).unwrap();
-    assert_eq!(pragma_i64(&conn, "user_version"), SCHEMA_VERSION);
-    assert_eq!(
-        store.run_finished(id).unwrap(),
-        None,
-        "runs again as before"
-    );
-    assert_eq!(store.subscription(id).unwrap().record.name, "answer");
-    conn.execute(
-        "INSERT INTO run_finished (subscription_id, at, end_reason, sentinel, duration_ms, events)
-         VALUES (?1, 0, 'done-sentinel', '[DONE]', 1200, 3)",
-        [id.0 as i64],
-    )
-    .unwrap();
-    let ending = store.run_finished(id).unwrap().expect("finished");
-    assert_eq!(ending.sentinel.as_deref(), Some("[DONE]"));
-    assert_eq!((ending.duration_ms, ending.events), (1200, 3));
-    store.clear_run_finished(id).unwrap();
-    assert_eq!(store.run_finished(id).unwrap(), None);
-}

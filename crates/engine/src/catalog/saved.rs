@@ -134,15 +134,6 @@ impl Catalog {
         Ok(self.store.resets(id)?)
     }
 
-    /// How the last run of `id` ended, if it finished and was not started again since (see
-    /// [`Store::run_finished`](crate::storage::Store::run_finished)).
-    pub fn run_finished(
-        &self,
-        id: SubscriptionId,
-    ) -> Result<Option<crate::run_summary::RunEnding>, CatalogError> {
-        Ok(self.store.run_finished(id)?)
-    }
-
     /// The stored counters (messages, bytes, gaps, missed events).
     pub fn counters(&self, id: SubscriptionId) -> Result<StoredCounters, CatalogError> {
         Ok(self.store.counters(id)?)
@@ -231,10 +222,6 @@ impl Catalog {
         }
         let orphaned = sealing::forget(&self.secrets, &sealing::dropped(&old, &record));
         let fields = super::changes::changed_fields(&old, &record);
-        // Edited settings are a new request: its next start runs it (a new name alone is not).
-        if fields.iter().any(|f| *f != "name") {
-            self.store.clear_run_finished(id)?;
-        }
         if !fields.is_empty() {
             let edited = TimelineEvent::Edited {
                 fields: fields.join(", "),

@@ -11,7 +11,6 @@ mod fatal_told;
 mod model;
 mod notifications;
 mod retention;
-mod run_finished;
 mod schema;
 mod store;
 mod time;

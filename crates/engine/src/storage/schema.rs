@@ -188,19 +188,6 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE subscriptions ADD COLUMN reconnect TEXT;
     ALTER TABLE subscriptions ADD COLUMN end_event TEXT;
     "#,
-    // Next version: a finite run that ended cleanly and was not started again, with the
-    // figures its words need, so a restart shows it finished instead of sending the request
-    // (a POSTed prompt) again. See `storage::run_finished`.
-    r#"
-    CREATE TABLE run_finished (
-        subscription_id INTEGER PRIMARY KEY REFERENCES subscriptions(id) ON DELETE CASCADE,
-        at              INTEGER NOT NULL,         -- Unix ms
-        end_reason      TEXT NOT NULL,            -- `EndReason::as_str`
-        sentinel        TEXT,
-        duration_ms     INTEGER NOT NULL,
-        events          INTEGER NOT NULL
-    );
-    "#,
 ];
 
 /// The schema version this build writes.

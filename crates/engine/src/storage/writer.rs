@@ -701,8 +701,6 @@ fn insert_records(
 
 /// The insert statements of one batch, prepared once for all its records.
 struct Inserts<'c> {
-    /// For the finished-run marker, written once per run.
-    conn: &'c Connection,
     message: CachedStatement<'c>,
     gap: CachedStatement<'c>,
     reset: CachedStatement<'c>,
@@ -714,7 +712,6 @@ impl<'c> Inserts<'c> {
     /// The statements, from the connection's cache after the first batch.
     fn prepare(conn: &'c Connection) -> rusqlite::Result<Inserts<'c>> {
         Ok(Inserts {
-            conn,
             message: conn.prepare_cached(
                 "INSERT INTO messages
                      (subscription_id, seq, received_at, event, event_id, data, size, replayed)
@@ -777,13 +774,7 @@ impl<'c> Inserts<'c> {
                 to,
                 reason,
                 ..
-            } => {
-                // A connection attempt is a new run: the last one no longer stands finished.
-                if *to == crate::status::State::Connecting {
-                    super::run_finished::clear(self.conn, key)?;
-                }
-                self.transition(key, *at, from.as_str(), to.as_str(), reason)
-            }
+            } => self.transition(key, *at, from.as_str(), to.as_str(), reason),
             Record::Liveness {
                 at, stale, reason, ..
             } => {
@@ -808,9 +799,6 @@ impl<'c> Inserts<'c> {
                     c.error_kind,
                     c.detail
                 ])?;
-                if let crate::timeline::TimelineEvent::RunFinished { ending, .. } = event {
-                    super::run_finished::set(self.conn, key, *at, ending)?;
-                }
                 Ok(())
             }
             Record::Flush(_) => Ok(()),

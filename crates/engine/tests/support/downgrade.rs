@@ -34,7 +34,6 @@ const ADDED_BY_VERSION: &[(i64, &[Added])] = &[
             ("subscriptions", Some("end_event")),
         ],
     ),
-    (12, &[("run_finished", None)]),
 ];
 
 /// The schema version whose migration added `table.column`.
@@ -45,16 +44,6 @@ pub fn version_adding(table: &str, column: &str) -> i64 {
         .find(|(_, added)| added.contains(&(table, Some(column))))
         .map(|(v, _)| *v)
         .expect("a column some migration added")
-}
-
-/// The schema version whose migration created `table`.
-#[allow(dead_code)]
-pub fn version_creating(table: &str) -> i64 {
-    ADDED_BY_VERSION
-        .iter()
-        .find(|(_, added)| added.contains(&(table, None)))
-        .map(|(v, _)| *v)
-        .expect("a table some migration created")
 }
 
 /// Turns the file at `path` into what schema `version` left: everything later migrations added

@@ -189,7 +189,16 @@ async fn tray_and_notifications_follow_the_servers() {
     .await
     .unwrap_or_else(|e| panic!("{e}"));
 
-    // Choosing a subscription in the menu opens the window on it.
+    // Choosing a subscription in the menu opens the window on it — once the entry says open:
+    // after "Resume all" the streams reconnect one by one, and on a busy machine Storm 2 may
+    // still be connecting when Alpha is open.
+    item.wait_menu(
+        "Storm 2 open again",
+        |m| has_line(m, "● Storm 2 — open"),
+        ALERT_WAIT,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     item.click("● Storm 2 — open")
         .await
         .unwrap_or_else(|e| panic!("{e}"));

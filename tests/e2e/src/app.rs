@@ -520,6 +520,30 @@ impl App {
         .await;
     }
 
+    /// Sets the field with this `data-testid` (the last one, e.g. a newly added header row) as an
+    /// input would end — typing key by key can outlast the driver's timeout under load — and
+    /// waits until the page holds it. The failure never quotes `text` (it may be a secret).
+    pub async fn set_value(&self, testid: &str, text: &str) {
+        let script = format!(
+            "const el = [...document.querySelectorAll('[data-testid=\"{testid}\"]')].pop();
+             if (!el) return null;
+             el.focus(); el.value = {};
+             el.dispatchEvent(new Event('input', {{ bubbles: true }}));
+             el.dispatchEvent(new Event('change', {{ bubbles: true }}));
+             return el.value;",
+            Value::String(text.to_owned())
+        );
+        self.wait_for(
+            &format!("{testid} to hold what was set"),
+            async || match self.js(&script).await {
+                Value::String(v) if v == text => Ok(()),
+                Value::Null => Err("no such field".into()),
+                _ => Err("it holds something else".into()),
+            },
+        )
+        .await;
+    }
+
     /// Replaces the text of the field with this `data-testid` by typing `text` into it.
     pub async fn fill(&self, testid: &str, text: &str) {
         let field = self.element(testid).await;

@@ -32,22 +32,6 @@ fn chrome_copy(url: &str, origin: &str) -> String {
     )
 }
 
-/// Puts `text` in the field with this `data-testid` as typing would end (an `input` event);
-/// a multi-line paste typed key by key would outlast the driver's timeout.
-async fn set_field(app: &App, testid: &str, text: &str) {
-    let script = format!(
-        "const f = document.querySelector('[data-testid=\"{testid}\"]');
-         f.focus(); f.value = {}; f.dispatchEvent(new Event('input', {{ bubbles: true }}));
-         return f.value;",
-        Value::String(text.to_owned())
-    );
-    let value = app.js(&script).await;
-    if value.as_str() != Some(text) {
-        app.fail(&format!("{testid} holds {value} after setting it"))
-            .await;
-    }
-}
-
 /// The demo server's request log (`GET /requests`), over one plain HTTP/1.1 request.
 async fn logged_requests(server: &Demo) -> Vec<Value> {
     let mut tcp = tokio::net::TcpStream::connect(server.addr())
@@ -129,8 +113,7 @@ async fn paste_a_chrome_copy_into_the_add_form() {
     app.element("curl-text").await;
 
     // 1. An unknown option is named at the box, and the form is left as it was.
-    set_field(
-        &app,
+    app.set_value(
         "curl-text",
         &format!("curl --foo '{}'", server.url("/events")),
     )
@@ -152,7 +135,7 @@ async fn paste_a_chrome_copy_into_the_add_form() {
     let url = server.url("/events?rate=10");
     let origin = server.url("");
     let origin = origin.trim_end_matches('/');
-    set_field(&app, "curl-text", &chrome_copy(&url, origin)).await;
+    app.set_value("curl-text", &chrome_copy(&url, origin)).await;
     app.click("btn-curl-fill").await;
     let filled = app
         .wait_for("the note of what was filled", async || {

@@ -85,21 +85,6 @@ fn read_clipboard(display: &str) -> Result<String, String> {
     }
 }
 
-/// Puts `text` in the field with this `data-testid` as typing would end (an `input` event).
-async fn set_field(app: &App, testid: &str, text: &str) {
-    let script = format!(
-        "const f = document.querySelector('[data-testid=\"{testid}\"]');
-         f.focus(); f.value = {}; f.dispatchEvent(new Event('input', {{ bubbles: true }}));
-         return f.value;",
-        Value::String(text.to_owned())
-    );
-    let value = app.js(&script).await;
-    if value.as_str() != Some(text) {
-        app.fail(&format!("{testid} holds {value} after setting {text:?}"))
-            .await;
-    }
-}
-
 /// Everything the page holds as text or attribute values, to look for secrets in.
 const PAGE_TEXT: &str = r#"
 const parts = [document.body.innerText];
@@ -210,10 +195,10 @@ async fn request_copy_clear_duplicate_and_filter() {
     app.fill("field-name", NAME).await;
     // Set in the page rather than typed: key by key, a long URL can outlast the driver's
     // command timeout on a loaded machine.
-    set_field(&app, "field-url", &url).await;
+    app.set_value("field-url", &url).await;
     app.click("btn-add-header").await;
     app.fill("header-name", "X-Api-Key").await;
-    set_field(&app, "header-value", HEADER_SECRET).await;
+    app.set_value("header-value", HEADER_SECRET).await;
     app.click("header-secret").await;
     app.click("btn-save").await;
     app.wait_gone("subscription-form").await;

@@ -14,28 +14,6 @@ const NAME: &str = "Answer";
 const TAG: &str = "e2e=finite";
 const PROMPT: &str = r#"{"model":"gpt-demo","stream":true,"messages":[{"role":"user","content":"say hello to the window"}]}"#;
 
-/// Sets the field `testid` as an input would (typing key by key outlasts the driver's timeout
-/// under load), and checks the form took it.
-async fn set_field(app: &App, testid: &str, text: &str) {
-    let script = format!(
-        "const el = [...document.querySelectorAll('[data-testid=\"{testid}\"]')].pop();
-         if (!el) return null;
-         el.focus(); el.value = {text}; el.dispatchEvent(new Event('input', {{ bubbles: true }}));
-         el.dispatchEvent(new Event('change', {{ bubbles: true }}));
-         return el.value;",
-        text = serde_json::to_string(text).unwrap_or_default()
-    );
-    app.wait_for(&format!("{testid} to hold {text:?}"), async || {
-        let v = app.js(&script).await;
-        if v.as_str() == Some(text) {
-            Ok(())
-        } else {
-            Err(format!("{v}"))
-        }
-    })
-    .await;
-}
-
 /// How many requests the demo server logged for this test's URL (its `/requests` log, read
 /// over a plain HTTP/1.1 request).
 async fn posts(server: &Demo) -> usize {
@@ -99,15 +77,14 @@ async fn a_post_answer_is_sent_once_finishes_and_runs_again_on_request() {
 
     app.click("btn-add").await;
     app.element("subscription-form").await;
-    set_field(&app, "field-name", NAME).await;
-    set_field(
-        &app,
+    app.set_value("field-name", NAME).await;
+    app.set_value(
         "field-url",
         &server.url(&format!("/v1/chat/completions?token_ms=20&{TAG}")),
     )
     .await;
-    set_field(&app, "field-method", "POST").await;
-    set_field(&app, "field-body", PROMPT).await;
+    app.set_value("field-method", "POST").await;
+    app.set_value("field-body", PROMPT).await;
     let default = app
         .js("const s = document.querySelector('[data-testid=\"field-reconnect\"]'); return s ? [s.value, s.options[0].textContent.trim()] : null;")
         .await;

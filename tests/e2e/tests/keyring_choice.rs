@@ -13,20 +13,6 @@ use streamwatch_e2e::{App, Demo, Desktop};
 const NAME: &str = "Billing";
 const SECRET: &str = "Bearer no-keyring-5be1";
 
-/// Puts `text` in the field with this `data-testid` as typing would end (an `input` event).
-async fn set_field(app: &App, testid: &str, text: &str) {
-    let script = format!(
-        "const f = document.querySelector('[data-testid=\"{testid}\"]');
-         f.focus(); f.value = {}; f.dispatchEvent(new Event('input', {{ bubbles: true }}));
-         return f.value;",
-        Value::String(text.to_owned())
-    );
-    if app.js(&script).await.as_str() != Some(text) {
-        app.fail(&format!("{testid} does not hold what was set"))
-            .await;
-    }
-}
-
 /// Whether the keyring choice and its button are drawn inside the window (not cut off, not
 /// under something else) at the current size.
 const CHOICE_DRAWN: &str = r#"
@@ -91,10 +77,11 @@ async fn saving_without_the_keyring_is_offered_told_and_kept_for_this_session_on
     app.click("btn-add").await;
     app.element("subscription-form").await;
     app.fill("field-name", NAME).await;
-    set_field(&app, "field-url", &demo.url("/events?rate=5")).await;
+    app.set_value("field-url", &demo.url("/events?rate=5"))
+        .await;
     app.click("btn-add-header").await;
     app.fill("header-name", "Authorization").await;
-    set_field(&app, "header-value", SECRET).await;
+    app.set_value("header-value", SECRET).await;
     app.click("header-secret").await;
     app.click("btn-save").await;
 

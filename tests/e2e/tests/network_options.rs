@@ -19,22 +19,6 @@ use streamwatch_test_support::tls_certs::TestCa;
 const NAME: &str = "Private CA";
 const PROXY_PASSWORD: &str = "pr0xy-9b1e";
 
-/// Puts `text` in the field with this `data-testid` as typing would end (an `input` event):
-/// typed key by key, a PEM block outlasts the driver's command timeout on a loaded machine.
-async fn set_field(app: &App, testid: &str, text: &str) {
-    let script = format!(
-        "const f = document.querySelector('[data-testid=\"{testid}\"]');
-         f.focus(); f.value = {}; f.dispatchEvent(new Event('input', {{ bubbles: true }}));
-         return f.value;",
-        Value::String(text.to_owned())
-    );
-    let value = app.js(&script).await;
-    if value.as_str() != Some(text) {
-        app.fail(&format!("{testid} holds {value} after setting it"))
-            .await;
-    }
-}
-
 /// Everything the page holds as text or attribute values, to look for secrets in.
 const PAGE_TEXT: &str = r#"
 const parts = [document.body.innerText];
@@ -105,17 +89,19 @@ async fn the_network_section_adds_a_private_ca_proxy_and_client_certificate() {
     app.click("btn-add").await;
     app.element("subscription-form").await;
     app.fill("field-name", NAME).await;
-    set_field(&app, "field-url", &server.url("/events")).await;
+    app.set_value("field-url", &server.url("/events")).await;
     // Closed until opened: the defaults are the system's proxy settings and CAs.
     let open = app
         .js("return document.querySelector('[data-testid=\"form-network\"]').open;")
         .await;
     assert_eq!(open, Value::Bool(false), "the section starts closed");
     app.click("form-network-toggle").await;
-    set_field(&app, "field-proxy", &proxy.url_with("erin", PROXY_PASSWORD)).await;
-    set_field(&app, "field-ca-certificates", &ca_pem).await;
-    set_field(&app, "field-client-certificate", &client.cert_pem).await;
-    set_field(&app, "field-client-key", &client.key_pem).await;
+    app.set_value("field-proxy", &proxy.url_with("erin", PROXY_PASSWORD))
+        .await;
+    app.set_value("field-ca-certificates", &ca_pem).await;
+    app.set_value("field-client-certificate", &client.cert_pem)
+        .await;
+    app.set_value("field-client-key", &client.key_pem).await;
     show_network_section(&app).await;
     app.screenshot("network-options-form-filled").await;
     app.click("btn-save").await;

@@ -40,28 +40,6 @@ return [...document.querySelectorAll('[data-testid="timeline-item"]')].map((row)
 }));
 "#;
 
-/// Types `text` into the field `testid` as an input event does (WebDriver's Send Keys stalls
-/// for seconds on a loaded machine), and checks the form took it.
-async fn set_field(app: &App, testid: &str, text: &str) {
-    let script = format!(
-        "const el = [...document.querySelectorAll('[data-testid=\"{testid}\"]')].pop();
-         if (!el) return null;
-         el.focus(); el.value = {text}; el.dispatchEvent(new Event('input', {{ bubbles: true }}));
-         el.dispatchEvent(new Event('change', {{ bubbles: true }}));
-         return el.value;",
-        text = serde_json::to_string(text).unwrap_or_default()
-    );
-    app.wait_for(&format!("{testid} to hold {text:?}"), async || {
-        let v = app.js(&script).await;
-        if v.as_str() == Some(text) {
-            Ok(())
-        } else {
-            Err(format!("{v}"))
-        }
-    })
-    .await;
-}
-
 /// Screenshots at 720×480, 1920×1080, then 1200×780 (the default size, where it stays): one
 /// resize each, with room for a loaded machine (WebDriver's resize can take many seconds).
 async fn shots(app: &App, step: &str) {
@@ -120,10 +98,10 @@ async fn the_timeline_reads_the_same_before_and_after_a_restart() {
     app.click("btn-add").await;
     app.element("subscription-form").await;
     eprintln!("[timeline] adding");
-    set_field(&app, "field-name", NAME).await;
-    set_field(&app, "field-url", &url).await;
-    set_field(&app, "field-retry-max", "2000").await;
-    set_field(&app, "field-stale-after", "2").await;
+    app.set_value("field-name", NAME).await;
+    app.set_value("field-url", &url).await;
+    app.set_value("field-retry-max", "2000").await;
+    app.set_value("field-stale-after", "2").await;
     app.click("btn-save").await;
     app.wait_gone("subscription-form").await;
     app.wait_detail_state(NAME, "open").await;
@@ -195,10 +173,11 @@ async fn the_timeline_reads_the_same_before_and_after_a_restart() {
     // An edit through the form: what changed, in plain words, no values.
     app.click("btn-edit").await;
     app.element("subscription-form").await;
-    set_field(&app, "field-url", &format!("{url}&heartbeat_ms=500")).await;
+    app.set_value("field-url", &format!("{url}&heartbeat_ms=500"))
+        .await;
     app.click("btn-add-header").await;
-    set_field(&app, "header-name", "X-Team").await;
-    set_field(&app, "header-value", "blue").await;
+    app.set_value("header-name", "X-Team").await;
+    app.set_value("header-value", "blue").await;
     app.click("btn-save").await;
     app.wait_gone("subscription-form").await;
     let edited = wait_row(&app, "an edited entry", |r| r["kind"] == "edited").await;

@@ -151,6 +151,8 @@ pub fn form_field(field: Field) -> Option<String> {
         Field::ClientCertificate => "clientCertificate".into(),
         Field::ClientKey => "clientKey".into(),
         Field::EndEvent => "endEvent".into(),
+        Field::ProbeEvery => "probeEvery".into(),
+        Field::Expectation(i) => crate::expectations_form::schema_field(i),
         // The form does not show these; the message says what is wrong.
         Field::MaxEventSize | Field::RetentionRows | Field::RetentionAge | Field::ResumeId => {
             return None

@@ -46,6 +46,7 @@ impl From<Invalid> for UsageError {
             Field::ClientCertificate => "--client-cert",
             Field::ClientKey => "--client-key",
             Field::EndEvent => "--end-event",
+            Field::ProbeEvery => "--probe-every",
         };
         UsageError::Invalid(format!("invalid {what}: {}", e.message))
     }

@@ -142,6 +142,14 @@ pub struct ExportedSubscription {
     /// An event type that ends the stream cleanly, beside the built-in sentinels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_event: Option<String>,
+    /// Run as a probe every this many milliseconds (10 s to 7 days); left out when it is not
+    /// a probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_every_ms: Option<u64>,
+    /// JSON Schemas its events must match, each for one event type or (without
+    /// `event_type`) for all; left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expectations: Vec<crate::expectations::Expectation>,
     /// Where the stream had got to (the stored last event id); `import` resumes from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_id: Option<String>,
@@ -425,6 +433,8 @@ impl ExportedSubscription {
             network: ExportedNetwork::from_options(&r.network, with_secrets),
             reconnect: r.reconnect,
             end_event: r.end_event.clone(),
+            probe_every_ms: r.probe_every_ms,
+            expectations: r.expectations.clone(),
             resume_id,
             history: None,
         }
@@ -488,6 +498,8 @@ impl ExportedSubscription {
         record.network = self.network.to_options(&mut missing);
         record.reconnect = self.reconnect;
         record.end_event = self.end_event.clone();
+        record.probe_every_ms = self.probe_every_ms;
+        record.expectations = self.expectations.clone();
         (record, missing)
     }
 }
@@ -616,6 +628,7 @@ mod tests {
         record.redirects = RedirectMode::SameOrigin;
         record.reconnect = Some(ReconnectMode::Never);
         record.end_event = Some("bye".into());
+        record.probe_every_ms = Some(300_000);
         let saved = SavedSubscription {
             id: crate::SubscriptionId(1),
             record: record.clone(),

@@ -174,9 +174,13 @@ impl Monitor {
         let _changing = lock(&self.changing);
         let saved = self.catalog.subscriptions()?;
         let running: Vec<SubscriptionId> = lock(&self.running).keys().copied().collect();
+        let before = self.startup_errors();
         let mut errors = Vec::new();
         for s in saved.iter().filter(|s| !running.contains(&s.id)) {
-            if let Err(e) = self.start(s) {
+            let result = self.start(s);
+            let was = before.iter().find(|e| e.id == s.id).map(|e| &e.message);
+            self.note_start(s.id, was, &result);
+            if let Err(e) = result {
                 errors.push(StartError {
                     id: s.id,
                     name: s.record.name.clone(),
@@ -188,6 +192,26 @@ impl Monitor {
         Ok(())
     }
 
+    /// Records a start's outcome for the timeline and uptime when it changed: a new reason it
+    /// could not start (once per reason, not on every retry), or a start after one failed.
+    fn note_start(
+        &self,
+        id: SubscriptionId,
+        was: Option<&String>,
+        result: &Result<(), MonitorError>,
+    ) {
+        let noted = match (was, result) {
+            (Some(_), Ok(())) => self.catalog.note_started_again(id),
+            (was, Err(e)) if was != Some(&e.to_string()) => {
+                self.catalog.note_not_started(id, &e.to_string())
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = noted {
+            tracing::warn!(subscription = %id, error = %e, "could not record a start's outcome");
+        }
+    }
+
     /// Saved subscriptions that could not be started, with why.
     pub fn startup_errors(&self) -> Vec<StartError> {
         lock(&self.startup_errors).clone()
@@ -196,7 +220,9 @@ impl Monitor {
     fn start(&self, saved: &SavedSubscription) -> Result<(), MonitorError> {
         let resume = self.catalog.resume_point(saved.id)?;
         let config = self.catalog.runtime_config(&saved.record, resume)?;
-        self.supervisor.add(saved.id, config, saved.record.paused)?;
+        let history = self.catalog.run_history(saved)?;
+        self.supervisor
+            .add_after(saved.id, config, saved.record.paused, history)?;
         let c = self.catalog.counters(saved.id)?;
         self.supervisor.seed_counters(saved.id, &c)?;
         lock(&self.running).insert(saved.id, Known::of(saved));
@@ -209,8 +235,11 @@ impl Monitor {
     fn start_again(&self, id: SubscriptionId) -> Result<(), MonitorError> {
         let saved = self.catalog.subscription(id)?;
         let mut errors = lock(&self.startup_errors);
+        let was = errors.iter().find(|e| e.id == id).map(|e| e.message.clone());
         errors.retain(|e| e.id != id);
-        match self.start(&saved) {
+        let result = self.start(&saved);
+        self.note_start(id, was.as_ref(), &result);
+        match result {
             Ok(()) => Ok(()),
             Err(e) => {
                 errors.push(StartError {
@@ -398,9 +427,15 @@ impl Monitor {
         let saved = self.catalog.subscriptions()?;
         let mut report = SyncReport::default();
         let known = lock(&self.running).clone();
+        let before = self.startup_errors();
         for s in &saved {
             let result = match known.get(&s.id) {
-                None => self.start(s).map(|()| report.added.push(s.id)),
+                None => {
+                    let result = self.start(s);
+                    let was = before.iter().find(|e| e.id == s.id).map(|e| &e.message);
+                    self.note_start(s.id, was, &result);
+                    result.map(|()| report.added.push(s.id))
+                }
                 Some(k) if k.updated_at != s.updated_at => {
                     self.apply_edit(s, k).map(|()| report.updated.push(s.id))
                 }

@@ -2,6 +2,7 @@
 //! module so the supervisor builds rows without importing storage.
 
 use crate::ids::SubscriptionId;
+use crate::run_result::RunResult;
 use crate::shared_str::SharedStr;
 use crate::status::State;
 use crate::timeline::TimelineEvent;
@@ -26,6 +27,8 @@ pub enum Record {
         /// Re-sent by the server after a reconnect: stored and flagged, but its (older) id does
         /// not become the last id.
         replayed: bool,
+        /// Why the data does not match its expected schema, when it does not.
+        mismatch: Option<SharedStr>,
     },
     /// A new last event id without an event (an `id:`-only block).
     LastId {
@@ -92,6 +95,25 @@ pub enum Record {
         /// What.
         event: TimelineEvent,
     },
+    /// A run of a finite stream or probe began (its request is about to go out): stored at
+    /// once, so a run under way when the app stops is not taken for a finished one.
+    RunStarted {
+        /// Whose.
+        sub: SubscriptionId,
+        /// When.
+        at: SystemTime,
+        /// Whether it is a scheduled probe run.
+        probe: bool,
+    },
+    /// The run under way ended (or was cut); completes the row [`Record::RunStarted`] opened.
+    RunEnded {
+        /// Whose.
+        sub: SubscriptionId,
+        /// When.
+        at: SystemTime,
+        /// How it came out.
+        result: Box<RunResult>,
+    },
     /// Answered once everything sent before it is committed.
     Flush(oneshot::Sender<()>),
 }
@@ -106,7 +128,9 @@ impl Record {
             | Record::Reset { sub, .. }
             | Record::Transition { sub, .. }
             | Record::Liveness { sub, .. }
-            | Record::Timeline { sub, .. } => Some(*sub),
+            | Record::Timeline { sub, .. }
+            | Record::RunStarted { sub, .. }
+            | Record::RunEnded { sub, .. } => Some(*sub),
             Record::Flush(_) => None,
         }
     }

@@ -65,6 +65,11 @@ pub fn channel(count: usize, bytes: usize) -> (RecordSender, RecordReceiver) {
 fn data_len(record: &Record) -> usize {
     match record {
         Record::Message { data, .. } => data.len(),
+        Record::RunEnded { result, .. } => result
+            .summary
+            .as_ref()
+            .and_then(|s| s.llm.as_ref())
+            .map_or(0, |l| l.text.len()),
         _ => 0,
     }
 }
@@ -123,6 +128,7 @@ mod tests {
             id: "".into(),
             data: "x".repeat(size).into(),
             replayed: false,
+            mismatch: None,
         }
     }
 

@@ -74,6 +74,8 @@ pub struct Status {
     pub replayed: u64,
     /// Times the ids went backwards without a replay (the server's counter started again).
     pub resets: u64,
+    /// Messages whose data did not match their expected JSON Schema.
+    pub schema_mismatches: u64,
     /// While stale (open, or reconnecting, with no message for longer than the stale
     /// threshold): when the silence began, at the last message or the open.
     pub stale_since: Option<SystemTime>,
@@ -85,6 +87,8 @@ pub struct Status {
     /// A finite stream that ended cleanly and is done (its reconnect mode is `error` or
     /// `never`): how its run ended. Cleared when it connects again ("Run again").
     pub finished: Option<RunEnding>,
+    /// A probe between runs: when its next run is due.
+    pub next_run_at: Option<SystemTime>,
     /// Paused since the last open: the next open is a resume, not a reconnect.
     #[serde(skip)]
     pub(crate) resuming: bool,
@@ -113,10 +117,12 @@ impl Status {
             missed_events: 0,
             replayed: 0,
             resets: 0,
+            schema_mismatches: 0,
             stale_since: None,
             usual_interval_ms: None,
             down_since: None,
             finished: None,
+            next_run_at: None,
             resuming: false,
         }
     }
@@ -129,6 +135,7 @@ impl Status {
                 self.state = State::Connecting;
                 self.next_retry_at = None;
                 self.finished = None;
+                self.next_run_at = None;
             }
             Lifecycle::Started { url, .. } => {
                 let opened_before = self.connected_since.is_some() || self.final_url.is_some();
@@ -144,9 +151,16 @@ impl Status {
                 self.down_since = None;
             }
             Lifecycle::Message {
-                data, id, replayed, ..
+                data,
+                id,
+                replayed,
+                mismatch,
+                ..
             } => {
                 self.messages += 1;
+                if mismatch.is_some() {
+                    self.schema_mismatches += 1;
+                }
                 self.bytes += data.len() as u64;
                 self.last_message_at = Some(now);
                 // A replayed id is older than the one we have; it must not move the last id back.
@@ -233,9 +247,20 @@ mod tests {
             data: "abc".into(),
             id: "7".into(),
             replayed: false,
+            mismatch: None,
         };
         assert!(!s.apply(&msg, t));
         assert_eq!((s.messages, s.bytes, s.last_id.as_str()), (1, 3, "7"));
+        assert_eq!(s.schema_mismatches, 0);
+        let flagged = Lifecycle::Message {
+            event: "tick".into(),
+            data: "[".into(),
+            id: "8".into(),
+            replayed: false,
+            mismatch: Some("not JSON".into()),
+        };
+        s.apply(&flagged, t);
+        assert_eq!((s.messages, s.schema_mismatches), (2, 1));
         let err = Lifecycle::Error {
             kind: ErrorKind::Network,
             message: "reset".into(),
@@ -268,6 +293,7 @@ mod tests {
             data: "x".into(),
             id: "40".into(),
             replayed: true,
+            mismatch: None,
         };
         s.apply(&replay, t);
         assert_eq!((s.messages, s.replayed, s.last_id.as_str()), (1, 1, "41"));

@@ -75,6 +75,14 @@ pub struct SubscriptionConfig {
     /// `message_stop`, `response.completed`).
     #[serde(default)]
     pub end_event: Option<String>,
+    /// Run as a probe: one run (one attempt, never reconnected) every this long, scheduled
+    /// from each run's start (see [`crate::probe_schedule`]); `None` is not a probe.
+    #[serde(default)]
+    pub probe_every: Option<std::time::Duration>,
+    /// JSON Schemas the events' data must match (see [`crate::expectations`]); compiled once
+    /// per configuration.
+    #[serde(default)]
+    pub expectations: crate::expectations::Expectations,
     /// Proxy, extra CA certificates and client certificate; the default is the environment's
     /// proxy and the system's CAs.
     #[serde(default)]
@@ -104,6 +112,9 @@ pub enum ConfigError {
     /// The retry settings contradict each other.
     #[error("invalid retry settings: {0}")]
     InvalidRetry(String),
+    /// A schema cannot be used.
+    #[error(transparent)]
+    Expectations(#[from] crate::expectations::ExpectationError),
     /// The proxy or TLS settings cannot be used.
     #[error(transparent)]
     Client(#[from] crate::client_options::ClientOptionsError),
@@ -136,13 +147,24 @@ impl SubscriptionConfig {
             max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
             reconnect: None,
             end_event: None,
+            probe_every: None,
+            expectations: Default::default(),
             client: ClientOptions::default(),
         })
     }
 
-    /// The reconnect mode in force: the chosen one, else the method's default.
+    /// The reconnect mode in force: the chosen one, else the method's default. A probe never
+    /// reconnects inside a run: its next run is its retry.
     pub fn reconnect_mode(&self) -> ReconnectMode {
+        if self.probe_every.is_some() {
+            return ReconnectMode::Never;
+        }
         ReconnectMode::resolve(self.reconnect, &self.method)
+    }
+
+    /// Whether its runs are stored: a probe's, and a stream's that ends (mode error or never).
+    pub fn records_runs(&self) -> bool {
+        self.reconnect_mode() != ReconnectMode::Always
     }
 
     /// Parses and adds a `Name: value` header line.
@@ -194,6 +216,8 @@ impl SubscriptionConfig {
             )));
         }
         self.client.validate()?;
+        // Compiles them: kept for the connection, which judges every event with them.
+        self.expectations.check()?;
         Ok(())
     }
 }

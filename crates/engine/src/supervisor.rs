@@ -13,8 +13,11 @@ use crate::event_bus::{EventBus, EventReceiver, DEFAULT_BUDGET};
 pub use crate::ids::SubscriptionId;
 use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::liveness::{self, AutoIdle, Change, Liveness};
+use crate::probe_schedule;
 use crate::record::Record;
 use crate::record_queue::RecordSender;
+pub use crate::run_history::RunHistory;
+use crate::run_result::RunResult;
 use crate::run_summary::RunSummary;
 use crate::status::{State, Status};
 use crate::storage::StoredCounters;
@@ -135,6 +138,18 @@ impl Supervisor {
         config: SubscriptionConfig,
         paused: bool,
     ) -> Result<(), SupervisorError> {
+        self.add_after(id, config, paused, RunHistory::default())
+    }
+
+    /// [`Supervisor::add`] for a subscription that ran before a restart: a finite stream that
+    /// finished stays finished, a probe keeps its schedule (see [`RunHistory`]).
+    pub fn add_after(
+        &self,
+        id: SubscriptionId,
+        config: SubscriptionConfig,
+        paused: bool,
+        history: RunHistory,
+    ) -> Result<(), SupervisorError> {
         config.validate()?;
         let mut entries = lock(&self.entries);
         if entries.contains_key(&id) {
@@ -159,7 +174,7 @@ impl Supervisor {
             self.clients.clone(),
             config.clone(),
             state,
-            paused,
+            (paused, history),
             sink,
             rx,
             self.conditions.subscribe(),
@@ -353,6 +368,46 @@ impl FanOut {
         words
     }
 
+    /// Stores that a run (one request of a finite stream or probe) begins.
+    async fn run_started(&self, probe: bool) {
+        self.record(Record::RunStarted {
+            sub: self.id,
+            at: SystemTime::now(),
+            probe,
+        })
+        .await;
+    }
+
+    /// Stores how the run under way came out. The text is cut to what a row keeps before it
+    /// is queued, so the queue holds kilobytes per run, not the tracker's megabyte.
+    async fn run_ended(&self, mut result: RunResult) {
+        if let Some(llm) = result.summary.as_mut().and_then(|s| s.llm.as_mut()) {
+            let cap = crate::storage::RUN_TEXT_CAP_BYTES;
+            if llm.text.len() > cap {
+                let mut end = cap;
+                while !llm.text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                llm.text.truncate(end);
+                llm.text_truncated = true;
+            }
+        }
+        self.record(Record::RunEnded {
+            sub: self.id,
+            at: SystemTime::now(),
+            result: Box::new(result),
+        })
+        .await;
+    }
+
+    /// The latest error's words, or `fallback`.
+    fn last_error_or(&self, fallback: &str) -> String {
+        lock(&self.status)
+            .last_error
+            .clone()
+            .unwrap_or_else(|| fallback.to_string())
+    }
+
     /// A stream stopped, paused, failed or offline is not stale: its state says what is wrong.
     fn settle(&self, status: &mut Status) {
         if matches!(
@@ -475,6 +530,7 @@ impl FanOut {
                 data,
                 id,
                 replayed,
+                mismatch,
             } => {
                 self.record(Record::Message {
                     sub: self.id,
@@ -483,6 +539,7 @@ impl FanOut {
                     id: id.clone(),
                     data: data.clone(),
                     replayed: *replayed,
+                    mismatch: mismatch.clone(),
                 })
                 .await
             }
@@ -583,14 +640,41 @@ async fn drive(
     clients: Arc<ClientCache>,
     mut config: SubscriptionConfig,
     mut state: ConnectionState,
-    mut paused: bool,
+    (mut paused, history): (bool, RunHistory),
     mut sink: FanOut,
     mut commands: mpsc::UnboundedReceiver<Command>,
     mut machine: watch::Receiver<Conditions>,
 ) {
     let _watchdog = AbortOnDrop(tokio::spawn(watch_liveness(sink.clone())));
     let mut wakes_seen = machine.borrow_and_update().wakes;
+    if let Some(ending) = history.finished.filter(|_| !paused) {
+        // Finished before a restart: shown as it was, and its request (a POSTed prompt) is
+        // not sent again until the user asks.
+        let words = format!("finished: {}", ending.words());
+        lock(&sink.status).finished = Some(ending);
+        sink.set_state(State::Stopped, &words).await;
+        if !wait_after_end(&mut commands, &mut paused, &mut config, &mut state, &sink).await {
+            return;
+        }
+    }
+    // A probe's next slot, counted from its last run's start (stored, after a restart).
+    let mut probe_due: Option<SystemTime> = match (config.probe_every, history.last_probe_start) {
+        (Some(every), Some(at)) => Some(probe_schedule::next_run(at, every, rand::random())),
+        _ => None,
+    };
     loop {
+        if let (false, Some(due)) = (paused, probe_due.take()) {
+            if due > SystemTime::now() {
+                let words = format!("next run at {}", probe_schedule::clock(due));
+                match wait_for_probe(due, &words, &mut commands, &mut config, &mut state, &sink)
+                    .await
+                {
+                    None => return,
+                    Some(Wake::Pause) => paused = true,
+                    Some(Wake::Run) => {}
+                }
+            }
+        }
         if paused {
             sink.set_state(State::Paused, "paused").await;
             match commands.recv().await {
@@ -637,6 +721,11 @@ async fn drive(
             }
             continue;
         }
+        let run_start = SystemTime::now();
+        let records_runs = config.records_runs();
+        if records_runs {
+            sink.run_started(config.probe_every.is_some()).await;
+        }
         let outcome = {
             let status = sink.status.clone();
             let run = async {
@@ -659,6 +748,14 @@ async fn drive(
             tokio::select! {
                 outcome = run => Some(outcome),
                 why = interruption(&mut machine, &status, loopback, &mut wakes_seen) => {
+                    if records_runs {
+                        let words = if why == Interruption::Woke {
+                            "interrupted: the computer slept"
+                        } else {
+                            "interrupted: the network went away"
+                        };
+                        sink.run_ended(RunResult::failed(None, words.into())).await;
+                    }
                     if why == Interruption::Woke {
                         // Sockets from before a sleep are dead or stale: start over at once.
                         state.failures = 0;
@@ -667,7 +764,16 @@ async fn drive(
                     }
                     None
                 }
-                cmd = commands.recv() => match cmd {
+                cmd = commands.recv() => {
+                    if records_runs {
+                        let words = match &cmd {
+                            Some(Command::Pause) => "interrupted: paused",
+                            Some(Command::Update { .. }) => "interrupted: the settings changed",
+                            _ => "interrupted: started again",
+                        };
+                        sink.run_ended(RunResult::failed(None, words.into())).await;
+                    }
+                    match cmd {
                     None => return,
                     Some(Command::Pause) => { paused = true; None }
                     Some(Command::Resume) => None,
@@ -676,9 +782,32 @@ async fn drive(
                         apply_update(&mut config, &mut state, &sink, *c, restart_from);
                         None
                     }
+                    }
                 },
             }
         };
+        if let (Some(outcome), true) = (&outcome, records_runs) {
+            sink.run_ended(run_result(outcome, &sink)).await;
+        }
+        if let (Some(outcome), Some(every)) = (&outcome, config.probe_every) {
+            // A probe: the run is over; the next one is due at its slot.
+            let due = probe_schedule::next_run(run_start, every, rand::random());
+            let how = match outcome {
+                Outcome::Finished { summary } => format!("last run ok: {}", summary.words()),
+                _ => format!(
+                    "last run failed: {}",
+                    sink.last_error_or("it did not end cleanly")
+                ),
+            };
+            let words = format!("{how}; next run at {}", probe_schedule::clock(due));
+            state.failures = 0;
+            match wait_for_probe(due, &words, &mut commands, &mut config, &mut state, &sink).await {
+                None => return,
+                Some(Wake::Pause) => paused = true,
+                Some(Wake::Run) => {}
+            }
+            continue;
+        }
         if let Some(outcome) = outcome {
             let (state_now, why) = match outcome {
                 Outcome::NoContent => (State::Stopped, "server has nothing more (204)".into()),
@@ -690,19 +819,87 @@ async fn drive(
                 Outcome::Finished { summary } => (State::Stopped, sink.finished(&summary).await),
             };
             sink.set_state(state_now, &why).await;
-            // Ended for good: wait for the user to resume, reconnect, edit or remove.
-            match commands.recv().await {
-                None => return,
-                Some(Command::Pause) => paused = true,
-                Some(Command::Resume | Command::ReconnectNow) => {}
-                Some(Command::Update {
-                    config: c,
-                    restart_from,
-                }) => apply_update(&mut config, &mut state, &sink, *c, restart_from),
+            if !wait_after_end(&mut commands, &mut paused, &mut config, &mut state, &sink).await {
+                return;
             }
-            state.failures = 0;
         }
     }
+}
+
+/// How a finished connection's run is stored.
+fn run_result(outcome: &Outcome, sink: &FanOut) -> RunResult {
+    match outcome {
+        Outcome::Finished { summary } => RunResult::ended((**summary).clone()),
+        Outcome::NotReconnected { summary } => RunResult::failed(
+            summary.as_deref().cloned(),
+            sink.last_error_or("the stream did not end cleanly"),
+        ),
+        Outcome::NoContent => {
+            RunResult::failed(None, "the server has nothing to stream (204)".into())
+        }
+        Outcome::Fatal | Outcome::GaveUp { .. } => {
+            RunResult::failed(None, sink.last_error_or("failed"))
+        }
+    }
+}
+
+/// Ended for good: waits for the user to resume, reconnect, edit or remove; false when the
+/// subscription was removed.
+async fn wait_after_end(
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    paused: &mut bool,
+    config: &mut SubscriptionConfig,
+    state: &mut ConnectionState,
+    sink: &FanOut,
+) -> bool {
+    match commands.recv().await {
+        None => return false,
+        Some(Command::Pause) => *paused = true,
+        Some(Command::Resume | Command::ReconnectNow) => {}
+        Some(Command::Update {
+            config: c,
+            restart_from,
+        }) => apply_update(config, state, sink, *c, restart_from),
+    }
+    state.failures = 0;
+    true
+}
+
+/// What ends a probe's wait between runs.
+enum Wake {
+    /// Its slot came, or the user asked for a run (Run now, Resume, an edit).
+    Run,
+    /// The user paused it: the schedule stops.
+    Pause,
+}
+
+/// A probe between runs: stopped, saying when it runs next, until `due` or a command; `None`
+/// when the subscription was removed.
+async fn wait_for_probe(
+    due: SystemTime,
+    words: &str,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    config: &mut SubscriptionConfig,
+    state: &mut ConnectionState,
+    sink: &FanOut,
+) -> Option<Wake> {
+    lock(&sink.status).next_run_at = Some(due);
+    sink.set_state(State::Stopped, words).await;
+    let wait = due.duration_since(SystemTime::now()).unwrap_or_default();
+    let wake = tokio::select! {
+        () = tokio::time::sleep(wait) => Some(Wake::Run),
+        cmd = commands.recv() => match cmd {
+            None => None,
+            Some(Command::Pause) => Some(Wake::Pause),
+            Some(Command::Resume | Command::ReconnectNow) => Some(Wake::Run),
+            Some(Command::Update { config: c, restart_from }) => {
+                apply_update(config, state, sink, *c, restart_from);
+                Some(Wake::Run)
+            }
+        },
+    };
+    lock(&sink.status).next_run_at = None;
+    wake
 }
 
 /// The reason a stream waits for the machine, as its state transition says it.

@@ -48,6 +48,7 @@ fn full_record(name: &str) -> SubscriptionRecord {
         secret_params: vec!["sid".into()],
         reconnect: Some(streamwatch_engine::reconnect_mode::ReconnectMode::Never),
         end_event: Some("bye".into()),
+        probe_every_ms: Some(300_000),
         network: streamwatch_engine::client_options::ClientOptions {
             proxy: Some("socks5h://keyring%3Astreamwatch%2Fproxy-user-1@127.0.0.1:1080".into()),
             extra_ca_pem: Some("-----BEGIN CERTIFICATE-----\n".into()),

@@ -42,6 +42,8 @@ pub fn changed_fields(old: &SubscriptionRecord, new: &SubscriptionRecord) -> Vec
     );
     note(old.reconnect != new.reconnect, "reconnect mode");
     note(old.end_event != new.end_event, "end event");
+    note(old.probe_every_ms != new.probe_every_ms, "probe interval");
+    note(old.expectations != new.expectations, "expectations");
     out
 }
 

@@ -81,6 +81,8 @@ pub(super) fn file_key(field: Field) -> String {
         Field::ClientCertificate => "network.client_certificate".into(),
         Field::ClientKey => "network.client_key".into(),
         Field::EndEvent => "end_event".into(),
+        Field::ProbeEvery => "probe_every_ms".into(),
+        Field::Expectation(i) => format!("expectations[{i}]"),
     }
 }
 

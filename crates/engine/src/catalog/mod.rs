@@ -10,6 +10,8 @@ mod declare;
 mod duplicate;
 mod error;
 mod fatal_told;
+mod not_started;
+mod runs;
 pub mod file_entries;
 pub mod from_curl;
 pub mod history_export;

@@ -2,6 +2,7 @@
 //! `subs` commands, imports), and [`crate::monitor::Monitor`] wraps it to apply each change to
 //! the running supervisor as well. Every front end goes through here; none opens storage.
 
+use crate::expectations::Expectations;
 use super::error::CatalogError;
 use super::sealing::{self, Keeping, Sealed};
 use super::validate::{check_record, check_settings, Field, Invalid};
@@ -329,5 +330,7 @@ pub(super) fn runnable(
     config.client = record.network.clone();
     config.reconnect = record.reconnect;
     config.end_event = record.end_event.clone();
+    config.expectations = Expectations::new(record.expectations.clone());
+    config.probe_every = record.probe_every_ms.map(Duration::from_millis);
     Ok(config)
 }

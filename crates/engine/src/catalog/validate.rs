@@ -4,6 +4,7 @@
 //!
 //! A secret header's value never appears in a message: it may be the secret itself.
 
+use crate::expectations::{Expectation, ExpectationError, Expectations, MAX_EXPECTATIONS};
 use super::network_check::{check_network, NetworkField};
 use crate::alerts::NotifyRules;
 use crate::secrets::SecretRef;
@@ -88,6 +89,10 @@ pub enum Field {
     Notify,
     /// The subscription's own end event name.
     EndEvent,
+    /// The probe interval.
+    ProbeEvery,
+    /// The expectation (JSON Schema) at this index.
+    Expectation(usize),
     /// The subscription's own proxy.
     Proxy,
     /// The extra CA certificates it trusts.
@@ -308,6 +313,10 @@ pub fn check_settings(record: &SubscriptionRecord) -> Result<(), Invalid> {
     if let Some(name) = &record.end_event {
         check_end_event(name)?;
     }
+    if let Some(ms) = record.probe_every_ms {
+        check_probe_every(Duration::from_millis(ms))?;
+    }
+    check_expectations(&record.expectations)?;
     check_network(&record.network).map_err(|p| {
         let field = match p.field {
             NetworkField::Proxy => Field::Proxy,
@@ -330,6 +339,41 @@ pub fn check_settings(record: &SubscriptionRecord) -> Result<(), Invalid> {
         }
         other => url_problem(&other),
     })
+}
+
+/// Checks each expectation on its own (so the error names its row): event type, size, no
+/// remote reference, and that the schema compiles.
+pub fn check_expectations(list: &[Expectation]) -> Result<(), Invalid> {
+    if list.len() > MAX_EXPECTATIONS {
+        let e = ExpectationError::TooMany { count: list.len() };
+        return Err(Invalid::new(Field::Expectation(MAX_EXPECTATIONS), e.to_string()));
+    }
+    for (i, e) in list.iter().enumerate() {
+        Expectations::new(vec![e.clone()])
+            .check()
+            .map_err(|err| Invalid::new(Field::Expectation(i), err.to_string()))?;
+    }
+    Ok(())
+}
+
+/// The shortest probe interval: a run every few seconds is load testing, not watching.
+pub const MIN_PROBE_EVERY: Duration = Duration::from_secs(10);
+/// The longest probe interval (7 days).
+pub const MAX_PROBE_EVERY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// Checks a probe interval: between [`MIN_PROBE_EVERY`] and [`MAX_PROBE_EVERY`].
+pub fn check_probe_every(every: Duration) -> Result<(), Invalid> {
+    if every < MIN_PROBE_EVERY || every > MAX_PROBE_EVERY {
+        return Err(Invalid::new(
+            Field::ProbeEvery,
+            format!(
+                "A probe runs every 10 seconds at the most often and every 7 days at the least \
+                 often; {} is outside that.",
+                crate::liveness::words(every)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Longest end event name accepted: event types are short words.
@@ -480,6 +524,21 @@ mod tests {
     #[test]
     fn a_default_record_is_valid() {
         assert_eq!(check_record(&record()), Ok(()));
+    }
+
+    #[test]
+    fn a_probe_runs_every_10_seconds_to_7_days() {
+        let mut r = record();
+        for ok in [10_000, 300_000, 7 * 24 * 3_600_000] {
+            r.probe_every_ms = Some(ok);
+            assert_eq!(check_record(&r), Ok(()), "{ok}");
+        }
+        for bad in [0, 9_999, 7 * 24 * 3_600_000 + 1] {
+            r.probe_every_ms = Some(bad);
+            let e = check_record(&r).unwrap_err();
+            assert_eq!(e.field, Field::ProbeEvery, "{bad}");
+            assert!(e.message.contains("every 10 seconds"), "{}", e.message);
+        }
     }
 
     #[test]

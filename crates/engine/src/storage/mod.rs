@@ -11,6 +11,7 @@ mod fatal_told;
 mod model;
 mod notifications;
 mod retention;
+mod runs;
 mod schema;
 mod store;
 mod time;
@@ -25,6 +26,9 @@ pub use model::{
 };
 pub use notifications::{NewNotification, StoredNotification, MAX_NOTIFICATIONS};
 pub use schema::SCHEMA_VERSION;
+pub use runs::{
+    RunStats, StoredRun, CUT_WORDS, MAX_RUNS_PER_READ, MAX_RUNS_PER_SUBSCRIPTION, RUN_TEXT_CAP_BYTES,
+};
 pub use store::{Store, DB_FILE_NAME};
 pub use timeline_rows::MAX_TIMELINE_ROWS;
 #[doc(hidden)]

@@ -93,6 +93,13 @@ pub struct SubscriptionRecord {
     /// The subscription's own end event: an event of this type ends the stream cleanly.
     #[serde(default)]
     pub end_event: Option<String>,
+    /// JSON Schemas the events' data must match (see [`crate::expectations`]).
+    #[serde(default)]
+    pub expectations: Vec<crate::expectations::Expectation>,
+    /// Run as a probe: one finite run every this many milliseconds (`None`: not a probe). See
+    /// [`crate::probe_schedule`].
+    #[serde(default)]
+    pub probe_every_ms: Option<u64>,
 }
 
 impl SubscriptionRecord {
@@ -118,6 +125,8 @@ impl SubscriptionRecord {
             network: ClientOptions::default(),
             reconnect: None,
             end_event: None,
+            expectations: Vec::new(),
+            probe_every_ms: None,
         }
     }
 }
@@ -151,6 +160,9 @@ pub struct StoredMessage {
     pub data: String,
     /// Whether the server re-sent it after a reconnect (the monitor already had it).
     pub replayed: bool,
+    /// Why its data did not match its expected JSON Schema, when it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mismatch: Option<String>,
     /// Bytes of the whole data; more than `data` holds when the query asked for previews.
     #[serde(skip)]
     pub size: u64,

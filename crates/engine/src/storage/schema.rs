@@ -188,6 +188,44 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE subscriptions ADD COLUMN reconnect TEXT;
     ALTER TABLE subscriptions ADD COLUMN end_event TEXT;
     "#,
+    // Next version: runs of finite streams and probes (one row per run, inserted when it
+    // starts with `ended_at` NULL and completed when it ends, so a run cut by a shutdown is
+    // told apart from one that finished), and each subscription's probe interval (NULL: not a
+    // probe). See `crate::storage::runs`.
+    r#"
+    ALTER TABLE subscriptions ADD COLUMN probe_every_ms INTEGER;
+    CREATE TABLE runs (
+        id              INTEGER PRIMARY KEY,
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        probe           INTEGER NOT NULL DEFAULT 0,
+        started_at      INTEGER NOT NULL,         -- Unix ms
+        ended_at        INTEGER,                  -- NULL: under way, or cut by a shutdown
+        ok              INTEGER,                  -- NULL until it ended
+        status          INTEGER,
+        ttfb_ms         INTEGER,
+        first_event_ms  INTEGER,
+        first_token_ms  INTEGER,
+        duration_ms     INTEGER,
+        events          INTEGER,
+        bytes           INTEGER,
+        end_reason      TEXT,
+        sentinel        TEXT,
+        format          TEXT,
+        text            TEXT,                     -- capped, see text_truncated
+        text_truncated  INTEGER NOT NULL DEFAULT 0,
+        finish_reason   TEXT,
+        usage           TEXT,                     -- JSON
+        failure         TEXT                      -- why it failed, in words (redacted)
+    );
+    CREATE INDEX runs_by_subscription ON runs(subscription_id, id);
+    "#,
+    // Next version: a message whose data did not match its expected JSON Schema keeps the
+    // first error in words (NULL: it matched, or no schema applied); each subscription's
+    // expectations (JSON, a list of `crate::expectations::Expectation`).
+    r#"
+    ALTER TABLE messages ADD COLUMN mismatch TEXT;
+    ALTER TABLE subscriptions ADD COLUMN expectations TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];
 
 /// The schema version this build writes.

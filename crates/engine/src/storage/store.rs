@@ -31,7 +31,8 @@ pub struct Store {
 const SUBSCRIPTION_COLUMNS: &str = "id, name, url, method, headers, body, initial_last_event_id, \
      retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size, paused, \
      retention_max_rows, retention_max_age_ms, notify, created_at, updated_at, redirects, \
-     secret_params, stale_after_secs, ids_not_sequential, network, reconnect, end_event";
+     secret_params, stale_after_secs, ids_not_sequential, network, reconnect, end_event, \
+     probe_every_ms, expectations";
 
 impl Store {
     /// The per-user data directory (XDG data dir on Linux, Application Support on macOS, AppData
@@ -85,9 +86,9 @@ impl Store {
                  retry_initial_ms, retry_max_ms, retry_max_retries, idle_timeout_ms, max_event_size,
                  paused, retention_max_rows, retention_max_age_ms, notify, created_at, updated_at,
                  redirects, secret_params, stale_after_secs, ids_not_sequential, network,
-                 reconnect, end_event)
+                 reconnect, end_event, probe_every_ms, expectations)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16,
-                 ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+                 ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
             params![
                 s.name.trim(),
                 s.url,
@@ -112,6 +113,8 @@ impl Store {
                 v.network,
                 s.reconnect.map(|m| m.as_str()),
                 s.end_event,
+                v.probe_every_ms,
+                v.expectations,
             ],
         );
         match res {
@@ -149,7 +152,8 @@ impl Store {
                  retry_max_retries = ?10, idle_timeout_ms = ?11, max_event_size = ?12, paused = ?13,
                  retention_max_rows = ?14, retention_max_age_ms = ?15, notify = ?16,
                  updated_at = ?17, redirects = ?18, secret_params = ?19, stale_after_secs = ?20,
-                 ids_not_sequential = ?21, network = ?22, reconnect = ?23, end_event = ?24
+                 ids_not_sequential = ?21, network = ?22, reconnect = ?23, end_event = ?24,
+                 probe_every_ms = ?25, expectations = ?26
              WHERE id = ?1",
             params![
                 key,
@@ -176,6 +180,8 @@ impl Store {
                 v.network,
                 s.reconnect.map(|m| m.as_str()),
                 s.end_event,
+                v.probe_every_ms,
+                v.expectations,
             ],
         );
         if let Err(e) = res {
@@ -290,14 +296,14 @@ impl Store {
         let sql = if q.newest_first {
             "SELECT seq, received_at, event, event_id,
                CASE WHEN ?6 > 0 THEN substr(CAST(data AS BLOB), 1, ?6) ELSE CAST(data AS BLOB) END,
-               replayed, length(CAST(data AS BLOB)) FROM messages
+               replayed, length(CAST(data AS BLOB)), mismatch FROM messages
              WHERE subscription_id = ?1 AND seq > ?2 AND seq < ?3 AND received_at >= ?4
                AND received_at <= ?7
              ORDER BY seq DESC LIMIT ?5"
         } else {
             "SELECT seq, received_at, event, event_id,
                CASE WHEN ?6 > 0 THEN substr(CAST(data AS BLOB), 1, ?6) ELSE CAST(data AS BLOB) END,
-               replayed, length(CAST(data AS BLOB)) FROM messages
+               replayed, length(CAST(data AS BLOB)), mismatch FROM messages
              WHERE subscription_id = ?1 AND seq > ?2 AND seq < ?3 AND received_at >= ?4
                AND received_at <= ?7
              ORDER BY seq ASC LIMIT ?5"
@@ -326,6 +332,7 @@ impl Store {
                         data: prefix_text(r.get(4)?),
                         replayed: r.get(5)?,
                         size: r.get(6)?,
+                        mismatch: r.get(7)?,
                     })
                 },
             )
@@ -354,6 +361,27 @@ impl Store {
             |r| r.get(0),
         )
         .map_err(|e| self.sql(e))
+    }
+
+    /// Stores one state change of `id` made outside a running stream (a start that failed,
+    /// and the start after it); the writer stores a running stream's own.
+    pub fn add_transition(
+        &self,
+        id: SubscriptionId,
+        at: SystemTime,
+        from: &str,
+        to: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let conn = self.conn();
+        self.check_exists(&conn, id)?;
+        conn.execute(
+            "INSERT INTO transitions (subscription_id, at, from_state, to_state, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![rowid(id)?, to_ms(at), from, to, reason],
+        )
+        .map_err(|e| self.sql(e))?;
+        Ok(())
     }
 
     /// State changes, oldest first, optionally only those at or after `since`.
@@ -586,10 +614,12 @@ struct Columns {
     notify: String,
     secret_params: String,
     network: String,
+    expectations: String,
     retry_initial_ms: i64,
     retry_max_ms: i64,
     idle_timeout_ms: Option<i64>,
     stale_after_secs: Option<i64>,
+    probe_every_ms: Option<i64>,
     max_event_size: i64,
     max_rows: i64,
     max_age_ms: i64,
@@ -619,11 +649,14 @@ impl Columns {
             .map_err(|e| StorageError::Invalid(format!("secret params: {e}")))?;
         let network = serde_json::to_string(&s.network)
             .map_err(|e| StorageError::Invalid(format!("network: {e}")))?;
+        let expectations = serde_json::to_string(&s.expectations)
+            .map_err(|e| StorageError::Invalid(format!("expectations: {e}")))?;
         Ok(Columns {
             headers,
             notify,
             secret_params,
             network,
+            expectations,
             retry_initial_ms: int(s.retry.initial_ms, "retry initial delay")?,
             retry_max_ms: int(s.retry.max_ms, "retry max delay")?,
             idle_timeout_ms: s
@@ -633,6 +666,10 @@ impl Columns {
             stale_after_secs: s
                 .stale_after_secs
                 .map(|secs| int(secs, "stale threshold"))
+                .transpose()?,
+            probe_every_ms: s
+                .probe_every_ms
+                .map(|ms| int(ms, "probe interval"))
                 .transpose()?,
             max_event_size: int(s.max_event_size as u64, "max event size")?,
             max_rows: int(s.retention.max_rows, "retention row count")?,
@@ -653,6 +690,7 @@ struct RawSubscription {
     secret_params: String,
     network: String,
     reconnect: Option<String>,
+    expectations: String,
 }
 
 impl RawSubscription {
@@ -686,6 +724,10 @@ impl RawSubscription {
                 network: ClientOptions::default(),
                 reconnect: None,
                 end_event: r.get(24)?,
+                expectations: Vec::new(),
+                probe_every_ms: r
+                    .get::<_, Option<i64>>(25)?
+                    .and_then(|v| u64::try_from(v).ok()),
             },
             headers: r.get(4)?,
             notify: r.get(15)?,
@@ -695,6 +737,7 @@ impl RawSubscription {
             secret_params: r.get(19)?,
             network: r.get(22)?,
             reconnect: r.get(23)?,
+            expectations: r.get(26)?,
         })
     }
 
@@ -711,6 +754,8 @@ impl RawSubscription {
             .map_err(|e| bad("secret_params", e))?;
         record.network =
             serde_json::from_str::<ClientOptions>(&self.network).map_err(|e| bad("network", e))?;
+        record.expectations =
+            serde_json::from_str(&self.expectations).map_err(|e| bad("expectations", e))?;
         // Written by a newer version, or by hand: refuse to guess which redirects to follow.
         record.redirects =
             self.redirects

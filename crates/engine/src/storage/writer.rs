@@ -701,6 +701,7 @@ fn insert_records(
 
 /// The insert statements of one batch, prepared once for all its records.
 struct Inserts<'c> {
+    conn: &'c Connection,
     message: CachedStatement<'c>,
     gap: CachedStatement<'c>,
     reset: CachedStatement<'c>,
@@ -712,10 +713,12 @@ impl<'c> Inserts<'c> {
     /// The statements, from the connection's cache after the first batch.
     fn prepare(conn: &'c Connection) -> rusqlite::Result<Inserts<'c>> {
         Ok(Inserts {
+            conn,
             message: conn.prepare_cached(
                 "INSERT INTO messages
-                     (subscription_id, seq, received_at, event, event_id, data, size, replayed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     (subscription_id, seq, received_at, event, event_id, data, size, replayed,
+                      mismatch)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?,
             gap: conn.prepare_cached(
                 "INSERT INTO gaps (subscription_id, at, after_id, next_id, missed)
@@ -746,8 +749,9 @@ impl<'c> Inserts<'c> {
                 id,
                 data,
                 replayed,
+                mismatch,
                 ..
-            } => self.message(key, t, *at, event, id, data, *replayed),
+            } => self.message(key, t, *at, event, id, data, *replayed, mismatch.as_deref()),
             Record::LastId { id, .. } => {
                 t.last_id = Some(id.clone());
                 Ok(())
@@ -801,6 +805,8 @@ impl<'c> Inserts<'c> {
                 ])?;
                 Ok(())
             }
+            Record::RunStarted { at, probe, .. } => super::runs::start(self.conn, key, *at, *probe),
+            Record::RunEnded { at, result, .. } => super::runs::end(self.conn, key, *at, result),
             Record::Flush(_) => Ok(()),
         }
     }
@@ -817,6 +823,7 @@ impl<'c> Inserts<'c> {
         id: &SharedStr,
         data: &SharedStr,
         replayed: bool,
+        mismatch: Option<&str>,
     ) -> rusqlite::Result<()> {
         t.last_seq += 1;
         t.written += 1;
@@ -830,7 +837,8 @@ impl<'c> Inserts<'c> {
             id.as_str(),
             data.as_str(),
             size,
-            replayed
+            replayed,
+            mismatch
         ])?;
         if replayed {
             t.replayed = t.replayed.saturating_add(1);

@@ -34,6 +34,10 @@ const ADDED_BY_VERSION: &[(i64, &[Added])] = &[
             ("subscriptions", Some("end_event")),
         ],
     ),
+    (
+        12,
+        &[("subscriptions", Some("probe_every_ms")), ("runs", None)],
+    ),
 ];
 
 /// The schema version whose migration added `table.column`.

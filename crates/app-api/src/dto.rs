@@ -429,6 +429,7 @@ pub enum TimelineKind {
     RetriesFailed,
     RetryChanged,
     Edited,
+    NotStarted,
     Stale,
     Fresh,
     Paused,

@@ -122,6 +122,23 @@ pub fn describe(at: SystemTime, fact: &Fact<'_>) -> TimelineEntry {
                 fields.clone(),
                 Tone::Neutral,
             ),
+            // Said as the status line says it, with the engine's words a click away.
+            TimelineEvent::NotStarted { message } => {
+                let raw = format!("could not start: {message}");
+                // The title says "could not start"; the plain words say why.
+                let plain = plain_error(None, None, message);
+                e.error = Some(ErrorView {
+                    plain: plain.clone(),
+                    raw: raw.clone(),
+                });
+                e.reason = raw;
+                (
+                    TimelineKind::NotStarted,
+                    "could not start",
+                    plain,
+                    Tone::Bad,
+                )
+            }
         },
         Fact::Stale { reason } => {
             e.reason = reason.to_string();
@@ -326,6 +343,28 @@ mod tests {
             !e.detail.contains("os error"),
             "the raw chain is not in the line"
         );
+    }
+
+    #[test]
+    fn a_start_that_failed_says_so_with_the_reason_in_plain_words() {
+        let message = "method \"NOT A METHOD\" is not a valid HTTP method";
+        let steps = [step(
+            100,
+            TimelineEvent::NotStarted {
+                message: message.into(),
+            },
+        )];
+        // The state change stored with it is not told twice.
+        let transitions = [transition(100, "connecting", "failed", "could not start")];
+        let entries = merge(&steps, &transitions, &[], &[], None);
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        let e = &entries[0];
+        assert_eq!(e.kind, TimelineKind::NotStarted);
+        assert_eq!(e.tone, Tone::Bad);
+        assert!(line(e).starts_with("could not start: "), "{}", line(e));
+        let err = e.error.as_ref().expect("an error view");
+        assert_eq!(err.raw, format!("could not start: {message}"));
+        assert_eq!(err.plain, e.detail);
     }
 
     #[test]

@@ -57,6 +57,12 @@ pub enum TimelineEvent {
         /// What changed, in plain words without values ("URL, headers").
         fields: String,
     },
+    /// The saved subscription could not be started (its secret is unreadable, its settings
+    /// no longer valid): no request was made.
+    NotStarted {
+        /// Why, as the engine words it (no secret values).
+        message: String,
+    },
 }
 
 impl TimelineEvent {
@@ -105,6 +111,7 @@ impl TimelineEvent {
             TimelineEvent::RetryChanged { .. } => "retry-changed",
             TimelineEvent::Edited { .. } => "edited",
             TimelineEvent::RunFinished { .. } => "run-finished",
+            TimelineEvent::NotStarted { .. } => "not-started",
         }
     }
 
@@ -133,6 +140,7 @@ impl TimelineEvent {
             TimelineEvent::RetriesFailed { attempts } => c.attempt = Some(*attempts),
             TimelineEvent::RetryChanged { retry_ms } => c.delay_ms = Some(*retry_ms),
             TimelineEvent::Edited { fields } => c.detail = fields,
+            TimelineEvent::NotStarted { message } => c.detail = message,
             // The generic columns hold it: the end reason where an error's kind goes, the
             // events where an attempt number goes, the duration as a delay.
             TimelineEvent::RunFinished { status, ending } => {
@@ -169,6 +177,9 @@ impl TimelineEvent {
             },
             "edited" => TimelineEvent::Edited {
                 fields: c.detail.to_string(),
+            },
+            "not-started" => TimelineEvent::NotStarted {
+                message: c.detail.to_string(),
             },
             "run-finished" => TimelineEvent::RunFinished {
                 status: c.status?,
@@ -249,6 +260,9 @@ mod tests {
             TimelineEvent::RetryChanged { retry_ms: 3000 },
             TimelineEvent::Edited {
                 fields: "URL, headers".into(),
+            },
+            TimelineEvent::NotStarted {
+                message: "the secret header Authorization is not in the keyring".into(),
             },
             TimelineEvent::RunFinished {
                 status: 200,

@@ -385,3 +385,66 @@ async fn a_saved_redirect_mode_reaches_the_connection() {
     assert_eq!(server.requests().len(), 1, "the redirect was not followed");
     monitor.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_subscription_that_cannot_start_is_told_once_and_counts_as_down() {
+    use streamwatch_engine::timeline::TimelineEvent;
+    let server = start_demo(DemoConfig {
+        rate: 100.0,
+        ..DemoConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = server.url("/events");
+    {
+        let store = Store::open(dir.path()).expect("store");
+        let mut broken = record("broken", &url);
+        broken.method = "NOT A METHOD".into();
+        store.add_subscription(&broken).expect("stored as given");
+    }
+    let monitor = Monitor::open(options(dir.path())).expect("open despite one broken");
+    let id = monitor.catalog().find("broken").expect("saved").id;
+    // The app's sync retries it every pass; the same reason is told once.
+    monitor.sync_from_store().expect("sync");
+    monitor.sync_from_store().expect("sync again");
+    let steps = monitor.catalog().timeline(id, None).expect("timeline");
+    let not_started: Vec<_> = steps
+        .iter()
+        .filter_map(|s| match &s.event {
+            TimelineEvent::NotStarted { message } => Some(message.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(not_started.len(), 1, "{steps:?}");
+    assert!(not_started[0].contains("method"), "{}", not_started[0]);
+    let failed: Vec<_> = monitor
+        .catalog()
+        .transitions(id, None)
+        .expect("transitions")
+        .into_iter()
+        .map(|t| (t.from, t.to))
+        .collect();
+    assert_eq!(failed, [("connecting".to_string(), "failed".to_string())]);
+
+    // Fixed by an edit: the failed time ends when it starts, and it runs.
+    let fixed = record("broken", &url);
+    monitor.update(id, &fixed).expect("edit");
+    wait_until("the fixed one runs", LIMIT, || {
+        messages_seen(&monitor, id) >= 2
+    })
+    .await;
+    monitor.flush().await.expect("flush");
+    let states: Vec<_> = monitor
+        .catalog()
+        .transitions(id, None)
+        .expect("transitions")
+        .into_iter()
+        .map(|t| format!("{}→{}", t.from, t.to))
+        .collect();
+    assert_eq!(
+        states[..3],
+        ["connecting→failed", "failed→connecting", "connecting→open"],
+        "{states:?}"
+    );
+    monitor.shutdown().await.expect("shutdown");
+}

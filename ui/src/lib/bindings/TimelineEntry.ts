@@ -8,4 +8,4 @@ import type { ErrorView } from "./ErrorView";
  * backoff step's numbers (for folding runs of them). `from`, `to`, `reason` and `missed` are
  * the stored facts of state changes, gaps and resets.
  */
-export type TimelineEntry = { atMs: number, kind: "transition" | "gap" | "reset" | "started" | "error" | "finished" | "retrying" | "retries-failed" | "retry-changed" | "edited" | "stale" | "fresh" | "paused" | "resumed", from: string | null, to: string | null, reason: string, missed: number | null, title: string, detail: string, tone: "good" | "bad" | "warn" | "neutral", error: ErrorView | null, attempt: number | null, delayMs: number | null, };
+export type TimelineEntry = { atMs: number, kind: "transition" | "gap" | "reset" | "started" | "error" | "finished" | "retrying" | "retries-failed" | "retry-changed" | "edited" | "not-started" | "stale" | "fresh" | "paused" | "resumed", from: string | null, to: string | null, reason: string, missed: number | null, title: string, detail: string, tone: "good" | "bad" | "warn" | "neutral", error: ErrorView | null, attempt: number | null, delayMs: number | null, };

@@ -174,6 +174,8 @@ impl Batcher {
             SupervisorEvent::Removed { id } => self.removed(id.0),
             // Each stream's status says offline; the notifier tells the machine's news once.
             SupervisorEvent::Machine { .. } => {}
+            // Stored by the writer; front ends read runs from storage.
+            SupervisorEvent::RunEnded { .. } => {}
         }
     }
 
@@ -356,6 +358,7 @@ mod tests {
                 data: format!("{n}").into(),
                 id: format!("{n}").into(),
                 replayed: false,
+                mismatch: None,
             },
         }
     }
@@ -476,6 +479,7 @@ mod tests {
                 data: "x".repeat(size).into(),
                 id: format!("{n}").into(),
                 replayed: false,
+                mismatch: None,
             },
         }
     }

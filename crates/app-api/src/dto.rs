@@ -72,6 +72,16 @@ pub struct SubscriptionForm {
     #[serde(default)]
     #[ts(optional)]
     pub end_event: Option<String>,
+    /// JSON Schemas the events must match, one row per event type ("" for all events); a form
+    /// without it keeps the saved ones.
+    #[serde(default)]
+    #[ts(optional)]
+    pub expectations: Option<Vec<crate::expectations_form::ExpectationForm>>,
+    /// Probe interval and run notification rules; a form without it (older UI) keeps the
+    /// saved ones.
+    #[serde(default)]
+    #[ts(optional)]
+    pub probe: Option<crate::probe_form::ProbeForm>,
     /// The user chose "Save without the keyring" after this save was refused with
     /// `keyringUnavailable`: secret values are kept in memory for this session only (never on
     /// disk) and asked for again after a restart. Not a setting: never sent back.
@@ -99,6 +109,11 @@ pub struct NotifyForm {
     /// again; on when an older UI leaves it out.
     #[serde(default = "yes")]
     pub stale: bool,
+    /// Notify when an event does not match its expected JSON Schema; a form without it keeps
+    /// the saved choice (on by default).
+    #[serde(default)]
+    #[ts(optional)]
+    pub schema_mismatch: Option<bool>,
     pub messages: Vec<MessageRuleForm>,
 }
 
@@ -330,6 +345,10 @@ pub struct StatusView {
     pub replayed: u64,
     #[ts(type = "number")]
     pub resets: u64,
+    // Messages whose data did not match their expected JSON Schema, since the app started.
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub schema_mismatches: u64,
     // While retrying or failed: when the outage began (the working stream was lost, or the
     // first failure), for "down since HH:MM".
     #[serde(default)]
@@ -369,6 +388,10 @@ pub struct MessageView {
     // whole text is one `message_text` call away.
     #[serde(default)]
     pub truncated: bool,
+    // The data did not match its expected JSON Schema: the first error in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub mismatch: Option<String>,
 }
 
 /// What kind of lifecycle event (the connection's words, as `datastar-fetch` names them).
@@ -613,6 +636,7 @@ impl From<&Status> for StatusView {
             missed_events: s.missed_events,
             replayed: s.replayed,
             resets: s.resets,
+            schema_mismatches: s.schema_mismatches,
             down_since_ms: s.down_since.map(ms),
             finished: s.finished.as_ref().map(|f| f.words()),
         }
@@ -632,6 +656,7 @@ impl From<(SubscriptionId, &StoredMessage)> for MessageView {
                 .0
                 .to_string(),
             replayed: m.replayed,
+            mismatch: m.mismatch.clone(),
             size: m.size,
             truncated: m.size > m.data.len() as u64 || m.data.len() > crate::preview::PREVIEW_BYTES,
         }

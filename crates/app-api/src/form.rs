@@ -67,6 +67,13 @@ pub fn record_from_form(
     if let Some(name) = &form.end_event {
         record.end_event = Some(name.trim().to_string()).filter(|n| !n.is_empty());
     }
+    if let Some(rows) = &form.expectations {
+        record.expectations = crate::expectations_form::expectations_of(rows)?;
+    }
+    // After `notify`: the probe's run rules live in the same JSON.
+    if let Some(probe) = &form.probe {
+        probe.apply(&mut record)?;
+    }
     check_record(&record)?;
     Ok(record)
 }
@@ -106,6 +113,8 @@ impl SubscriptionForm {
             network: Some(crate::network_form::NetworkForm::from_options(&r.network)),
             reconnect: Some(crate::reconnect_form::ReconnectChoice::of(r.reconnect)),
             end_event: Some(r.end_event.clone().unwrap_or_default()),
+            expectations: Some(crate::expectations_form::form_of(&r.expectations)),
+            probe: Some(crate::probe_form::ProbeForm::of(r)),
             without_keyring: None,
         }
     }
@@ -169,6 +178,8 @@ mod tests {
             network: None,
             reconnect: None,
             end_event: None,
+            expectations: None,
+            probe: None,
             without_keyring: None,
         }
     }

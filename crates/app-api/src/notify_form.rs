@@ -14,6 +14,7 @@ pub fn form_of(notify: &serde_json::Value) -> NotifyForm {
         fatal: rules.fatal,
         reset: rules.reset,
         stale: rules.stale,
+        schema_mismatch: Some(rules.schema_mismatch),
         messages: rules
             .messages
             .iter()
@@ -46,9 +47,11 @@ pub fn notify_json(
     form: &NotifyForm,
     old: Option<&serde_json::Value>,
 ) -> Result<serde_json::Value, CommandError> {
-    let demo = old
-        .and_then(|o| NotifyRules::from_json(o).ok())
-        .is_some_and(|r| r.demo);
+    let saved = old.and_then(|o| NotifyRules::from_json(o).ok());
+    let demo = saved.as_ref().is_some_and(|r| r.demo);
+    let schema_mismatch = form
+        .schema_mismatch
+        .unwrap_or_else(|| saved.as_ref().map_or(true, |r| r.schema_mismatch));
     let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let rules = NotifyRules {
         down_after_secs: form.down_after_secs,
@@ -57,6 +60,7 @@ pub fn notify_json(
         fatal: form.fatal,
         reset: form.reset,
         stale: form.stale,
+        schema_mismatch,
         messages: form
             .messages
             .iter()
@@ -70,6 +74,8 @@ pub fn notify_json(
                 }),
             })
             .collect(),
+        // The probe section edits these (see `crate::probe_form`).
+        runs: saved.as_ref().map(|r| r.runs.clone()).unwrap_or_default(),
         demo,
     };
     rules

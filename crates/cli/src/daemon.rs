@@ -333,6 +333,9 @@ fn on_event(log: &mut Log, known: &mut HashMap<SubscriptionId, Known>, event: Su
             }
         }
         SupervisorEvent::Removed { .. } => {}
+        // Stored as a run (`streamwatch runs NAME`) and counted in the run metrics; its
+        // connection steps have their own lines.
+        SupervisorEvent::RunEnded { .. } => {}
         SupervisorEvent::Machine { conditions } => {
             let text = if conditions.asleep {
                 "the computer is going to sleep: streams wait, nothing counts as down"

@@ -55,6 +55,12 @@ fn data_len(event: &SupervisorEvent) -> usize {
             event: Lifecycle::Message { data, .. },
             ..
         } => data.len(),
+        // A run's assembled text (capped at the stored size) counts like message data.
+        SupervisorEvent::RunEnded { result, .. } => result
+            .summary
+            .as_ref()
+            .and_then(|s| s.llm.as_ref())
+            .map_or(0, |l| l.text.len()),
         _ => 0,
     }
 }
@@ -155,6 +161,7 @@ mod tests {
                 data: "x".repeat(size).into(),
                 id: n.to_string().into(),
                 replayed: false,
+                mismatch: None,
             },
         }
     }

@@ -380,7 +380,7 @@ impl FanOut {
 
     /// Stores how the run under way came out. The text is cut to what a row keeps before it
     /// is queued, so the queue holds kilobytes per run, not the tracker's megabyte.
-    async fn run_ended(&self, mut result: RunResult) {
+    async fn run_ended(&self, probe: bool, mut result: RunResult) {
         if let Some(llm) = result.summary.as_mut().and_then(|s| s.llm.as_mut()) {
             let cap = crate::storage::RUN_TEXT_CAP_BYTES;
             if llm.text.len() > cap {
@@ -392,12 +392,20 @@ impl FanOut {
                 llm.text_truncated = true;
             }
         }
+        let at = SystemTime::now();
+        let result = Box::new(result);
         self.record(Record::RunEnded {
             sub: self.id,
-            at: SystemTime::now(),
-            result: Box::new(result),
+            at,
+            result: result.clone(),
         })
         .await;
+        let _ = self.events.send(SupervisorEvent::RunEnded {
+            id: self.id,
+            at,
+            probe,
+            result,
+        });
     }
 
     /// The latest error's words, or `fallback`.
@@ -754,7 +762,7 @@ async fn drive(
                         } else {
                             "interrupted: the network went away"
                         };
-                        sink.run_ended(RunResult::failed(None, words.into())).await;
+                        sink.run_ended(config.probe_every.is_some(), RunResult::failed(None, words.into())).await;
                     }
                     if why == Interruption::Woke {
                         // Sockets from before a sleep are dead or stale: start over at once.
@@ -771,7 +779,7 @@ async fn drive(
                             Some(Command::Update { .. }) => "interrupted: the settings changed",
                             _ => "interrupted: started again",
                         };
-                        sink.run_ended(RunResult::failed(None, words.into())).await;
+                        sink.run_ended(config.probe_every.is_some(), RunResult::failed(None, words.into())).await;
                     }
                     match cmd {
                     None => return,
@@ -787,7 +795,7 @@ async fn drive(
             }
         };
         if let (Some(outcome), true) = (&outcome, records_runs) {
-            sink.run_ended(run_result(outcome, &sink)).await;
+            sink.run_ended(config.probe_every.is_some(), run_result(outcome, &sink)).await;
         }
         if let (Some(outcome), Some(every)) = (&outcome, config.probe_every) {
             // A probe: the run is over; the next one is due at its slot.

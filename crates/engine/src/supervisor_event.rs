@@ -4,6 +4,7 @@
 use crate::conditions::Conditions;
 use crate::ids::SubscriptionId;
 use crate::lifecycle::Lifecycle;
+use crate::run_result::RunResult;
 use crate::status::Status;
 use serde::Serialize;
 use std::time::SystemTime;
@@ -32,6 +33,18 @@ pub enum SupervisorEvent {
     Removed {
         /// Which subscription.
         id: SubscriptionId,
+    },
+    /// A run of a finite stream or probe ended (as stored): for run notification rules and
+    /// run metrics.
+    RunEnded {
+        /// Which subscription.
+        id: SubscriptionId,
+        /// When it ended.
+        at: SystemTime,
+        /// Whether it was a scheduled probe run.
+        probe: bool,
+        /// How it came out.
+        result: Box<RunResult>,
     },
     /// The machine went offline or online, to sleep, or woke.
     Machine {

@@ -7,8 +7,11 @@ pub mod cause;
 pub mod fatal_occurrence;
 pub mod health;
 pub mod markup;
+mod message_rule;
 pub mod notifier;
 pub mod rules;
+mod rules_error;
+pub mod run_rules;
 pub mod stale;
 pub mod tray_menu;
 
@@ -16,4 +19,5 @@ pub use fatal_occurrence::{occurrence_key, OccurrenceChange};
 pub use health::{Condition, HealthTracker, Level, Snapshot};
 pub use notifier::{Delivery, Kind, Notification, Notifier};
 pub use rules::{CompiledRules, MessageRule, NotifyRules, RulesError};
+pub use run_rules::{CompiledRunRules, RunBreach, RunRules};
 pub use tray_menu::{MenuEntry, TrayMenu};

@@ -64,6 +64,11 @@ pub enum Kind {
     ManyRecovered,
     /// The machine lost its network: every stream that needs it waits.
     Offline,
+    /// An event did not match its expected JSON Schema.
+    SchemaMismatch,
+    /// A run of a finite stream or probe broke one of its run rules (see
+    /// [`super::run_rules`]).
+    Run,
 }
 
 impl Kind {
@@ -82,6 +87,8 @@ impl Kind {
             Kind::ManyDown => "many-down",
             Kind::ManyRecovered => "many-recovered",
             Kind::Offline => "offline",
+            Kind::SchemaMismatch => "schema-mismatch",
+            Kind::Run => "run",
         }
     }
 }
@@ -136,6 +143,8 @@ enum RuleKey {
     Stale,
     Fresh,
     Message(usize),
+    SchemaMismatch,
+    Run(super::run_rules::RunBreach),
 }
 
 impl RuleKey {
@@ -149,6 +158,8 @@ impl RuleKey {
             RuleKey::Stale => "silences".into(),
             RuleKey::Fresh => "data-again notices".into(),
             RuleKey::Message(i) => format!("messages ({})", rules.describe_message_rule(i)),
+            RuleKey::SchemaMismatch => "events not matching their schema".into(),
+            RuleKey::Run(_) => "runs like it".into(),
         }
     }
 }
@@ -293,6 +304,9 @@ impl Notifier {
             SupervisorEvent::Status { id, status } => self.observe_status(*id, status, now),
             SupervisorEvent::Lifecycle { id, event, .. } => self.observe_lifecycle(*id, event, now),
             SupervisorEvent::Removed { id } => self.remove(*id),
+            SupervisorEvent::RunEnded {
+                id, probe, result, ..
+            } => self.observe_run(*id, *probe, result, now),
             SupervisorEvent::Machine { conditions } => {
                 self.machine = *conditions;
                 if conditions.online {
@@ -495,6 +509,7 @@ impl Notifier {
                 event,
                 data,
                 id: event_id,
+                mismatch,
                 ..
             } => {
                 if let Some(r) = &mut sub.recovery {
@@ -507,6 +522,17 @@ impl Notifier {
                         body = format!("{body}\n(event {event}, id {event_id})");
                     }
                     self.emit(id, RuleKey::Message(i), Kind::Message, title, body, now);
+                }
+                let told = self.subs.get(&id).is_some_and(|s| s.rules.rules.schema_mismatch);
+                if let (Some(words), true) = (mismatch, told) {
+                    let name = self.subs.get(&id).map(|s| s.name.clone()).unwrap_or_default();
+                    let title = format!("{name}: event does not match its schema");
+                    let mut body = format!("{words}\n{}", excerpt(data));
+                    if !event_id.is_empty() {
+                        body = format!("{body}\n(event {event}, id {event_id})");
+                    }
+                    let key = RuleKey::SchemaMismatch;
+                    self.emit(id, key, Kind::SchemaMismatch, title, body, now);
                 }
             }
             _ => {}
@@ -780,6 +806,31 @@ impl Notifier {
     /// A rule fired: shown, unless this rule already spoke for this subscription within the
     /// window, in which case it is folded (message rules are only counted: a busy stream must
     /// not fill the list).
+    /// Tells each run rule a run broke, in plain words: "LLM probe: 2.4 s to first token
+    /// (limit 1 s)".
+    fn observe_run(
+        &mut self,
+        id: SubscriptionId,
+        probe: bool,
+        run: &crate::run_result::RunResult,
+        now: SystemTime,
+    ) {
+        let Some(sub) = self.subs.get(&id) else {
+            return;
+        };
+        let breaches = sub.rules.runs.judge(run, None);
+        let name = sub.name.clone();
+        let what = if probe { "probe run" } else { "run" };
+        for (breach, words) in breaches {
+            let title = format!("{name}: {words}");
+            let body = match run.summary.as_ref() {
+                Some(s) => format!("The {what}: {}", s.words()),
+                None => format!("The {what} did not open."),
+            };
+            self.emit(id, RuleKey::Run(breach), Kind::Run, title, body, now);
+        }
+    }
+
     fn emit(
         &mut self,
         id: SubscriptionId,
@@ -795,7 +846,7 @@ impl Notifier {
         match sub.windows.get_mut(&key) {
             Some(w) if now.duration_since(w.opened).unwrap_or_default() < RATE_WINDOW => {
                 w.folded += 1;
-                if !matches!(key, RuleKey::Message(_)) {
+                if !matches!(key, RuleKey::Message(_) | RuleKey::SchemaMismatch) {
                     self.push(Some(id), kind, title, body, Delivery::Folded, now);
                 }
             }

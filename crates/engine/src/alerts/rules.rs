@@ -1,16 +1,15 @@
 //! What a subscription wants to be told about: its notification rules, as stored in the
 //! subscription's `notify` JSON, and their checked, compiled form.
 
-use regex::Regex;
+use super::message_rule::CompiledMessageRule;
+pub use super::message_rule::MessageRule;
+pub use super::rules_error::{RulesError, MAX_DOWN_AFTER_SECS};
+use super::run_rules::{CompiledRunRules, RunRules};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Down this long before a "down" notification: a quick reconnect stays quiet.
 pub const DEFAULT_DOWN_AFTER_SECS: u64 = 10;
-/// Longest allowed "down after" threshold (one day); beyond it the rule is a typo.
-pub const MAX_DOWN_AFTER_SECS: u64 = 86_400;
-/// Longest allowed regular expression source, so a pasted blob cannot make matching slow.
-const MAX_PATTERN_LEN: usize = 1_000;
 
 /// One subscription's notification rules (the `notify` column, a JSON object). Every field has
 /// a default, so `{}` means "the defaults" and older or newer files still load.
@@ -30,8 +29,14 @@ pub struct NotifyRules {
     /// Notify when the stream goes silent past its stale threshold, and when data comes
     /// again.
     pub stale: bool,
+    /// Notify when an event does not match its expected JSON Schema (see
+    /// [`crate::expectations`]); a flood is folded like message rules.
+    pub schema_mismatch: bool,
     /// Notify on messages that match one of these.
     pub messages: Vec<MessageRule>,
+    /// Rules on the runs of a finite stream or probe (see [`super::run_rules`]).
+    #[serde(skip_serializing_if = "RunRules::is_default")]
+    pub runs: RunRules,
     /// The first-run demo subscription (the app repoints it at its embedded server).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub demo: bool,
@@ -46,62 +51,14 @@ impl Default for NotifyRules {
             fatal: true,
             reset: true,
             stale: true,
+            schema_mismatch: true,
             messages: Vec::new(),
+            runs: RunRules::default(),
             demo: false,
         }
     }
 }
 
-/// A message rule: every condition that is set must hold.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct MessageRule {
-    /// The event type must equal this (`message` for untyped events).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub event: Option<String>,
-    /// The data must contain this text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub contains: Option<String>,
-    /// The data must match this regular expression.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub regex: Option<String>,
-    /// The data must parse as JSON whose value at this pointer (RFC 6901, e.g. `/level`)...
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub json_pointer: Option<String>,
-    /// ...equals this JSON value (e.g. `"error"`, `5`, `true`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub json_equals: Option<serde_json::Value>,
-}
-
-/// Rules that cannot be used, with what to fix.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RulesError {
-    /// The stored JSON is not a rules object.
-    #[error("notification rules are not valid: {0}")]
-    Malformed(String),
-    /// The down threshold is out of range.
-    #[error("\"down after\" must be at most {MAX_DOWN_AFTER_SECS} seconds (0 turns it off)")]
-    DownAfter,
-    /// A message rule has no condition, so it would fire on every message.
-    #[error("message rule {0} has no condition: set an event type, text, regex or JSON pointer")]
-    EmptyRule(usize),
-    /// A regular expression does not compile.
-    #[error("message rule {index}: invalid regular expression: {reason}")]
-    Regex {
-        /// Which rule (1-based).
-        index: usize,
-        /// The regex crate's explanation.
-        reason: String,
-    },
-    /// A JSON pointer is malformed or has no value to compare with.
-    #[error("message rule {index}: {reason}")]
-    JsonPointer {
-        /// Which rule (1-based).
-        index: usize,
-        /// What is wrong.
-        reason: String,
-    },
-}
 
 impl NotifyRules {
     /// Reads the rules from a subscription's `notify` JSON (`null` and `{}` give the defaults).
@@ -134,9 +91,11 @@ impl NotifyRules {
             .enumerate()
             .map(|(i, rule)| CompiledMessageRule::new(i + 1, rule))
             .collect::<Result<Vec<_>, _>>()?;
+        let runs = self.runs.compile()?;
         Ok(CompiledRules {
             rules: self.clone(),
             messages,
+            runs,
         })
     }
 }
@@ -147,6 +106,8 @@ pub struct CompiledRules {
     /// The rules as configured.
     pub rules: NotifyRules,
     messages: Vec<CompiledMessageRule>,
+    /// The run rules, compiled.
+    pub runs: CompiledRunRules,
 }
 
 impl CompiledRules {
@@ -163,116 +124,11 @@ impl CompiledRules {
     pub fn describe_message_rule(&self, index: usize) -> String {
         self.messages
             .get(index)
-            .map(|r| r.label.clone())
+            .map(|r| r.label().to_string())
             .unwrap_or_else(|| "message rule".into())
     }
 }
 
-#[derive(Debug, Clone)]
-struct CompiledMessageRule {
-    event: Option<String>,
-    contains: Option<String>,
-    regex: Option<Regex>,
-    pointer: Option<(String, serde_json::Value)>,
-    label: String,
-}
-
-impl CompiledMessageRule {
-    fn new(index: usize, rule: &MessageRule) -> Result<Self, RulesError> {
-        let nonempty = |s: &Option<String>| s.as_ref().filter(|s| !s.is_empty()).cloned();
-        let event = nonempty(&rule.event);
-        let contains = nonempty(&rule.contains);
-        let regex = match nonempty(&rule.regex) {
-            None => None,
-            Some(src) if src.len() > MAX_PATTERN_LEN => {
-                return Err(RulesError::Regex {
-                    index,
-                    reason: format!("longer than {MAX_PATTERN_LEN} characters"),
-                })
-            }
-            Some(src) => Some(
-                regex::RegexBuilder::new(&src)
-                    // Bounded compile size: a rule typed in a form must not eat memory.
-                    .size_limit(1 << 20)
-                    .build()
-                    .map_err(|e| RulesError::Regex {
-                        index,
-                        reason: e.to_string(),
-                    })?,
-            ),
-        };
-        let pointer = match (nonempty(&rule.json_pointer), &rule.json_equals) {
-            (None, None) => None,
-            (None, Some(_)) => {
-                return Err(RulesError::JsonPointer {
-                    index,
-                    reason: "a JSON value to compare needs a JSON pointer such as /level".into(),
-                })
-            }
-            (Some(p), _) if !p.starts_with('/') => {
-                return Err(RulesError::JsonPointer {
-                    index,
-                    reason: format!("JSON pointer {p:?} must start with / (e.g. /level)"),
-                })
-            }
-            (Some(_), None) => {
-                return Err(RulesError::JsonPointer {
-                    index,
-                    reason: "a JSON pointer needs a value to compare with".into(),
-                })
-            }
-            (Some(p), Some(v)) => Some((p, v.clone())),
-        };
-        if event.is_none() && contains.is_none() && regex.is_none() && pointer.is_none() {
-            return Err(RulesError::EmptyRule(index));
-        }
-        let mut parts = Vec::new();
-        if let Some(e) = &event {
-            parts.push(format!("type {e}"));
-        }
-        if let Some(c) = &contains {
-            parts.push(format!("contains \u{201c}{c}\u{201d}"));
-        }
-        if let Some(r) = &regex {
-            parts.push(format!("matches /{}/", r.as_str()));
-        }
-        if let Some((p, v)) = &pointer {
-            parts.push(format!("{p} = {v}"));
-        }
-        Ok(CompiledMessageRule {
-            event,
-            contains,
-            regex,
-            pointer,
-            label: parts.join(", "),
-        })
-    }
-
-    fn matches(
-        &self,
-        event: &str,
-        data: &str,
-        json: &mut Option<Option<serde_json::Value>>,
-    ) -> bool {
-        if self.event.as_deref().is_some_and(|e| e != event) {
-            return false;
-        }
-        if self.contains.as_deref().is_some_and(|c| !data.contains(c)) {
-            return false;
-        }
-        if self.regex.as_ref().is_some_and(|r| !r.is_match(data)) {
-            return false;
-        }
-        if let Some((pointer, expected)) = &self.pointer {
-            let parsed = json.get_or_insert_with(|| serde_json::from_str(data).ok());
-            return parsed
-                .as_ref()
-                .and_then(|v| v.pointer(pointer))
-                .is_some_and(|v| v == expected);
-        }
-        true
-    }
-}
 
 #[cfg(test)]
 mod tests {

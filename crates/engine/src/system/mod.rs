@@ -1,7 +1,7 @@
 //! The platform's own news about the machine, fed into [`crate::conditions`]: the network
 //! coming and going, and sleep and wake. Linux has both (rtnetlink, logind), Windows both (the
-//! connectivity hint, the power manager's suspend and resume), macOS sleep and wake (IOKit);
-//! where a watcher is missing the subscriptions assume an online machine that never sleeps,
+//! connectivity hint, the power manager's suspend and resume), macOS both (SystemConfiguration's
+//! reachability, IOKit); where a watcher is missing the subscriptions assume an online machine that never sleeps,
 //! and reconnect by their own timeouts and backoff as before.
 
 use crate::conditions_feed::ConditionsFeed;
@@ -11,6 +11,8 @@ mod network_linux;
 #[cfg(target_os = "linux")]
 mod sleep_linux;
 
+#[cfg(target_os = "macos")]
+mod network_macos;
 #[cfg(windows)]
 mod network_windows;
 #[cfg(target_os = "macos")]
@@ -65,9 +67,10 @@ pub async fn start(feed: &ConditionsFeed) -> SystemWatch {
     }
     #[cfg(target_os = "macos")]
     {
-        watch
-            .unavailable
-            .push("offline detection is not implemented on macOS".into());
+        match network_macos::spawn(feed.clone()).await {
+            Ok(t) => watch.tasks.push(t),
+            Err(e) => watch.unavailable.push(e.to_string()),
+        }
         match sleep_macos::spawn(feed.clone()).await {
             Ok(t) => watch.tasks.push(t),
             Err(e) => watch.unavailable.push(e.to_string()),

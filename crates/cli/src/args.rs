@@ -93,6 +93,9 @@ pub enum Command {
     Subs(SubsArgs),
     /// Print a saved subscription's stored messages, oldest first, as JSON lines or CSV.
     History(HistoryArgs),
+    /// Print a saved subscription's stored runs (probe runs and finite streams' runs), newest
+    /// first: status, time to first byte and first token, duration, how it ended, the answer.
+    Runs(crate::runs::RunsArgs),
     /// Write every saved subscription (optionally with history and secrets) as one JSON file.
     Export(ExportArgs),
     /// Add the subscriptions (and any history) of an export file.
@@ -195,6 +198,11 @@ pub struct WatchArgs {
     #[arg(long, value_name = "NAME")]
     pub end_event: Option<String>,
 
+    /// A JSON Schema (read from FILE) that events of TYPE, or without TYPE every event, must
+    /// match; repeatable. Events that do not are flagged (`"mismatch"` with --json).
+    #[arg(long = "expect-schema", value_name = "[TYPE=]FILE")]
+    pub expect_schema: Vec<String>,
+
     /// Proxy and TLS settings.
     #[command(flatten)]
     pub client: ClientArgs,
@@ -235,6 +243,9 @@ impl WatchArgs {
             check_end_event(name)?;
             config.end_event = Some(name.clone());
         }
+        config.expectations = streamwatch_engine::expectations::Expectations::new(
+            crate::expect_schema_arg::expectations(&self.expect_schema)?,
+        );
         config.secret_params = self
             .secret_params
             .iter()

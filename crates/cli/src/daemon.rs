@@ -124,6 +124,7 @@ async fn daemon(
     let mut health = monitor.writer_health();
     let db = monitor.catalog().path().to_path_buf();
     let mut known: HashMap<SubscriptionId, Known> = HashMap::new();
+    let mut run_metrics = crate::run_metrics::RunMetrics::default();
     refresh_names(&monitor, &mut known)?;
     log.daemon(
         "started",
@@ -168,7 +169,10 @@ async fn daemon(
                 }
             },
             event = events.recv() => match event {
-                Ok(event) => on_event(log, &mut known, event),
+                Ok(event) => {
+                    run_metrics.observe(&event, |id| known.get(&id).map(|k| k.name.clone()));
+                    on_event(log, &mut known, event)
+                }
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     // Storage never lags; only this log does. Say so now and then.
                     if lag_reported_at.is_none_or(|t| t.elapsed() >= SUMMARY_EVERY) {
@@ -227,7 +231,12 @@ async fn daemon(
             }
             _ = summary_tick.tick() => summarize(log, &monitor, &mut known),
             Some(reply) = scrapes.recv() => {
-                let _ = reply.send(metrics::render(samples(&monitor, &known), SystemTime::now()));
+                let text = metrics::render_with_runs(
+                    samples(&monitor, &known),
+                    run_metrics.clone(),
+                    SystemTime::now(),
+                );
+                let _ = reply.send(text);
             }
         }
     };

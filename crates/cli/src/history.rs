@@ -145,7 +145,7 @@ pub fn parse_since(text: &str) -> Result<Since, String> {
 }
 
 /// `90s`, `10m`, `2h`, `1d`, `1w`, or several together (`1h30m`).
-fn parse_duration(text: &str) -> Option<Duration> {
+pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     if rest.is_empty() {

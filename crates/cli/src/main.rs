@@ -12,13 +12,17 @@ mod daemon_log;
 mod daemon_signals;
 mod data_dir;
 mod demo;
+mod expect_schema_arg;
 mod export;
 mod history;
 mod import;
 mod metrics;
 mod output;
+mod probe_args;
 mod reconnect_arg;
 mod reconnect_signal;
+mod run_metrics;
+mod runs;
 mod sub_options;
 mod subs;
 mod subs_view;
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
         }),
         Command::Subs(args) => stored(cli.data_dir, |dir| subs::run(dir, &args)),
         Command::History(args) => stored(cli.data_dir, |dir| history::run(dir, &args)),
+        Command::Runs(args) => stored(cli.data_dir, |dir| runs::run(dir, &args)),
         Command::Export(args) => stored(cli.data_dir, |dir| export::run(dir, &args)),
         Command::Import(args) => stored(cli.data_dir, |dir| import::run(dir, &args)),
         Command::Run(args) => stored(cli.data_dir, |dir| daemon::run(dir, &args)),

@@ -17,12 +17,14 @@
 //! | `streamwatch_missed_events_total` | counter | events missed across those gaps |
 //! | `streamwatch_replayed_events_total` | counter | events the server re-sent after a reconnect (delivered, marked) |
 //! | `streamwatch_resets_total` | counter | times integer ids went backwards (the server restarted its counter) |
+//! | `streamwatch_schema_mismatches_total` | counter | events whose data did not match their expected JSON Schema |
 //! | `streamwatch_retry_attempt` | gauge | consecutive failed attempts (0 when healthy) |
 //! | `streamwatch_last_message_age_seconds` | gauge | time since the last message (absent before the first) |
 //! | `streamwatch_connected_seconds` | gauge | how long the current stream has been open (0 when not open) |
 //! | `streamwatch_stale` | gauge | 1 while the stream is stale (no message for longer than its own stale threshold, learned or `--stale-after`), else 0 |
 //!
-//! plus `streamwatch_subscriptions` (gauge, no labels): how many subscriptions run. Counters
+//! plus `streamwatch_subscriptions` (gauge, no labels): how many subscriptions run, and the
+//! run histograms and counter of [`crate::run_metrics`]. Counters
 //! start at 0 when `run` starts, as Prometheus expects of a restarted process.
 
 use std::fmt;
@@ -73,10 +75,21 @@ pub struct Sample {
 /// A scrape waiting for its text.
 pub type Scrape = oneshot::Sender<String>;
 
-/// The metrics text for `samples`, as of `now`.
+/// The metrics text for `samples`, as of `now` (no runs yet).
+#[cfg(test)]
 pub fn render(samples: Vec<Sample>, now: SystemTime) -> String {
+    render_with_runs(samples, crate::run_metrics::RunMetrics::default(), now)
+}
+
+/// [`render`], with the run histograms and counter (see [`crate::run_metrics`]).
+pub fn render_with_runs(
+    samples: Vec<Sample>,
+    runs: crate::run_metrics::RunMetrics,
+    now: SystemTime,
+) -> String {
     let mut registry = Registry::default();
     registry.register_collector(Box::new(Snapshot { samples, now }));
+    registry.register_collector(Box::new(runs));
     let mut text = String::new();
     // Writing to a String cannot fail.
     let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
@@ -121,7 +134,7 @@ impl Collector for Snapshot {
                 }
             }
         }
-        let counters: [Counter; 7] = [
+        let counters: [Counter; 8] = [
             (
                 "streamwatch_messages",
                 "Messages received since the daemon started",
@@ -156,6 +169,11 @@ impl Collector for Snapshot {
                 "streamwatch_resets",
                 "Times integer event ids went backwards (the server restarted its counter)",
                 |s| s.resets,
+            ),
+            (
+                "streamwatch_schema_mismatches",
+                "Events whose data did not match their expected JSON Schema",
+                |s| s.schema_mismatches,
             ),
         ];
         for (name, help, value) in counters {
@@ -312,6 +330,7 @@ mod tests {
         status.gaps = 1;
         status.replayed = 4;
         status.resets = 2;
+        status.schema_mismatches = 3;
         status.last_message_at = Some(now - Duration::from_millis(1500));
         status.connected_since = Some(now - Duration::from_secs(10));
         status.stale_since = Some(now - Duration::from_secs(70));
@@ -331,6 +350,7 @@ mod tests {
             format!("streamwatch_gaps_total{labels} 1"),
             format!("streamwatch_replayed_events_total{labels} 4"),
             format!("streamwatch_resets_total{labels} 2"),
+            format!("streamwatch_schema_mismatches_total{labels} 3"),
             format!("streamwatch_last_message_age_seconds{labels} 1.5"),
             format!("streamwatch_connected_seconds{labels} 10.0"),
             format!("streamwatch_stale{labels} 1"),

@@ -124,6 +124,19 @@ pub struct SubOptions {
     /// removes it.
     #[arg(long, value_name = "NAME")]
     pub end_event: Option<String>,
+
+    /// A JSON Schema (read from FILE) that events of TYPE, or without TYPE every event, must
+    /// match; repeatable. Given, the list replaces the saved one.
+    #[arg(long = "expect-schema", value_name = "[TYPE=]FILE", conflicts_with = "no_expect_schema")]
+    pub expect_schema: Vec<String>,
+
+    /// Removes every expected schema.
+    #[arg(long)]
+    pub no_expect_schema: bool,
+
+    /// Probe interval and run notification rules.
+    #[command(flatten)]
+    pub probe: crate::probe_args::ProbeArgs,
 }
 
 impl SubOptions {
@@ -271,6 +284,13 @@ impl SubOptions {
         if let Some(name) = &self.end_event {
             record.end_event = Some(name.clone()).filter(|n| !n.is_empty());
         }
+        if !self.expect_schema.is_empty() {
+            record.expectations = crate::expect_schema_arg::expectations(&self.expect_schema)?;
+        }
+        if self.no_expect_schema {
+            record.expectations.clear();
+        }
+        self.probe.apply(record)?;
         Ok(())
     }
 }

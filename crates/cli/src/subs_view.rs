@@ -69,6 +69,12 @@ pub struct ShowView {
     /// Its own end event, if set.
     #[serde(skip_serializing_if = "Option::is_none")]
     end_event: Option<String>,
+    /// Runs as a probe every this many milliseconds; absent when not a probe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probe_every_ms: Option<u64>,
+    /// JSON Schemas its events must match; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    expectations: Vec<streamwatch_engine::expectations::Expectation>,
     /// Its own proxy, credentials masked; absent: the environment's.
     #[serde(skip_serializing_if = "Option::is_none")]
     proxy: Option<String>,
@@ -223,6 +229,8 @@ pub fn show_view(store: &Catalog, saved: &SavedSubscription) -> anyhow::Result<S
         reconnect: ReconnectMode::resolve(r.reconnect, &r.method),
         reconnect_by_method: r.reconnect.is_none(),
         end_event: r.end_event.clone(),
+        probe_every_ms: r.probe_every_ms,
+        expectations: r.expectations.clone(),
         proxy: streamwatch_engine::catalog::network_sealing::display_proxy(&r.network),
         ca_certificates: r
             .network
@@ -343,6 +351,15 @@ pub fn print_show(out: &mut impl Write, v: &ShowView) -> io::Result<()> {
         let mut shown = String::new();
         push_escaped(&mut shown, name);
         writeln!(out, "end event:       {shown}")?;
+    }
+    if let Some(ms) = v.probe_every_ms {
+        let every = streamwatch_engine::liveness::words(std::time::Duration::from_millis(ms));
+        writeln!(out, "probe:           one run every {every}")?;
+    }
+    for e in &v.expectations {
+        let mut shown = String::new();
+        push_escaped(&mut shown, &e.target());
+        writeln!(out, "expects schema:  for {shown}")?;
     }
     let proxy = v
         .proxy

@@ -28,6 +28,14 @@ pub struct ClientArgs {
     /// The client certificate's PEM private key (kept in the OS keyring when saved).
     #[arg(long, value_name = "FILE", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
+
+    /// `subs edit`: forget the saved extra CA certificates (trust the system's CAs only).
+    #[arg(long, conflicts_with = "ca_certs")]
+    pub no_ca_cert: bool,
+
+    /// `subs edit`: forget the saved client certificate, and delete its key from the keyring.
+    #[arg(long, conflicts_with_all = ["client_cert", "client_key"])]
+    pub no_client_cert: bool,
 }
 
 fn read(flag: &str, path: &Path) -> Result<String, UsageError> {
@@ -71,6 +79,14 @@ impl ClientArgs {
         if let Some(proxy) = &self.proxy {
             let proxy = proxy.trim();
             network.proxy = (!proxy.is_empty()).then(|| proxy.to_string());
+        }
+        if self.no_ca_cert {
+            network.extra_ca_pem = None;
+        }
+        if self.no_client_cert {
+            // The catalog deletes the key's keyring item once no setting refers to it.
+            network.client_cert_pem = None;
+            network.client_key_pem = None;
         }
         if !self.ca_certs.is_empty() {
             let mut pem = String::new();

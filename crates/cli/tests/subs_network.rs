@@ -120,4 +120,29 @@ async fn a_saved_subscription_runs_through_its_proxy_with_its_ca_and_client_cert
     let show = data.show("secure").await;
     assert!(show.get("proxy").is_none(), "{show:#}");
     assert_no_file_contains(data.path(), key_line.as_bytes());
+
+    // Back to the system's CAs and no client certificate: the key leaves the keyring too.
+    let both = data
+        .run(&[
+            "subs",
+            "edit",
+            "secure",
+            "--no-ca-cert",
+            "--ca-file",
+            &ca_file,
+        ])
+        .await;
+    assert_eq!(both.code, Some(2), "{both:#?}");
+    data.ok(&["subs", "edit", "secure", "--no-ca-cert", "--no-client-cert"])
+        .await;
+    let show = data.show("secure").await;
+    assert_eq!(show["ca_certificates"], 0, "{show:#}");
+    assert_eq!(show["client_certificate"], false, "{show:#}");
+    let with = data.ok(&["export", "--with-secrets"]).await.stdout;
+    assert!(!with.contains(&key_line), "{with}");
+    assert!(!with.contains("BEGIN CERTIFICATE"), "{with}");
+    // The server wants a client certificate and the system does not trust its CA: refused.
+    let mut run = data.daemon(&[]);
+    run.until_state("secure", "retrying").await;
+    run.terminate().await;
 }

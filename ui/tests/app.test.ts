@@ -215,7 +215,7 @@ describe('App', () => {
         url: 'https://nowhere.test/events',
         headers: [{ name: 'Authorization', value: 'Bearer t0ken', secret: true, hasStoredValue: false }],
         maxRetries: 5,
-        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, messages: [] },
+        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, schemaMismatch: true, messages: [] },
         redirects: 'same-origin',
       }),
     );

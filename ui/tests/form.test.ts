@@ -47,12 +47,13 @@ describe('validateDraft', () => {
         idleTimeoutSecs: null,
         staleAfterSecs: null,
         paused: false,
-        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, messages: [] },
+        notify: { downAfterSecs: 10, recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, schemaMismatch: true, messages: [] },
         redirects: 'any',
         idsNotSequential: false,
         reconnect: 'by-method',
         endEvent: '',
         network: { proxy: '', caCertificates: '', clientCertificate: '', clientKey: '', hasStoredKey: false },
+        expectations: [],
       },
     });
   });
@@ -137,6 +138,7 @@ describe('validateDraft', () => {
         fatal: false,
         reset: false,
         stale: false,
+        schemaMismatch: false,
         messages: [{ event: 'alert', contains: ' x ', regex: '(?i)err', jsonPointer: '/level', jsonEquals: '"error"' }],
       },
     });
@@ -218,7 +220,7 @@ describe('notification settings', () => {
   const withRules = (...messages: RuleDraft[]) => draft({ notify: { ...defaultNotifyDraft(), messages } });
 
   it('defaults for a new subscription: down after 10 s, recovered, gave up, fatal, no rules', () => {
-    expect(emptyDraft().notify).toEqual({ downAfterSecs: '10', recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, messages: [] });
+    expect(emptyDraft().notify).toEqual({ downAfterSecs: '10', recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, schemaMismatch: true, messages: [] });
   });
 
   it('sends the stale toggle as set', () => {

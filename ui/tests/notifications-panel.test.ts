@@ -348,6 +348,7 @@ describe('form: notification rules', () => {
       fatal: true,
       reset: false,
       stale: true,
+      schemaMismatch: true,
       messages: [
         { event: 'alert', contains: '', regex: '', jsonPointer: '/level', jsonEquals: '"error"' },
         { event: '', contains: 'timeout', regex: '(closed)', jsonPointer: '', jsonEquals: '' },
@@ -393,6 +394,7 @@ describe('form: notification rules', () => {
       fatal: false,
       reset: false,
       stale: false,
+      schemaMismatch: true,
       messages: [{ event: '', contains: '', regex: '', jsonPointer: '/level', jsonEquals: 'error' }],
     });
   });

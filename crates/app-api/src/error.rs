@@ -86,6 +86,7 @@ pub fn config_field(e: &ConfigError) -> &'static str {
         ConfigError::InvalidHeader(_) => "headers",
         ConfigError::InvalidRetry(_) => "retryMaxMs",
         ConfigError::Client(c) => c.form_field(),
+        ConfigError::Expectations(_) => "expectations",
     }
 }
 

@@ -37,6 +37,7 @@ impl LiveEvent {
                 data,
                 id: last_id,
                 replayed,
+                mismatch,
             } => {
                 // A 16 MiB event is stored whole; the window gets its start (see `preview`).
                 let (shown, truncated) = preview::cut(data, preview::PREVIEW_BYTES);
@@ -50,6 +51,7 @@ impl LiveEvent {
                     replayed: *replayed,
                     size: data.len() as u64,
                     truncated,
+                    mismatch: mismatch.as_ref().map(ToString::to_string),
                 });
             }
             Lifecycle::Comment { .. } => return LiveEvent::Comment,
@@ -146,6 +148,7 @@ mod tests {
             data: "d".into(),
             id: "9".into(),
             replayed: false,
+            mismatch: None,
         };
         assert!(matches!(
             LiveEvent::new(id, at, &msg),
@@ -162,6 +165,7 @@ mod tests {
             data: format!("é{}", "x".repeat(16 << 20)).into(),
             id: "10".into(),
             replayed: false,
+            mismatch: None,
         };
         match LiveEvent::new(id, at, &huge) {
             LiveEvent::Message(m) => {

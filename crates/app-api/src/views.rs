@@ -312,6 +312,7 @@ mod tests {
             id: n.to_string().into(),
             data: data.into(),
             replayed: false,
+            mismatch: None,
         };
         // 130 rows of 70 KiB, then one of 3 MiB starting with a two-byte character.
         for n in 0..130 {

@@ -231,9 +231,15 @@ pub fn describe(out: &mut String, event: &Lifecycle) {
             data,
             id,
             replayed,
+            mismatch,
         } => {
             if *replayed {
                 let _ = write!(out, "{DIM}(replayed){DIM:#} ");
+            }
+            if let Some(words) = mismatch {
+                let _ = write!(out, "{YELLOW}(mismatch: ");
+                push_escaped(out, words);
+                let _ = write!(out, "){YELLOW:#} ");
             }
             let _ = write!(out, "{CYAN}");
             push_escaped(out, event);
@@ -386,6 +392,7 @@ mod tests {
                     data: "a\nb".into(),
                     id: "".into(),
                     replayed: false,
+                    mismatch: None,
                 },
                 r#"{"type":"message","event":"tick","data":"a\nb","id":"","#,
             ),
@@ -395,6 +402,7 @@ mod tests {
                     data: "x".into(),
                     id: "40".into(),
                     replayed: true,
+                    mismatch: None,
                 },
                 r#"{"type":"message","event":"tick","data":"x","id":"40","replayed":true,"#,
             ),
@@ -481,6 +489,7 @@ mod tests {
             data: "{\"n\":5}\nsecond \u{1b}[31mline\u{202e}".into(),
             id: "5".into(),
             replayed: false,
+            mismatch: None,
         };
         assert_eq!(
             plain(&message),
@@ -497,6 +506,7 @@ mod tests {
             data: "x".into(),
             id: "40".into(),
             replayed: true,
+            mismatch: None,
         };
         assert_eq!(
             plain(&replayed),

@@ -47,6 +47,7 @@ impl From<Invalid> for UsageError {
             Field::ClientKey => "--client-key",
             Field::EndEvent => "--end-event",
             Field::ProbeEvery => "--probe-every",
+            Field::Expectation(_) => "--expect-schema",
         };
         UsageError::Invalid(format!("invalid {what}: {}", e.message))
     }

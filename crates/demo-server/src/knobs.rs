@@ -57,6 +57,9 @@ pub(crate) struct Knobs {
     /// After every this many events of one connection, number the next one 1 again without
     /// closing, like a server whose counter restarts mid-stream.
     pub jump_back: Option<u64>,
+    /// Every event whose id is a multiple of this has `"n"` as a string (`"n":"12"`), breaking
+    /// the schema a client expects of the others.
+    pub bad_every: Option<u64>,
     /// Compress the body (`compress=gzip|br|zstd|deflate`, or `auto` to follow the client's
     /// `Accept-Encoding`), flushing after every write.
     pub compress: Option<Compress>,
@@ -91,6 +94,7 @@ impl Knobs {
             reset_ids: false,
             resend: 0,
             jump_back: None,
+            bad_every: None,
             compress: None,
         };
         let mut key = None;
@@ -118,6 +122,7 @@ impl Knobs {
                 "reset_ids" => knobs.reset_ids = parse_flag(name, v)?,
                 "resend" => knobs.resend = parse_num(name, v)?,
                 "jump_back" => knobs.jump_back = Some(parse_num(name, v)?).filter(|&k| k > 0),
+                "bad_every" => knobs.bad_every = Some(parse_num(name, v)?).filter(|&k| k > 0),
                 "compress" => {
                     knobs.compress = Some(Compress::parse(v).ok_or_else(|| {
                         KnobError::new(name, v, "expected gzip, br, zstd, deflate or auto")

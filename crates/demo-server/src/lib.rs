@@ -39,10 +39,11 @@
 //! `skip`, `crlf`, `bom`, `lastEventId`; see [`DemoConfig`] for their meaning. `count` and
 //! `close_after` end the body cleanly (a planned close: the client reconnects as after any
 //! server-closed stream); `abort_after` cuts it off without its final chunk (a broken body,
-//! which a client reports as a network error). Three more test a client's id
+//! which a client reports as a network error). More test a client's id
 //! continuity: `reset_ids=1` ignores `Last-Event-ID` and starts every connection at 1 (a server
 //! whose counter restarts), `resend=N` re-sends the last N events a resuming client already
-//! has, and `jump_back=N` (at rate 0) numbers the event after every Nth of a connection 1
+//! has, `bad_every=N` sends every Nth event's `n` as a string (`"n":"12"`: data that breaks a
+//! client's schema), and `jump_back=N` (at rate 0) numbers the event after every Nth of a connection 1
 //! again without closing (a counter that restarts mid-stream); `skip` leaves ids out inside one
 //! connection.
 //! `compress=gzip|br|zstd|deflate` compresses the body whatever the client accepts, and

@@ -11,6 +11,9 @@ pub(crate) struct EventFormat {
     size: usize,
     types: Vec<String>,
     eol: &'static [u8],
+    /// Every event whose id is a multiple of this carries `n` as a string, not a number: data
+    /// that breaks the schema a client expects (expectations tests).
+    bad_every: Option<u64>,
 }
 
 impl EventFormat {
@@ -19,7 +22,14 @@ impl EventFormat {
             size,
             types,
             eol: if crlf { b"\r\n" } else { b"\n" },
+            bad_every: None,
         }
+    }
+
+    /// Makes every `k`th event (by id) break its schema: `"n":"<n>"`.
+    pub(crate) fn with_bad_every(mut self, k: Option<u64>) -> Self {
+        self.bad_every = k.filter(|&k| k > 0);
+        self
     }
 
     /// The line ending this connection uses.
@@ -46,8 +56,15 @@ impl EventFormat {
         buf.extend_from_slice(self.eol);
 
         let line_start = buf.len();
+        let bad = self.bad_every.is_some_and(|k| n % k == 0);
         buf.extend_from_slice(b"data: {\"n\":");
+        if bad {
+            buf.push(b'"');
+        }
         push_u64(buf, n);
+        if bad {
+            buf.push(b'"');
+        }
         buf.extend_from_slice(b",\"ts\":");
         push_u64(buf, ts_ms);
         buf.extend_from_slice(b",\"pad\":\"");
@@ -185,6 +202,17 @@ mod tests {
         assert!(data.starts_with("data: {\"n\":2,\"ts\":1234,\"pad\":\"xx"));
         assert_eq!(data.len(), 100);
         assert_eq!(lines.collect::<Vec<_>>(), vec!["", ""]);
+    }
+
+    #[test]
+    fn bad_every_sends_n_as_a_string_on_multiples_only() {
+        let format = EventFormat::new(0, vec!["t".into()], false).with_bad_every(Some(3));
+        let mut buf = Vec::new();
+        format.write_event(&mut buf, 2, 5);
+        format.write_event(&mut buf, 3, 5);
+        let text = String::from_utf8(buf).expect("ascii");
+        assert!(text.contains("data: {\"n\":2,"), "{text}");
+        assert!(text.contains("data: {\"n\":\"3\","), "{text}");
     }
 
     #[test]

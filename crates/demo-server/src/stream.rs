@@ -76,7 +76,8 @@ pub(crate) fn event_stream(
         Some(_) if !knobs.reset_ids => first.saturating_sub(knobs.resend).max(1),
         _ => first,
     };
-    let format = EventFormat::new(knobs.size, knobs.event_types.clone(), knobs.crlf);
+    let format = EventFormat::new(knobs.size, knobs.event_types.clone(), knobs.crlf)
+        .with_bad_every(knobs.bad_every);
 
     let mut preamble = Vec::new();
     if knobs.bom {

@@ -165,6 +165,7 @@ mod tests {
 
     fn msg(seq: u64, id: &str, data: &str, replayed: bool) -> StoredMessage {
         StoredMessage {
+            mismatch: None,
             seq,
             received_at: UNIX_EPOCH + Duration::from_millis(1_717_243_199_120),
             event: "tick".into(),

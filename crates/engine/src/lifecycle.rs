@@ -61,6 +61,10 @@ pub enum Lifecycle {
         /// from JSON when false, so the usual shape is unchanged.
         #[serde(default, skip_serializing_if = "is_false")]
         replayed: bool,
+        /// The data does not match its expected JSON Schema (see [`crate::expectations`]):
+        /// the first error in words. Absent from JSON when it matches or none applies.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mismatch: Option<SharedStr>,
     },
     /// A comment line arrived.
     Comment {
@@ -148,6 +152,7 @@ impl From<Event> for Lifecycle {
             data: e.data,
             id: e.id,
             replayed: false,
+            mismatch: None,
         }
     }
 }

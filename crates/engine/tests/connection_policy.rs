@@ -59,6 +59,7 @@ async fn streams_events_and_sends_sse_request_headers() {
             data: "b".into(),
             id: "2".into(),
             replayed: false,
+            mismatch: None,
         }
     );
     let req = &server.requests()[0];

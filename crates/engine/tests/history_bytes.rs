@@ -25,6 +25,7 @@ async fn a_page_stops_at_its_byte_limit_and_previews_cut_on_a_character_boundary
                 id: n.to_string().into(),
                 data: data.into(),
                 replayed: false,
+                mismatch: None,
             })
             .await
             .unwrap();

@@ -329,6 +329,7 @@ async fn replay_and_reset_counts_carry_over_a_restart() {
                 id: n.to_string().into(),
                 data: "x".into(),
                 replayed,
+                mismatch: None,
             })
             .await
             .expect("send");

@@ -87,6 +87,7 @@ impl Harness {
                 data: SharedStr::from(data),
                 id: SharedStr::from(msg_id),
                 replayed: false,
+                mismatch: None,
             },
             at,
         );

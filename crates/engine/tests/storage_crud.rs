@@ -236,6 +236,7 @@ async fn removing_deletes_history_and_state() {
                 id: i.to_string().into(),
                 data: "x".into(),
                 replayed: false,
+                mismatch: None,
             })
             .await
             .unwrap();

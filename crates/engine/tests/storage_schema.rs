@@ -250,6 +250,7 @@ async fn a_version_2_database_gains_replay_flags_and_resets_and_keeps_its_histor
             id: "7".into(),
             data: "old".into(),
             replayed: false,
+            mismatch: None,
         })
         .await
         .unwrap();
@@ -294,6 +295,7 @@ async fn a_version_3_database_gains_redirects_and_replay_counters_and_keeps_its_
                 id: i.to_string().into(),
                 data: "old".into(),
                 replayed,
+                mismatch: None,
             })
             .await
             .unwrap();

@@ -29,6 +29,7 @@ fn message(sub: SubscriptionId, i: u64, at: SystemTime) -> Record {
         id: i.to_string().into(),
         data: format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(80)).into(),
         replayed: false,
+        mismatch: None,
     }
 }
 
@@ -339,6 +340,7 @@ async fn large_messages_are_bounded_by_bytes_the_producer_waits_and_nothing_is_l
         id: i.to_string().into(),
         data: "x".repeat(300 << 10).into(),
         replayed: false,
+        mismatch: None,
     };
     // A full disk: nothing commits, so nothing gives its bytes back.
     limit.set(1);
@@ -512,6 +514,7 @@ async fn throughput_figure() {
             id: i.to_string().into(),
             data: data.clone(),
             replayed: false,
+            mismatch: None,
         })
         .await
         .unwrap();

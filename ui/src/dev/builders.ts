@@ -23,6 +23,7 @@ export function status(p: Partial<StatusView> = {}): StatusView {
     missedEvents: 0,
     replayed: 0,
     resets: 0,
+    schemaMismatches: 0,
     downSinceMs: null,
     ...p,
   };
@@ -49,6 +50,7 @@ export function form(p: Partial<SubscriptionForm> = {}): SubscriptionForm {
     reconnect: 'by-method',
     endEvent: '',
     network: { proxy: '', caCertificates: '', clientCertificate: '', clientKey: '', hasStoredKey: false },
+    expectations: [],
     ...p,
   };
 }

@@ -3,6 +3,7 @@
 // conversion to and from the contract's SubscriptionForm.
 import { HTTP_METHODS, type HeaderForm, type MessageRuleForm, type NotifyForm, type SubscriptionForm } from './bindings';
 import { emptyNetworkDraft, networkDraftFrom, validateNetwork, NETWORK_FIELDS, type NetworkDraft } from './network-form';
+import { expectationDraftsFrom, validateExpectations, type ExpectationDraft } from './expectations-form';
 
 export interface HeaderDraft {
   /** Local key for the keyed list; not sent. */
@@ -37,6 +38,8 @@ export interface NotifyDraft {
   reset: boolean;
   /** Silent past the stale threshold, and data again. */
   stale: boolean;
+  /** An event does not match its expected JSON Schema. */
+  schemaMismatch: boolean;
   messages: RuleDraft[];
 }
 
@@ -67,6 +70,8 @@ export interface FormDraft {
   endEvent: string;
   /** Proxy, extra CA certificates, client certificate and key. */
   network: NetworkDraft;
+  /** JSON Schemas the events must match (expectations-form.ts). */
+  expectations: ExpectationDraft[];
 }
 
 /** Which redirects a subscription follows (the shell's RedirectMode). */
@@ -102,7 +107,7 @@ export function reconnectChoices(method: string): readonly { value: ReconnectCho
 }
 
 /** Field names as the shell names them in CommandError.field (camelCase, as the DTO). */
-export type FieldName = Exclude<keyof FormDraft, 'headers' | 'notify' | 'network'> | 'headers' | 'notify' | (typeof NETWORK_FIELDS)[number];
+export type FieldName = Exclude<keyof FormDraft, 'headers' | 'notify' | 'network' | 'expectations'> | 'headers' | 'notify' | (typeof NETWORK_FIELDS)[number];
 
 /**
  * Errors keyed by field; header rows use `headers.<index>.name` / `headers.<index>.value`,
@@ -144,7 +149,7 @@ export function newRule(p: Partial<Omit<RuleDraft, 'key'>> = {}): RuleDraft {
 
 /** What a new subscription notifies about: down for 10 s, recovered, gave up, fatal errors. */
 export function defaultNotifyDraft(): NotifyDraft {
-  return { downAfterSecs: String(DEFAULT_DOWN_AFTER_SECS), recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, messages: [] };
+  return { downAfterSecs: String(DEFAULT_DOWN_AFTER_SECS), recovered: true, gaveUp: true, fatal: true, reset: true, stale: true, schemaMismatch: true, messages: [] };
 }
 
 function notifyDraftFrom(n: NotifyForm | undefined): NotifyDraft {
@@ -156,6 +161,7 @@ function notifyDraftFrom(n: NotifyForm | undefined): NotifyDraft {
     fatal: n.fatal,
     reset: n.reset,
     stale: n.stale,
+    schemaMismatch: n.schemaMismatch ?? true,
     messages: n.messages.map((m) => newRule({ ...m })),
   };
 }
@@ -189,6 +195,7 @@ export function emptyDraft(): FormDraft {
     reconnect: 'by-method',
     endEvent: '',
     network: emptyNetworkDraft(),
+    expectations: [],
   };
 }
 
@@ -213,6 +220,7 @@ export function draftFromForm(f: SubscriptionForm): FormDraft {
     reconnect: f.reconnect ?? 'by-method',
     endEvent: f.endEvent ?? '',
     network: networkDraftFrom(f.network),
+    expectations: expectationDraftsFrom(f.expectations),
   };
 }
 
@@ -277,7 +285,7 @@ function validateNotify(n: NotifyDraft, errors: FormErrors): NotifyForm {
       errors[at] = 'Set at least one condition: an event type, text, a regex or a JSON pointer.';
     return rule;
   });
-  return { downAfterSecs: downAfterSecs ?? 0, recovered: n.recovered, gaveUp: n.gaveUp, fatal: n.fatal, reset: n.reset, stale: n.stale, messages };
+  return { downAfterSecs: downAfterSecs ?? 0, recovered: n.recovered, gaveUp: n.gaveUp, fatal: n.fatal, reset: n.reset, stale: n.stale, schemaMismatch: n.schemaMismatch, messages };
 }
 
 /**
@@ -370,6 +378,7 @@ export function validateDraft(d: FormDraft): Validation {
 
   const notify = validateNotify(d.notify, errors);
   const network = validateNetwork(d.network, errors);
+  const expectations = validateExpectations(d.expectations, errors);
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
@@ -394,6 +403,7 @@ export function validateDraft(d: FormDraft): Validation {
       reconnect: d.reconnect,
       endEvent: d.endEvent.trim(),
       network,
+      expectations,
     },
   };
 }
@@ -411,6 +421,8 @@ export function errorKeyForField(field: string | null): string | null {
     if (header[1] === undefined) return 'headers';
     return `headers.${header[1]}.${header[2] ?? 'name'}`;
   }
+  const expectation = /^expectations?[.[](\d+)\]?(?:\.schema)?$/.exec(camel);
+  if (expectation) return `expectations.${expectation[1]}.schema`;
   const known: readonly string[] = [
     'name', 'url', 'secretParams', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'staleAfterSecs', 'paused',
     'notify', 'redirects', 'idsNotSequential', 'reconnect', 'endEvent', ...NETWORK_FIELDS,

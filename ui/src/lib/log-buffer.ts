@@ -24,6 +24,8 @@ export interface LogRow {
   readonly data: string;
   /** Re-sent by the server after a reconnect (live rows and stored ones alike); absent otherwise. */
   readonly replayed?: true;
+  /** The data does not match its expected JSON Schema: the first error in words. */
+  readonly mismatch?: string;
   /** Bytes of the whole data: more than `data` holds when `truncated`. */
   readonly size: number;
   /** `data` is the first 64 KiB only; the whole text is a `messageText` call away. */
@@ -57,6 +59,7 @@ export function toLogRow(m: MessageView): LogRow {
     data: m.data,
     size: m.size,
     ...(m.replayed ? { replayed: true as const } : {}),
+    ...(m.mismatch ? { mismatch: m.mismatch } : {}),
     ...(m.truncated ? { truncated: true as const } : {}),
   };
 }

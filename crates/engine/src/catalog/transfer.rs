@@ -196,6 +196,7 @@ impl Catalog {
                     id: m.id.as_str().into(),
                     data: m.data.as_str().into(),
                     replayed: m.replayed,
+                    mismatch: None,
                 };
                 tx.send(record)
                     .await

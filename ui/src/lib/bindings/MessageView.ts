@@ -4,4 +4,4 @@
  * One event: live (`seq` null, from the update channel) or stored (`seq` set, from
  * `history_page`).
  */
-export type MessageView = { subscriptionId: number, seq: number | null, receivedAtMs: number, event: string, id: string, data: string, replayed: boolean, size: number, truncated: boolean, };
+export type MessageView = { subscriptionId: number, seq: number | null, receivedAtMs: number, event: string, id: string, data: string, replayed: boolean, size: number, truncated: boolean, mismatch?: string, };

@@ -18,4 +18,9 @@ reset: boolean,
  * Notify when the stream goes silent past its stale threshold, and when data comes
  * again; on when an older UI leaves it out.
  */
-stale: boolean, messages: Array<MessageRuleForm>, };
+stale: boolean, 
+/**
+ * Notify when an event does not match its expected JSON Schema; a form without it keeps
+ * the saved choice (on by default).
+ */
+schemaMismatch?: boolean, messages: Array<MessageRuleForm>, };

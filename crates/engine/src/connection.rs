@@ -566,11 +566,13 @@ async fn stream_body<S: EventSink>(
                     // A replayed id is older than the one we resumed from: resuming from it
                     // would only ask for the replay again.
                     let resume_from = (!replayed).then(|| e.id.clone());
+                    let mismatch = config.expectations.judge(&e.event, &e.data);
                     sink.emit(Lifecycle::Message {
                         event: e.event,
                         data: e.data,
                         id: e.id,
                         replayed,
+                        mismatch,
                     })
                     .await;
                     // Moved only once the event is out: a pause or "reconnect now" may drop

@@ -163,6 +163,7 @@ mod tests {
             end: EndReason::DoneSentinel,
             sentinel: Some("[DONE]".into()),
             llm: None,
+            raw: None,
         };
         for result in [
             RunResult::ended(summary),

@@ -464,7 +464,10 @@ async fn attempt<S: EventSink>(
         return AttemptEnd::Fatal;
     }
 
-    let run = RunTracker::new(sent_at, status.as_u16(), config.end_event.clone());
+    let mut run = RunTracker::new(sent_at, status.as_u16(), config.end_event.clone());
+    if config.records_runs() {
+        run = run.keep_raw(crate::storage::RUN_TEXT_CAP_BYTES);
+    }
     sink.emit(Lifecycle::Started {
         url: response.url().to_string(),
         status: status.as_u16(),

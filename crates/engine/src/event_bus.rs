@@ -56,11 +56,7 @@ fn data_len(event: &SupervisorEvent) -> usize {
             ..
         } => data.len(),
         // A run's assembled text (capped at the stored size) counts like message data.
-        SupervisorEvent::RunEnded { result, .. } => result
-            .summary
-            .as_ref()
-            .and_then(|s| s.llm.as_ref())
-            .map_or(0, |l| l.text.len()),
+        SupervisorEvent::RunEnded { result, .. } => result.text_bytes(),
         _ => 0,
     }
 }

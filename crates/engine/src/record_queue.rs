@@ -65,11 +65,7 @@ pub fn channel(count: usize, bytes: usize) -> (RecordSender, RecordReceiver) {
 fn data_len(record: &Record) -> usize {
     match record {
         Record::Message { data, .. } => data.len(),
-        Record::RunEnded { result, .. } => result
-            .summary
-            .as_ref()
-            .and_then(|s| s.llm.as_ref())
-            .map_or(0, |l| l.text.len()),
+        Record::RunEnded { result, .. } => result.text_bytes(),
         _ => 0,
     }
 }

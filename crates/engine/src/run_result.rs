@@ -26,6 +26,13 @@ impl RunResult {
         }
     }
 
+    /// Bytes of answer it carries (assembled text and raw data): what queues count it as.
+    pub fn text_bytes(&self) -> usize {
+        self.summary.as_ref().map_or(0, |s| {
+            s.llm.as_ref().map_or(0, |l| l.text.len()) + s.raw.as_ref().map_or(0, String::len)
+        })
+    }
+
     /// A run that failed, with its figures when it had opened.
     pub fn failed(summary: Option<RunSummary>, failure: String) -> RunResult {
         RunResult {

@@ -77,6 +77,11 @@ pub struct RunSummary {
     /// the usage figures.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub llm: Option<LlmSummary>,
+    /// Without a recognised LLM format, the events' data joined by newlines (at most the
+    /// tracker's cap), when the tracker kept it ([`RunTracker::keep_raw`]): the answer a run
+    /// rule matches and the runs table shows.
+    #[serde(skip)]
+    pub raw: Option<String>,
 }
 
 impl RunSummary {
@@ -165,6 +170,10 @@ pub struct RunTracker {
     bytes: u64,
     end_event: Option<String>,
     llm: LlmTracker,
+    /// The events' data, up to `raw_cap` bytes, when asked for.
+    raw: Option<String>,
+    raw_cap: usize,
+    raw_cut: bool,
 }
 
 fn ms(d: Duration) -> u64 {
@@ -185,7 +194,18 @@ impl RunTracker {
             bytes: 0,
             end_event: end_event.filter(|e| !e.is_empty()),
             llm: LlmTracker::new(None),
+            raw: None,
+            raw_cap: 0,
+            raw_cut: false,
         }
+    }
+
+    /// Also keeps the events' data, up to `cap` bytes (a finite run's answer when no LLM format
+    /// is recognised); an endless stream's tracker keeps none.
+    pub fn keep_raw(mut self, cap: usize) -> RunTracker {
+        self.raw = Some(String::new());
+        self.raw_cap = cap;
+        self
     }
 
     /// Counts body bytes.
@@ -198,6 +218,17 @@ impl RunTracker {
         let now = self.sent_at.elapsed();
         self.events += 1;
         self.first_event.get_or_insert(now);
+        if let Some(raw) = self.raw.as_mut().filter(|_| !self.raw_cut) {
+            let sep = usize::from(!raw.is_empty());
+            if raw.len() + sep + data.len() <= self.raw_cap {
+                if sep == 1 {
+                    raw.push('\n');
+                }
+                raw.push_str(data);
+            } else {
+                self.raw_cut = true;
+            }
+        }
         let seen = self.llm.observe(event_type, data);
         if seen.first_token {
             self.first_token.get_or_insert(now);
@@ -221,6 +252,7 @@ impl RunTracker {
             end,
             sentinel,
             llm: self.llm.summary(),
+            raw: self.raw.clone().filter(|_| self.llm.summary().is_none()),
         }
     }
 }

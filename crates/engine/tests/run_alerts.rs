@@ -104,3 +104,17 @@ async fn a_run_that_cannot_connect_is_told_as_failed() {
     assert_eq!(told.len(), 1, "{told:?}");
     assert!(told[0].1.starts_with("LLM probe: run failed: "), "{told:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_llm_format_the_events_data_is_the_answer() {
+    let server = start_demo(DemoConfig::default()).await;
+    // Three numbered events `{"n":…,"pad":"xxx…"}`, then a clean close.
+    let mut config = SubscriptionConfig::new(&server.url("/events?count=3")).expect("url");
+    config.reconnect = Some(streamwatch_engine::reconnect_mode::ReconnectMode::Error);
+    let rules = serde_json::json!({"runs": {"expect": {"regex": "^\\{\"n\":\\d+"}}});
+    assert_eq!(notifications(config.clone(), rules).await, vec![]);
+    let rules = serde_json::json!({"runs": {"expect": {"contains": "\"pad\":\"y"}}});
+    let told = notifications(config, rules).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].1.contains("the answer does not match"), "{told:?}");
+}

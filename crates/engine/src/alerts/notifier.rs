@@ -818,7 +818,8 @@ impl Notifier {
         let Some(sub) = self.subs.get(&id) else {
             return;
         };
-        let breaches = sub.rules.runs.judge(run, None);
+        let raw = run.summary.as_ref().and_then(|s| s.raw.as_deref());
+        let breaches = sub.rules.runs.judge(run, raw);
         let name = sub.name.clone();
         let what = if probe { "probe run" } else { "run" };
         for (breach, words) in breaches {

@@ -204,6 +204,7 @@ mod tests {
                 finish_reason: Some("stop".into()),
                 usage: None,
             }),
+            raw: None,
         })
     }
 

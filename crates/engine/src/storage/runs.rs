@@ -166,10 +166,18 @@ pub(super) fn end(
     };
     let s = result.summary.as_ref();
     let llm = s.and_then(|s| s.llm.as_ref());
-    let (text, cut) = llm.map_or((None, false), |l| {
-        let (t, cut) = capped(&l.text, RUN_TEXT_CAP_BYTES);
-        (Some(t), cut || l.text_truncated)
-    });
+    // Without a recognised format, the events' data is the answer.
+    let (text, cut) = match (llm, s.and_then(|s| s.raw.as_deref())) {
+        (Some(l), _) => {
+            let (t, cut) = capped(&l.text, RUN_TEXT_CAP_BYTES);
+            (Some(t), cut || l.text_truncated)
+        }
+        (None, Some(raw)) => {
+            let (t, cut) = capped(raw, RUN_TEXT_CAP_BYTES);
+            (Some(t), cut)
+        }
+        (None, None) => (None, false),
+    };
     let format = llm.and_then(|l| {
         serde_json::to_value(l.format)
             .ok()

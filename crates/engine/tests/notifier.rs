@@ -954,3 +954,45 @@ fn a_sleeping_machine_is_not_told_offline() {
     h.state(1, State::Offline, 0, 1.0);
     assert_eq!(shown(&h.run(1.0, 60.0)), []);
 }
+
+#[test]
+fn schema_mismatches_notify_once_then_fold_into_a_summary_and_can_be_turned_off() {
+    let mut h = Harness::new(&[(1, "Chat")]);
+    h.state(1, State::Open, 0, 0.0);
+    let flagged = |n: u32| Lifecycle::Message {
+        event: "delta".into(),
+        data: SharedStr::from("{\"choices\":[{}]}"),
+        id: SharedStr::from(n.to_string()),
+        replayed: false,
+        mismatch: Some("/choices/0: \"delta\" is a required property".into()),
+    };
+    // A flood: one popup, the rest counted.
+    for i in 0..50 {
+        h.event(1, flagged(i), 1.0 + f64::from(i) * 0.1);
+    }
+    let ns = h.n.drain();
+    assert_eq!(
+        shown(&ns),
+        [(
+            "Chat: event does not match its schema".into(),
+            "/choices/0: \"delta\" is a required property\n{\"choices\":[{}]}\n(event delta, id 0)"
+                .into()
+        )]
+    );
+    assert_eq!(ns.len(), 1, "message-like: the folded ones are only counted");
+    assert_eq!(ns[0].kind, Kind::SchemaMismatch);
+    let ns = h.run(61.5, 61.5);
+    assert_eq!(ns.len(), 1);
+    assert_eq!(
+        ns[0].title,
+        "Chat: and 49 more events not matching their schema"
+    );
+    // A matching event says nothing; with the rule off, neither does a mismatch.
+    h.message(1, "delta", "{}", "99", 200.0);
+    assert!(h.n.drain().is_empty());
+    let off: NotifyRules = serde_json::from_value(json!({"schemaMismatch": false})).expect("rules");
+    let mut quiet = Harness::with_rules(&[(2, "Quiet")], off);
+    quiet.state(2, State::Open, 0, 0.0);
+    quiet.event(2, flagged(1), 1.0);
+    assert!(quiet.n.drain().is_empty());
+}

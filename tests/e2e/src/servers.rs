@@ -47,6 +47,34 @@ impl Demo {
         self.addr
     }
 
+    /// Its request log (`GET /requests`: method, path, headers and body of each request it
+    /// took), oldest first; what a test checks was or was not sent. Asked over HTTP/1.0, so
+    /// the answer is the whole body up to the close.
+    pub async fn requests(&self) -> Result<Vec<serde_json::Value>, String> {
+        let ask = async {
+            let mut sock = tokio::net::TcpStream::connect(self.addr).await?;
+            sock.write_all(b"GET /requests HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                .await?;
+            let mut answer = Vec::new();
+            sock.read_to_end(&mut answer).await?;
+            io::Result::Ok(answer)
+        };
+        let answer = tokio::time::timeout(Duration::from_secs(5), ask)
+            .await
+            .map_err(|_| "no answer from /requests within 5 s".to_string())?
+            .map_err(|e| format!("/requests: {e}"))?;
+        let answer = String::from_utf8_lossy(&answer);
+        let (_, body) = answer
+            .split_once("\r\n\r\n")
+            .ok_or_else(|| format!("no body in {answer:?}"))?;
+        match serde_json::from_str(body)
+            .map_err(|e| format!("/requests is not JSON ({e}): {body}"))?
+        {
+            serde_json::Value::Array(list) => Ok(list),
+            other => Err(format!("/requests is not a list: {other}")),
+        }
+    }
+
     /// Stops accepting and drops every open stream (the outage begins).
     pub async fn stop(&mut self) {
         if let Some(server) = self.server.take() {

@@ -6,10 +6,8 @@
 //! request log shows the POST with the header and body; the request panel and the edit form
 //! show the secret masked. Screenshots of the filled form at 720×480, 1200×780 and 1920×1080.
 
-use serde_json::Value;
 use streamwatch_demo_server::DemoConfig;
 use streamwatch_e2e::{start_keyring, App, Demo, Desktop};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const NAME: &str = "Pasted";
 const SECRET: &str = "e2e-curl-s3cret-7d2a";
@@ -30,23 +28,6 @@ fn chrome_copy(url: &str, origin: &str) -> String {
   -H 'user-agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' \
   --data-raw '{BODY}' -k"#
     )
-}
-
-/// The demo server's request log (`GET /requests`), over one plain HTTP/1.1 request.
-async fn logged_requests(server: &Demo) -> Vec<Value> {
-    let mut tcp = tokio::net::TcpStream::connect(server.addr())
-        .await
-        .expect("connect to the demo server");
-    let head = format!(
-        "GET /requests HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        server.addr()
-    );
-    tcp.write_all(head.as_bytes()).await.expect("send");
-    let mut raw = Vec::new();
-    tcp.read_to_end(&mut raw).await.expect("read");
-    let text = String::from_utf8_lossy(&raw);
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("/requests is JSON ({e}): {text}"))
 }
 
 /// The form's headers as (name, value, secret, input type).
@@ -229,7 +210,7 @@ async fn paste_a_chrome_copy_into_the_add_form() {
     app.wait_detail_state(NAME, "open").await;
     let seen = app
         .wait_for("the demo server to log the POST", async || {
-            let log = logged_requests(&server).await;
+            let log = server.requests().await?;
             log.into_iter()
                 .find(|r| r["method"] == "POST" && r["path"] == "/events?rate=10")
                 .ok_or_else(|| "no POST /events?rate=10 yet".to_owned())

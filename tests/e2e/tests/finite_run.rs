@@ -5,7 +5,6 @@
 //! "finished: [DONE] after …", and "Run again" POSTs it once more. Screenshots at 720×480,
 //! 1200×780 and 1920×1080. See ../README.md.
 
-use serde_json::Value;
 use std::time::Duration;
 use streamwatch_demo_server::DemoConfig;
 use streamwatch_e2e::{App, Demo};
@@ -14,28 +13,14 @@ const NAME: &str = "Answer";
 const TAG: &str = "e2e=finite";
 const PROMPT: &str = r#"{"model":"gpt-demo","stream":true,"messages":[{"role":"user","content":"say hello to the window"}]}"#;
 
-/// How many requests the demo server logged for this test's URL (its `/requests` log, read
-/// over a plain HTTP/1.1 request).
+/// How many requests the demo server logged for this test's URL (`usize::MAX` when its log
+/// cannot be read, which no count asserted here equals).
 async fn posts(server: &Demo) -> usize {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let Ok(mut sock) = tokio::net::TcpStream::connect(server.addr()).await else {
-        return usize::MAX;
-    };
-    let ask = b"GET /requests HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    let mut reply = Vec::new();
-    if sock.write_all(ask).await.is_err() || sock.read_to_end(&mut reply).await.is_err() {
-        return usize::MAX;
-    }
-    let text = String::from_utf8_lossy(&reply);
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    let log: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    log.as_array()
-        .map(|all| {
-            all.iter()
-                .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(TAG)))
-                .count()
-        })
-        .unwrap_or(usize::MAX)
+    server.requests().await.map_or(usize::MAX, |all| {
+        all.iter()
+            .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(TAG)))
+            .count()
+    })
 }
 
 async fn text_of(app: &App, testid: &str) -> String {

@@ -25,27 +25,6 @@ const hit = document.elementFromPoint(r.left + r.width / 2, (r.top + r.bottom) /
 return !!hit && el.contains(hit);
 "#;
 
-/// The demo server's request log (`GET /requests`), asked over HTTP/1.0 so the answer is the
-/// whole body up to the close.
-fn requests(demo: &Demo) -> Result<Vec<Value>, String> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(demo.addr()).map_err(|e| e.to_string())?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))
-        .map_err(|e| e.to_string())?;
-    s.write_all(b"GET /requests HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-        .map_err(|e| e.to_string())?;
-    let mut answer = Vec::new();
-    s.read_to_end(&mut answer).map_err(|e| e.to_string())?;
-    let answer = String::from_utf8_lossy(&answer);
-    let (_, body) = answer
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("no body in {answer:?}"))?;
-    match serde_json::from_str(body).map_err(|e| format!("{e}: {body}"))? {
-        Value::Array(list) => Ok(list),
-        other => Err(format!("not a list: {other}")),
-    }
-}
-
 /// Every file under `dir`, read as bytes, must not contain `needle`.
 fn assert_no_file_holds(dir: &std::path::Path, needle: &str) {
     let mut stack = vec![dir.to_path_buf()];
@@ -122,7 +101,7 @@ async fn saving_without_the_keyring_is_offered_told_and_kept_for_this_session_on
     app.wait_detail_state(NAME, "open").await;
     let sent = app
         .wait_for("the demo server to log the request", async || {
-            let list = requests(&demo)?;
+            let list = demo.requests().await?;
             list.iter()
                 .rev()
                 .find(|r| r["headers"].get("authorization").is_some())
@@ -136,7 +115,7 @@ async fn saving_without_the_keyring_is_offered_told_and_kept_for_this_session_on
 
     // A new session: the value is gone, and the stream says so instead of connecting bare.
     let desktop = app.quit().await;
-    let before = requests(&demo).expect("the request log").len();
+    let before = demo.requests().await.expect("the request log").len();
     let app = App::launch_on(desktop, "keyring_choice").await;
     app.click_css(&format!("[data-testid=\"sub-item\"][data-name=\"{NAME}\"]"))
         .await;
@@ -159,7 +138,7 @@ async fn saving_without_the_keyring_is_offered_told_and_kept_for_this_session_on
     app.screenshot_at("keyring-choice-after-restart-1200x780", 1200, 780)
         .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = requests(&demo).expect("the request log").len();
+    let after = demo.requests().await.expect("the request log").len();
     assert_eq!(before, after, "the stream connected without its secret");
     assert_no_file_holds(&data_dir, SECRET);
     app.close().await;

@@ -41,6 +41,7 @@ pub const COMMANDS: &[&str] = &[
     "message_text",
     "timeline",
     "subscription_stats",
+    "list_runs",
     "export_subscriptions",
     "export_history_file",
     "export_subscriptions_file",
@@ -71,6 +72,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         message_text,
         timeline,
         subscription_stats,
+        list_runs,
         export_subscriptions,
         export_history_file,
         export_subscriptions_file,
@@ -246,6 +248,22 @@ pub async fn subscription_stats(state: State<'_, AppState>, id: u64) -> Result<S
     let id = SubscriptionId(id);
     blocking(&state, move |m, _| {
         views::stats_view(m, id, SystemTime::now())
+    })
+    .await
+}
+
+/// A finite stream's or probe's stored runs, newest first: at most `limit`, older than the run
+/// `before` when given, with today's success rate.
+#[tauri::command]
+pub async fn list_runs(
+    state: State<'_, AppState>,
+    id: u64,
+    limit: u32,
+    before: Option<i64>,
+) -> Result<streamwatch_app_api::runs::RunsView> {
+    let id = SubscriptionId(id);
+    blocking(&state, move |m, _| {
+        streamwatch_app_api::runs::list_runs(m.catalog(), id, limit as usize, before)
     })
     .await
 }

@@ -53,6 +53,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: boxing the larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Connect to an SSE stream and print what happens, reconnecting until told to stop.

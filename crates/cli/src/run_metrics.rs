@@ -95,13 +95,16 @@ impl RunMetrics {
     }
 }
 
+/// A histogram family: name, help, and which of a subscription's histograms it shows.
+type HistogramFamily = (&'static str, &'static str, fn(&SubRuns) -> &Histogram);
+
 fn labels(id: SubscriptionId, s: &SubRuns) -> Vec<(&'static str, String)> {
     vec![("subscription", s.name.clone()), ("id", id.to_string())]
 }
 
 impl Collector for RunMetrics {
     fn encode(&self, mut enc: DescriptorEncoder) -> fmt::Result {
-        let histograms: [(&str, &str, fn(&SubRuns) -> &Histogram); 3] = [
+        let histograms: [HistogramFamily; 3] = [
             (
                 "streamwatch_run_ttfb_seconds",
                 "Time to the response headers of each run that opened",

@@ -81,6 +81,10 @@ fn excerpt(text: Option<&str>) -> String {
     }
 }
 
+/// The table's header, aligned with [`run_row`].
+const HEADER: &str =
+    "STARTED               STATUS    TTFB MS    TTFT MS  DURATION  END            RESULT  ANSWER";
+
 /// One run as a table row.
 fn run_row(r: &StoredRun) -> String {
     let result = match (r.ok, &r.failure) {
@@ -121,11 +125,7 @@ pub fn run(dir: &Path, args: &RunsArgs) -> anyhow::Result<()> {
         } else if runs.is_empty() {
             writeln!(out, "No runs stored for {} yet.", saved.record.name)?;
         } else {
-            writeln!(
-                out,
-                "{:<20}  {:>6}  {:>9}  {:>9}  {:>8}  {:<13}  {}  {}",
-                "STARTED", "STATUS", "TTFB MS", "TTFT MS", "DURATION", "END", "RESULT", "ANSWER"
-            )?;
+            writeln!(out, "{HEADER}")?;
             for r in &runs {
                 writeln!(out, "{}", run_row(r))?;
             }

@@ -168,6 +168,7 @@ mod tests {
             data: "x".into(),
             id: "".into(),
             replayed: false,
+            mismatch: None,
         }
     }
 

@@ -801,7 +801,19 @@ async fn drive(
             // A probe: the run is over; the next one is due at its slot.
             let due = probe_schedule::next_run(run_start, every, rand::random());
             let how = match outcome {
-                Outcome::Finished { summary } => format!("last run ok: {}", summary.words()),
+                Outcome::Finished { summary } => {
+                    // In the timeline like any finished run; the state says when the next is.
+                    sink.record(Record::Timeline {
+                        sub: sink.id,
+                        at: SystemTime::now(),
+                        event: TimelineEvent::RunFinished {
+                            status: summary.status,
+                            ending: summary.ending(),
+                        },
+                    })
+                    .await;
+                    format!("last run ok: {}", summary.words())
+                }
                 _ => format!(
                     "last run failed: {}",
                     sink.last_error_or("it did not end cleanly")

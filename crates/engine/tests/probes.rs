@@ -322,3 +322,51 @@ async fn a_finished_finite_stream_stays_finished_across_restarts_until_run_again
     monitor.shutdown().await.expect("shutdown");
     assert_eq!(chat_posts(&server).await, 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_probe_between_runs_says_when_it_runs_next_and_pause_stops_it() {
+    let server = demo().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut record = chat_record("probe", &server.url("/v1/chat/completions"));
+    record.probe_every_ms = Some(10_000);
+    let monitor = Monitor::open(options(dir.path())).expect("open");
+    let id = monitor.add(&record).expect("add");
+    until_run_ended(&monitor, id).await;
+    wait_until("waiting for the next slot", LIMIT, || {
+        monitor
+            .supervisor()
+            .status(id)
+            .is_ok_and(|s| s.state == State::Stopped && s.next_run_at.is_some())
+    })
+    .await;
+    monitor.flush().await.expect("flush");
+    let transitions = monitor
+        .catalog()
+        .transitions(id, None)
+        .expect("transitions");
+    let last = transitions.last().expect("a transition");
+    assert!(
+        last.reason.starts_with("last run ok: [DONE] after ")
+            && last.reason.contains("; next run at "),
+        "{last:?}"
+    );
+    let timeline = monitor.catalog().timeline(id, None).expect("timeline");
+    assert!(
+        timeline.iter().any(|t| matches!(
+            t.event,
+            streamwatch_engine::timeline::TimelineEvent::RunFinished { .. }
+        )),
+        "{timeline:?}"
+    );
+    // Paused, the schedule stops: nothing runs on its own.
+    monitor.set_paused(id, true).expect("pause");
+    wait_until("paused", LIMIT, || {
+        monitor
+            .supervisor()
+            .status(id)
+            .is_ok_and(|s| s.state == State::Paused && s.next_run_at.is_none())
+    })
+    .await;
+    assert_eq!(chat_posts(&server).await, 1);
+    monitor.shutdown().await.expect("shutdown");
+}

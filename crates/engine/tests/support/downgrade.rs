@@ -38,6 +38,13 @@ const ADDED_BY_VERSION: &[(i64, &[Added])] = &[
         12,
         &[("subscriptions", Some("probe_every_ms")), ("runs", None)],
     ),
+    (
+        13,
+        &[
+            ("messages", Some("mismatch")),
+            ("subscriptions", Some("expectations")),
+        ],
+    ),
 ];
 
 /// The schema version whose migration added `table.column`.

@@ -795,7 +795,8 @@ async fn drive(
             }
         };
         if let (Some(outcome), true) = (&outcome, records_runs) {
-            sink.run_ended(config.probe_every.is_some(), run_result(outcome, &sink)).await;
+            sink.run_ended(config.probe_every.is_some(), run_result(outcome, &sink))
+                .await;
         }
         if let (Some(outcome), Some(every)) = (&outcome, config.probe_every) {
             // A probe: the run is over; the next one is due at its slot.

@@ -59,7 +59,6 @@ impl Default for NotifyRules {
     }
 }
 
-
 impl NotifyRules {
     /// Reads the rules from a subscription's `notify` JSON (`null` and `{}` give the defaults).
     pub fn from_json(value: &serde_json::Value) -> Result<NotifyRules, RulesError> {
@@ -128,7 +127,6 @@ impl CompiledRules {
             .unwrap_or_else(|| "message rule".into())
     }
 }
-
 
 #[cfg(test)]
 mod tests {

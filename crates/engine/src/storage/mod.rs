@@ -25,10 +25,11 @@ pub use model::{
     StoredHeader, StoredMessage, SubscriptionRecord, Transition,
 };
 pub use notifications::{NewNotification, StoredNotification, MAX_NOTIFICATIONS};
-pub use schema::SCHEMA_VERSION;
 pub use runs::{
-    RunStats, StoredRun, CUT_WORDS, MAX_RUNS_PER_READ, MAX_RUNS_PER_SUBSCRIPTION, RUN_TEXT_CAP_BYTES,
+    RunStats, StoredRun, CUT_WORDS, MAX_RUNS_PER_READ, MAX_RUNS_PER_SUBSCRIPTION,
+    RUN_TEXT_CAP_BYTES,
 };
+pub use schema::SCHEMA_VERSION;
 pub use store::{Store, DB_FILE_NAME};
 pub use timeline_rows::MAX_TIMELINE_ROWS;
 #[doc(hidden)]

@@ -14,6 +14,7 @@ use streamwatch_demo_server::{DemoConfig, DemoServer};
 use streamwatch_engine::catalog::{Catalog, CatalogError, SavedSubscription, SubscriptionRecord};
 use streamwatch_engine::monitor::{Monitor, MonitorError, MonitorOptions};
 use streamwatch_engine::secrets::SecretStore;
+use streamwatch_engine::storage::StoredHeader;
 use tokio::sync::broadcast;
 
 /// Overrides the data directory (tests and side-by-side runs use it).
@@ -30,6 +31,16 @@ pub const DEMO_NAME: &str = "Demo stream";
 /// Its path on the demo server: 5 events a second, the connection ended cleanly every 25 events
 /// so a reconnect and a resume show within seconds (the UI's demo note reads the 25 from it).
 pub const DEMO_PATH: &str = "/events?rate=5&close_after=25";
+/// The first-run probe's name.
+pub const DEMO_PROBE_NAME: &str = "Demo LLM probe";
+/// Its path on the demo server: the OpenAI-style chat endpoint, a finite answer ending in
+/// `[DONE]`.
+pub const DEMO_PROBE_PATH: &str = "/v1/chat/completions";
+/// Its prompt: short, so a run takes a second or two, with the usage figures asked for.
+pub const DEMO_PROBE_BODY: &str = r#"{"model":"demo-llm","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hello to Streamwatch."}]}"#;
+/// How often it runs: often enough to fill the runs chart over a session, rarely enough to
+/// stay quiet.
+pub const DEMO_PROBE_EVERY_MS: u64 = 5 * 60 * 1000;
 
 /// Where and how to start.
 #[derive(Debug, Clone)]
@@ -271,5 +282,17 @@ fn repoint_demo_subscriptions(
 fn add_demo_subscription(monitor: &Monitor, demo: &DemoServer) -> Result<(), MonitorError> {
     let mut record = SubscriptionRecord::new(DEMO_NAME, demo.url(DEMO_PATH));
     record.notify = serde_json::json!({ "demo": true });
-    monitor.add(&record).map(drop)
+    monitor.add(&record)?;
+    // The LLM probe beside it; flagged demo too, so its runs read as on purpose.
+    let mut probe = SubscriptionRecord::new(DEMO_PROBE_NAME, demo.url(DEMO_PROBE_PATH));
+    probe.method = "POST".into();
+    probe.headers.push(StoredHeader {
+        name: "Content-Type".into(),
+        value: "application/json".into(),
+        secret: false,
+    });
+    probe.body = Some(DEMO_PROBE_BODY.into());
+    probe.probe_every_ms = Some(DEMO_PROBE_EVERY_MS);
+    probe.notify = serde_json::json!({ "demo": true });
+    monitor.add(&probe).map(drop)
 }

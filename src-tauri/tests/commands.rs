@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use streamwatch_app::commands;
-use streamwatch_app::state::{AppState, StartOptions, DEMO_NAME, FIRST_RUN_MARKER};
+use streamwatch_app::state::{
+    AppState, StartOptions, DEMO_NAME, DEMO_PROBE_NAME, FIRST_RUN_MARKER,
+};
 use streamwatch_app::window::MAIN_WINDOW;
 use streamwatch_app_api::dto::{StateName, UpdateBatch};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -169,14 +171,18 @@ fn messages_of(s: &Value) -> u64 {
 fn a_subscription_through_its_whole_life() {
     let h = Harness::start();
 
-    // First run: the demo subscription, on the demo server's actual port.
+    // First run: the demo subscription and the demo LLM probe, on the demo server's actual port.
     let subs = h.list();
-    assert_eq!(subs.len(), 1, "{subs:#?}");
+    assert_eq!(subs.len(), 2, "{subs:#?}");
     assert_eq!(subs[0]["name"], DEMO_NAME);
     assert_eq!(
         subs[0]["url"],
         h.demo_url("/events?rate=5&close_after=25").as_str()
     );
+    assert_eq!(subs[1]["name"], DEMO_PROBE_NAME);
+    assert_eq!(subs[1]["url"], h.demo_url("/v1/chat/completions").as_str());
+    assert_eq!(subs[1]["form"]["method"], "POST");
+    assert_eq!(subs[1]["form"]["probe"]["everySecs"], 300);
 
     // Add: it is listed and it opens; messages arrive.
     let url = h.demo_url("/events?rate=50");
@@ -372,7 +378,7 @@ fn invalid_forms_name_the_field() {
         .unwrap_err();
     assert_eq!(err["kind"], "notFound", "{err}");
     // Nothing was added by the failures.
-    assert_eq!(h.list().len(), 1);
+    assert_eq!(h.list().len(), 2);
     h.shutdown();
 }
 
@@ -452,9 +458,18 @@ fn the_demo_subscription_follows_the_port_and_is_offered_once() {
     let first = open_state(dir.path());
     let port = first.demo.as_ref().unwrap().addr().port();
     let saved = first.monitor.catalog().subscriptions().unwrap();
-    assert_eq!(saved.len(), 1);
+    assert_eq!(saved.len(), 2);
     assert_eq!(saved[0].record.notify, json!({"demo": true}));
     assert!(saved[0].record.url.contains(&format!(":{port}/")));
+    // The LLM probe is a demo too, POSTing to the demo's chat endpoint every 5 minutes.
+    assert_eq!(saved[1].record.name, DEMO_PROBE_NAME);
+    assert_eq!(saved[1].record.notify, json!({"demo": true}));
+    assert_eq!(saved[1].record.method, "POST");
+    assert_eq!(saved[1].record.probe_every_ms, Some(300_000));
+    assert!(saved[1]
+        .record
+        .url
+        .ends_with(&format!(":{port}/v1/chat/completions")));
     assert!(dir.path().join(FIRST_RUN_MARKER).exists());
     tauri::async_runtime::block_on(first.shutdown());
     drop(first);
@@ -477,13 +492,19 @@ fn the_demo_subscription_follows_the_port_and_is_offered_once() {
     let new_port = second.demo.as_ref().unwrap().addr().port();
     assert_ne!(new_port, busy_port);
     let saved = second.monitor.catalog().subscriptions().unwrap();
-    assert_eq!(saved.len(), 1);
+    assert_eq!(saved.len(), 2);
     assert_eq!(
         saved[0].record.url,
         format!("http://127.0.0.1:{new_port}/events?rate=5&close_after=25")
     );
+    assert_eq!(
+        saved[1].record.url,
+        format!("http://127.0.0.1:{new_port}/v1/chat/completions")
+    );
     // Removed by the user: not offered again.
-    second.monitor.remove(saved[0].id).unwrap();
+    for s in &saved {
+        second.monitor.remove(s.id).unwrap();
+    }
     tauri::async_runtime::block_on(second.shutdown());
     drop(second);
     let third = open_state(dir.path());
@@ -578,7 +599,7 @@ fn the_capability_grants_our_commands_to_the_main_window_only() {
             );
         }
     }
-    assert_eq!(h.list().len(), 1);
+    assert_eq!(h.list().len(), 2);
     // Another window gets nothing.
     let other = WebviewWindowBuilder::new(&h.app, "other", Default::default())
         .build()

@@ -54,6 +54,7 @@ describe('validateDraft', () => {
         endEvent: '',
         network: { proxy: '', caCertificates: '', clientCertificate: '', clientKey: '', hasStoredKey: false },
         expectations: [],
+        probe: { everySecs: null, notifyFailed: true, notifyNoSentinel: false, firstTokenLimitMs: null, totalLimitMs: null, expectContains: '', expectRegex: '', expectJsonPointer: '', expectJsonEquals: '' },
       },
     });
   });

@@ -359,6 +359,10 @@ pub struct StatusView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub finished: Option<String>,
+    // A probe between runs: when its next run is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub next_run_at_ms: Option<u64>,
 }
 
 /// One event: live (`seq` null, from the update channel) or stored (`seq` set, from
@@ -639,6 +643,7 @@ impl From<&Status> for StatusView {
             schema_mismatches: s.schema_mismatches,
             down_since_ms: s.down_since.map(ms),
             finished: s.finished.as_ref().map(|f| f.words()),
+            next_run_at_ms: s.next_run_at.map(ms),
         }
         .with_health(None)
     }

@@ -4,7 +4,7 @@
 
 use crate::error::CommandError;
 use serde::{Deserialize, Serialize};
-use streamwatch_engine::alerts::{MessageRule, NotifyRules, RunRules};
+use streamwatch_engine::alerts::{MessageRule, NotifyRules, RulesError, RunRules};
 use streamwatch_engine::catalog::SubscriptionRecord;
 use ts_rs::TS;
 
@@ -98,6 +98,9 @@ impl ProbeForm {
             total_ms: self.total_limit_ms.filter(|ms| *ms > 0),
             expect: (expect != MessageRule::default()).then_some(expect),
         };
+        // Checked alone first, so a refusal names the probe's own field rather than the
+        // message rules' "rule 1".
+        runs.compile().map_err(|e| run_rule_error(&e))?;
         let mut rules = NotifyRules::from_json(&record.notify)
             .map_err(|e| CommandError::invalid(e.to_string(), Some("notify")))?;
         rules.runs = runs;
@@ -107,6 +110,32 @@ impl ProbeForm {
         record.notify = rules.to_json();
         Ok(())
     }
+}
+
+/// A run rule the engine refused, on the probe field it is about.
+fn run_rule_error(e: &RulesError) -> CommandError {
+    let (field, words) = match e {
+        RulesError::Regex { reason, .. } => (
+            "probe.expectRegex",
+            format!("The expected answer's regular expression is not valid: {reason}"),
+        ),
+        RulesError::JsonPointer { reason, .. } => (
+            "probe.expectJsonPointer",
+            format!("The expected answer's JSON pointer: {reason}"),
+        ),
+        other => {
+            let words = other.to_string();
+            let field = if words.contains("first token") {
+                "probe.firstTokenLimitMs"
+            } else if words.contains("total time") {
+                "probe.totalLimitMs"
+            } else {
+                "probe"
+            };
+            (field, words)
+        }
+    };
+    CommandError::invalid(words, Some(field))
 }
 
 #[cfg(test)]
@@ -130,14 +159,21 @@ mod tests {
         assert_eq!(record.notify["downAfterSecs"], 30);
         assert_eq!(record.notify["runs"]["firstTokenMs"], 1000);
         assert_eq!(ProbeForm::of(&record), form);
-        // 0 is "not a probe"; a bad regex names the notify field.
+        // 0 is "not a probe"; a bad regex or limit names its own probe field.
         let off = ProbeForm {
             every_secs: Some(0),
             expect_regex: "(".into(),
             ..ProbeForm::default()
         };
         let err = off.apply(&mut record).unwrap_err();
-        assert_eq!(err.field.as_deref(), Some("notify"), "{err:?}");
+        assert_eq!(err.field.as_deref(), Some("probe.expectRegex"), "{err:?}");
+        assert!(err.message.contains("regular expression"), "{err:?}");
+        let slow = ProbeForm {
+            total_limit_ms: Some(10_000_000),
+            ..ProbeForm::default()
+        };
+        let err = slow.apply(&mut record).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("probe.totalLimitMs"), "{err:?}");
         let off = ProbeForm {
             every_secs: Some(0),
             ..ProbeForm::default()

@@ -51,6 +51,7 @@ export function form(p: Partial<SubscriptionForm> = {}): SubscriptionForm {
     endEvent: '',
     network: { proxy: '', caCertificates: '', clientCertificate: '', clientKey: '', hasStoredKey: false },
     expectations: [],
+    probe: { everySecs: null, notifyFailed: true, notifyNoSentinel: false, firstTokenLimitMs: null, totalLimitMs: null, expectContains: '', expectRegex: '', expectJsonPointer: '', expectJsonEquals: '' },
     ...p,
   };
 }

@@ -12,6 +12,7 @@ import type {
   NotificationView,
   MessageView,
   RequestView,
+  RunsView,
   StatsView,
   SubscriptionForm,
   SubscriptionView,
@@ -123,6 +124,12 @@ export function timeline(id: number, sinceMs: number | null): Promise<TimelineEn
 
 export function subscriptionStats(id: number): Promise<StatsView> {
   return call('subscription_stats', { id });
+}
+
+/** A finite stream's or probe's stored runs, newest first, older than run `before` (the newest
+ *  when null), with today's success rate. */
+export function listRuns(id: number, limit: number, before: number | null): Promise<RunsView> {
+  return call('list_runs', { id, limit, before });
 }
 
 export function exportSubscriptions(withHistory: boolean): Promise<string> {

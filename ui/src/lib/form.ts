@@ -4,6 +4,7 @@
 import { HTTP_METHODS, type HeaderForm, type MessageRuleForm, type NotifyForm, type SubscriptionForm } from './bindings';
 import { emptyNetworkDraft, networkDraftFrom, validateNetwork, NETWORK_FIELDS, type NetworkDraft } from './network-form';
 import { expectationDraftsFrom, validateExpectations, type ExpectationDraft } from './expectations-form';
+import { emptyProbeDraft, probeDraftFrom, probeErrorKey, validateProbe, type ProbeDraft } from './probe-form';
 
 export interface HeaderDraft {
   /** Local key for the keyed list; not sent. */
@@ -72,6 +73,8 @@ export interface FormDraft {
   network: NetworkDraft;
   /** JSON Schemas the events must match (expectations-form.ts). */
   expectations: ExpectationDraft[];
+  /** Probe schedule and run notification rules (probe-form.ts). */
+  probe: ProbeDraft;
 }
 
 /** Which redirects a subscription follows (the shell's RedirectMode). */
@@ -107,7 +110,7 @@ export function reconnectChoices(method: string): readonly { value: ReconnectCho
 }
 
 /** Field names as the shell names them in CommandError.field (camelCase, as the DTO). */
-export type FieldName = Exclude<keyof FormDraft, 'headers' | 'notify' | 'network' | 'expectations'> | 'headers' | 'notify' | (typeof NETWORK_FIELDS)[number];
+export type FieldName = Exclude<keyof FormDraft, 'headers' | 'notify' | 'network' | 'expectations' | 'probe'> | 'headers' | 'notify' | (typeof NETWORK_FIELDS)[number];
 
 /**
  * Errors keyed by field; header rows use `headers.<index>.name` / `headers.<index>.value`,
@@ -196,6 +199,7 @@ export function emptyDraft(): FormDraft {
     endEvent: '',
     network: emptyNetworkDraft(),
     expectations: [],
+    probe: emptyProbeDraft(),
   };
 }
 
@@ -221,6 +225,7 @@ export function draftFromForm(f: SubscriptionForm): FormDraft {
     endEvent: f.endEvent ?? '',
     network: networkDraftFrom(f.network),
     expectations: expectationDraftsFrom(f.expectations),
+    probe: probeDraftFrom(f.probe),
   };
 }
 
@@ -379,6 +384,7 @@ export function validateDraft(d: FormDraft): Validation {
   const notify = validateNotify(d.notify, errors);
   const network = validateNetwork(d.network, errors);
   const expectations = validateExpectations(d.expectations, errors);
+  const probe = validateProbe(d.probe, errors);
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
@@ -404,6 +410,7 @@ export function validateDraft(d: FormDraft): Validation {
       endEvent: d.endEvent.trim(),
       network,
       expectations,
+      probe,
     },
   };
 }
@@ -423,6 +430,8 @@ export function errorKeyForField(field: string | null): string | null {
   }
   const expectation = /^expectations?[.[](\d+)\]?(?:\.schema)?$/.exec(camel);
   if (expectation) return `expectations.${expectation[1]}.schema`;
+  const probe = probeErrorKey(field);
+  if (probe) return probe;
   const known: readonly string[] = [
     'name', 'url', 'secretParams', 'method', 'body', 'lastEventId', 'retryInitialMs', 'retryMaxMs', 'maxRetries', 'idleTimeoutSecs', 'staleAfterSecs', 'paused',
     'notify', 'redirects', 'idsNotSequential', 'reconnect', 'endEvent', ...NETWORK_FIELDS,

@@ -1,100 +1,182 @@
-//! Finding CR and LF in a read, for the parser's line cutting.
+//! Finding the end of a line in a read, for the parser's line cutting, and checking its text
+//! on the way.
 //!
-//! SSE lines are short (an id, an event type, one data line), so calling a SIMD search once
-//! per line pays its setup every ~30 bytes. Instead, one 64-byte block at a time is turned into
-//! a bit mask of line-end positions, and successive lines pop bits off it.
+//! Each line is searched from its start 16 bytes at a time: most SSE lines are short (an id, an
+//! event type, one data line of a few hundred bytes), where a call to a SIMD search pays more
+//! in setup than the search costs, and a mask of a whole block per 64 bytes needs bookkeeping
+//! per line. The same loads tell whether the line is all ASCII, so a line in a read fresh from
+//! the network is read once: its text needs no validation of its own. A long line (past
+//! [`LONG_LINE`] bytes) is searched with `memchr2`, whose wide loads win there, and is left to
+//! its consumer to validate.
 
-/// Iterates over the positions of CR and LF bytes in a buffer, in order.
-pub(crate) struct LineEnds<'a> {
-    buf: &'a [u8],
-    /// Start of the block `mask` describes.
-    block: usize,
-    /// Bit `i` set: `buf[block + i]` is CR or LF and not yet returned.
-    mask: u64,
+/// A line's end: where its CR or LF is, and whether every byte before it is known ASCII.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LineEnd {
+    /// Index of the CR or LF in the buffer.
+    pub(crate) at: usize,
+    /// The line's bytes are all ASCII (so valid UTF-8). `false` says nothing: not checked,
+    /// or a byte near the line that is not ASCII.
+    pub(crate) ascii: bool,
 }
 
-const BLOCK: usize = 64;
+/// Bytes searched a vector at a time before the rest of the line goes to `memchr2`: well past
+/// a typical JSON value of a few hundred bytes.
+const LONG_LINE: usize = 1024;
 
-impl<'a> LineEnds<'a> {
-    /// Starts at `from`; nothing is scanned until the first call.
-    pub(crate) fn new(buf: &'a [u8], from: usize) -> Self {
-        LineEnds {
-            buf,
-            // One block "before" `from`, so the first call scans the block at `from`.
-            block: from.wrapping_sub(BLOCK),
-            mask: 0,
-        }
+/// The first CR or LF at or after `pos` in `buf`.
+#[inline(always)]
+pub(crate) fn line_end(buf: &[u8], pos: usize) -> Option<LineEnd> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::line_end(buf, pos)
     }
-
-    /// The first line end at or after `pos` (which never moves backwards between calls).
-    #[inline]
-    pub(crate) fn next_from(&mut self, pos: usize) -> Option<usize> {
-        loop {
-            if self.mask != 0 {
-                let at = self.block + self.mask.trailing_zeros() as usize;
-                self.mask &= self.mask - 1;
-                if at >= pos {
-                    return Some(at);
-                }
-                continue;
-            }
-            let next = self.block.wrapping_add(BLOCK);
-            if next >= self.buf.len() {
-                return None;
-            }
-            self.block = next;
-            self.mask = block_mask(self.buf, next);
-        }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        portable_line_end(buf, pos)
     }
 }
 
-/// The line-end mask of the (up to) 64 bytes of `buf` from `at`.
+/// The rest of a long line, from `at`: the wide search, no text check.
+#[cold]
+#[inline(never)]
+fn long_line_end(buf: &[u8], at: usize) -> Option<LineEnd> {
+    let at = at + memchr::memchr2(b'\n', b'\r', &buf[at..])?;
+    Some(LineEnd { at, ascii: false })
+}
+
+/// A short buffer's end, a byte at a time.
 #[inline]
-fn block_mask(buf: &[u8], at: usize) -> u64 {
-    let rest = buf.len() - at;
-    if rest >= BLOCK {
-        simd_mask(&buf[at..at + BLOCK])
-    } else if buf.len() >= BLOCK {
-        // The short last block of a read (one event per read always ends in one): the 64
-        // bytes that end the buffer, shifted so bit 0 is `at`, instead of a loop per byte.
-        simd_mask(&buf[buf.len() - BLOCK..]) >> (BLOCK - rest)
-    } else {
-        scalar_mask(&buf[at..])
-    }
-}
-
-fn scalar_mask(b: &[u8]) -> u64 {
-    b.iter().take(BLOCK).enumerate().fold(0u64, |m, (i, &c)| {
-        m | (u64::from(c == b'\n' || c == b'\r') << i)
+fn scalar_line_end(buf: &[u8], pos: usize, from: usize) -> Option<LineEnd> {
+    let off = buf[from..].iter().position(|&c| c == b'\n' || c == b'\r')?;
+    let at = from + off;
+    Some(LineEnd {
+        at,
+        ascii: buf[pos..at].is_ascii(),
     })
 }
 
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn simd_mask(b: &[u8]) -> u64 {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
-    debug_assert!(b.len() >= BLOCK);
-    // SAFETY: SSE2 is part of the x86_64 baseline, and each unaligned 16-byte load reads
-    // inside `b`, which holds at least 64 bytes.
-    unsafe {
-        let lf = _mm_set1_epi8(b'\n' as i8);
-        let cr = _mm_set1_epi8(b'\r' as i8);
-        let mut mask = 0u64;
-        for i in 0..4 {
-            let v = _mm_loadu_si128(b.as_ptr().add(i * 16) as *const __m128i);
-            let hit = _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr));
-            mask |= u64::from(_mm_movemask_epi8(hit) as u16) << (i * 16);
-        }
-        mask
+#[cfg(not(target_arch = "x86_64"))]
+fn portable_line_end(buf: &[u8], pos: usize) -> Option<LineEnd> {
+    let rest = &buf[pos..];
+    let head = rest.len().min(LONG_LINE);
+    match rest[..head].iter().position(|&c| c == b'\n' || c == b'\r') {
+        Some(off) => Some(LineEnd {
+            at: pos + off,
+            ascii: rest[..off].is_ascii(),
+        }),
+        None if head < rest.len() => long_line_end(buf, pos + head),
+        None => None,
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn simd_mask(b: &[u8]) -> u64 {
-    scalar_mask(b)
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use super::{long_line_end, scalar_line_end, LineEnd, LONG_LINE};
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_setzero_si128,
+    };
+
+    const V: usize = 16;
+    const BLOCK: usize = 4 * V;
+
+    /// The 16-bit mask of CR and LF bytes in `v`.
+    #[inline(always)]
+    unsafe fn ends(v: __m128i, lf: __m128i, cr: __m128i) -> __m128i {
+        _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr))
+    }
+
+    #[inline(always)]
+    pub(super) fn line_end(buf: &[u8], pos: usize) -> Option<LineEnd> {
+        let len = buf.len();
+        // Past this the line is long: the rest goes to `memchr2`.
+        let limit = if len - pos > LONG_LINE {
+            pos + LONG_LINE
+        } else {
+            len
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline; every unaligned 16-byte load below
+        // reads `buf[i..i + 16]` with `i + 16 <= len`.
+        unsafe {
+            let lf = _mm_set1_epi8(b'\n' as i8);
+            let cr = _mm_set1_epi8(b'\r' as i8);
+            let load = |i: usize| _mm_loadu_si128(buf.as_ptr().add(i).cast::<__m128i>());
+            let mut high = _mm_setzero_si128();
+            let mut at = pos;
+            // One vector first: ids, event types and short values end in it.
+            if at + V <= limit {
+                let v = load(at);
+                high = v;
+                let hit = _mm_movemask_epi8(ends(v, lf, cr));
+                if hit != 0 {
+                    // The bytes after the end in this vector count too: a false "not ASCII"
+                    // only costs the line a validation of its own.
+                    return Some(LineEnd {
+                        at: at + hit.trailing_zeros() as usize,
+                        ascii: _mm_movemask_epi8(high) == 0,
+                    });
+                }
+                at += V;
+            }
+            // Then 64 bytes per step, one test for the four vectors.
+            while at + BLOCK <= limit {
+                let v = [load(at), load(at + V), load(at + 2 * V), load(at + 3 * V)];
+                let e = [
+                    ends(v[0], lf, cr),
+                    ends(v[1], lf, cr),
+                    ends(v[2], lf, cr),
+                    ends(v[3], lf, cr),
+                ];
+                high = _mm_or_si128(
+                    high,
+                    _mm_or_si128(_mm_or_si128(v[0], v[1]), _mm_or_si128(v[2], v[3])),
+                );
+                let any = _mm_or_si128(_mm_or_si128(e[0], e[1]), _mm_or_si128(e[2], e[3]));
+                if _mm_movemask_epi8(any) != 0 {
+                    let mask = e.iter().enumerate().fold(0u64, |m, (i, e)| {
+                        m | (u64::from(_mm_movemask_epi8(*e) as u16) << (i * V))
+                    });
+                    return Some(LineEnd {
+                        at: at + mask.trailing_zeros() as usize,
+                        ascii: _mm_movemask_epi8(high) == 0,
+                    });
+                }
+                at += BLOCK;
+            }
+            while at + V <= limit {
+                let v = load(at);
+                high = _mm_or_si128(high, v);
+                let hit = _mm_movemask_epi8(ends(v, lf, cr));
+                if hit != 0 {
+                    return Some(LineEnd {
+                        at: at + hit.trailing_zeros() as usize,
+                        ascii: _mm_movemask_epi8(high) == 0,
+                    });
+                }
+                at += V;
+            }
+            if limit < len {
+                return long_line_end(buf, at);
+            }
+            if at == len {
+                return None;
+            }
+            if len < V {
+                return scalar_line_end(buf, pos, at);
+            }
+            // The short rest: the last 16 bytes of the buffer, shifted so bit 0 is `at`.
+            let v = load(len - V);
+            high = _mm_or_si128(high, v);
+            let hit = _mm_movemask_epi8(ends(v, lf, cr)) as u32 >> (V - (len - at));
+            if hit == 0 {
+                return None;
+            }
+            Some(LineEnd {
+                at: at + hit.trailing_zeros() as usize,
+                ascii: _mm_movemask_epi8(high) == 0,
+            })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -102,15 +184,26 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn all_ends(buf: &[u8], from: usize) -> Vec<usize> {
-        let mut it = LineEnds::new(buf, from);
+    /// Every line end from `from` on, as the parser walks them.
+    fn all_ends(buf: &[u8], from: usize) -> Vec<LineEnd> {
         let mut out = Vec::new();
         let mut pos = from;
-        while let Some(e) = it.next_from(pos) {
-            out.push(e);
-            pos = e + 1;
+        while pos < buf.len() {
+            let Some(end) = line_end(buf, pos) else { break };
+            out.push(end);
+            pos = end.at + 1;
         }
         out
+    }
+
+    fn want_ends(buf: &[u8], from: usize) -> Vec<usize> {
+        (from..buf.len())
+            .filter(|&i| buf[i] == b'\n' || buf[i] == b'\r')
+            .collect()
+    }
+
+    fn ats(ends: &[LineEnd]) -> Vec<usize> {
+        ends.iter().map(|e| e.at).collect()
     }
 
     proptest! {
@@ -120,21 +213,7 @@ mod tests {
             from in 0usize..400,
         ) {
             let from = from.min(buf.len());
-            let want: Vec<usize> = (from..buf.len()).filter(|&i| buf[i] == b'\n' || buf[i] == b'\r').collect();
-            prop_assert_eq!(all_ends(&buf, from), want);
-        }
-
-        #[test]
-        fn the_last_short_block_of_a_long_buffer_finds_its_ends(
-            head in 64usize..200,
-            tail in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), Just(b'x')], 1..64),
-        ) {
-            // Line ends before `from` must not leak into the shifted mask of the last block.
-            let mut buf = vec![b'\n'; head];
-            buf.extend_from_slice(&tail);
-            let from = buf.len() - tail.len();
-            let want: Vec<usize> = (from..buf.len()).filter(|&i| buf[i] == b'\n' || buf[i] == b'\r').collect();
-            prop_assert_eq!(all_ends(&buf, from), want);
+            prop_assert_eq!(ats(&all_ends(&buf, from)), want_ends(&buf, from));
         }
 
         #[test]
@@ -150,15 +229,39 @@ mod tests {
                 }
             }
             let from = from.min(len);
-            let want: Vec<usize> = (from..len).filter(|&i| buf[i] == b'\n' || buf[i] == b'\r').collect();
-            prop_assert_eq!(all_ends(&buf, from), want);
+            prop_assert_eq!(ats(&all_ends(&buf, from)), want_ends(&buf, from));
         }
 
         #[test]
-        fn skipping_ahead_skips_earlier_ends(buf in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'x')], 0..300), skip in 0usize..300) {
-            let mut it = LineEnds::new(&buf, 0);
-            let want = (skip..buf.len()).find(|&i| buf[i] == b'\n');
-            prop_assert_eq!(it.next_from(skip), want);
+        fn ascii_is_said_only_of_ascii_lines_and_of_every_short_one_among_ascii(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    6 => "[ -~]{0,40}".prop_map(String::into_bytes),
+                    2 => Just(b"\n".to_vec()),
+                    1 => Just(vec![b'x'; 300]),
+                    1 => "[é€😀]{1,3}".prop_map(String::into_bytes),
+                    1 => proptest::collection::vec(0x80u8..=0xFF, 1..3),
+                ],
+                0..24,
+            ),
+            from in any::<prop::sample::Index>(),
+        ) {
+            // Mostly ASCII, with characters, stray bytes and long lines anywhere: a line said
+            // to be ASCII must be, and in an all-ASCII buffer every line shorter than the wide
+            // search's threshold must be said to be (or every value would be validated twice).
+            let buf = parts.concat();
+            let from = from.index(buf.len() + 1);
+            let all_ascii = buf.is_ascii();
+            let mut pos = from;
+            for end in all_ends(&buf, from) {
+                let line = &buf[pos..end.at];
+                if end.ascii {
+                    prop_assert!(line.is_ascii(), "said ASCII: {:?}", line);
+                } else if all_ascii {
+                    prop_assert!(line.len() >= LONG_LINE, "short ASCII line not said ASCII: {:?}", line);
+                }
+                pos = end.at + 1;
+            }
         }
     }
 }

@@ -10,9 +10,9 @@
 //! counters): it costs no reference-count update and no allocation per event, and
 //! [`FrameRef::into_owned`] still keeps the ones it wants.
 
-use crate::line_ends::LineEnds;
+use crate::line_ends::{line_end, LineEnd};
 use crate::shared_str::SharedStr;
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, Bytes};
 use std::fmt;
 use std::ops::{Deref, Range};
 
@@ -189,6 +189,14 @@ impl FrameRef<'_> {
     }
 }
 
+/// The value of a read that is one data-line event: `start..end` of the read.
+struct WholeRead {
+    start: usize,
+    end: usize,
+    /// Known ASCII (else it is validated).
+    utf8: bool,
+}
+
 /// Where a line's bytes live, and whether they are already known to be valid UTF-8.
 #[derive(Clone, Copy)]
 struct Src<'a> {
@@ -242,71 +250,6 @@ fn valid_utf8(b: &[u8]) -> Option<&str> {
     }
 }
 
-/// How many bytes from the start of `b` are valid UTF-8 (a character split at the end of a
-/// read stops it short). SSE is mostly ASCII: checking that 64 bytes at a time costs a quarter
-/// of the SIMD validator's setup on a read of one ~200-byte event, and the validator takes over
-/// from the first block that is not ASCII (a character boundary: all before it is ASCII).
-#[inline]
-fn valid_utf8_len(b: &[u8]) -> usize {
-    let ascii = ascii_blocks(b);
-    if ascii == b.len() {
-        return ascii;
-    }
-    match simdutf8::compat::from_utf8(&b[ascii..]) {
-        Ok(_) => b.len(),
-        Err(e) => ascii + e.valid_up_to(),
-    }
-}
-
-/// `b.len()` when `b` is all ASCII; otherwise a multiple of 64 at or before its first
-/// non-ASCII byte.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn ascii_blocks(b: &[u8]) -> usize {
-    const BLOCK: usize = 64;
-    let mut at = 0;
-    while let Some(block) = b[at..].first_chunk::<BLOCK>() {
-        if !all_ascii_64(block) {
-            return at;
-        }
-        at += BLOCK;
-    }
-    // The short rest: the last 64 bytes, which overlap bytes already checked.
-    match b.last_chunk::<BLOCK>() {
-        _ if at == b.len() => b.len(),
-        Some(last) if all_ascii_64(last) => b.len(),
-        Some(_) => at,
-        None if b.is_ascii() => b.len(),
-        None => 0,
-    }
-}
-
-/// Whether all 64 bytes are ASCII: their high bits ORed, 16 bytes at a time.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn all_ascii_64(block: &[u8; 64]) -> bool {
-    use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128};
-    // SAFETY: SSE2 is part of the x86_64 baseline, and each unaligned 16-byte load reads
-    // inside `block`.
-    unsafe {
-        let v = |i: usize| _mm_loadu_si128(block.as_ptr().add(i * 16).cast::<__m128i>());
-        _mm_movemask_epi8(_mm_or_si128(
-            _mm_or_si128(v(0), v(1)),
-            _mm_or_si128(v(2), v(3)),
-        )) == 0
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn ascii_blocks(b: &[u8]) -> usize {
-    if b.is_ascii() {
-        b.len()
-    } else {
-        0
-    }
-}
-
 /// Data lines of the event in progress.
 enum DataBuf {
     /// No `data` field yet: a blank line dispatches nothing.
@@ -320,7 +263,7 @@ enum DataBuf {
     /// Exactly one data line, shared with its input buffer.
     One(Bytes),
     /// Several data lines joined with LF.
-    Many(BytesMut),
+    Many(Vec<u8>),
 }
 
 /// Partial lines up to this size are copied into the parser's own inline buffer (cheaper than
@@ -331,12 +274,6 @@ const SMALL_LINE: usize = 256;
 
 /// Reads up to this size that only extend a held line take the fast path of `feed_ref`.
 const TINY_READ: usize = 16;
-
-/// What is left of a read after its first line is scanned byte by byte below this size.
-const SHORT_REST: usize = 16;
-
-/// Reads shorter than this skip the up-front UTF-8 pass (its setup outweighs the gain).
-const TRUST_MIN_READ: usize = 64;
 
 /// Slices of reads a long partial line keeps without a heap list: a line longer than one read
 /// but shorter than two (a large event in full-size reads) needs at most two.
@@ -711,7 +648,43 @@ impl Parser {
     ///
     /// On error the event in progress is dropped; the caller should reconnect.
     pub fn feed<F: FnMut(Frame)>(&mut self, chunk: Bytes, mut emit: F) -> Result<(), ParseError> {
+        if let Some(data) = self.whole_read_data(&chunk) {
+            // The read is one event and nothing else: its data is the read itself, trimmed,
+            // rather than a second handle on it (two atomic count updates saved per event).
+            let mut read = chunk;
+            read.truncate(data.end);
+            read.advance(data.start);
+            let event = self.fields.dispatch_read(read, data.utf8);
+            emit(Frame::Event(event));
+            return Ok(());
+        }
         self.feed_ref(&chunk, |frame| emit(frame.into_owned()))
+    }
+
+    /// When `chunk` is exactly one event of one LF-terminated data line (`data: …` LF LF) and
+    /// nothing is in progress: where its value lies, and whether it is known ASCII. What an
+    /// LLM server that flushes every token sends.
+    #[inline]
+    fn whole_read_data(&self, chunk: &[u8]) -> Option<WholeRead> {
+        if !self.partial.is_empty()
+            || self.bom_seen.is_some()
+            || self.skip_lf
+            || !matches!(self.fields.data, DataBuf::None)
+            || !chunk.starts_with(b"data:")
+            || !chunk.ends_with(b"\n\n")
+        {
+            return None;
+        }
+        let LineEnd { at, ascii } = line_end(chunk, 0)?;
+        if at != chunk.len() - 2 || self.fields.check_size(at).is_err() {
+            return None;
+        }
+        let start = 5 + usize::from(chunk.get(5) == Some(&b' '));
+        Some(WholeRead {
+            start: start.min(at),
+            end: at,
+            utf8: ascii,
+        })
     }
 
     /// Feeds one read's bytes, lending `emit` each frame they complete. Values still share
@@ -797,14 +770,6 @@ impl Parser {
         emit: &mut F,
     ) -> Result<(), ParseError> {
         let buf: &[u8] = chunk;
-        // One SIMD pass over the read, so values inside it need no validation of their own
-        // (a character split across reads only stops this short of the end).
-        // Tiny reads are all straddling lines, which are validated when joined anyway.
-        let valid_to = if buf.len() - pos < TRUST_MIN_READ {
-            pos
-        } else {
-            pos + valid_utf8_len(&buf[pos..])
-        };
         if !self.partial.is_empty() {
             match find_line_end(&buf[pos..]) {
                 None => return self.hold_partial(chunk, &buf[pos..]),
@@ -816,39 +781,33 @@ impl Parser {
                 }
             }
         }
-        if buf.len() - pos < SHORT_REST {
-            // The rest of a tiny read: a direct scan beats building a 64-byte mask.
-            while pos < buf.len() {
-                match find_line_end(&buf[pos..]) {
-                    None => return self.hold_partial(chunk, &buf[pos..]),
-                    Some(off) => {
-                        let end = pos + off;
-                        let src = Src {
-                            owner: Some(chunk),
-                            utf8: end <= valid_to,
-                            in_read: true,
-                        };
-                        self.fields.line(&buf[pos..end], src, chunk, emit)?;
-                        pos = self.after_line_end(buf, end);
-                    }
-                }
-            }
-            return Ok(());
-        }
-        let mut ends = LineEnds::new(buf, pos);
         while pos < buf.len() {
-            match ends.next_from(pos) {
-                None => return self.hold_partial(chunk, &buf[pos..]),
-                Some(end) => {
-                    let src = Src {
-                        owner: Some(chunk),
-                        utf8: end <= valid_to,
-                        in_read: true,
-                    };
-                    self.fields.line(&buf[pos..end], src, chunk, emit)?;
-                    pos = self.after_line_end(buf, end);
-                }
+            // The search also checks the line's text, so values inside the read need no
+            // validation of their own.
+            let Some(LineEnd { at: end, ascii }) = line_end(buf, pos) else {
+                return self.hold_partial(chunk, &buf[pos..]);
+            };
+            let line = &buf[pos..end];
+            // The shape of most events (every LLM token): one data line, then a blank line,
+            // LF-terminated. It is dispatched at once, without the field dispatch and the
+            // event-in-progress bookkeeping a line at a time needs.
+            if buf.get(end..end + 2) == Some(b"\n\n")
+                && line.starts_with(b"data:")
+                && matches!(self.fields.data, DataBuf::None)
+            {
+                self.fields.check_size(line.len())?;
+                let start = pos + 5 + usize::from(line.get(5) == Some(&b' '));
+                self.fields.dispatch_one(chunk, start..end, ascii, emit);
+                pos = end + 2;
+                continue;
             }
+            let src = Src {
+                owner: Some(chunk),
+                utf8: ascii,
+                in_read: true,
+            };
+            self.fields.line(line, src, chunk, emit)?;
+            pos = self.after_line_end(buf, end);
         }
         Ok(())
     }
@@ -1052,8 +1011,22 @@ impl Fields {
         }
     }
 
-    /// Adds a second or later data line.
+    /// Adds a second or later data line: inline while the joined buffer has room (the usual
+    /// case once its size is learned from the last event), out of line otherwise.
+    #[inline(always)]
     fn append_data(&mut self, value: &[u8], read: &Bytes) {
+        if let DataBuf::Many(joined) = &mut self.data {
+            if joined.capacity() - joined.len() > value.len() {
+                joined.push(b'\n');
+                joined.extend_from_slice(value);
+                return;
+            }
+        }
+        self.append_data_slow(value, read);
+    }
+
+    #[inline(never)]
+    fn append_data_slow(&mut self, value: &[u8], read: &Bytes) {
         let mut joined = match std::mem::replace(&mut self.data, DataBuf::None) {
             DataBuf::Many(joined) => joined,
             first => {
@@ -1064,7 +1037,7 @@ impl Fields {
                     DataBuf::None | DataBuf::Many(_) => &[],
                 };
                 let needed = first.len() + 1 + value.len();
-                let mut joined = BytesMut::with_capacity(needed.max(self.joined_hint));
+                let mut joined = Vec::with_capacity(needed.max(self.joined_hint));
                 joined.extend_from_slice(first);
                 joined
             }
@@ -1073,7 +1046,7 @@ impl Fields {
         if needed > joined.capacity() {
             joined = grow_within(joined, needed, self.max_event_size);
         }
-        joined.extend_from_slice(b"\n");
+        joined.push(b'\n');
         joined.extend_from_slice(value);
         self.data = DataBuf::Many(joined);
     }
@@ -1114,9 +1087,12 @@ impl Fields {
             DataBuf::InRead(range) => text_ref(Some(read), &read[range], trusted),
             DataBuf::Scratch => text_ref(None, &self.scratch, trusted),
             DataBuf::One(bytes) => TextRef(TextSrc::Owned(data_text(bytes, trusted))),
-            DataBuf::Many(joined) => {
+            DataBuf::Many(mut joined) => {
                 self.joined_hint = joined.len().min(self.max_event_size);
-                TextRef(TextSrc::Owned(data_text(joined.freeze(), trusted)))
+                // Exact size, so the `Bytes` is the buffer itself: a larger one needs a second
+                // allocation to remember its capacity, and an atomic count to drop it.
+                joined.shrink_to_fit();
+                TextRef(TextSrc::Owned(data_text(Bytes::from(joined), trusted)))
             }
         };
         let event = if has_type { &self.type_cache } else { &MESSAGE };
@@ -1128,6 +1104,52 @@ impl Fields {
         }));
     }
 
+    /// Dispatches an event whose only field is one data line, `range` of `read`, with no data
+    /// before it: what [`Fields::line`] then [`Fields::dispatch`] would do, in one step.
+    #[inline(always)]
+    fn dispatch_one<F: FnMut(FrameRef<'_>)>(
+        &mut self,
+        read: &Bytes,
+        range: Range<usize>,
+        trusted: bool,
+        emit: &mut F,
+    ) {
+        self.last_event_id = self.id_buffer.clone();
+        self.event_bytes = 0;
+        self.data_utf8 = true;
+        let has_id = std::mem::take(&mut self.block_has_id);
+        let has_type = std::mem::take(&mut self.has_type);
+        let data = text_ref(Some(read), &read[range], trusted);
+        let event = if has_type { &self.type_cache } else { &MESSAGE };
+        emit(FrameRef::Event(EventRef {
+            event,
+            data,
+            id: &self.last_event_id,
+            has_id,
+        }));
+    }
+
+    /// Dispatches an event whose only field is one data line, `data` (validated here unless
+    /// `trusted`), with nothing before it, as an owned event.
+    #[inline]
+    fn dispatch_read(&mut self, data: Bytes, trusted: bool) -> Event {
+        self.last_event_id = self.id_buffer.clone();
+        self.event_bytes = 0;
+        self.data_utf8 = true;
+        let has_id = std::mem::take(&mut self.block_has_id);
+        let has_type = std::mem::take(&mut self.has_type);
+        Event {
+            event: if has_type {
+                self.type_cache.clone()
+            } else {
+                MESSAGE.clone()
+            },
+            data: data_text(data, trusted),
+            id: self.last_event_id.clone(),
+            has_id,
+        }
+    }
+
     fn reset_event(&mut self) {
         self.data_utf8 = true;
         self.block_has_id = false;
@@ -1137,12 +1159,12 @@ impl Fields {
     }
 }
 
-/// `joined` moved into a buffer of at least `needed` bytes: doubling, as `BytesMut` would, but
+/// `joined` moved into a buffer of at least `needed` bytes: doubling, as `Vec` would, but
 /// never past the cap, so joined data lines cannot hold twice the cap.
 #[cold]
-fn grow_within(joined: BytesMut, needed: usize, cap: usize) -> BytesMut {
+fn grow_within(joined: Vec<u8>, needed: usize, cap: usize) -> Vec<u8> {
     let target = (joined.capacity() * 2).min(cap).max(needed);
-    let mut grown = BytesMut::with_capacity(target);
+    let mut grown = Vec::with_capacity(target);
     grown.extend_from_slice(&joined);
     grown
 }
@@ -1377,6 +1399,81 @@ mod tests {
     }
 
     #[test]
+    fn a_read_that_is_one_event_becomes_its_data_and_keeps_every_rule() {
+        // What an LLM server flushing every token sends: `feed` hands the read itself over as
+        // the data (no copy, no second handle), with the type and id of earlier reads, the
+        // text validated when it is not ASCII, and the same frames as `feed_ref`.
+        let long = format!("data: {}\n\n", "x".repeat(100));
+        let reads: Vec<Bytes> = [
+            b"\xEF\xBB\xBFdata: first\n\n".to_vec(),
+            b"id: 7\nevent: tok\n".to_vec(),
+            long.clone().into_bytes(),
+            format!("data:{}\n\n", "é".repeat(40)).into_bytes(),
+            b"data: a\xFFb\n\n".to_vec(),
+            b"data:\n\n".to_vec(),
+            b"data: two\n\ndata: events\n\n".to_vec(),
+        ]
+        .into_iter()
+        .map(Bytes::from)
+        .collect();
+        let mut parser = Parser::new();
+        let mut owned = Vec::new();
+        for read in &reads {
+            parser
+                .feed(read.clone(), |f| owned.push(f))
+                .expect("within the cap");
+        }
+        let mut lent = Vec::new();
+        let mut other = Parser::new();
+        for read in &reads {
+            other
+                .feed_ref(read, |f| lent.push(borrowed(&f)))
+                .expect("within the cap");
+        }
+        let plain_owned: Vec<_> = owned.iter().cloned().map(plain).collect();
+        assert_eq!(plain_owned, lent);
+        let Frame::Event(tok) = &owned[1] else {
+            panic!("an event")
+        };
+        assert_eq!(
+            (tok.event.as_str(), tok.id.as_str(), tok.has_id),
+            ("tok", "7", true)
+        );
+        assert_eq!(tok.data.as_str(), "x".repeat(100));
+        // The data is the read's own bytes.
+        let at = tok.data.as_str().as_ptr() as usize;
+        let read = reads[2].as_ptr() as usize;
+        assert_eq!(at, read + 6, "the data should be the read, trimmed");
+        let data: Vec<String> = owned
+            .iter()
+            .map(|f| match f {
+                Frame::Event(e) => e.data.to_string(),
+                other => panic!("only events: {other:?}"),
+            })
+            .collect();
+        let accents = "é".repeat(40);
+        assert_eq!(
+            data,
+            [
+                "first",
+                &"x".repeat(100),
+                &accents,
+                "a\u{FFFD}b",
+                "",
+                "two",
+                "events"
+            ]
+        );
+        let Frame::Event(after) = &owned[2] else {
+            panic!("an event")
+        };
+        assert_eq!(
+            (after.event.as_str(), after.id.as_str(), after.has_id),
+            ("message", "7", false)
+        );
+    }
+
+    #[test]
     fn data_still_open_when_a_read_ends_outlives_the_read() {
         let mut p = Parser::new();
         let mut got = Vec::new();
@@ -1417,29 +1514,6 @@ mod tests {
         ) {
             let want = b.iter().any(|&c| c == b'\n' || c == b'\r');
             prop_assert_eq!(has_line_end_short(&b), want);
-        }
-
-        #[test]
-        fn the_ascii_first_utf8_check_agrees_with_std(
-            parts in proptest::collection::vec(
-                prop_oneof![
-                    4 => "[ -~]{0,40}".prop_map(String::into_bytes),
-                    1 => "[é€😀]{1,3}".prop_map(String::into_bytes),
-                    1 => proptest::collection::vec(0x80u8..=0xFF, 1..3),
-                ],
-                0..12,
-            ),
-            cut in any::<prop::sample::Index>(),
-        ) {
-            // Mostly ASCII with characters (valid, or cut short at the end) and stray bytes
-            // anywhere: the valid prefix must be std's, to the byte.
-            let all = parts.concat();
-            let b = &all[..cut.index(all.len() + 1)];
-            let want = match std::str::from_utf8(b) {
-                Ok(_) => b.len(),
-                Err(e) => e.valid_up_to(),
-            };
-            prop_assert_eq!(valid_utf8_len(b), want);
         }
 
         #[test]

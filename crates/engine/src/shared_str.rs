@@ -118,16 +118,18 @@ impl SharedStr {
     /// allocation. Panics if `text` is not inside `owner` (a bug in the caller, never input).
     #[inline(always)]
     pub(crate) fn share_in(owner: &Bytes, text: &str) -> Self {
+        let start = text.as_ptr() as usize - owner.as_ptr() as usize;
         if text.len() <= INLINE_CAP {
             // Short text is copied as three whole words when `owner` has that many bytes from
             // its start (the read usually does): no byte-by-byte copy of a variable length.
-            let start = text.as_ptr() as usize - owner.as_ptr() as usize;
             match owner.get(start..).and_then(|rest| rest.first_chunk()) {
                 Some(padded) => SharedStr(Repr::Inline(Inline::from_padded(padded, text.len()))),
                 None => Self::copy_valid(text.as_bytes()),
             }
         } else {
-            SharedStr(Repr::Shared(owner.slice_ref(text.as_bytes())))
+            // `slice` (inlined, bounds checked) rather than `slice_ref`, an out-of-line call
+            // that checks the pointers again: this runs once per owned event.
+            SharedStr(Repr::Shared(owner.slice(start..start + text.len())))
         }
     }
 

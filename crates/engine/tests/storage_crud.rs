@@ -49,6 +49,11 @@ fn full_record(name: &str) -> SubscriptionRecord {
         reconnect: Some(streamwatch_engine::reconnect_mode::ReconnectMode::Never),
         end_event: Some("bye".into()),
         probe_every_ms: Some(300_000),
+        // Stored as JSON and read back the same.
+        expectations: vec![streamwatch_engine::expectations::Expectation {
+            event_type: Some("tick".into()),
+            schema: json!({"type": "object", "required": ["n"]}),
+        }],
         network: streamwatch_engine::client_options::ClientOptions {
             proxy: Some("socks5h://keyring%3Astreamwatch%2Fproxy-user-1@127.0.0.1:1080".into()),
             extra_ca_pem: Some("-----BEGIN CERTIFICATE-----\n".into()),

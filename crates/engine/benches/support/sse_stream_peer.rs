@@ -29,3 +29,19 @@ pub fn parse(chunks: &[Bytes]) -> Tally {
         tally
     })
 }
+
+/// Parses owned reads in order, as `SseByteStream` is used over an HTTP client's body stream,
+/// and counts the events.
+pub fn parse_reads(reads: impl Iterator<Item = Bytes>) -> Tally {
+    let mut events = SseByteStream::new(futures_util::stream::iter(reads.map(Ok::<_, Infallible>)));
+    futures_executor::block_on(async {
+        let mut tally = Tally::default();
+        while let Some(item) = events.next().await {
+            let sse = black_box(item.expect("the workloads are valid SSE"));
+            if let Some(data) = &sse.data {
+                tally.event(data.len());
+            }
+        }
+        tally
+    })
+}

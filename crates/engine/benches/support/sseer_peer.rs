@@ -25,3 +25,17 @@ pub fn parse(chunks: &[Bytes]) -> Tally {
         tally
     })
 }
+
+/// Parses owned reads in order, as `EventStream` is used over an HTTP client's body stream,
+/// and counts the events.
+pub fn parse_reads(reads: impl Iterator<Item = Bytes>) -> Tally {
+    let mut events = EventStream::new(futures_util::stream::iter(reads.map(Ok::<_, Infallible>)));
+    futures_executor::block_on(async {
+        let mut tally = Tally::default();
+        while let Some(item) = events.next().await {
+            let event = black_box(item.expect("the workloads are valid SSE"));
+            tally.event(event.data.len());
+        }
+        tally
+    })
+}

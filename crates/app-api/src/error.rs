@@ -153,7 +153,8 @@ pub fn form_field(field: Field) -> Option<String> {
         Field::ClientKey => "clientKey".into(),
         Field::EndEvent => "endEvent".into(),
         Field::ProbeEvery => "probeEvery".into(),
-        Field::Expectation(i) => crate::expectations_form::schema_field(i),
+        // The schema's field of that row, as `expectations_form::schema_field` names it.
+        Field::Expectation(i) => format!("expectations.{i}.schema"),
         // The form does not show these; the message says what is wrong.
         Field::MaxEventSize | Field::RetentionRows | Field::RetentionAge | Field::ResumeId => {
             return None

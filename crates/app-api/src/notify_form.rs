@@ -51,7 +51,7 @@ pub fn notify_json(
     let demo = saved.as_ref().is_some_and(|r| r.demo);
     let schema_mismatch = form
         .schema_mismatch
-        .unwrap_or_else(|| saved.as_ref().map_or(true, |r| r.schema_mismatch));
+        .unwrap_or_else(|| saved.as_ref().is_none_or(|r| r.schema_mismatch));
     let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let rules = NotifyRules {
         down_after_secs: form.down_after_secs,

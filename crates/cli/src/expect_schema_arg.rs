@@ -11,7 +11,8 @@ use streamwatch_engine::expectations::{Expectation, MAX_SCHEMA_BYTES};
 /// schema compiles, no remote `$ref`); the error names the flag and the file.
 pub fn expectations(args: &[String]) -> Result<Vec<Expectation>, UsageError> {
     let list = args.iter().map(|a| one(a)).collect::<Result<Vec<_>, _>>()?;
-    check_expectations(&list).map_err(|e| UsageError::Invalid(format!("--expect-schema: {}", e.message)))?;
+    check_expectations(&list)
+        .map_err(|e| UsageError::Invalid(format!("--expect-schema: {}", e.message)))?;
     Ok(list)
 }
 
@@ -32,7 +33,8 @@ fn one(arg: &str) -> Result<Expectation, UsageError> {
     if text.len() > MAX_SCHEMA_BYTES * 4 {
         return Err(bad(format!("{file} is too large for a schema")));
     }
-    let schema = serde_json::from_str(&text).map_err(|e| bad(format!("{file} is not JSON: {e}")))?;
+    let schema =
+        serde_json::from_str(&text).map_err(|e| bad(format!("{file} is not JSON: {e}")))?;
     Ok(Expectation { event_type, schema })
 }
 
@@ -52,14 +54,23 @@ mod tests {
 
         let remote = dir.path().join("r.json");
         std::fs::write(&remote, r#"{"$ref":"https://example.com/x.json"}"#).unwrap();
-        let err = expectations(&[remote.to_str().unwrap().to_string()]).unwrap_err().to_string();
-        assert!(err.contains("--expect-schema") && err.contains("https://example.com/x.json"), "{err}");
+        let err = expectations(&[remote.to_str().unwrap().to_string()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--expect-schema") && err.contains("https://example.com/x.json"),
+            "{err}"
+        );
 
         let not_json = dir.path().join("n.json");
         std::fs::write(&not_json, "{").unwrap();
-        let err = expectations(&[not_json.to_str().unwrap().to_string()]).unwrap_err().to_string();
+        let err = expectations(&[not_json.to_str().unwrap().to_string()])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not JSON"), "{err}");
-        let err = expectations(&["t=/no/such/file.json".into()]).unwrap_err().to_string();
+        let err = expectations(&["t=/no/such/file.json".into()])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cannot read /no/such/file.json"), "{err}");
     }
 }

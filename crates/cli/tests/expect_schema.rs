@@ -21,7 +21,16 @@ async fn watch_flags_the_events_that_do_not_match_in_json_and_text() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = schema_file(dir.path(), "n.json", SCHEMA);
     let url = server.url("/events?bad_every=3&rate=0");
-    let out = run(&["watch", &url, "--json", "--count", "9", "--expect-schema", &file]).await;
+    let out = run(&[
+        "watch",
+        &url,
+        "--json",
+        "--count",
+        "9",
+        "--expect-schema",
+        &file,
+    ])
+    .await;
     assert_eq!(out.code, Some(0), "{out:#?}");
     let messages: Vec<_> = out
         .json()
@@ -33,7 +42,10 @@ async fn watch_flags_the_events_that_do_not_match_in_json_and_text() {
         let id: u64 = m["id"].as_str().expect("id").parse().expect("numeric");
         if id % 3 == 0 {
             let words = m["mismatch"].as_str().expect("flagged");
-            assert!(words.starts_with("/n: ") && words.contains("integer"), "{m}");
+            assert!(
+                words.starts_with("/n: ") && words.contains("integer"),
+                "{m}"
+            );
         } else {
             assert_eq!(data_n(m), id);
             assert!(m.get("mismatch").is_none(), "{m}");
@@ -42,23 +54,54 @@ async fn watch_flags_the_events_that_do_not_match_in_json_and_text() {
 
     // Text: a marker on the flagged lines only; a schema for another type judges nothing.
     let out = run(&["watch", &url, "--count", "3", "--expect-schema", &file]).await;
-    let lines: Vec<&str> = out.stdout.lines().filter(|l| l.contains(" message ")).collect();
+    let lines: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" message "))
+        .collect();
     assert_eq!(lines.len(), 3, "{}", out.stdout);
-    assert!(!lines[0].contains("mismatch") && lines[2].contains("(mismatch: /n: "), "{lines:?}");
+    assert!(
+        !lines[0].contains("mismatch") && lines[2].contains("(mismatch: /n: "),
+        "{lines:?}"
+    );
     let other = format!("other={file}");
-    let out = run(&["watch", &url, "--json", "--count", "3", "--expect-schema", &other]).await;
+    let out = run(&[
+        "watch",
+        &url,
+        "--json",
+        "--count",
+        "3",
+        "--expect-schema",
+        &other,
+    ])
+    .await;
     assert!(!out.stdout.contains("mismatch"), "{}", out.stdout);
 }
 
 #[tokio::test]
 async fn a_remote_ref_or_a_file_that_is_not_json_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let remote = schema_file(dir.path(), "r.json", r#"{"$ref":"https://example.com/s.json"}"#);
+    let remote = schema_file(
+        dir.path(),
+        "r.json",
+        r#"{"$ref":"https://example.com/s.json"}"#,
+    );
     let out = run(&["watch", "http://127.0.0.1:9/", "--expect-schema", &remote]).await;
     assert_eq!(out.code, Some(2), "{out:#?}");
-    assert!(out.stderr.contains("https://example.com/s.json") && out.stderr.contains("nothing is fetched"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("https://example.com/s.json")
+            && out.stderr.contains("nothing is fetched"),
+        "{}",
+        out.stderr
+    );
     let broken = schema_file(dir.path(), "b.json", "{");
-    let out = run(&["watch", "http://127.0.0.1:9/", "--expect-schema", &format!("tick={broken}")]).await;
+    let out = run(&[
+        "watch",
+        "http://127.0.0.1:9/",
+        "--expect-schema",
+        &format!("tick={broken}"),
+    ])
+    .await;
     assert_eq!(out.code, Some(2), "{out:#?}");
     assert!(out.stderr.contains("not JSON"), "{}", out.stderr);
 }
@@ -69,8 +112,17 @@ async fn subs_save_show_and_clear_their_schemas() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = schema_file(dir.path(), "n.json", SCHEMA);
     let typed = format!("tick={file}");
-    data.ok(&["subs", "add", "ticks", "http://127.0.0.1:9/events", "--expect-schema", &typed, "--expect-schema", &file])
-        .await;
+    data.ok(&[
+        "subs",
+        "add",
+        "ticks",
+        "http://127.0.0.1:9/events",
+        "--expect-schema",
+        &typed,
+        "--expect-schema",
+        &file,
+    ])
+    .await;
     let shown = data.show("ticks").await;
     let list = shown["expectations"].as_array().expect("saved");
     assert_eq!(list.len(), 2, "{shown}");
@@ -78,10 +130,21 @@ async fn subs_save_show_and_clear_their_schemas() {
     assert_eq!(list[0]["schema"]["properties"]["n"]["type"], "integer");
     assert!(list[1].get("event_type").is_none(), "{shown}");
     let human = data.ok(&["subs", "show", "ticks"]).await.stdout;
-    assert!(human.contains("expects schema:  for event type \"tick\""), "{human}");
+    assert!(
+        human.contains("expects schema:  for event type \"tick\""),
+        "{human}"
+    );
     assert!(human.contains("expects schema:  for all events"), "{human}");
-    data.ok(&["subs", "edit", "ticks", "--keep-rows", "9"]).await;
-    assert_eq!(data.show("ticks").await["expectations"].as_array().map(Vec::len), Some(2), "kept");
-    data.ok(&["subs", "edit", "ticks", "--no-expect-schema"]).await;
+    data.ok(&["subs", "edit", "ticks", "--keep-rows", "9"])
+        .await;
+    assert_eq!(
+        data.show("ticks").await["expectations"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "kept"
+    );
+    data.ok(&["subs", "edit", "ticks", "--no-expect-schema"])
+        .await;
     assert!(data.show("ticks").await.get("expectations").is_none());
 }

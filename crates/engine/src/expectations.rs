@@ -280,7 +280,9 @@ mod tests {
             "other.json#/a",
         ] {
             let schema = json!({"properties": {"a": {"$ref": r}}});
-            let err = Expectations::new(vec![one(None, schema)]).check().unwrap_err();
+            let err = Expectations::new(vec![one(None, schema)])
+                .check()
+                .unwrap_err();
             assert_eq!(
                 err,
                 ExpectationError::RemoteRef {
@@ -299,7 +301,9 @@ mod tests {
     #[test]
     fn size_count_and_event_type_are_bounded() {
         let big = json!({"description": "x".repeat(MAX_SCHEMA_BYTES)});
-        let err = Expectations::new(vec![one(Some("a"), big)]).check().unwrap_err();
+        let err = Expectations::new(vec![one(Some("a"), big)])
+            .check()
+            .unwrap_err();
         assert!(matches!(err, ExpectationError::TooLarge { .. }), "{err}");
         let many = vec![one(None, json!({})); MAX_EXPECTATIONS + 1];
         assert!(matches!(
@@ -307,7 +311,10 @@ mod tests {
             Err(ExpectationError::TooMany { .. })
         ));
         let bad = Expectations::new(vec![one(Some("a\nb"), json!({}))]);
-        assert!(matches!(bad.check(), Err(ExpectationError::BadEventType(_))));
+        assert!(matches!(
+            bad.check(),
+            Err(ExpectationError::BadEventType(_))
+        ));
     }
 
     #[test]

@@ -108,13 +108,22 @@ async fn a_schema_added_in_the_form_flags_the_events_that_break_it() {
     let rows = app
         .wait_for("two rows with a numeric n", async || {
             let rows = app.log_rows().await;
-            let numeric = rows.iter().filter(|r| r.data.starts_with("{\"n\":")).count();
-            if numeric >= 2 { Ok(rows) } else { Err(format!("{rows:?}")) }
+            let numeric = rows
+                .iter()
+                .filter(|r| r.data.starts_with("{\"n\":"))
+                .count();
+            if numeric >= 2 {
+                Ok(rows)
+            } else {
+                Err(format!("{rows:?}"))
+            }
         })
         .await;
     for r in &rows {
         let broken = r.data.contains("{\"n\":\"");
-        let flagged = r.data.starts_with("schema ✗Does not match its schema: /n: ");
+        let flagged = r
+            .data
+            .starts_with("schema ✗Does not match its schema: /n: ");
         assert_eq!(broken, flagged, "flagged exactly when n is a string: {r:?}");
     }
 

@@ -523,9 +523,16 @@ impl Notifier {
                     }
                     self.emit(id, RuleKey::Message(i), Kind::Message, title, body, now);
                 }
-                let told = self.subs.get(&id).is_some_and(|s| s.rules.rules.schema_mismatch);
+                let told = self
+                    .subs
+                    .get(&id)
+                    .is_some_and(|s| s.rules.rules.schema_mismatch);
                 if let (Some(words), true) = (mismatch, told) {
-                    let name = self.subs.get(&id).map(|s| s.name.clone()).unwrap_or_default();
+                    let name = self
+                        .subs
+                        .get(&id)
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default();
                     let title = format!("{name}: event does not match its schema");
                     let mut body = format!("{words}\n{}", excerpt(data));
                     if !event_id.is_empty() {

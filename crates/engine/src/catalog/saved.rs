@@ -2,10 +2,10 @@
 //! `subs` commands, imports), and [`crate::monitor::Monitor`] wraps it to apply each change to
 //! the running supervisor as well. Every front end goes through here; none opens storage.
 
-use crate::expectations::Expectations;
 use super::error::CatalogError;
 use super::sealing::{self, Keeping, Sealed};
 use super::validate::{check_record, check_settings, Field, Invalid};
+use crate::expectations::Expectations;
 use crate::ids::SubscriptionId;
 use crate::secrets::{SecretError, SecretRef, SecretStore};
 use crate::storage::{

@@ -4,9 +4,9 @@
 //!
 //! A secret header's value never appears in a message: it may be the secret itself.
 
-use crate::expectations::{Expectation, ExpectationError, Expectations, MAX_EXPECTATIONS};
 use super::network_check::{check_network, NetworkField};
 use crate::alerts::NotifyRules;
+use crate::expectations::{Expectation, ExpectationError, Expectations, MAX_EXPECTATIONS};
 use crate::secrets::SecretRef;
 use crate::storage::SubscriptionRecord;
 use crate::subscription::{ConfigError, SubscriptionConfig};
@@ -346,7 +346,10 @@ pub fn check_settings(record: &SubscriptionRecord) -> Result<(), Invalid> {
 pub fn check_expectations(list: &[Expectation]) -> Result<(), Invalid> {
     if list.len() > MAX_EXPECTATIONS {
         let e = ExpectationError::TooMany { count: list.len() };
-        return Err(Invalid::new(Field::Expectation(MAX_EXPECTATIONS), e.to_string()));
+        return Err(Invalid::new(
+            Field::Expectation(MAX_EXPECTATIONS),
+            e.to_string(),
+        ));
     }
     for (i, e) in list.iter().enumerate() {
         Expectations::new(vec![e.clone()])

@@ -35,7 +35,11 @@ async fn run(record: SubscriptionRecord) -> (Vec<(u64, String, Option<String>)>,
             .is_ok_and(|s| s.state == streamwatch_engine::State::Paused)
     })
     .await;
-    let counted = monitor.supervisor().status(id).expect("status").schema_mismatches;
+    let counted = monitor
+        .supervisor()
+        .status(id)
+        .expect("status")
+        .schema_mismatches;
     monitor.shutdown().await.expect("shutdown");
     let store = streamwatch_engine::catalog::Catalog::open(dir.path(), Default::default())
         .expect("catalog");
@@ -68,7 +72,10 @@ async fn every_broken_event_is_stored_flagged_and_counted() {
     for (n, _, mismatch) in &rows {
         match mismatch {
             Some(words) if n % 3 == 0 => {
-                assert!(words.starts_with("/n: ") && words.contains("integer"), "{words}")
+                assert!(
+                    words.starts_with("/n: ") && words.contains("integer"),
+                    "{words}"
+                )
             }
             None if n % 3 != 0 => {}
             other => panic!("event {n}: {other:?}"),
@@ -100,7 +107,10 @@ async fn a_schema_for_one_event_type_judges_only_that_type() {
         match event.as_str() {
             "b" => assert_eq!(mismatch.is_some(), broken, "event {n} of type b"),
             _ => {
-                assert!(mismatch.is_none(), "event {n} of type {event} is not judged");
+                assert!(
+                    mismatch.is_none(),
+                    "event {n} of type {event} is not judged"
+                );
                 broken_a += u64::from(broken);
             }
         }

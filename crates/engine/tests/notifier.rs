@@ -979,7 +979,11 @@ fn schema_mismatches_notify_once_then_fold_into_a_summary_and_can_be_turned_off(
                 .into()
         )]
     );
-    assert_eq!(ns.len(), 1, "message-like: the folded ones are only counted");
+    assert_eq!(
+        ns.len(),
+        1,
+        "message-like: the folded ones are only counted"
+    );
     assert_eq!(ns[0].kind, Kind::SchemaMismatch);
     let ns = h.run(61.5, 61.5);
     assert_eq!(ns.len(), 1);

@@ -127,7 +127,11 @@ pub struct SubOptions {
 
     /// A JSON Schema (read from FILE) that events of TYPE, or without TYPE every event, must
     /// match; repeatable. Given, the list replaces the saved one.
-    #[arg(long = "expect-schema", value_name = "[TYPE=]FILE", conflicts_with = "no_expect_schema")]
+    #[arg(
+        long = "expect-schema",
+        value_name = "[TYPE=]FILE",
+        conflicts_with = "no_expect_schema"
+    )]
     pub expect_schema: Vec<String>,
 
     /// Removes every expected schema.

@@ -40,6 +40,23 @@ describe('LiveLog', () => {
     expect(badges[0].closest('[data-testid="log-row"]')?.textContent).toContain('2');
   });
 
+  it('badges events that do not match their schema, live and stored, with the words for everyone', async () => {
+    const words = '/n: "2" is not of type "integer"';
+    const { sub } = setup([msg(1, 1), msg(1, 2, { mismatch: words })]);
+    sub.log.mergeOlder([msg(1, 0, { seq: 0, mismatch: 'not JSON: EOF' })]);
+    sub.logVersion++;
+    render(LiveLog, { props: { sub } });
+    await tick();
+    const badges = screen.queryAllByTestId('log-mismatch');
+    expect(badges).toHaveLength(2);
+    const live = badges.find((b) => b.closest('[data-testid="log-row"]')?.getAttribute('data-uid') && b.title.includes(words))!;
+    expect(live.title).toBe(`Does not match its schema: ${words}`);
+    expect(live.querySelector('.sr-only')?.textContent).toBe(`Does not match its schema: ${words}.`);
+    expect(badges.some((b) => b.title.endsWith('not JSON: EOF'))).toBe(true);
+    await fireEvent.click(live.closest('[data-testid="log-row"]')!);
+    expect(screen.getByTestId('log-inspector-mismatch').textContent).toBe(`does not match its schema: ${words}`);
+  });
+
   it('shows a gap as a marker row among the messages, not counted as one', async () => {
     const { state, sub } = setup([msg(1, 40)]);
     const atMs = msg(1, 53).receivedAtMs;

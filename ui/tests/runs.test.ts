@@ -25,6 +25,7 @@ function run(p: Partial<RunView> = {}): RunView {
     finishReason: 'stop',
     usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
     failure: null,
+    failurePlain: null,
     words: '[DONE] after 1.0 s, 12 events',
     ...p,
   };

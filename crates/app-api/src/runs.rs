@@ -60,6 +60,8 @@ pub struct RunView {
     pub usage: Option<serde_json::Value>,
     /// Why it failed, in words.
     pub failure: Option<String>,
+    /// The same in plain words ("The server refused the connection"), `failure` behind it.
+    pub failure_plain: Option<String>,
     /// The run in a few words: "[DONE] after 3.2 s, 120 events", the failure, or "running".
     pub words: String,
 }
@@ -125,6 +127,10 @@ impl From<&StoredRun> for RunView {
             finish_reason: r.finish_reason.clone(),
             usage: r.usage.clone(),
             failure: r.failure.clone(),
+            failure_plain: r
+                .failure
+                .as_deref()
+                .map(|f| streamwatch_engine::error_words::plain_error(None, r.status, f)),
             words,
         }
     }
@@ -215,6 +221,10 @@ mod tests {
         assert!(!rest.has_more);
         assert_eq!(rest.runs[0].ok, Some(false));
         assert_eq!(rest.runs[0].words, "connection refused");
+        // The failure in plain words too; an ok run has none.
+        let plain = rest.runs[0].failure_plain.as_deref().unwrap_or("");
+        assert!(plain.to_lowercase().contains("refused"), "{plain:?}");
+        assert_eq!(page.runs[0].failure_plain, None);
         writer.shutdown().await.unwrap();
     }
 }

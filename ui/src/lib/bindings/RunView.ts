@@ -45,6 +45,10 @@ usage: unknown,
  */
 failure: string | null, 
 /**
+ * The same in plain words ("The server refused the connection"), `failure` behind it.
+ */
+failurePlain: string | null, 
+/**
  * The run in a few words: "[DONE] after 3.2 s, 120 events", the failure, or "running".
  */
 words: string, };

@@ -1,0 +1,280 @@
+//! Probes in the real window: the first run lists the "Demo LLM probe"; a probe added through
+//! the form's Probe section (every 10 s, a first-token limit of 1 ms so each run breaks it)
+//! POSTs to a demo server's OpenAI endpoint; its runs fill the Runs panel (first token and
+//! duration figures, the answer's first line, a row opening the whole answer), "Run now" adds
+//! one at once, a run against the stopped server is shown as failed in plain words and the
+//! success rate drops below 100 %, and the run notification is listed. An answer rule the
+//! engine refuses lands under its field. Screenshots of the form's section and of the detail
+//! with the panel at 720×480, 1200×780 and 1920×1080. See ../README.md.
+
+use std::time::Duration;
+use streamwatch_demo_server::DemoConfig;
+use streamwatch_e2e::{App, Demo};
+
+const NAME: &str = "LLM probe";
+const PROMPT: &str = r#"{"model":"gpt-demo","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hello probe"}]}"#;
+
+async fn text_of(app: &App, testid: &str) -> String {
+    app.js(&format!(
+        "const el = document.querySelector('[data-testid=\"{testid}\"]'); return el ? el.textContent.trim() : '';"
+    ))
+    .await
+    .as_str()
+    .unwrap_or("")
+    .to_owned()
+}
+
+/// The runs table's rows: result, first token, duration, answer.
+async fn rows(app: &App) -> Vec<[String; 4]> {
+    let v = app
+        .js("return [...document.querySelectorAll('[data-testid=\"run-row\"]')].map((r) => {
+               const t = (id) => { const e = r.querySelector('[data-testid=\"' + id + '\"]'); return e ? e.textContent.trim() : ''; };
+               return [t('run-result'), t('run-first-token'), t('run-duration'), t('run-answer')];
+             });")
+        .await;
+    v.as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    let s = |i: usize| r[i].as_str().unwrap_or("").to_owned();
+                    [s(0), s(1), s(2), s(3)]
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Opens the newest run row whose result is `result` (a click, as the page gets it: the rows
+/// are re-read every few seconds, so a WebDriver element may be replaced under the driver).
+async fn open_run(app: &App, result: &str) {
+    app.wait_for(&format!("a {result} run to open"), async || {
+        let opened = app
+            .js(&format!(
+                "const r = document.querySelector('[data-testid=\"run-row\"][data-result=\"{result}\"]');
+                 if (!r) return false;
+                 if (r.getAttribute('aria-expanded') === 'true')
+                   return !!document.querySelector('[data-testid=\"run-detail\"]');
+                 r.click();
+                 return false;"
+            ))
+            .await;
+        if opened == true {
+            Ok(())
+        } else {
+            Err(format!("{opened}"))
+        }
+    })
+    .await;
+}
+
+/// Screenshots at the three sizes, with `testid` scrolled into view; nothing scrolls sideways.
+async fn shots(app: &App, step: &str, testid: &str, pane: &str) {
+    for (w, h) in [(720, 480), (1920, 1080), (1200, 780)] {
+        let resized =
+            tokio::time::timeout(Duration::from_secs(60), app.client().set_window_size(w, h)).await;
+        if !matches!(resized, Ok(Ok(_))) {
+            app.fail(&format!("cannot resize to {w}x{h}: {resized:?}"))
+                .await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.js(&format!(
+            "const el = document.querySelector('[data-testid=\"{testid}\"]'); if (el) el.scrollIntoView({{block: 'start'}});
+             // Only the pane scrolls: the window itself stays at its top.
+             document.scrollingElement.scrollTop = 0; return null;"
+        ))
+        .await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        app.screenshot(&format!("{step}-{w}x{h}")).await;
+        let sideways = app
+            .js(&format!(
+                "const d = document.querySelector('{pane}'); return d ? d.scrollWidth > d.clientWidth + 1 : null;"
+            ))
+            .await;
+        assert_eq!(sideways, false, "{w}x{h}: {pane} does not scroll sideways");
+    }
+}
+
+#[tokio::test]
+async fn a_probe_added_in_the_form_runs_and_its_runs_are_shown() {
+    let mut server = Demo::start(DemoConfig::default()).await;
+    let app = App::launch("probes").await;
+
+    // The first run brings the demo LLM probe beside the demo stream.
+    app.wait_for("the sidebar to list the Demo LLM probe", async || {
+        let subs = app.sidebar().await;
+        if subs.iter().any(|s| s.name == "Demo LLM probe") {
+            Ok(())
+        } else {
+            Err(format!("{subs:?}"))
+        }
+    })
+    .await;
+
+    app.click("btn-add").await;
+    app.element("subscription-form").await;
+    app.set_value("field-name", NAME).await;
+    app.set_value(
+        "field-url",
+        &server.url("/v1/chat/completions?token_ms=5&e2e=probe"),
+    )
+    .await;
+    app.set_value("field-method", "POST").await;
+    app.set_value("field-body", PROMPT).await;
+    app.click("form-probe-toggle").await;
+    app.set_value("field-probe-every", "10").await;
+    app.set_value("field-probe-unit", "s").await;
+    // Every run breaks a 1 ms first-token limit: a run notification each time.
+    app.set_value("field-probe-first-token-ms", "1").await;
+    // A regex the engine refuses: its words land under the regex field.
+    app.set_value("field-probe-expect-regex", "(unclosed").await;
+    app.click("btn-save").await;
+    let refused = app
+        .wait_for("the regex refusal under its field", async || {
+            let t = text_of(&app, "error-probe.expectRegex").await;
+            if t.is_empty() {
+                Err("no message".into())
+            } else {
+                Ok(t)
+            }
+        })
+        .await;
+    assert!(
+        refused.contains("regular expression"),
+        "the refusal says what is wrong: {refused:?}"
+    );
+    shots(
+        &app,
+        "probe-form",
+        "form-probe",
+        "[data-testid=\"subscription-form\"] .panel-body",
+    )
+    .await;
+    app.set_value("field-probe-expect-regex", "").await;
+    app.set_value("field-probe-expect-contains", "").await;
+    app.click("btn-save").await;
+    app.wait_gone("subscription-form").await;
+
+    // Runs appear, with figures and the answer.
+    app.element("runs-panel").await;
+    let first = app
+        .wait_for_within(
+            "an ok run in the table",
+            Duration::from_secs(30),
+            async || {
+                let rows = rows(&app).await;
+                match rows.iter().find(|r| r[0] == "ok") {
+                    Some(r) => Ok(r.clone()),
+                    None => Err(format!("{rows:?}")),
+                }
+            },
+        )
+        .await;
+    assert!(
+        first[1] != "—" && first[2] != "—",
+        "first token and duration are shown: {first:?}"
+    );
+    assert!(!first[3].is_empty(), "the answer's first line: {first:?}");
+    open_run(&app, "ok").await;
+    let text = text_of(&app, "run-text").await;
+    assert!(
+        text.len() >= first[3].trim_end_matches('…').len() && !text.is_empty(),
+        "the whole answer opens: {text:?}"
+    );
+    assert_eq!(text_of(&app, "detail-state").await.is_empty(), false);
+
+    // Run now: one more run without waiting for the slot.
+    let before = rows(&app).await.len();
+    app.wait_for("the probe to wait for its slot", async || {
+        let next = text_of(&app, "runs-next").await;
+        if next.starts_with("next run at ") {
+            Ok(())
+        } else {
+            Err(next)
+        }
+    })
+    .await;
+    app.click("btn-run-now").await;
+    app.wait_for("a run more", async || {
+        let n = rows(&app).await.len();
+        if n > before {
+            Ok(())
+        } else {
+            Err(format!("{n} rows"))
+        }
+    })
+    .await;
+
+    // The server goes away: the next run fails, in plain words, and the rate drops.
+    server.stop().await;
+    app.wait_for("the probe to wait for its slot", async || {
+        let next = text_of(&app, "runs-next").await;
+        if next.starts_with("next run at ") {
+            Ok(())
+        } else {
+            Err(next)
+        }
+    })
+    .await;
+    app.click("btn-run-now").await;
+    let failed = app
+        .wait_for_within("a failed run", Duration::from_secs(30), async || {
+            let rows = rows(&app).await;
+            match rows.iter().find(|r| r[0] == "failed") {
+                Some(r) => Ok(r.clone()),
+                None => Err(format!("{rows:?}")),
+            }
+        })
+        .await;
+    assert!(
+        failed[3].to_lowercase().contains("refused")
+            && !failed[3].contains("error sending request"),
+        "the failure in plain words: {failed:?}"
+    );
+    let rate = app
+        .wait_for("the success rate below 100 %", async || {
+            let t = text_of(&app, "runs-success").await;
+            if t.contains("% ok today") && !t.starts_with("100 %") {
+                Ok(t)
+            } else {
+                Err(t)
+            }
+        })
+        .await;
+    assert!(rate.contains(" of "), "{rate:?}");
+    open_run(&app, "failed").await;
+    let why = text_of(&app, "run-failure").await;
+    assert!(why.starts_with("Failed: "), "{why:?}");
+    shots(&app, "probe-runs", "runs-panel", "[data-testid=\"detail\"]").await;
+
+    // The run notifications are listed.
+    let listed = app
+        .wait_for("a run notification in the in-app list", async || {
+            let v = app
+                .js("return window.__TAURI_INTERNALS__.invoke('list_notifications', {before: null, limit: 100})
+                       .then(l => l.map(n => n.title + ' | ' + n.body));")
+                .await;
+            let hits: Vec<String> = v
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.as_str())
+                .filter(|t| t.contains(NAME))
+                .map(str::to_owned)
+                .collect();
+            if hits.iter().any(|t| t.contains("first token")) {
+                Ok(hits)
+            } else {
+                Err(format!("{v}"))
+            }
+        })
+        .await;
+    assert!(!listed.is_empty());
+
+    // The form shows the probe as saved.
+    app.click("btn-edit").await;
+    app.element("subscription-form").await;
+    assert_eq!(app.value("field-probe-every").await, "10");
+    assert_eq!(app.value("field-probe-unit").await, "s");
+    assert_eq!(app.value("field-probe-first-token-ms").await, "1");
+    app.close().await;
+}

@@ -1,14 +1,18 @@
 //! `streamwatch runs NAME`: a saved subscription's stored runs (probe runs and finite streams'
-//! runs), newest first, as a table or JSON lines.
+//! runs), newest first, as a table, JSON lines or CSV (the runs file of
+//! [`streamwatch_engine::runs_format`], the same the app exports).
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use clap::Args;
 use jiff::Timestamp;
-use serde_json::{json, Value};
+use streamwatch_engine::catalog::Catalog;
+use streamwatch_engine::history_format::HistoryFormat;
+use streamwatch_engine::runs_format::RunsWriter;
 use streamwatch_engine::storage::StoredRun;
+use streamwatch_engine::SubscriptionId;
 
 use crate::data_dir::open_catalog;
 
@@ -16,7 +20,8 @@ use crate::data_dir::open_catalog;
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  \
         streamwatch runs \"LLM probe\"\n  \
-        streamwatch runs 3 --limit 5 --json")]
+        streamwatch runs 3 --limit 5 --json\n  \
+        streamwatch runs \"LLM probe\" --all --csv > runs.csv")]
 pub struct RunsArgs {
     /// The subscription's name or id.
     #[arg(value_name = "NAME|ID")]
@@ -28,44 +33,21 @@ pub struct RunsArgs {
     pub limit: u64,
 
     /// One JSON object per run and line, with the assembled text.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+
+    /// CSV with a header row (every figure, the failure and the assembled text), for a
+    /// spreadsheet.
+    #[arg(long)]
+    pub csv: bool,
+
+    /// Every stored run (a subscription keeps its newest 1,000), not only the newest --limit.
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 fn rfc3339(t: SystemTime) -> String {
     Timestamp::try_from(t).map_or_else(|_| String::new(), |t| t.to_string())
-}
-
-fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// One run as a JSON line.
-fn run_json(r: &StoredRun) -> Value {
-    json!({
-        "id": r.id,
-        "probe": r.probe,
-        "started_at": rfc3339(r.started_at),
-        "started_at_ms": unix_ms(r.started_at),
-        "ended_at": r.ended_at.map(rfc3339),
-        "ok": r.ok,
-        "status": r.status,
-        "ttfb_ms": r.ttfb_ms,
-        "first_event_ms": r.first_event_ms,
-        "first_token_ms": r.first_token_ms,
-        "duration_ms": r.duration_ms,
-        "events": r.events,
-        "bytes": r.bytes,
-        "end": r.end.map(|e| e.as_str()),
-        "sentinel": r.sentinel,
-        "format": r.format,
-        "text": r.text,
-        "text_truncated": r.text_truncated,
-        "finish_reason": r.finish_reason,
-        "usage": r.usage,
-        "failure": r.failure,
-    })
 }
 
 fn ms_cell(ms: Option<u64>) -> String {
@@ -115,26 +97,72 @@ fn run_row(r: &StoredRun) -> String {
 pub fn run(dir: &Path, args: &RunsArgs) -> anyhow::Result<()> {
     let catalog = open_catalog(dir)?;
     let saved = catalog.find(&args.target)?;
-    let runs = catalog.runs(saved.id, usize::try_from(args.limit).unwrap_or(1000), None)?;
-    let mut out = BufWriter::new(io::stdout().lock());
-    let res = (|| -> io::Result<()> {
-        if args.json {
-            for r in &runs {
-                writeln!(out, "{}", run_json(r))?;
-            }
-        } else if runs.is_empty() {
-            writeln!(out, "No runs stored for {} yet.", saved.record.name)?;
-        } else {
-            writeln!(out, "{HEADER}")?;
-            for r in &runs {
-                writeln!(out, "{}", run_row(r))?;
-            }
-        }
-        out.flush()
-    })();
+    let out = BufWriter::new(io::stdout().lock());
+    let file_format = match (args.json, args.csv) {
+        (true, _) => Some(HistoryFormat::Jsonl),
+        (_, true) => Some(HistoryFormat::Csv),
+        _ => None,
+    };
+    let res = match file_format {
+        Some(format) => write_file(&catalog, saved.id, args, format, out),
+        None => write_table(&catalog, &saved.record.name, saved.id, args, out),
+    };
     match res {
         // Nobody reads any more (`| head`): that is not a failure.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
+        Err(e) if broken_pipe(&e) => Ok(()),
+        other => other,
     }
+}
+
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The newest `--limit` runs (every run with `--all`) as JSON lines or CSV.
+fn write_file(
+    catalog: &Catalog,
+    id: SubscriptionId,
+    args: &RunsArgs,
+    format: HistoryFormat,
+    out: impl Write,
+) -> anyhow::Result<()> {
+    let mut w = RunsWriter::new(out, format)?;
+    if args.all {
+        catalog.export_runs(id, &mut w)?;
+    } else {
+        for r in &catalog.runs(id, limit(args), None)? {
+            w.write(r)?;
+        }
+    }
+    w.finish()?;
+    Ok(())
+}
+
+fn limit(args: &RunsArgs) -> usize {
+    usize::try_from(args.limit).unwrap_or(1000)
+}
+
+/// The newest runs as a table for people.
+fn write_table(
+    catalog: &Catalog,
+    name: &str,
+    id: SubscriptionId,
+    args: &RunsArgs,
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let limit = if args.all { 1000 } else { limit(args) };
+    let runs = catalog.runs(id, limit, None)?;
+    if runs.is_empty() {
+        writeln!(out, "No runs stored for {name} yet.")?;
+    } else {
+        writeln!(out, "{HEADER}")?;
+        for r in &runs {
+            writeln!(out, "{}", run_row(r))?;
+        }
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -117,6 +117,20 @@ async fn a_probe_runs_in_the_daemon_is_measured_and_listed() {
         r["first_token_ms"].is_u64() && r["usage"].is_object(),
         "{r}"
     );
+    // Exported as CSV for a spreadsheet: a header, then the same run with its text.
+    let csv = data.ok(&["runs", "LLM probe", "--all", "--csv"]).await;
+    let mut lines = csv.stdout.lines();
+    let header = lines.next().unwrap_or_default();
+    assert!(
+        header.starts_with("id,probe,started_at,ended_at,ok,status,ttfb_ms")
+            && header.ends_with(",text"),
+        "{}",
+        csv.stdout
+    );
+    assert!(csv.stdout.contains(",true,200,"), "{}", csv.stdout);
+    assert!(csv.stdout.contains("hello probe"), "{}", csv.stdout);
+    let both = data.run(&["runs", "LLM probe", "--json", "--csv"]).await;
+    assert_eq!(both.code, Some(2), "{both:#?}");
     let table = data.ok(&["runs", "LLM probe"]).await;
     assert!(table.stdout.starts_with("STARTED"), "{}", table.stdout);
     assert!(

@@ -33,6 +33,7 @@ pub mod redirects;
 pub mod run_history;
 pub mod run_result;
 pub mod run_summary;
+pub mod runs_format;
 pub mod secrets;
 pub mod shared_str;
 pub mod status;

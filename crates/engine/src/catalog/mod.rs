@@ -17,6 +17,7 @@ pub mod network_check;
 pub mod network_sealing;
 mod not_started;
 mod runs;
+mod runs_export;
 mod saved;
 pub mod sealing;
 pub mod transfer;

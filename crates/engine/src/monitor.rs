@@ -235,7 +235,10 @@ impl Monitor {
     fn start_again(&self, id: SubscriptionId) -> Result<(), MonitorError> {
         let saved = self.catalog.subscription(id)?;
         let mut errors = lock(&self.startup_errors);
-        let was = errors.iter().find(|e| e.id == id).map(|e| e.message.clone());
+        let was = errors
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.message.clone());
         errors.retain(|e| e.id != id);
         let result = self.start(&saved);
         self.note_start(id, was.as_ref(), &result);

@@ -44,17 +44,19 @@ async fn add_through_form(
     app.wait_gone("subscription-form").await;
 }
 
-/// A fresh data directory: the window lists "Demo stream", which opens and shows messages.
+/// A fresh data directory: the window lists "Demo stream" (which opens and shows messages) and
+/// the "Demo LLM probe".
 #[tokio::test]
 async fn first_run_shows_the_demo_stream_live() {
     let app = App::launch("first_run").await;
 
     let demo_id = demo_listed(&app).await;
     let subs = app.sidebar().await;
+    let names: Vec<&str> = subs.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
-        subs.len(),
-        1,
-        "a first run lists only the demo stream: {subs:?}"
+        names,
+        [DEMO_NAME, "Demo LLM probe"],
+        "a first run lists the demo stream and the demo LLM probe: {subs:?}"
     );
 
     app.wait_sub_state(DEMO_NAME, "open").await;

@@ -354,7 +354,10 @@ async fn request_copy_clear_duplicate_and_filter() {
     eprintln!("[detail_actions] duplicate checked");
     // 5. The filter: Ctrl+F, "N of M", Escape clears.
     let total = app.sidebar().await.len();
-    assert_eq!(total, 3, "the demo stream, Orders and its copy");
+    assert_eq!(
+        total, 4,
+        "the demo stream, the demo LLM probe, Orders and its copy"
+    );
     // Keys typed in the list (a focusable element that is not a text field).
     let list = app.element("sub-list").await;
     if let Err(e) = list.send_keys("\u{E009}f\u{E000}").await {
@@ -372,7 +375,7 @@ async fn request_copy_clear_duplicate_and_filter() {
             .text("[data-testid=\"sub-filter-count\"]")
             .await
             .map(|t| t.0);
-        if names == [NAME, COPY] && count.as_deref() == Some("2 of 3") {
+        if names == [NAME, COPY] && count.as_deref() == Some("2 of 4") {
             Ok(())
         } else {
             Err(format!("{names:?} {count:?}"))
@@ -442,7 +445,7 @@ async fn request_copy_clear_duplicate_and_filter() {
     app.wait_for("Escape to clear the filter", async || {
         let n = app.sidebar().await.len();
         let value = app.value("sub-filter").await;
-        if n == 3 && value.is_empty() {
+        if n == 4 && value.is_empty() {
             Ok(())
         } else {
             Err(format!("{n} listed, filter {value:?}"))

@@ -416,7 +416,8 @@ async fn export_and_import_through_the_system_file_dialogs() {
     let text = outcome(&app, "export-result", "export-error")
         .await
         .unwrap_or_else(|e| panic!("the subscriptions export succeeds: {e:?}"));
-    assert!(text.contains("Wrote 3 subscriptions"), "{text}");
+    // With the first run's demo stream and demo LLM probe.
+    assert!(text.contains("Wrote 4 subscriptions"), "{text}");
     let file = read(&masked);
     assert!(
         !file.contains(TOKEN),

@@ -285,6 +285,7 @@ impl Supervisor {
         status.missed_events = status.missed_events.saturating_add(stored.missed_events);
         status.replayed = status.replayed.saturating_add(stored.replayed);
         status.resets = status.resets.saturating_add(stored.resets);
+        status.schema_mismatches = status.schema_mismatches.saturating_add(stored.mismatches);
         Ok(())
     }
 

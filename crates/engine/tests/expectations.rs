@@ -27,7 +27,8 @@ async fn run(record: SubscriptionRecord) -> (Vec<(u64, String, Option<String>)>,
     let id = monitor.add(&record).expect("add");
     let seen = || monitor.supervisor().status(id).map_or(0, |s| s.messages);
     wait_until("30 messages", LIMIT, || seen() >= 30).await;
-    monitor.supervisor().pause(id).expect("pause");
+    // Paused for good (saved), so the restart below connects nothing more.
+    monitor.set_paused(id, true).expect("pause");
     wait_until("paused", LIMIT, || {
         monitor
             .supervisor()
@@ -41,6 +42,14 @@ async fn run(record: SubscriptionRecord) -> (Vec<(u64, String, Option<String>)>,
         .expect("status")
         .schema_mismatches;
     monitor.shutdown().await.expect("shutdown");
+    // The count is a stored counter: a restart starts from it, not from 0.
+    let again = Monitor::open(MonitorOptions::new(dir.path().to_path_buf())).expect("reopen");
+    let restored = again
+        .supervisor()
+        .status(id)
+        .expect("status after a restart")
+        .schema_mismatches;
+    again.shutdown().await.expect("shutdown");
     let store = streamwatch_engine::catalog::Catalog::open(dir.path(), Default::default())
         .expect("catalog");
     let rows = store
@@ -51,7 +60,13 @@ async fn run(record: SubscriptionRecord) -> (Vec<(u64, String, Option<String>)>,
             let n: u64 = m.id.parse().expect("numeric id");
             (n, m.event, m.mismatch)
         })
-        .collect();
+        .collect::<Vec<(u64, String, Option<String>)>>();
+    let flagged = rows.iter().filter(|(_, _, m)| m.is_some()).count() as u64;
+    assert_eq!(
+        (store.counters(id).expect("counters").mismatches, restored),
+        (flagged, flagged),
+        "the stored counter, and the status after a restart, count every flagged message"
+    );
     (rows, counted)
 }
 

@@ -465,3 +465,42 @@ fn the_reconnect_mode_migration_keeps_subscriptions_on_their_methods_default() {
     let err = store.subscription(id).unwrap_err().to_string();
     assert!(err.contains("sometimes"), "{err}");
 }
+
+#[test]
+fn the_mismatch_counter_starts_from_the_flagged_messages_a_file_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let id = store
+        .add_subscription(&SubscriptionRecord::new("typed", "http://127.0.0.1:1/"))
+        .unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    let version = downgrade::version_adding("sub_state", "mismatches");
+    downgrade(&path, version - 1);
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO sub_state (subscription_id, last_seq, messages) VALUES (?1, 3, 3)",
+            [id.0],
+        )
+        .unwrap();
+        for (seq, mismatch) in [
+            (1, Some("/n: not an integer")),
+            (2, None),
+            (3, Some("/ts: missing")),
+        ] {
+            conn.execute(
+                "INSERT INTO messages (subscription_id, seq, received_at, event, event_id, data,
+                                       size, replayed, mismatch)
+                 VALUES (?1, ?2, 0, 'message', ?2, '{}', 2, 0, ?3)",
+                rusqlite::params![id.0, seq, mismatch],
+            )
+            .unwrap();
+        }
+    }
+    let store = Store::open(tmp.path()).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(pragma_i64(&conn, "user_version"), SCHEMA_VERSION);
+    assert_eq!(store.counters(id).unwrap().mismatches, 2);
+    assert_eq!(store.counters(id).unwrap().messages, 3);
+}

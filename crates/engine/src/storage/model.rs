@@ -220,6 +220,8 @@ pub struct StoredCounters {
     pub replayed: u64,
     /// Id resets (the server restarted its counter) detected.
     pub resets: u64,
+    /// Messages ever stored whose data did not match their expected JSON Schema.
+    pub mismatches: u64,
 }
 
 /// Which part of a subscription's history to read.

@@ -226,6 +226,15 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE messages ADD COLUMN mismatch TEXT;
     ALTER TABLE subscriptions ADD COLUMN expectations TEXT NOT NULL DEFAULT '[]';
     "#,
+    // Next version: messages ever stored that did not match their schema, a lifetime counter
+    // like the others (retention does not lower it), so the count survives a restart. Files
+    // of the version before start from the flagged messages they still hold.
+    r#"
+    ALTER TABLE sub_state ADD COLUMN mismatches INTEGER NOT NULL DEFAULT 0;
+    UPDATE sub_state SET mismatches = (SELECT count(*) FROM messages
+        WHERE messages.subscription_id = sub_state.subscription_id
+          AND messages.mismatch IS NOT NULL);
+    "#,
 ];
 
 /// The schema version this build writes.

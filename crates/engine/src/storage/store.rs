@@ -469,8 +469,8 @@ impl Store {
         self.check_exists(&conn, id)?;
         let c = conn
             .query_row(
-                "SELECT gaps, missed_events, messages, bytes, replayed, resets FROM sub_state
-                 WHERE subscription_id = ?1",
+                "SELECT gaps, missed_events, messages, bytes, replayed, resets, mismatches
+                 FROM sub_state WHERE subscription_id = ?1",
                 [rowid(id)?],
                 |r| {
                     Ok(StoredCounters {
@@ -480,6 +480,7 @@ impl Store {
                         bytes: r.get(3)?,
                         replayed: r.get(4)?,
                         resets: r.get(5)?,
+                        mismatches: r.get(6)?,
                     })
                 },
             )

@@ -334,6 +334,7 @@ struct Touched {
     missed: i64,
     replayed: i64,
     resets: i64,
+    mismatches: i64,
     last_message_at: Option<i64>,
     age_due: bool,
 }
@@ -352,6 +353,7 @@ impl Touched {
             missed: 0,
             replayed: 0,
             resets: 0,
+            mismatches: 0,
             last_message_at: None,
             age_due,
         }
@@ -840,6 +842,9 @@ impl<'c> Inserts<'c> {
             replayed,
             mismatch
         ])?;
+        if mismatch.is_some() {
+            t.mismatches = t.mismatches.saturating_add(1);
+        }
         if replayed {
             t.replayed = t.replayed.saturating_add(1);
         } else {
@@ -920,8 +925,9 @@ fn finish_subs(
 fn save_sub_state(conn: &Connection, key: i64, t: &Touched) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO sub_state (subscription_id, last_event_id, last_seq, messages, bytes,
-                                gaps, missed_events, last_message_at, replayed, resets)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                                gaps, missed_events, last_message_at, replayed, resets,
+                                mismatches)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (subscription_id) DO UPDATE SET
              last_event_id = coalesce(excluded.last_event_id, last_event_id),
              last_seq = max(last_seq, excluded.last_seq),
@@ -937,6 +943,8 @@ fn save_sub_state(conn: &Connection, key: i64, t: &Touched) -> rusqlite::Result<
                  THEN 9223372036854775807 ELSE replayed + excluded.replayed END,
              resets = CASE WHEN resets > 9223372036854775807 - excluded.resets
                  THEN 9223372036854775807 ELSE resets + excluded.resets END,
+             mismatches = CASE WHEN mismatches > 9223372036854775807 - excluded.mismatches
+                 THEN 9223372036854775807 ELSE mismatches + excluded.mismatches END,
              last_message_at = coalesce(excluded.last_message_at, last_message_at)",
     )?
     .execute(params![
@@ -949,7 +957,8 @@ fn save_sub_state(conn: &Connection, key: i64, t: &Touched) -> rusqlite::Result<
         t.missed,
         t.last_message_at,
         t.replayed,
-        t.resets
+        t.resets,
+        t.mismatches
     ])?;
     Ok(())
 }

@@ -45,6 +45,7 @@ const ADDED_BY_VERSION: &[(i64, &[Added])] = &[
             ("subscriptions", Some("expectations")),
         ],
     ),
+    (14, &[("sub_state", Some("mismatches"))]),
 ];
 
 /// The schema version whose migration added `table.column`.

@@ -455,7 +455,7 @@ async fn markup_in_events_is_shown_as_text() {
     app.close().await;
 }
 
-/// Deleting the only subscription leaves the empty state.
+/// Deleting the first run's two demo subscriptions leaves the empty state.
 #[tokio::test]
 async fn deleting_the_demo_stream_leaves_the_empty_state() {
     let app = App::launch("empty_state").await;
@@ -467,6 +467,22 @@ async fn deleting_the_demo_stream_leaves_the_empty_state() {
 
     app.click("sub-item").await;
     app.wait_detail_state(DEMO_NAME, "open").await;
+    app.click("btn-delete").await;
+    app.element("confirm-dialog").await;
+    app.click("btn-confirm-delete").await;
+    app.wait_gone("confirm-dialog").await;
+    // The first run's other demo, the LLM probe, goes the same way.
+    app.wait_for("only the Demo LLM probe listed", async || {
+        let subs = app.sidebar().await;
+        if subs.len() == 1 && subs[0].name == "Demo LLM probe" {
+            Ok(())
+        } else {
+            Err(format!("sidebar {subs:?}"))
+        }
+    })
+    .await;
+    app.click("sub-item").await;
+    app.element("detail").await;
     app.click("btn-delete").await;
     app.element("confirm-dialog").await;
     app.click("btn-confirm-delete").await;

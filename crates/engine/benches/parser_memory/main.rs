@@ -1,6 +1,7 @@
 //! `cargo bench -p streamwatch-engine --bench parser_memory`: peak live heap while parsing W4
 //! (10,000 events of one 64 KiB data line, held in memory as 64 KiB `Bytes` reads), against
-//! the budget "input + one event". The peers are measured the same way, for comparison.
+//! the design's budget "input + one event + a small constant" (the constant: the parser's own
+//! few fields, e.g. an event type). The peers are measured the same way, for comparison.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -20,6 +21,9 @@ type Driver = fn(&Chunks) -> Tally;
 
 /// One event's data in W4: what a consumer must be able to hold at once.
 const ONE_EVENT: usize = 64 * 1024;
+/// The parser's own state beside the event (field values, a few handles): small and fixed,
+/// whatever the input.
+const SMALL_CONSTANT: usize = 1024;
 
 fn main() {
     let scale = Scale::from_args();
@@ -35,7 +39,9 @@ fn main() {
         w4.bytes.len(),
         chunks.len(),
     );
-    println!("budget: peak live heap <= input + one event (64 KiB = {ONE_EVENT} bytes)");
+    println!(
+        "budget: peak live heap <= input + one event ({ONE_EVENT} bytes) + {SMALL_CONSTANT} bytes"
+    );
     println!(
         "{:<20} {:>14} {:>16} {:>8}  vs budget",
         "parser", "peak heap (B)", "above input (B)", "events"
@@ -53,7 +59,11 @@ fn main() {
         let tally = parse(&chunks);
         let above = HEAP.peak() - base;
         assert_eq!(tally.events, w4.events, "{name} missed events");
-        let verdict = if above <= ONE_EVENT { "PASS" } else { "FAIL" };
+        let verdict = if above <= ONE_EVENT + SMALL_CONSTANT {
+            "PASS"
+        } else {
+            "FAIL"
+        };
         println!(
             "{name:<20} {:>14} {above:>16} {:>8}  {verdict} ({:.2}x one event)",
             base + above,

@@ -135,6 +135,26 @@ async fn saving_without_the_keyring_is_offered_told_and_kept_for_this_session_on
         )
         .await;
     assert_ne!(detail.state, "open", "{detail:?}");
+    // The timeline says it could not start (the reason in plain words), and the time since
+    // counts as down: uptime is not 100 %.
+    let told = app
+        .wait_for("a 'could not start' timeline entry", async || {
+            match app.text("[data-testid=\"timeline-item\"][data-kind=\"not-started\"] [data-testid=\"timeline-line\"]").await {
+                Some((line, _)) => Ok(line),
+                None => Err("none yet".to_string()),
+            }
+        })
+        .await;
+    assert!(told.starts_with("could not start"), "{told}");
+    assert!(told.contains("enter them again"), "{told}");
+    // Read again as the window polls: the down time grows from the start.
+    app.wait_for("uptime below 100 %", async || {
+        match app.text("[data-testid=\"fig-uptime\"]").await {
+            Some((t, _)) if t.ends_with('%') && !t.starts_with("100") => Ok(t),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
     app.screenshot_at("keyring-choice-after-restart-1200x780", 1200, 780)
         .await;
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -38,6 +38,11 @@ describe('statusWord', () => {
     expect(statusWord('stopped', status({ state: 'stopped' }), NOW)).toBe('stopped');
     expect(statusWord('stopped', status({ state: 'stopped', finished: '[DONE] after 3.2 s, 120 events' }), NOW)).toBe('finished');
   });
+
+  it('says when a probe between runs runs next, not stopped', () => {
+    const at = new Date(2026, 11, 3, 9, 5, 0).getTime();
+    expect(statusWord('stopped', status({ state: 'stopped', nextRunAtMs: at }), NOW)).toBe('next run 09:05');
+  });
 });
 
 describe('displayState', () => {

@@ -133,6 +133,8 @@ export function statusWord(state: DisplayState, status: StatusView, nowMs: numbe
     case 'offline':
       return 'offline · waits for the network';
     case 'stopped':
+      // A probe between runs is waiting for its slot, not stopped for good.
+      if (status.nextRunAtMs != null) return `next run ${clockTime(status.nextRunAtMs)}`;
       // A finite stream that ended as it should (its reconnect mode said so) is done, not stuck.
       return status.finished ? 'finished' : 'stopped';
     default:

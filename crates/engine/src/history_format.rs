@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::export_format::rfc3339_millis;
+use crate::row_sink::{csv_io, RowSink};
 use crate::storage::StoredMessage;
 
 /// How a history file is written.
@@ -40,16 +41,10 @@ struct JsonMessage<'a> {
     replayed: bool,
 }
 
-enum Sink<W: Write> {
-    Jsonl(W),
-    // Boxed: the CSV writer carries its own buffer and state.
-    Csv(Box<csv::Writer<W>>),
-}
-
 /// Writes messages one by one to `W` (give it a buffered writer); nothing is held beyond the
 /// message being written.
 pub struct HistoryWriter<W: Write> {
-    sink: Sink<W>,
+    sink: RowSink<W>,
     with_subscription: bool,
     written: u64,
 }
@@ -59,18 +54,14 @@ impl<W: Write> HistoryWriter<W> {
     /// field) naming each message's subscription, for a file of several.
     pub fn new(out: W, format: HistoryFormat, with_subscription: bool) -> io::Result<Self> {
         let sink = match format {
-            HistoryFormat::Jsonl => Sink::Jsonl(out),
+            HistoryFormat::Jsonl => RowSink::jsonl(out),
             HistoryFormat::Csv => {
-                let mut w = csv::WriterBuilder::new()
-                    .quote_style(csv::QuoteStyle::Necessary)
-                    .from_writer(out);
                 let mut header: Vec<&str> = Vec::with_capacity(CSV_COLUMNS.len() + 1);
                 if with_subscription {
                     header.push("subscription");
                 }
                 header.extend(CSV_COLUMNS);
-                w.write_record(&header).map_err(csv_io)?;
-                Sink::Csv(Box::new(w))
+                RowSink::csv(out, &header)?
             }
         };
         Ok(HistoryWriter {
@@ -87,7 +78,7 @@ impl<W: Write> HistoryWriter<W> {
             Timestamp::try_from(m.received_at).map_or_else(|_| "?".to_owned(), rfc3339_millis);
         let sub = self.with_subscription.then_some(subscription);
         match &mut self.sink {
-            Sink::Jsonl(out) => {
+            RowSink::Jsonl(out) => {
                 let line = JsonMessage {
                     subscription: sub,
                     seq: m.seq,
@@ -100,7 +91,7 @@ impl<W: Write> HistoryWriter<W> {
                 serde_json::to_writer(&mut *out, &line)?;
                 out.write_all(b"\n")?;
             }
-            Sink::Csv(w) => {
+            RowSink::Csv(w) => {
                 let seq = m.seq.to_string();
                 // Names, events, ids and data are someone else's words: defuse them for
                 // spreadsheets.
@@ -129,21 +120,7 @@ impl<W: Write> HistoryWriter<W> {
 
     /// Flushes what is buffered and hands the writer back.
     pub fn finish(self) -> io::Result<W> {
-        match self.sink {
-            Sink::Jsonl(mut out) => {
-                out.flush()?;
-                Ok(out)
-            }
-            Sink::Csv(w) => w.into_inner().map_err(|e| e.into_error()),
-        }
-    }
-}
-
-/// The I/O error inside a CSV error (the only kind writing strings can fail with).
-fn csv_io(e: csv::Error) -> io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => io,
-        other => io::Error::other(format!("{other:?}")),
+        self.sink.finish()
     }
 }
 

@@ -30,6 +30,7 @@ pub mod record;
 pub mod record_queue;
 pub mod redaction;
 pub mod redirects;
+pub mod row_sink;
 pub mod run_history;
 pub mod run_result;
 pub mod run_summary;

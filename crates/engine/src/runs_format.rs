@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::export_format::rfc3339_millis;
 use crate::history_format::{csv_safe, HistoryFormat};
+use crate::row_sink::{csv_io, RowSink};
 use crate::storage::StoredRun;
 
 /// The CSV header row.
@@ -101,15 +102,9 @@ fn run_cells(r: &StoredRun) -> Vec<String> {
     ]
 }
 
-enum Sink<W: Write> {
-    Jsonl(W),
-    // Boxed: the CSV writer carries its own buffer and state.
-    Csv(Box<csv::Writer<W>>),
-}
-
 /// Writes runs one by one to `W` (give it a buffered writer).
 pub struct RunsWriter<W: Write> {
-    sink: Sink<W>,
+    sink: RowSink<W>,
     written: u64,
 }
 
@@ -117,14 +112,8 @@ impl<W: Write> RunsWriter<W> {
     /// Starts a file (the CSV header row).
     pub fn new(out: W, format: HistoryFormat) -> io::Result<Self> {
         let sink = match format {
-            HistoryFormat::Jsonl => Sink::Jsonl(out),
-            HistoryFormat::Csv => {
-                let mut w = csv::WriterBuilder::new()
-                    .quote_style(csv::QuoteStyle::Necessary)
-                    .from_writer(out);
-                w.write_record(RUN_CSV_COLUMNS).map_err(csv_io)?;
-                Sink::Csv(Box::new(w))
-            }
+            HistoryFormat::Jsonl => RowSink::jsonl(out),
+            HistoryFormat::Csv => RowSink::csv(out, &RUN_CSV_COLUMNS)?,
         };
         Ok(RunsWriter { sink, written: 0 })
     }
@@ -132,8 +121,8 @@ impl<W: Write> RunsWriter<W> {
     /// Writes one run.
     pub fn write(&mut self, r: &StoredRun) -> io::Result<()> {
         match &mut self.sink {
-            Sink::Jsonl(w) => writeln!(w, "{}", run_json(r))?,
-            Sink::Csv(w) => w.write_record(run_cells(r)).map_err(csv_io)?,
+            RowSink::Jsonl(w) => writeln!(w, "{}", run_json(r))?,
+            RowSink::Csv(w) => w.write_record(run_cells(r)).map_err(csv_io)?,
         }
         self.written += 1;
         Ok(())
@@ -146,20 +135,7 @@ impl<W: Write> RunsWriter<W> {
 
     /// Flushes and hands the output back.
     pub fn finish(self) -> io::Result<W> {
-        match self.sink {
-            Sink::Jsonl(mut w) => {
-                w.flush()?;
-                Ok(w)
-            }
-            Sink::Csv(w) => w.into_inner().map_err(|e| e.into_error()),
-        }
-    }
-}
-
-fn csv_io(e: csv::Error) -> io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => io::Error::other(format!("{other:?}")),
+        self.sink.finish()
     }
 }
 

@@ -390,6 +390,16 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// The trimmed `textContent` of the element with `data-testid` `testid`; "" when there is
+    /// none.
+    pub async fn text_of(&self, testid: &str) -> String {
+        let script = format!(
+            "const el = document.querySelector({}); return el ? el.textContent.trim() : '';",
+            Value::String(format!("[data-testid=\"{testid}\"]"))
+        );
+        self.js(&script).await.as_str().unwrap_or("").to_owned()
+    }
+
     /// The rendered text (`innerText`) of the first element matching `css`, and whether that
     /// element has child elements; `None` if nothing matches.
     ///

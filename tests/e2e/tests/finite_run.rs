@@ -23,16 +23,6 @@ async fn posts(server: &Demo) -> usize {
     })
 }
 
-async fn text_of(app: &App, testid: &str) -> String {
-    app.js(&format!(
-        "const el = document.querySelector('[data-testid=\"{testid}\"]'); return el ? el.textContent.trim() : '';"
-    ))
-    .await
-    .as_str()
-    .unwrap_or("")
-    .to_owned()
-}
-
 async fn shots(app: &App, step: &str) {
     for (w, h) in [(720, 480), (1920, 1080), (1200, 780)] {
         let resized =
@@ -82,19 +72,19 @@ async fn a_post_answer_is_sent_once_finishes_and_runs_again_on_request() {
     app.wait_gone("subscription-form").await;
 
     let detail = app.wait_detail_state(NAME, "stopped").await;
-    let finished = text_of(&app, "detail-finished").await;
+    let finished = app.text_of("detail-finished").await;
     assert!(
         finished.starts_with("Finished · [DONE] after ") && finished.ends_with(" events"),
         "the finished run in words: {finished:?} ({detail:?})"
     );
-    assert_eq!(text_of(&app, "detail-state").await, "finished");
+    assert_eq!(app.text_of("detail-state").await, "finished");
     let sidebar = app.sub_named(NAME).await;
     assert_eq!(
         sidebar.as_ref().map(|s| s.word.as_str()),
         Some("finished"),
         "the sidebar says finished too: {sidebar:?}"
     );
-    assert_eq!(text_of(&app, "btn-resume").await, "Run again");
+    assert_eq!(app.text_of("btn-resume").await, "Run again");
     // Nothing is POSTed again on its own.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(posts(&server).await, 1, "the prompt is POSTed once");

@@ -14,14 +14,17 @@ use streamwatch_e2e::{App, Demo};
 const NAME: &str = "LLM probe";
 const PROMPT: &str = r#"{"model":"gpt-demo","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hello probe"}]}"#;
 
-async fn text_of(app: &App, testid: &str) -> String {
-    app.js(&format!(
-        "const el = document.querySelector('[data-testid=\"{testid}\"]'); return el ? el.textContent.trim() : '';"
-    ))
-    .await
-    .as_str()
-    .unwrap_or("")
-    .to_owned()
+/// Waits until the probe is between runs (the Runs panel says when the next one is due).
+async fn wait_for_slot(app: &App) {
+    app.wait_for("the probe to wait for its slot", async || {
+        let next = app.text_of("runs-next").await;
+        if next.starts_with("next run at ") {
+            Ok(())
+        } else {
+            Err(next)
+        }
+    })
+    .await;
 }
 
 /// The runs table's rows: result, first token, duration, answer.
@@ -130,7 +133,7 @@ async fn a_probe_added_in_the_form_runs_and_its_runs_are_shown() {
     app.click("btn-save").await;
     let refused = app
         .wait_for("the regex refusal under its field", async || {
-            let t = text_of(&app, "error-probe.expectRegex").await;
+            let t = app.text_of("error-probe.expectRegex").await;
             if t.is_empty() {
                 Err("no message".into())
             } else {
@@ -175,7 +178,7 @@ async fn a_probe_added_in_the_form_runs_and_its_runs_are_shown() {
     );
     assert!(!first[3].is_empty(), "the answer's first line: {first:?}");
     open_run(&app, "ok").await;
-    let text = text_of(&app, "run-text").await;
+    let text = app.text_of("run-text").await;
     assert!(
         text.len() >= first[3].trim_end_matches('…').len() && !text.is_empty(),
         "the whole answer opens: {text:?}"
@@ -183,15 +186,7 @@ async fn a_probe_added_in_the_form_runs_and_its_runs_are_shown() {
 
     // Run now: one more run without waiting for the slot.
     let before = rows(&app).await.len();
-    app.wait_for("the probe to wait for its slot", async || {
-        let next = text_of(&app, "runs-next").await;
-        if next.starts_with("next run at ") {
-            Ok(())
-        } else {
-            Err(next)
-        }
-    })
-    .await;
+    wait_for_slot(&app).await;
     app.click("btn-run-now").await;
     app.wait_for("a run more", async || {
         let n = rows(&app).await.len();
@@ -205,15 +200,7 @@ async fn a_probe_added_in_the_form_runs_and_its_runs_are_shown() {
 
     // The server goes away: the next run fails, in plain words, and the rate drops.
     server.stop().await;
-    app.wait_for("the probe to wait for its slot", async || {
-        let next = text_of(&app, "runs-next").await;
-        if next.starts_with("next run at ") {
-            Ok(())
-        } else {
-            Err(next)
-        }
-    })
-    .await;
+    wait_for_slot(&app).await;
     app.click("btn-run-now").await;
     let failed = app
         .wait_for_within("a failed run", Duration::from_secs(30), async || {
@@ -231,7 +218,7 @@ async fn a_probe_added_in_the_form_runs_and_its_runs_are_shown() {
     );
     let rate = app
         .wait_for("the success rate below 100 %", async || {
-            let t = text_of(&app, "runs-success").await;
+            let t = app.text_of("runs-success").await;
             if t.contains("% ok today") && !t.starts_with("100 %") {
                 Ok(t)
             } else {
@@ -241,7 +228,7 @@ async fn a_probe_added_in_the_form_runs_and_its_runs_are_shown() {
         .await;
     assert!(rate.contains(" of "), "{rate:?}");
     open_run(&app, "failed").await;
-    let why = text_of(&app, "run-failure").await;
+    let why = app.text_of("run-failure").await;
     assert!(why.starts_with("Failed: "), "{why:?}");
     shots(&app, "probe-runs", "runs-panel", "[data-testid=\"detail\"]").await;
 

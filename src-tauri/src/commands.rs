@@ -17,7 +17,9 @@ use streamwatch_app_api::error::CommandError;
 use streamwatch_app_api::file_transfer;
 use streamwatch_app_api::health::HealthBoard;
 use streamwatch_app_api::store_sync::StoreSync;
-use streamwatch_app_api::transfer_dto::{ExportDone, HistoryExportForm, ImportDone};
+use streamwatch_app_api::transfer_dto::{
+    ExportDone, HistoryExportForm, HistoryFileFormat, ImportDone,
+};
 use streamwatch_app_api::{actions, views};
 use streamwatch_engine::monitor::Monitor;
 use streamwatch_engine::SubscriptionId;
@@ -44,6 +46,7 @@ pub const COMMANDS: &[&str] = &[
     "list_runs",
     "export_subscriptions",
     "export_history_file",
+    "export_runs_file",
     "export_subscriptions_file",
     "import_subscriptions_file",
     "connect_updates",
@@ -75,6 +78,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         list_runs,
         export_subscriptions,
         export_history_file,
+        export_runs_file,
         export_subscriptions_file,
         import_subscriptions_file,
         connect_updates,
@@ -292,6 +296,23 @@ pub async fn export_history_file(
     state.monitor.flush().await?;
     blocking(&state, move |m, _| {
         file_transfer::export_history(m.catalog(), &form, &path)
+    })
+    .await
+}
+
+/// Writes every stored run of probe or finite stream `id` to `path` (chosen in the system's save
+/// dialog) as JSON lines or CSV, replaced whole.
+#[tauri::command]
+pub async fn export_runs_file(
+    state: State<'_, AppState>,
+    id: u64,
+    format: HistoryFileFormat,
+    path: PathBuf,
+) -> Result<ExportDone> {
+    // Commit what has been recorded, so a run that just ended is in the file.
+    state.monitor.flush().await?;
+    blocking(&state, move |m, _| {
+        file_transfer::export_runs(m.catalog(), SubscriptionId(id), format, &path)
     })
     .await
 }

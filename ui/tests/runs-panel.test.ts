@@ -24,6 +24,7 @@ function run(id: number, p: Partial<RunView> = {}): RunView {
     end: 'done-sentinel',
     sentinel: '[DONE]',
     format: 'openai-chat',
+    formatLabel: 'OpenAI Chat Completions',
     text: `answer ${id}\n<b>not bold</b>`,
     textTruncated: false,
     finishReason: 'stop',
@@ -82,5 +83,107 @@ describe('RunsPanel', () => {
     await fireEvent.click(screen.getAllByTestId('run-row')[0]);
     expect(screen.getByTestId('run-failure').textContent).toContain('Failed: The server refused the connection');
     expect(screen.queryByTestId('runs-next')).toBeNull();
+  });
+});
+
+describe('RunsPanel: Export runs', () => {
+  let exported: { id: number; format: string; path: string }[] = [];
+  let saveTitle: string | null = null;
+  let answer: string | null = '/tmp/out/probe-runs.csv';
+  let refuse: { kind: string; message: string; field: null } | null = null;
+
+  beforeEach(() => {
+    app.reset();
+    exported = [];
+    saveTitle = null;
+    answer = '/tmp/out/probe-runs.csv';
+    refuse = null;
+    mockIPC((cmd, args) => {
+      const a = args as Record<string, unknown>;
+      if (cmd === 'list_runs') return { runs: ALL.slice(0, 3), hasMore: false, endedToday: 3, okToday: 3, successRateToday: 1, total: 3 };
+      if (cmd === 'plugin:dialog|save') {
+        saveTitle = (a.options as { title: string; defaultPath: string }).title + ' | ' + (a.options as { defaultPath: string }).defaultPath;
+        return answer;
+      }
+      if (cmd === 'export_runs_file') {
+        if (refuse) throw refuse;
+        exported.push({ id: a.id as number, format: a.format as string, path: a.path as string });
+        return { path: a.path, count: 3, revealed: 0 };
+      }
+      return null;
+    });
+  });
+
+  it('asks the format, then where, and says what was written', async () => {
+    const sub = app.upsert(viewOf(7, form({ name: 'LLM probe', method: 'POST' }), { state: 'stopped' }));
+    render(RunsPanel, { props: { sub } });
+    await waitFor(() => expect((screen.getByTestId('btn-export-runs') as HTMLButtonElement).disabled).toBe(false));
+    expect(screen.queryByTestId('runs-export')).toBeNull();
+    await fireEvent.click(screen.getByTestId('btn-export-runs'));
+    await fireEvent.click(screen.getByTestId('runs-export-format-csv'));
+    await fireEvent.click(screen.getByTestId('runs-export-run'));
+    await waitFor(() => expect(screen.getByTestId('runs-export-result').textContent).toBe('Wrote 3 runs to /tmp/out/probe-runs.csv.'));
+    expect(exported).toEqual([{ id: 7, format: 'csv', path: '/tmp/out/probe-runs.csv' }]);
+    expect(saveTitle).toMatch(/^Export runs \| LLM-probe-runs-\d{4}-\d{2}-\d{2}\.csv$/);
+  });
+
+  it('writes nothing when the save dialog is cancelled, and shows a refusal in its words', async () => {
+    const sub = app.upsert(viewOf(7, form({ name: 'LLM probe', method: 'POST' }), { state: 'stopped' }));
+    render(RunsPanel, { props: { sub } });
+    await waitFor(() => expect((screen.getByTestId('btn-export-runs') as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId('btn-export-runs'));
+    answer = null;
+    await fireEvent.click(screen.getByTestId('runs-export-run'));
+    await waitFor(() => expect(saveTitle).not.toBeNull());
+    await waitFor(() => expect((screen.getByTestId('runs-export-run') as HTMLButtonElement).disabled).toBe(false));
+    expect(exported).toEqual([]);
+    expect(screen.queryByTestId('runs-export-result')).toBeNull();
+
+    answer = '/sys/runs.jsonl';
+    refuse = { kind: 'permissionDenied', message: 'cannot write /sys/runs.jsonl: permission denied.', field: null };
+    await fireEvent.click(screen.getByTestId('runs-export-run'));
+    const error = await screen.findByTestId('runs-export-error');
+    expect(error.textContent).toBe('cannot write /sys/runs.jsonl: permission denied.');
+    expect(error.dataset.kind).toBe('permissionDenied');
+  });
+
+  it('is off while no run is stored', async () => {
+    mockIPC((cmd) => (cmd === 'list_runs' ? { runs: [], hasMore: false, endedToday: 0, okToday: 0, successRateToday: null, total: 0 } : null));
+    const sub = app.upsert(viewOf(7, form({ method: 'POST' }), { state: 'stopped' }));
+    render(RunsPanel, { props: { sub } });
+    await screen.findByText('No run stored yet.');
+    expect((screen.getByTestId('btn-export-runs') as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
+describe('RunsPanel: a run opened', () => {
+  it('lists every figure of the run, the format by its name', async () => {
+    const anthropic = run(1, {
+      format: 'anthropic',
+      formatLabel: 'Anthropic Messages',
+      sentinel: 'message_stop',
+      finishReason: 'end_turn',
+      usage: { input_tokens: 4, output_tokens: 9 },
+      text: 'You said: hello',
+    });
+    mockIPC((cmd) => (cmd === 'list_runs' ? { runs: [anthropic], hasMore: false, endedToday: 1, okToday: 1, successRateToday: 1, total: 1 } : null));
+    app.reset();
+    const sub = app.upsert(viewOf(1, form({ method: 'POST' }), { state: 'stopped' }));
+    render(RunsPanel, { props: { sub } });
+    await waitFor(() => expect(screen.getAllByTestId('run-row')).toHaveLength(1));
+    await fireEvent.click(screen.getAllByTestId('run-row')[0]);
+    const fig = (key: string) => screen.getByTestId(`run-fig-${key}`).textContent;
+    expect([fig('status'), fig('ttfb'), fig('first-event'), fig('first-token'), fig('duration'), fig('events'), fig('bytes'), fig('end')]).toEqual([
+      '200',
+      '20 ms',
+      '30 ms',
+      '40 ms',
+      '500 ms',
+      '8',
+      '900 B',
+      'message_stop',
+    ]);
+    expect([fig('format'), fig('finish'), fig('usage')]).toEqual(['Anthropic Messages', 'end_turn', '4 in · 9 out']);
+    expect(screen.getByTestId('run-text').textContent).toBe('You said: hello');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunView } from '../src/lib/bindings';
 import { form, viewOf } from '../src/dev/builders';
-import { endWords, firstLine, formatMs, hasRuns, isProbe, niceCeil, runChart, runResult, successWords, usageWords } from '../src/lib/runs';
+import { endWords, firstLine, formatMs, hasRuns, isProbe, niceCeil, runChart, runFigures, runResult, successWords, usageWords } from '../src/lib/runs';
 
 function run(p: Partial<RunView> = {}): RunView {
   return {
@@ -20,6 +20,7 @@ function run(p: Partial<RunView> = {}): RunView {
     end: 'done-sentinel',
     sentinel: '[DONE]',
     format: 'openai-chat',
+    formatLabel: 'OpenAI Chat Completions',
     text: 'Hello there.\nSecond line.',
     textTruncated: false,
     finishReason: 'stop',
@@ -91,5 +92,37 @@ describe('the runs chart', () => {
     // One run sits in the middle.
     expect(runChart([run()], 200, 100).points[0].x).toBe(100);
     expect(runChart([], 200, 100).firstToken).toBe('');
+  });
+});
+
+describe('runFigures', () => {
+  it('lists every figure of a run in request order, the format by its name', () => {
+    const figures = runFigures(run({ format: 'anthropic', formatLabel: 'Anthropic Messages', sentinel: 'message_stop', finishReason: 'end_turn', usage: { input_tokens: 4, output_tokens: 9 }, bytes: 2048 }));
+    expect(figures.map((f) => [f.key, f.label, f.value])).toEqual([
+      ['status', 'Status', '200'],
+      ['ttfb', 'Response headers', '20 ms'],
+      ['first-event', 'First event', '30 ms'],
+      ['first-token', 'First token', '40 ms'],
+      ['duration', 'Duration', '1.0 s'],
+      ['events', 'Events', '12'],
+      ['bytes', 'Bytes', '2.0 KiB'],
+      ['end', 'End', 'message_stop'],
+      ['format', 'Format', 'Anthropic Messages'],
+      ['finish', 'Finish reason', 'end_turn'],
+      ['usage', 'Usage', '4 in · 9 out'],
+    ]);
+    // The usage as the server sent it, behind the words.
+    expect(figures[10].title).toBe('{"input_tokens":4,"output_tokens":9}');
+  });
+
+  it('says "—" for what a run does not have, and unknown usage as its JSON', () => {
+    const figures = runFigures(
+      run({ status: null, ttfbMs: null, firstEventMs: null, firstTokenMs: null, durationMs: null, events: null, bytes: null, end: null, sentinel: null, format: null, formatLabel: null, finishReason: null, usage: null }),
+    );
+    expect(figures.every((f) => f.value === '—')).toBe(true);
+    expect(figures[10].title).toBeUndefined();
+    const odd = runFigures(run({ format: 'some-new-format', formatLabel: null, usage: { cost: 3 } }));
+    expect(odd.find((f) => f.key === 'format')?.value).toBe('some-new-format');
+    expect(odd.find((f) => f.key === 'usage')?.value).toBe('{"cost":3}');
   });
 });

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  fileFilter,
   historyDoneText,
   historyFileName,
   importDoneText,
   rangeOf,
+  runsDoneText,
+  runsFileName,
   subscriptionsDoneText,
   toLocalInput,
 } from '../src/lib/transfer';
@@ -57,5 +60,16 @@ describe('file names and result lines', () => {
         warnings: [],
       }),
     ).toBe('Added 2 subscriptions: A, B (2) (was B), with 3 stored messages.');
+  });
+});
+
+describe('the runs file', () => {
+  it('offers a name from the stream, the day and the format, and says what was written', () => {
+    expect(runsFileName('LLM probe: Anthropic', 'csv', NOW)).toBe('LLM-probe-Anthropic-runs-2026-12-03.csv');
+    expect(runsFileName('', 'jsonl', NOW)).toBe('stream-runs-2026-12-03.jsonl');
+    expect(fileFilter('csv')).toEqual({ name: 'CSV', extensions: ['csv'] });
+    expect(fileFilter('jsonl')).toEqual({ name: 'JSON lines', extensions: ['jsonl', 'ndjson'] });
+    expect(runsDoneText({ path: '/tmp/r.csv', count: 1, revealed: 0 })).toBe('Wrote 1 run to /tmp/r.csv.');
+    expect(runsDoneText({ path: '/tmp/r.csv', count: 1204, revealed: 0 })).toBe('Wrote 1,204 runs to /tmp/r.csv.');
   });
 });

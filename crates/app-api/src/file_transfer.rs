@@ -1,9 +1,12 @@
 //! The window's Export and Import, to and from a path the user chose in the system's file
 //! dialog: stored history as JSON lines or CSV (streamed a page at a time, so memory stays
-//! bounded whatever its size), the saved subscriptions in the export format of `streamwatch
+//! bounded whatever its size), a probe's or finite stream's stored runs in the runs file of
+//! `streamwatch runs --json|--csv`, the saved subscriptions in the export format of `streamwatch
 //! export` (secret values only when asked for, masked otherwise), and an import of such a file
 //! (all or nothing, with what was left out told). The rules are the engine's: the history file's
-//! ([`streamwatch_engine::history_format`]), the catalog's export and import.
+//! ([`streamwatch_engine::history_format`]), the runs file's ([`streamwatch_engine::runs_format`]),
+//! the catalog's export and import. Every file is written whole or not at all
+//! ([`write_whole`]).
 
 use crate::error::CommandError;
 use crate::file_error::FileError;
@@ -19,6 +22,7 @@ use streamwatch_engine::catalog::{
 };
 use streamwatch_engine::export_format;
 use streamwatch_engine::history_format::{HistoryFormat, HistoryWriter};
+use streamwatch_engine::runs_format::RunsWriter;
 use streamwatch_engine::SubscriptionId;
 
 type Result<T> = std::result::Result<T, CommandError>;
@@ -29,6 +33,22 @@ pub const IMPORT_MAX_BYTES: u64 = 256 << 20;
 
 fn time(ms: Option<u64>) -> Option<SystemTime> {
     ms.map(|ms| UNIX_EPOCH + Duration::from_millis(ms))
+}
+
+fn engine_format(format: HistoryFileFormat) -> HistoryFormat {
+    match format {
+        HistoryFileFormat::Jsonl => HistoryFormat::Jsonl,
+        HistoryFileFormat::Csv => HistoryFormat::Csv,
+    }
+}
+
+/// An export's failure: a write to `path` (a full disk, a folder gone) as a file error naming
+/// it, a failed read of the database as the catalog's error.
+fn export_error(path: &Path, e: HistoryExportError) -> CommandError {
+    match e {
+        HistoryExportError::Write(e) => FileError::writing(path, &e).into(),
+        HistoryExportError::Catalog(e) => e.into(),
+    }
 }
 
 /// Writes the stored messages `form` asks for to `path` (replaced whole). Flush the monitor
@@ -47,20 +67,43 @@ pub fn export_history(
         since: time(form.since_ms),
         until: time(form.until_ms),
     };
-    let format = match form.format {
-        HistoryFileFormat::Jsonl => HistoryFormat::Jsonl,
-        HistoryFileFormat::Csv => HistoryFormat::Csv,
-    };
+    let format = engine_format(form.format);
     let count = write_whole(path, |out| {
         let io = |e: &std::io::Error| CommandError::from(FileError::writing(path, e));
         let mut writer =
             HistoryWriter::new(out, format, form.subscription_id.is_none()).map_err(|e| io(&e))?;
         let n = catalog
             .export_history(&ids, range, &mut writer)
-            .map_err(|e| match e {
-                HistoryExportError::Write(e) => io(&e),
-                HistoryExportError::Catalog(e) => e.into(),
-            })?;
+            .map_err(|e| export_error(path, e))?;
+        writer.finish().map_err(|e| io(&e))?;
+        Ok(n)
+    })?;
+    Ok(ExportDone {
+        path: path.display().to_string(),
+        count,
+        revealed: 0,
+    })
+}
+
+/// Writes every stored run of subscription `id` (a probe's or a finite stream's: figures, end,
+/// failure, assembled text, finish reason and usage), newest first, to `path` (replaced whole)
+/// as JSON lines or CSV, the file `streamwatch runs --all --json|--csv` prints; CSV cells a
+/// spreadsheet could run as a formula are defused. Flush the monitor first for the runs up to
+/// now.
+pub fn export_runs(
+    catalog: &Catalog,
+    id: SubscriptionId,
+    format: HistoryFileFormat,
+    path: &Path,
+) -> Result<ExportDone> {
+    // Checked before a file is made: a subscription removed meanwhile is "not found".
+    let id = catalog.subscription(id)?.id;
+    let count = write_whole(path, |out| {
+        let io = |e: &std::io::Error| CommandError::from(FileError::writing(path, e));
+        let mut writer = RunsWriter::new(out, engine_format(format)).map_err(|e| io(&e))?;
+        let n = catalog
+            .export_runs(id, &mut writer)
+            .map_err(|e| export_error(path, e))?;
         writer.finish().map_err(|e| io(&e))?;
         Ok(n)
     })?;

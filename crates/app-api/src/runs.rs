@@ -7,6 +7,7 @@ use crate::stats::local_midnight;
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 use streamwatch_engine::catalog::Catalog;
+use streamwatch_engine::llm::LlmFormat;
 use streamwatch_engine::run_summary::run_words;
 use streamwatch_engine::storage::StoredRun;
 use streamwatch_engine::SubscriptionId;
@@ -51,6 +52,8 @@ pub struct RunView {
     pub sentinel: Option<String>,
     /// `openai-chat`, `openai-responses`, `anthropic`, `gemini` or `json-pointer`.
     pub format: Option<String>,
+    /// The format by the name people know it ("Anthropic Messages"), for labels.
+    pub format_label: Option<String>,
     /// The assembled answer (at most 64 KiB; `textTruncated` when cut).
     pub text: Option<String>,
     pub text_truncated: bool,
@@ -94,6 +97,13 @@ fn ms(t: SystemTime) -> i64 {
     }
 }
 
+/// The label of a stored format id; `None` for one this build does not know (a newer file).
+fn format_label(id: &str) -> Option<String> {
+    serde_json::from_value::<LlmFormat>(serde_json::Value::String(id.to_owned()))
+        .ok()
+        .map(|f| f.label().to_owned())
+}
+
 impl From<&StoredRun> for RunView {
     fn from(r: &StoredRun) -> Self {
         let words = match (&r.ended_at, r.end, &r.failure) {
@@ -122,6 +132,7 @@ impl From<&StoredRun> for RunView {
             end: r.end.map(|e| e.as_str().to_string()),
             sentinel: r.sentinel.clone(),
             format: r.format.clone(),
+            format_label: r.format.as_deref().and_then(format_label),
             text: r.text.clone(),
             text_truncated: r.text_truncated,
             finish_reason: r.finish_reason.clone(),
@@ -167,6 +178,20 @@ mod tests {
     use streamwatch_engine::monitor::{Monitor, MonitorOptions};
     use streamwatch_engine::record::Record;
     use streamwatch_engine::run_result::RunResult;
+
+    #[test]
+    fn stored_formats_read_as_their_labels() {
+        assert_eq!(
+            format_label("anthropic").as_deref(),
+            Some("Anthropic Messages")
+        );
+        assert_eq!(
+            format_label("openai-responses").as_deref(),
+            Some("OpenAI Responses")
+        );
+        assert_eq!(format_label("gemini").as_deref(), Some("Gemini"));
+        assert_eq!(format_label("some-future-format"), None);
+    }
 
     #[tokio::test]
     async fn runs_come_newest_first_in_pages_with_todays_rate() {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// How a history file is written.
+/// How a history or runs file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = "HistoryFileFormat.ts")]
@@ -40,7 +40,7 @@ pub struct HistoryExportForm {
 pub struct ExportDone {
     /// Where it was written.
     pub path: String,
-    /// Messages (history) or subscriptions (subscriptions) in it.
+    /// Messages (history), runs (runs) or subscriptions (subscriptions) in it.
     #[ts(type = "number")]
     pub count: u64,
     /// Subscriptions whose secret values the file holds in plain text (0 unless asked for).

@@ -8,6 +8,7 @@ import type {
   CurlPaste,
   ExportDone,
   HistoryExportForm,
+  HistoryFileFormat,
   ImportDone,
   NotificationView,
   MessageView,
@@ -139,6 +140,12 @@ export function exportSubscriptions(withHistory: boolean): Promise<string> {
 /** Writes stored messages as JSON lines or CSV to `path` (chosen in the save dialog). */
 export function exportHistoryFile(form: HistoryExportForm, path: string): Promise<ExportDone> {
   return call('export_history_file', { form, path });
+}
+
+/** Writes every stored run of probe or finite stream `id` as JSON lines or CSV to `path`
+ *  (chosen in the save dialog). */
+export function exportRunsFile(id: number, format: HistoryFileFormat, path: string): Promise<ExportDone> {
+  return call('export_runs_file', { id, format, path });
 }
 
 /** Writes every subscription to `path`; secret values in plain text only `withSecrets`. */

@@ -1,6 +1,7 @@
 // The runs panel's pure parts: which subscriptions have runs, a run's row in plain words, and
 // the chart's scaling (time to first token and duration per run, oldest on the left).
 import type { RunView, RunsView, SubscriptionView } from './bindings';
+import { formatBytes } from './format';
 
 /** How many runs a page of the table holds; the chart draws the newest of them. */
 export const RUNS_PAGE = 50;
@@ -76,6 +77,39 @@ export function endWords(run: RunView): string {
     default:
       return run.end;
   }
+}
+
+/** One figure of a run, as its detail lists it. */
+export interface RunFigure {
+  /** Stable name, for `data-testid="run-fig-<key>"`. */
+  key: string;
+  label: string;
+  value: string;
+  /** The longer words behind it (a tooltip), when there are any. */
+  title?: string;
+}
+
+/**
+ * Every figure of a run, in the order a request goes: status, time to the response headers,
+ * to the first event, to the first token, duration, events, bytes, how it ended, and for a
+ * recognised LLM format the format, the finish reason and the usage. "—" where a run has none.
+ */
+export function runFigures(run: RunView): RunFigure[] {
+  const or = (v: string | number | null | undefined): string => (v === null || v === undefined || v === '' ? '—' : String(v));
+  const usage = run.usage === null || run.usage === undefined ? null : JSON.stringify(run.usage);
+  return [
+    { key: 'status', label: 'Status', value: or(run.status) },
+    { key: 'ttfb', label: 'Response headers', value: formatMs(run.ttfbMs) },
+    { key: 'first-event', label: 'First event', value: formatMs(run.firstEventMs) },
+    { key: 'first-token', label: 'First token', value: formatMs(run.firstTokenMs) },
+    { key: 'duration', label: 'Duration', value: formatMs(run.durationMs) },
+    { key: 'events', label: 'Events', value: or(run.events) },
+    { key: 'bytes', label: 'Bytes', value: run.bytes === null ? '—' : formatBytes(run.bytes) },
+    { key: 'end', label: 'End', value: endWords(run) },
+    { key: 'format', label: 'Format', value: or(run.formatLabel ?? run.format) },
+    { key: 'finish', label: 'Finish reason', value: or(run.finishReason) },
+    { key: 'usage', label: 'Usage', value: or(usageWords(run.usage) || usage), ...(usage ? { title: usage } : {}) },
+  ];
 }
 
 /** "80 % ok today (4 of 5)", or that none ended today. */

@@ -70,6 +70,16 @@ export function historyFileName(subName: string | null, format: HistoryFileForma
   return `${subName === null ? 'all-streams' : slug(subName)}-history-${day}.${format === 'csv' ? 'csv' : 'jsonl'}`;
 }
 
+/** The name the save dialog offers for a probe's runs: `<stream>-runs-<date>.<ext>`. */
+export function runsFileName(subName: string, format: HistoryFileFormat, now: number): string {
+  return `${slug(subName)}-runs-${toLocalInput(now).slice(0, 10)}.${format === 'csv' ? 'csv' : 'jsonl'}`;
+}
+
+/** The save dialog's file type for a history or runs file of `format`. */
+export function fileFilter(format: HistoryFileFormat): { name: string; extensions: string[] } {
+  return format === 'csv' ? { name: 'CSV', extensions: ['csv'] } : { name: 'JSON lines', extensions: ['jsonl', 'ndjson'] };
+}
+
 /** The name the save dialog offers for the subscriptions file. */
 export function subscriptionsFileName(now: number): string {
   return `streamwatch-subscriptions-${toLocalInput(now).slice(0, 10)}.json`;
@@ -82,6 +92,11 @@ function plural(n: number, one: string, many: string): string {
 /** "Wrote 1,204 messages to /path." */
 export function historyDoneText(done: ExportDone): string {
   return `Wrote ${plural(done.count, 'message', 'messages')} to ${done.path}.`;
+}
+
+/** "Wrote 12 runs to /path." */
+export function runsDoneText(done: ExportDone): string {
+  return `Wrote ${plural(done.count, 'run', 'runs')} to ${done.path}.`;
 }
 
 /** "Wrote 3 subscriptions to /path." (and what it reveals). */

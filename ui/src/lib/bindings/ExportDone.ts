@@ -9,7 +9,7 @@ export type ExportDone = {
  */
 path: string, 
 /**
- * Messages (history) or subscriptions (subscriptions) in it.
+ * Messages (history), runs (runs) or subscriptions (subscriptions) in it.
  */
 count: number, 
 /**

@@ -33,6 +33,10 @@ sentinel: string | null,
  */
 format: string | null, 
 /**
+ * The format by the name people know it ("Anthropic Messages"), for labels.
+ */
+formatLabel: string | null, 
+/**
  * The assembled answer (at most 64 KiB; `textTruncated` when cut).
  */
 text: string | null, textTruncated: boolean, finishReason: string | null, 

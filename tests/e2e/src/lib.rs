@@ -10,6 +10,8 @@
 //! [`Demo`] and [`RawSse`] are the servers the app talks to. [`NotificationWatch`] (dunst
 //! plus a bus monitor of `Notify` calls) and [`TrayWatcher`] (a StatusNotifierWatcher that
 //! reads the tray item's icon and dbusmenu) observe the desktop services on the test's bus.
+//! [`file_chooser`] answers the system's save and open dialogs as a person would;
+//! [`runs_panel`] reads a probe's Runs panel.
 //!
 //! Processes are owned by guards: each one runs in its own process group, gets SIGTERM if the
 //! test process dies (`PR_SET_PDEATHSIG`), and its whole group is signalled when the guard is
@@ -17,6 +19,7 @@
 
 mod app;
 mod desktop;
+pub mod file_chooser;
 mod history;
 pub mod jsc_gc_log;
 mod keyring;
@@ -24,6 +27,7 @@ pub mod memory_trend;
 pub mod notifications;
 mod paths;
 mod processes;
+pub mod runs_panel;
 mod servers;
 mod timing;
 pub mod tray_watcher;

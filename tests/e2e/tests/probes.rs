@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 use streamwatch_demo_server::DemoConfig;
+use streamwatch_e2e::runs_panel::{open_run, rows, shots};
 use streamwatch_e2e::{App, Demo};
 
 const NAME: &str = "LLM probe";
@@ -25,76 +26,6 @@ async fn wait_for_slot(app: &App) {
         }
     })
     .await;
-}
-
-/// The runs table's rows: result, first token, duration, answer.
-async fn rows(app: &App) -> Vec<[String; 4]> {
-    let v = app
-        .js("return [...document.querySelectorAll('[data-testid=\"run-row\"]')].map((r) => {
-               const t = (id) => { const e = r.querySelector('[data-testid=\"' + id + '\"]'); return e ? e.textContent.trim() : ''; };
-               return [t('run-result'), t('run-first-token'), t('run-duration'), t('run-answer')];
-             });")
-        .await;
-    v.as_array()
-        .map(|rows| {
-            rows.iter()
-                .map(|r| {
-                    let s = |i: usize| r[i].as_str().unwrap_or("").to_owned();
-                    [s(0), s(1), s(2), s(3)]
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Opens the newest run row whose result is `result` (a click, as the page gets it: the rows
-/// are re-read every few seconds, so a WebDriver element may be replaced under the driver).
-async fn open_run(app: &App, result: &str) {
-    app.wait_for(&format!("a {result} run to open"), async || {
-        let opened = app
-            .js(&format!(
-                "const r = document.querySelector('[data-testid=\"run-row\"][data-result=\"{result}\"]');
-                 if (!r) return false;
-                 if (r.getAttribute('aria-expanded') === 'true')
-                   return !!document.querySelector('[data-testid=\"run-detail\"]');
-                 r.click();
-                 return false;"
-            ))
-            .await;
-        if opened == true {
-            Ok(())
-        } else {
-            Err(format!("{opened}"))
-        }
-    })
-    .await;
-}
-
-/// Screenshots at the three sizes, with `testid` scrolled into view; nothing scrolls sideways.
-async fn shots(app: &App, step: &str, testid: &str, pane: &str) {
-    for (w, h) in [(720, 480), (1920, 1080), (1200, 780)] {
-        let resized =
-            tokio::time::timeout(Duration::from_secs(60), app.client().set_window_size(w, h)).await;
-        if !matches!(resized, Ok(Ok(_))) {
-            app.fail(&format!("cannot resize to {w}x{h}: {resized:?}"))
-                .await;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        app.js(&format!(
-            "const el = document.querySelector('[data-testid=\"{testid}\"]'); if (el) el.scrollIntoView({{block: 'start'}});
-             // Only the pane scrolls: the window itself stays at its top.
-             document.scrollingElement.scrollTop = 0; return null;"
-        ))
-        .await;
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        app.screenshot(&format!("{step}-{w}x{h}")).await;
-        let sideways = app
-            .js(&format!(
-                "const d = document.querySelector('{pane}'); return d ? d.scrollWidth > d.clientWidth + 1 : null;"
-            ))
-            .await;
-        assert_eq!(sideways, false, "{w}x{h}: {pane} does not scroll sideways");
-    }
 }
 
 #[tokio::test]

@@ -5,7 +5,8 @@
 //! format by its name, every figure (status, time to the response headers, to the first event
 //! and to the first token, duration, events, bytes, how it ended), the assembled answer
 //! ("You said: " and the prompt's words), the finish reason and the usage. "Export runs…"
-//! writes a probe's runs through the system's save dialog, as CSV and as JSON lines.
+//! writes a probe's runs through the system's save dialog, as CSV and as JSON lines, and says
+//! so in words when the folder cannot be written.
 //! Screenshots of the Anthropic probe's panel, its run open, and of the export's row, at
 //! 720×480, 1200×780 and 1920×1080. See ../README.md.
 
@@ -259,5 +260,19 @@ async fn every_llm_format_shows_its_run_and_exports_it() {
     ] {
         assert!(run[key].is_u64(), "{key}: {run}");
     }
+
+    // A folder nobody may write to (root included): said in the panel, no file made.
+    let denied = Path::new("/sys/streamwatch-e2e-runs.jsonl");
+    through_chooser(&app, "runs-export-run", "Export runs", denied, true, None).await;
+    let (kind, text) = outcome(&app, "runs-export-result-none", "runs-export-error")
+        .await
+        .expect_err("writing into /sys fails");
+    assert_eq!(kind, "permissionDenied", "{text}");
+    assert!(
+        text.contains("/sys/streamwatch-e2e-runs.jsonl") && text.contains("permission denied"),
+        "{text}"
+    );
+    assert!(!denied.exists());
+    app.screenshot("probe-formats-export-denied").await;
     app.close().await;
 }

@@ -127,6 +127,20 @@ describe('RunsPanel: Export runs', () => {
     expect(saveTitle).toMatch(/^Export runs \| LLM-probe-runs-\d{4}-\d{2}-\d{2}\.csv$/);
   });
 
+  it('stays open while the subscription changes (a run, a rename), the file named as it is now', async () => {
+    const sub = app.upsert(viewOf(7, form({ name: 'LLM probe', method: 'POST' }), { state: 'stopped' }));
+    render(RunsPanel, { props: { sub } });
+    await waitFor(() => expect((screen.getByTestId('btn-export-runs') as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId('btn-export-runs'));
+    await fireEvent.click(screen.getByTestId('runs-export-format-csv'));
+    app.upsert(viewOf(7, form({ name: 'Renamed probe', method: 'POST' }), { state: 'open' }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.getByTestId('runs-export')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('runs-export-run'));
+    await screen.findByTestId('runs-export-result');
+    expect(saveTitle).toMatch(/^Export runs \| Renamed-probe-runs-.*\.csv$/);
+  });
+
   it('writes nothing when the save dialog is cancelled, and shows a refusal in its words', async () => {
     const sub = app.upsert(viewOf(7, form({ name: 'LLM probe', method: 'POST' }), { state: 'stopped' }));
     render(RunsPanel, { props: { sub } });

@@ -15,7 +15,9 @@ pub fn local_midnight(now: SystemTime) -> SystemTime {
 
 /// The share (0–100) of `[from, now]` during which the stream was open, counting only the time
 /// Streamwatch was watching it. Paused time is neither up nor down (the user chose it), nor is
-/// offline time (the machine had no network: not the server's downtime), and
+/// offline time (the machine had no network: not the server's downtime), nor is stopped time
+/// (a finite stream that ended as it should, a probe between its runs, a server's 204: the
+/// stream is not meant to be open then, so a probe's uptime is not its duty cycle), and
 /// stale time (open but silent past the stale threshold) is down: nothing was delivered.
 ///
 /// `transitions` are a subscription's state changes, oldest first, including the last one
@@ -30,9 +32,10 @@ pub fn open_percent(transitions: &[Transition], from: SystemTime, now: SystemTim
     let mut known = Duration::ZERO;
     let mut open = Duration::ZERO;
     let mut add = |state: &str, a: SystemTime, b: SystemTime| {
-        // Paused (the user's choice) and offline (the machine's network, not the server)
-        // are neither up nor down.
-        if state == "paused" || state == "offline" {
+        // Paused (the user's choice), offline (the machine's network, not the server) and
+        // stopped (the stream is done, or a probe waits for its next run) are neither up
+        // nor down.
+        if matches!(state, "paused" | "offline" | "stopped") {
             return;
         }
         let (a, b) = (a.max(from), b.min(now));
@@ -157,6 +160,22 @@ mod tests {
         ];
         let p = open_percent(&ts, at(0), at(100));
         assert!((p - 49.0 / 50.0 * 100.0).abs() < 1e-9, "{p}");
+    }
+
+    #[test]
+    fn a_probe_between_runs_is_not_down() {
+        // Two runs of 2 s, 60 s apart, the second failing for 3 s before the probe stops
+        // until its next run: up 4 s of the 2 + 1 + 2 + 3 s it was meant to be open.
+        let ts = [
+            t(0, "connecting", "open"),
+            t(2, "open", "stopped"),
+            t(60, "stopped", "connecting"),
+            t(61, "connecting", "open"),
+            t(63, "open", "retrying"),
+            t(66, "retrying", "stopped"),
+        ];
+        let p = open_percent(&ts, at(0), at(120));
+        assert!((p - 4.0 / 8.0 * 100.0).abs() < 1e-9, "{p}");
     }
 
     #[test]

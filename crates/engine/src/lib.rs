@@ -25,6 +25,7 @@ pub mod llm;
 pub mod monitor;
 pub mod parser;
 pub mod probe_schedule;
+mod read_block;
 pub mod reconnect_mode;
 pub mod record;
 pub mod record_queue;

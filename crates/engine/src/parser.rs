@@ -11,6 +11,7 @@
 //! [`FrameRef::into_owned`] still keeps the ones it wants.
 
 use crate::line_ends::{line_end, LineEnd};
+use crate::read_block::ReadLender;
 use crate::shared_str::SharedStr;
 use bytes::{Buf, Bytes};
 use std::fmt;
@@ -105,6 +106,16 @@ impl<'a> TextRef<'a> {
             TextSrc::Owned(s) => s,
         }
     }
+
+    /// As [`TextRef::into_shared`], taking text inside the lender's read from its block.
+    #[inline(always)]
+    fn into_shared_lent(self, lender: &ReadLender<'_>) -> SharedStr {
+        match self.0 {
+            TextSrc::In { owner, text } => SharedStr::share_lent(lender, owner, text),
+            TextSrc::Scratch(text) => SharedStr::from(text),
+            TextSrc::Owned(s) => s,
+        }
+    }
 }
 
 impl Deref for TextRef<'_> {
@@ -164,6 +175,17 @@ impl<'a> EventRef<'a> {
             has_id: self.has_id,
         }
     }
+
+    /// As [`EventRef::into_owned`], with the data taken from the lender's read.
+    #[inline(always)]
+    fn into_owned_lent(self, lender: &ReadLender<'_>) -> Event {
+        Event {
+            event: self.event.clone(),
+            data: self.data.into_shared_lent(lender),
+            id: self.id.clone(),
+            has_id: self.has_id,
+        }
+    }
 }
 
 /// A frame lent by [`Parser::feed_ref`].
@@ -184,6 +206,16 @@ impl FrameRef<'_> {
         match self {
             FrameRef::Event(e) => Frame::Event(e.into_owned()),
             FrameRef::Comment(c) => Frame::Comment(c.into_shared()),
+            FrameRef::Retry(ms) => Frame::Retry(ms),
+        }
+    }
+
+    /// As [`FrameRef::into_owned`], with text taken from the lender's read.
+    #[inline(always)]
+    fn into_owned_lent(self, lender: &ReadLender<'_>) -> Frame {
+        match self {
+            FrameRef::Event(e) => Frame::Event(e.into_owned_lent(lender)),
+            FrameRef::Comment(c) => Frame::Comment(c.into_shared_lent(lender)),
             FrameRef::Retry(ms) => Frame::Retry(ms),
         }
     }
@@ -658,7 +690,9 @@ impl Parser {
             emit(Frame::Event(event));
             return Ok(());
         }
-        self.feed_ref(&chunk, |frame| emit(frame.into_owned()))
+        // The many events a large read completes take their references from one block.
+        let lender = ReadLender::new(&chunk);
+        self.feed_ref(&chunk, |frame| emit(frame.into_owned_lent(&lender)))
     }
 
     /// When `chunk` is exactly one event of one LF-terminated data line (`data: …` LF LF) and
@@ -1372,6 +1406,57 @@ mod tests {
             "keeping the event must move the joined buffer, not copy it"
         );
         assert_eq!(len, value.len());
+    }
+
+    #[test]
+    fn the_events_of_one_read_share_it_and_outlive_it() {
+        // Data lines of one line, several lines, comments and ids, all in one owned read:
+        // every value stays inside the read (no copies), whatever handle kind it gets.
+        let mut input = String::new();
+        for n in 0..40 {
+            input.push_str(&format!(": comment number {n} that is long enough\n"));
+            input.push_str(&format!(
+                "id: {n}\ndata: {{\"n\":{n},\"pad\":\"{}\"}}\n\n",
+                "x".repeat(n)
+            ));
+        }
+        input.push_str("data: a\ndata: joined across two lines of data\n\n");
+        let read = Bytes::from(input.clone());
+        let (start, end) = (read.as_ptr() as usize, read.as_ptr() as usize + read.len());
+        let mut frames = Vec::new();
+        let mut p = Parser::new();
+        p.feed(read, |f| frames.push(f)).expect("within the cap");
+        // The read is gone but for the events' handles; every frame is as a fresh parse says.
+        let mut expected = Vec::new();
+        Parser::new()
+            .feed_ref(&Bytes::from(input), |f| expected.push(f.into_owned()))
+            .expect("within the cap");
+        assert_eq!(frames, expected);
+        assert_eq!(frames.len(), 81);
+        let inside = |s: &SharedStr| (start..end).contains(&(s.as_ptr() as usize));
+        for f in &frames[..80] {
+            match f {
+                Frame::Event(e) if e.data.len() > 23 => assert!(inside(&e.data), "{e:?}"),
+                Frame::Comment(c) => assert!(inside(c), "{c:?}"),
+                _ => {}
+            }
+        }
+        // Clones and drops in any order, on other threads, as the connection's consumers do.
+        let clones = frames.clone();
+        drop(frames);
+        let texts = std::thread::spawn(move || {
+            clones
+                .iter()
+                .map(|f| match f {
+                    Frame::Event(e) => e.data.len(),
+                    Frame::Comment(c) => c.len(),
+                    Frame::Retry(_) => 0,
+                })
+                .sum::<usize>()
+        })
+        .join()
+        .expect("thread");
+        assert!(texts > 40 * 40);
     }
 
     #[test]

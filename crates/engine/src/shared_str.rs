@@ -1,7 +1,9 @@
 //! Text that is either stored inline (short ids and event types) or shares the bytes it was read from.
 
+use crate::read_block::{BlockStr, ReadLender, BLOCK_TAG};
 use bytes::Bytes;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::ops::Deref;
 
 /// Longest string kept inline; ids and event types are usually shorter, which saves an
@@ -23,6 +25,7 @@ const LEN_SHIFT: u32 = if cfg!(target_endian = "little") {
 /// (or a length byte stored on its own) made the next 16-byte move of the value wait for a
 /// failed store-to-load forward, several times per event on the parser's hot path.
 #[derive(Clone, Copy)]
+#[repr(transparent)]
 struct Inline([u64; 3]);
 
 impl Inline {
@@ -47,9 +50,76 @@ impl Inline {
     }
 }
 
+/// Text kept in the string's own 24 bytes: inline text, or a handle on a read's block (see
+/// `read_block`). The last byte tells which: an inline length (at most 23) or `BLOCK_TAG`.
+/// One union rather than a third `Repr` variant, which would make every string (and every
+/// event) 8 bytes larger.
+#[repr(C)]
+union Small {
+    inline: Inline,
+    block: ManuallyDrop<BlockStr>,
+}
+
+impl Small {
+    const EMPTY: Small = Small {
+        inline: Inline::EMPTY,
+    };
+
+    #[inline(always)]
+    fn inline(inline: Inline) -> Small {
+        Small { inline }
+    }
+
+    #[inline(always)]
+    fn is_block(&self) -> bool {
+        // SAFETY: both fields are 24 bytes with every byte initialised (`Inline` is three
+        // words; `BlockStr` is `repr(C)` without padding), and byte 23 is a plain `u8` in each.
+        unsafe { *std::ptr::from_ref(self).cast::<u8>().add(INLINE_BYTES - 1) == BLOCK_TAG }
+    }
+
+    #[inline(always)]
+    fn as_bytes(&self) -> &[u8] {
+        if self.is_block() {
+            // SAFETY: the tag says the block field is the one stored.
+            unsafe { self.block.as_bytes() }
+        } else {
+            // SAFETY: the tag says the inline field is the one stored.
+            unsafe { self.inline.as_bytes() }
+        }
+    }
+}
+
+impl Clone for Small {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        if self.is_block() {
+            // SAFETY: the tag says the block field is the one stored.
+            let block = unsafe { BlockStr::clone(&self.block) };
+            Small {
+                block: ManuallyDrop::new(block),
+            }
+        } else {
+            // SAFETY: the tag says the inline field is the one stored.
+            Small {
+                inline: unsafe { self.inline },
+            }
+        }
+    }
+}
+
+impl Drop for Small {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.is_block() {
+            // SAFETY: the tag says the block field is the one stored, and it is dropped once.
+            unsafe { ManuallyDrop::drop(&mut self.block) }
+        }
+    }
+}
+
 #[derive(Clone)]
 enum Repr {
-    Inline(Inline),
+    Small(Small),
     Shared(Bytes),
 }
 
@@ -60,7 +130,7 @@ pub struct SharedStr(Repr);
 impl SharedStr {
     /// The empty string.
     pub const fn empty() -> Self {
-        SharedStr(Repr::Inline(Inline::EMPTY))
+        SharedStr(Repr::Small(Small::EMPTY))
     }
 
     /// Wraps a static string without copying.
@@ -87,7 +157,9 @@ impl SharedStr {
             w += 1;
         }
         words[2] = (words[2] & !(0xFF << LEN_SHIFT)) | ((b.len() as u64) << LEN_SHIFT);
-        SharedStr(Repr::Inline(Inline(words)))
+        SharedStr(Repr::Small(Small {
+            inline: Inline(words),
+        }))
     }
 
     /// Decodes bytes as UTF-8 the WHATWG way: invalid sequences become U+FFFD.
@@ -123,7 +195,10 @@ impl SharedStr {
             // Short text is copied as three whole words when `owner` has that many bytes from
             // its start (the read usually does): no byte-by-byte copy of a variable length.
             match owner.get(start..).and_then(|rest| rest.first_chunk()) {
-                Some(padded) => SharedStr(Repr::Inline(Inline::from_padded(padded, text.len()))),
+                Some(padded) => SharedStr(Repr::Small(Small::inline(Inline::from_padded(
+                    padded,
+                    text.len(),
+                )))),
                 None => Self::copy_valid(text.as_bytes()),
             }
         } else {
@@ -131,6 +206,21 @@ impl SharedStr {
             // that checks the pointers again: this runs once per owned event.
             SharedStr(Repr::Shared(owner.slice(start..start + text.len())))
         }
+    }
+
+    /// `text`, which must lie inside `owner`, as [`SharedStr::share_in`] makes it, except that
+    /// long text inside the lender's read takes a reference from the read's block (no atomic
+    /// update per event once a read has completed a few).
+    #[inline(always)]
+    pub(crate) fn share_lent(lender: &ReadLender<'_>, owner: &Bytes, text: &str) -> Self {
+        if text.len() > INLINE_CAP && std::ptr::eq(owner, lender.read()) {
+            if let Some(lent) = lender.lend(text.as_bytes()) {
+                return SharedStr(Repr::Small(Small {
+                    block: ManuallyDrop::new(lent),
+                }));
+            }
+        }
+        Self::share_in(owner, text)
     }
 
     /// Wraps bytes without validating them.
@@ -153,7 +243,10 @@ impl SharedStr {
         if bytes.len() <= INLINE_CAP {
             let mut padded = [0; INLINE_BYTES];
             padded[..bytes.len()].copy_from_slice(bytes);
-            SharedStr(Repr::Inline(Inline::from_padded(&padded, bytes.len())))
+            SharedStr(Repr::Small(Small::inline(Inline::from_padded(
+                &padded,
+                bytes.len(),
+            ))))
         } else {
             SharedStr(Repr::Shared(Bytes::copy_from_slice(bytes)))
         }
@@ -167,7 +260,7 @@ impl SharedStr {
     /// The text.
     pub fn as_str(&self) -> &str {
         let bytes: &[u8] = match &self.0 {
-            Repr::Inline(i) => i.as_bytes(),
+            Repr::Small(s) => s.as_bytes(),
             Repr::Shared(b) => b,
         };
         // SAFETY: every constructor validates UTF-8 (or starts from a `str`/`String`), and the
@@ -268,12 +361,12 @@ mod tests {
         let owner = Bytes::from(vec![b'a'; 100]);
         let text = std::str::from_utf8(&owner).expect("ASCII");
         let short = SharedStr::share_in(&owner, &text[..5]);
-        assert!(matches!(short.0, Repr::Inline(_)));
+        assert!(matches!(&short.0, Repr::Small(s) if !s.is_block()));
         assert_eq!(short, "aaaaa");
         let long = SharedStr::share_in(&owner, &text[..64]);
         match &long.0 {
             Repr::Shared(b) => assert_eq!(b.as_ptr(), owner.as_ptr()),
-            Repr::Inline(_) => panic!("64 bytes must be shared, not copied"),
+            Repr::Small(_) => panic!("64 bytes must share their owner"),
         }
     }
 
@@ -290,7 +383,7 @@ mod tests {
                     continue; // not on a character boundary, or past the end
                 };
                 let shared = SharedStr::share_in(&owner, part);
-                assert!(matches!(shared.0, Repr::Inline(_)));
+                assert!(matches!(&shared.0, Repr::Small(s) if !s.is_block()));
                 assert_eq!(shared.as_str(), part);
                 assert_eq!(shared.clone(), SharedStr::from(part));
             }
@@ -298,10 +391,44 @@ mod tests {
         assert_eq!(SharedStr::empty().as_str(), "");
         for text in ["", "message", "x".repeat(23).leak()] {
             let inline = SharedStr::inline_static(text);
-            assert!(matches!(inline.0, Repr::Inline(_)));
+            assert!(matches!(&inline.0, Repr::Small(s) if !s.is_block()));
             assert_eq!(inline.as_str(), text);
         }
         assert_eq!(SharedStr::from("x".repeat(23)).as_str(), "x".repeat(23));
+    }
+
+    #[test]
+    fn text_lent_from_a_read_block_is_a_string_like_any_other() {
+        const VALUE: &str = "0123456789012345678901234567890123456789";
+        let read = Bytes::from(format!("data: {VALUE}\n\n").repeat(4));
+        let lender = ReadLender::new(&read);
+        let texts: Vec<SharedStr> = (0..4)
+            .map(|i| {
+                let at = i * 48 + 6;
+                let text = std::str::from_utf8(&read[at..at + 40]).expect("ASCII");
+                SharedStr::share_lent(&lender, &read, text)
+            })
+            .collect();
+        drop(lender);
+        drop(read);
+        assert!(
+            matches!(&texts[0].0, Repr::Shared(_)),
+            "the first lends are plain"
+        );
+        assert!(matches!(&texts[3].0, Repr::Small(s) if s.is_block()));
+        for t in &texts {
+            assert_eq!(t.as_str(), VALUE);
+            assert_eq!(t, &SharedStr::from(VALUE));
+        }
+        let kept = texts[3].clone();
+        drop(texts);
+        assert_eq!(kept, VALUE);
+        let len = std::thread::spawn(move || kept.len())
+            .join()
+            .expect("thread");
+        assert_eq!(len, 40);
+        // No larger than before the block handles: every event carries three of these.
+        assert_eq!(std::mem::size_of::<SharedStr>(), 32);
     }
 
     #[test]

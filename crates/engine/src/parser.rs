@@ -680,6 +680,10 @@ impl Parser {
     ///
     /// On error the event in progress is dropped; the caller should reconnect.
     pub fn feed<F: FnMut(Frame)>(&mut self, chunk: Bytes, mut emit: F) -> Result<(), ParseError> {
+        // First, before the checks and the lender below: a trickle is mostly such reads.
+        if self.only_extends_line(&chunk) {
+            return self.hold_tiny(&chunk);
+        }
         if let Some(data) = self.whole_read_data(&chunk) {
             // The read is one event and nothing else: its data is the read itself, trimmed,
             // rather than a second handle on it (two atomic count updates saved per event).
@@ -730,20 +734,8 @@ impl Parser {
         chunk: &Bytes,
         mut emit: F,
     ) -> Result<(), ParseError> {
-        // Fast path for tiny reads (a trickling server, a proxy flushing every write): most of
-        // them only extend a line that has not ended, and skip the full machinery below.
-        if chunk.len() <= TINY_READ
-            && !self.partial.is_empty()
-            && self.bom_seen.is_none()
-            && !self.skip_lf
-            && !has_line_end_short(chunk)
-        {
-            let held = self.hold_partial(chunk, chunk);
-            if held.is_err() {
-                self.fields.reset_event();
-                self.partial.clear();
-            }
-            return held;
+        if self.only_extends_line(chunk) {
+            return self.hold_tiny(chunk);
         }
         let mut start = 0;
         if let Some(seen) = self.bom_seen {
@@ -767,6 +759,29 @@ impl Parser {
             }
         }
         result
+    }
+
+    /// Whether `chunk` is a tiny read (a trickling server, a proxy flushing every write) that
+    /// only extends a line that has not ended: most tiny reads are, and they skip the full
+    /// machinery.
+    #[inline(always)]
+    fn only_extends_line(&self, chunk: &[u8]) -> bool {
+        chunk.len() <= TINY_READ
+            && !self.partial.is_empty()
+            && self.bom_seen.is_none()
+            && !self.skip_lf
+            && !has_line_end_short(chunk)
+    }
+
+    /// Holds a read [`Parser::only_extends_line`] accepted.
+    #[inline(always)]
+    fn hold_tiny(&mut self, chunk: &Bytes) -> Result<(), ParseError> {
+        let held = self.hold_partial(chunk, chunk);
+        if held.is_err() {
+            self.fields.reset_event();
+            self.partial.clear();
+        }
+        held
     }
 
     /// Convenience for callers holding a borrowed slice; copies it once.

@@ -23,12 +23,17 @@ use rows::Row;
 use std::hint::black_box;
 use std::time::Duration;
 use support::workloads::{self, Scale, Workload};
-use timings::Timings;
+use timings::{Series, Timings};
 
 /// Few samples and short windows: the slow peers take seconds per run, and the machine has
 /// two cores. Flat sampling keeps each sample at the same iteration count, so a run that takes
 /// a second does not need 55 of them as linear sampling would.
 const SAMPLES: usize = 10;
+/// Interleaved rounds per row after criterion's samples. Criterion samples one contender,
+/// then the next; on a shared machine the state drifts between them (another tenant, the
+/// clock), and the drift lands on whichever contender was sampling. A round runs each once,
+/// in turn, so drift weighs on all alike.
+const ROUNDS: usize = 7;
 const WARM_UP: Duration = Duration::from_millis(500);
 const MEASUREMENT: Duration = Duration::from_secs(2);
 
@@ -78,7 +83,8 @@ fn main() {
     }
 
     criterion.final_summary();
-    report::print(&timings, SAMPLES);
+    report::print(&timings, Series::Criterion, SAMPLES);
+    report::print(&timings, Series::Rounds, ROUNDS);
 }
 
 /// Benchmarks the row's contenders on `workload`, split into the row's reads.
@@ -138,4 +144,11 @@ fn bench_row(criterion: &mut Criterion, timings: &Timings, row: Row, workload: &
         });
     }
     group.finish();
+    for _ in 0..ROUNDS {
+        for &contender in row.contenders() {
+            let (tally, spent) = contender.run_timed(&chunks);
+            black_box(tally);
+            timings.record_round(row, contender, input_bytes, spent);
+        }
+    }
 }

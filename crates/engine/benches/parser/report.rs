@@ -4,7 +4,7 @@
 
 use crate::contenders::{Contender, PARSERS};
 use crate::rows::{Row, ALL_ROWS};
-use crate::timings::Timings;
+use crate::timings::{Series, Timings};
 
 /// A promise about one row.
 struct Target {
@@ -44,12 +44,20 @@ const TARGETS: &[Target] = &[
     },
 ];
 
-/// Prints the table; `samples` is criterion's sample size.
-pub fn print(timings: &Timings, samples: usize) {
-    let speed = |row, c| timings.mb_per_s(row, c, samples);
+/// Prints the table of `series`, from the median of its last `samples` runs.
+pub fn print(timings: &Timings, series: Series, samples: usize) {
+    let speed = |row, c| timings.mb_per_s(series, row, c, samples);
+    let of = match series {
+        Series::Criterion => {
+            format!("median of criterion's {samples} samples, one contender after another")
+        }
+        Series::Rounds => {
+            format!("median of {samples} interleaved rounds, every contender once per round")
+        }
+    };
     println!();
     println!(
-        "Throughput, MB/s (10^6 bytes of SSE input per second of the thread's CPU time), median of {samples} samples"
+        "Throughput, MB/s (10^6 bytes of SSE input per second of the thread's CPU time), {of}"
     );
     println!(
         "{:<16} {:>9} {:>11} {:>11} {:>19} {:>9} {:>9} {:>10} {:>11}  targets",

@@ -10,7 +10,7 @@
 //! counters): it costs no reference-count update and no allocation per event, and
 //! [`FrameRef::into_owned`] still keeps the ones it wants.
 
-use crate::line_ends::{line_end, LineEnd};
+use crate::line_ends::{line_end, scan, LineEnd, Scan};
 use crate::read_block::ReadLender;
 use crate::shared_str::SharedStr;
 use bytes::{Buf, Bytes};
@@ -304,6 +304,9 @@ enum DataBuf {
 /// (ids, types, JSON of a few hundred bytes) fit.
 const SMALL_LINE: usize = 256;
 
+/// A line's continuation in a read longer than this is searched with its text check.
+const CHECKED_REST: usize = 1024;
+
 /// Reads up to this size that only extend a held line take the fast path of `feed_ref`.
 const TINY_READ: usize = 16;
 
@@ -402,6 +405,9 @@ struct Partial {
     len: usize,
     /// Length of the last line that outgrew the head.
     hint: usize,
+    /// Every byte held is known ASCII (from the line search), so a long line whose end is
+    /// ASCII too needs no validation. `false` says nothing.
+    ascii: bool,
 }
 
 impl Default for Partial {
@@ -413,6 +419,7 @@ impl Default for Partial {
             tail: Vec::new(),
             len: 0,
             hint: 0,
+            ascii: true,
         }
     }
 }
@@ -426,7 +433,8 @@ impl Partial {
     /// caller has checked `len + piece.len()` against. Only the copy into the head is inline:
     /// it is what a trickle of tiny reads into a short line does per read.
     #[inline(always)]
-    fn push(&mut self, owner: &Bytes, piece: &[u8], limit: usize) {
+    fn push(&mut self, owner: &Bytes, piece: &[u8], limit: usize, ascii: bool) {
+        self.ascii &= ascii;
         let end = self.head_len + piece.len();
         if end <= SMALL_LINE && self.pieces.is_empty() && self.tail.is_empty() {
             copy_short(&mut self.head[self.head_len..end], piece);
@@ -551,6 +559,7 @@ impl Partial {
             self.clear_tail();
         }
         self.len = 0;
+        self.ascii = true;
     }
 
     fn clear_tail(&mut self) {
@@ -776,7 +785,7 @@ impl Parser {
     /// Holds a read [`Parser::only_extends_line`] accepted.
     #[inline(always)]
     fn hold_tiny(&mut self, chunk: &Bytes) -> Result<(), ParseError> {
-        let held = self.hold_partial(chunk, chunk);
+        let held = self.hold_partial(chunk, chunk, false);
         if held.is_err() {
             self.fields.reset_event();
             self.partial.clear();
@@ -796,7 +805,7 @@ impl Parser {
             if chunk[i] != BOM[seen] {
                 // Not a BOM after all: the bytes held back are ordinary input.
                 self.partial
-                    .push(&Bytes::from_static(BOM), &BOM[..seen], BOM.len());
+                    .push(&Bytes::from_static(BOM), &BOM[..seen], BOM.len(), false);
                 self.bom_seen = None;
                 return Some(i);
             }
@@ -820,12 +829,24 @@ impl Parser {
     ) -> Result<(), ParseError> {
         let buf: &[u8] = chunk;
         if !self.partial.is_empty() {
-            match find_line_end(&buf[pos..]) {
-                None => return self.hold_partial(chunk, &buf[pos..]),
-                Some(off) => {
-                    let end = pos + off;
-                    self.fields.check_size(self.partial.len + off)?;
-                    self.finish_partial(chunk, &buf[pos..end], emit)?;
+            // A long read is searched with the line check too: the rest of a long line then
+            // needs no validation of its own. A short one is not worth the setup.
+            let found = if buf.len() - pos > CHECKED_REST {
+                scan(buf, pos)
+            } else {
+                match find_line_end(&buf[pos..]) {
+                    Some(off) => Scan::End(LineEnd {
+                        at: pos + off,
+                        ascii: false,
+                    }),
+                    None => Scan::Open { ascii: false },
+                }
+            };
+            match found {
+                Scan::Open { ascii } => return self.hold_partial(chunk, &buf[pos..], ascii),
+                Scan::End(LineEnd { at: end, ascii }) => {
+                    self.fields.check_size(self.partial.len + (end - pos))?;
+                    self.finish_partial(chunk, &buf[pos..end], ascii, emit)?;
                     pos = self.after_line_end(buf, end);
                 }
             }
@@ -833,8 +854,9 @@ impl Parser {
         while pos < buf.len() {
             // The search also checks the line's text, so values inside the read need no
             // validation of their own.
-            let Some(LineEnd { at: end, ascii }) = line_end(buf, pos) else {
-                return self.hold_partial(chunk, &buf[pos..]);
+            let LineEnd { at: end, ascii } = match scan(buf, pos) {
+                Scan::End(found) => found,
+                Scan::Open { ascii } => return self.hold_partial(chunk, &buf[pos..], ascii),
             };
             let line = &buf[pos..end];
             // The shape of most events (every LLM token): one data line, then a blank line,
@@ -861,11 +883,13 @@ impl Parser {
         Ok(())
     }
 
-    /// Completes the held line with `last` (the start of `read`) and interprets it.
+    /// Completes the held line with `last` (the start of `read`; `last_ascii` if known ASCII)
+    /// and interprets it.
     fn finish_partial<F: FnMut(FrameRef<'_>)>(
         &mut self,
         read: &Bytes,
         last: &[u8],
+        last_ascii: bool,
         emit: &mut F,
     ) -> Result<(), ParseError> {
         let total = self.partial.len + last.len();
@@ -876,7 +900,7 @@ impl Parser {
                 let line = &self.partial.head[..total];
                 self.fields.line(line, SCRATCH, read, emit)
             }
-            _ => self.finish_long(read, last, total, emit),
+            _ => self.finish_long(read, last, total, last_ascii, emit),
         };
         self.partial.clear();
         result
@@ -889,8 +913,11 @@ impl Parser {
         read: &Bytes,
         last: &[u8],
         total: usize,
+        last_ascii: bool,
         emit: &mut F,
     ) -> Result<(), ParseError> {
+        // Known ASCII throughout: both searches that found the line's parts said so.
+        let ascii = self.partial.ascii && last_ascii;
         let mut head = [0u8; 6];
         let n = self.partial.prefix(last, &mut head);
         let copied = !self.partial.tail.is_empty();
@@ -910,7 +937,7 @@ impl Parser {
                 self.partial.drain_into(skip, last, &mut value);
                 Bytes::from(value)
             };
-            self.fields.push_data_owned(value, read);
+            self.fields.push_data_owned(value, read, ascii);
             return Ok(());
         }
         let joined = if copied {
@@ -944,11 +971,12 @@ impl Parser {
         next
     }
 
+    /// Holds `rest`, the start of a line whose end has not come; `ascii` if known ASCII.
     #[inline(always)]
-    fn hold_partial(&mut self, chunk: &Bytes, rest: &[u8]) -> Result<(), ParseError> {
+    fn hold_partial(&mut self, chunk: &Bytes, rest: &[u8], ascii: bool) -> Result<(), ParseError> {
         self.fields.check_size(self.partial.len + rest.len())?;
         let limit = self.fields.max_event_size - self.fields.event_bytes;
-        self.partial.push(chunk, rest, limit);
+        self.partial.push(chunk, rest, limit, ascii);
         Ok(())
     }
 }
@@ -1051,8 +1079,8 @@ impl Fields {
 
     /// Takes a data line that was joined from several reads, as the event's data when it is
     /// the first line (no copy).
-    fn push_data_owned(&mut self, value: Bytes, read: &Bytes) {
-        self.data_utf8 = false;
+    fn push_data_owned(&mut self, value: Bytes, read: &Bytes, utf8: bool) {
+        self.data_utf8 &= utf8;
         if matches!(self.data, DataBuf::None) {
             self.data = DataBuf::One(value);
         } else {
@@ -1676,6 +1704,37 @@ mod tests {
 
         /// Lines short and long (past the inline head), multi-line data, comments and CRLF,
         /// under any split, read the same through `feed` and `feed_ref`.
+        #[test]
+        fn long_lines_cut_across_reads_are_trusted_only_when_every_part_is_ascii(
+            len in 900usize..5000,
+            stray in proptest::option::of((0usize..5000, prop_oneof![
+                Just(vec![0xFFu8]),
+                Just(vec![0xC3u8]),
+                Just("é".as_bytes().to_vec()),
+                Just("😀".as_bytes().to_vec()),
+            ])),
+            cut in 0usize..6000,
+            second_cut in 0usize..6000,
+        ) {
+            // One data line of a few KiB, maybe with one non-ASCII or invalid byte anywhere,
+            // in two or three reads: the parts are searched with the text check (long reads)
+            // or without (short ones), and the line must come out exactly as a lossy decode.
+            let mut value = vec![b'x'; len];
+            if let Some((at, bytes)) = stray {
+                let at = at.min(len);
+                value.splice(at..at, bytes);
+            }
+            let mut input = b"data: ".to_vec();
+            input.extend_from_slice(&value);
+            input.extend_from_slice(b"\n\ndata: after\n\n");
+            let mut cuts = vec![cut.min(input.len()), second_cut.min(input.len())];
+            cuts.sort_unstable();
+            let want = String::from_utf8_lossy(&value).into_owned();
+            let got = parse_three_ways(&input, &cuts);
+            let data: Vec<String> = got.into_iter().filter(|f| f.0 == 0).map(|f| f.2).collect();
+            prop_assert_eq!(data, vec![want, "after".to_owned()]);
+        }
+
         #[test]
         fn both_apis_agree_under_any_split(
             events in proptest::collection::vec(

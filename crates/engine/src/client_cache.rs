@@ -3,6 +3,7 @@
 //! same settings share one (and its connections) while others get their own.
 
 use crate::client_options::{ClientOptions, ClientOptionsError};
+use crate::http_client::HttpClient;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -12,7 +13,7 @@ const KEEP: usize = 64;
 /// Clients by the settings they were built with.
 #[derive(Default)]
 pub struct ClientCache {
-    clients: Mutex<HashMap<ClientOptions, reqwest::Client>>,
+    clients: Mutex<HashMap<ClientOptions, HttpClient>>,
 }
 
 impl ClientCache {
@@ -22,7 +23,7 @@ impl ClientCache {
     }
 
     /// The client for `options`, built on first use.
-    pub fn get(&self, options: &ClientOptions) -> Result<reqwest::Client, ClientOptionsError> {
+    pub fn get(&self, options: &ClientOptions) -> Result<HttpClient, ClientOptionsError> {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(client) = clients.get(options) {
             return Ok(client.clone());

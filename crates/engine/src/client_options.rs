@@ -7,6 +7,7 @@
 //! it, a self-signed server by adding its certificate.
 
 use crate::cert_problem::DiagnosingVerifier;
+use crate::http_client::HttpClient;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::{Deserialize, Serialize};
@@ -100,6 +101,9 @@ impl ClientOptionsError {
     }
 }
 
+/// What every request names as its client.
+pub const USER_AGENT: &str = concat!("streamwatch/", env!("CARGO_PKG_VERSION"));
+
 /// Proxy schemes a subscription may use.
 pub const PROXY_SCHEMES: [&str; 4] = ["http", "https", "socks5", "socks5h"];
 
@@ -149,10 +153,10 @@ impl ClientOptions {
 
     /// Builds the client these settings ask for. It follows no redirects:
     /// [`crate::redirects::send`] does, deciding per hop which headers go along.
-    pub fn build_client(&self) -> Result<reqwest::Client, ClientOptionsError> {
+    pub fn build_client(&self) -> Result<HttpClient, ClientOptionsError> {
         let tls = self.tls_config()?;
         let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("streamwatch/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .connect_timeout(Duration::from_secs(15))
             .tcp_nodelay(true)
             // reqwest's policy would carry any header but a few well-known ones to another host.
@@ -171,9 +175,10 @@ impl ClientOptions {
                 })?;
             builder = builder.proxy(proxy);
         }
-        builder
+        let shared = builder
             .build()
-            .map_err(|e| ClientOptionsError::Build(e.to_string()))
+            .map_err(|e| ClientOptionsError::Build(e.to_string()))?;
+        Ok(HttpClient::new(shared, self.proxy.is_some(), USER_AGENT))
     }
 
     /// The rustls configuration reqwest would build, with a verifier that tells a self-signed

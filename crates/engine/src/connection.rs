@@ -9,6 +9,7 @@ use crate::cert_problem::CertProblem;
 use crate::client_options::{ClientOptions, ClientOptionsError};
 use crate::continuity::{self, Verdict};
 pub use crate::event_sink::EventSink;
+use crate::http_client::HttpClient;
 use crate::lifecycle::{ErrorKind, Lifecycle};
 use crate::liveness::{self, AutoIdle};
 use crate::parser::{Frame, Parser};
@@ -79,7 +80,7 @@ pub enum Outcome {
 /// [`redirects::send`] does, deciding per hop which headers go along.
 /// Uses the environment's proxy (`HTTPS_PROXY`, `NO_PROXY`, …) and the system's CAs; a
 /// subscription with its own settings builds through [`ClientOptions::build_client`].
-pub fn build_client() -> Result<reqwest::Client, ClientOptionsError> {
+pub fn build_client() -> Result<HttpClient, ClientOptionsError> {
     ClientOptions::default().build_client()
 }
 
@@ -108,7 +109,7 @@ impl AttemptEnd {
 
 /// Runs the subscription until it ends for good. Drop the future to stop it.
 pub async fn run<S: EventSink>(
-    client: &reqwest::Client,
+    client: &HttpClient,
     config: &SubscriptionConfig,
     state: &mut ConnectionState,
     sink: &mut S,
@@ -176,7 +177,7 @@ pub fn sends_last_event_id(last_event_id: &str) -> bool {
 }
 
 fn build_request(
-    client: &reqwest::Client,
+    client: &HttpClient,
     config: &SubscriptionConfig,
     last_event_id: &str,
 ) -> Result<reqwest::RequestBuilder, String> {
@@ -331,7 +332,7 @@ fn idle_words(config: &SubscriptionConfig, idle: Option<Duration>) -> String {
 }
 
 async fn attempt<S: EventSink>(
-    client: &reqwest::Client,
+    client: &HttpClient,
     config: &SubscriptionConfig,
     state: &mut ConnectionState,
     sink: &mut S,
@@ -365,7 +366,7 @@ async fn attempt<S: EventSink>(
         &config.secret_headers,
         config.redirects,
     );
-    let response = match within(idle, send).await {
+    let sent = match within(idle, send).await {
         None => {
             state.auto_idle.timed_out();
             let message = format!("no response within {}", idle_words(config, idle));
@@ -396,8 +397,10 @@ async fn attempt<S: EventSink>(
                 AttemptEnd::retry(None)
             };
         }
-        Some(Ok(r)) => r,
+        Some(Ok(sent)) => sent,
     };
+    let final_url = sent.url;
+    let response = sent.response;
 
     let status = response.status();
     if status == StatusCode::NO_CONTENT {
@@ -469,7 +472,7 @@ async fn attempt<S: EventSink>(
         run = run.keep_raw(crate::storage::RUN_TEXT_CAP_BYTES);
     }
     sink.emit(Lifecycle::Started {
-        url: response.url().to_string(),
+        url: final_url.to_string(),
         status: status.as_u16(),
     })
     .await;

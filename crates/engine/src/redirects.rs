@@ -12,6 +12,7 @@
 //! - errors name status, scheme, host, port and path of a target, never its query or
 //!   credentials, which may hold tokens.
 
+use crate::http_client::{HttpClient, HttpError};
 use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LANGUAGE,
     CONTENT_LENGTH, CONTENT_LOCATION, CONTENT_TYPE, COOKIE, LOCATION, PROXY_AUTHORIZATION, REFERER,
@@ -350,22 +351,31 @@ fn comparable(mut url: Url) -> Url {
 pub enum SendError {
     /// The request failed (connect, TLS, a malformed request).
     #[error(transparent)]
-    Http(#[from] reqwest::Error),
+    Http(#[from] HttpError),
     /// A redirect was refused.
     #[error(transparent)]
     Redirect(#[from] RedirectError),
+}
+
+/// The final answer and the URL it came from (after any redirects).
+#[derive(Debug)]
+pub struct Sent {
+    /// The answer, its body unread.
+    pub response: reqwest::Response,
+    /// The URL asked for last.
+    pub url: Url,
 }
 
 /// Sends `request` with `client` (which must not follow redirects itself: see
 /// [`crate::connection::build_client`]) and follows redirects by `mode`. `body` is the request's
 /// body, to send again on hops that keep it; `marked_secret` names the headers marked secret.
 pub async fn send(
-    client: &reqwest::Client,
+    client: &HttpClient,
     request: reqwest::Request,
     body: Option<&str>,
     marked_secret: &[String],
     mode: RedirectMode,
-) -> Result<reqwest::Response, SendError> {
+) -> Result<Sent, SendError> {
     let mut follower = Follower::new(mode, request.method(), request.url());
     let mut headers = request.headers().clone();
     // We never send one; reqwest adds one only when it follows redirects itself, but a header
@@ -374,10 +384,11 @@ pub async fn send(
     let mut body = body.map(str::to_owned);
     let mut request = request;
     loop {
+        let url = request.url().clone();
         let response = client.execute(request).await?;
         let Some(hop) = follower.decide(response.status(), response.headers().get(LOCATION))?
         else {
-            return Ok(response);
+            return Ok(Sent { response, url });
         };
         // The redirect's own body is not wanted; dropping it releases the connection.
         drop(response);

@@ -117,10 +117,17 @@ pub async fn measure(server: &ServerProcess, benching: bool) -> Result<Idle, Err
 }
 
 impl Idle {
-    pub fn print(&self, benching: bool) {
+    /// The higher RSS of "all open" and "after idling", in MiB.
+    pub fn worst_mib(&self) -> f64 {
+        self.opened.rss_mib().max(self.held.rss_mib())
+    }
+
+    /// Prints the figures; `client` names the HTTP/1.1 client they were measured with.
+    pub fn print(&self, benching: bool, client: &str) {
         let mib = |kib: u64| kib as f64 / 1024.0;
         println!(
-            "IDLE: {} subscriptions (rate ~0, heartbeat every 15 s), added {WAVE} at a time",
+            "IDLE: {} subscriptions (rate ~0, heartbeat every 15 s), added {WAVE} at a time, \
+             HTTP/1.1 client: {client}",
             self.subs
         );
         println!(
@@ -184,7 +191,7 @@ impl Idle {
                 "  before issue 13            {BEFORE_MIB:>7.1} MiB, {BEFORE_KIB_PER_SUB:.1} KiB \
                  per subscription"
             );
-            let worst = self.opened.rss_mib().max(self.held.rss_mib());
+            let worst = self.worst_mib();
             let all_open = self.open_after_ramp == self.subs && self.open_after_hold == self.subs;
             println!(
                 "  target engine RSS < {TARGET_RSS_MIB:.0} MiB with all open: {worst:.1} MiB, \

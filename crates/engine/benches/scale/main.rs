@@ -12,9 +12,12 @@
 //!    server's ALPN `h2`): TCP connections for the first 1,000 and for all (target: a
 //!    handful), and RSS (target < 150 MiB).
 //!
+//! 4. The idle case again with hyper's HTTP/1.1 client (`STREAMWATCH_HTTP1_CLIENT=hyper`),
+//!    which every `http://` subscription used before the lean client: RSS and the ratio.
+//!
 //! The idle case runs first, in a fresh process, so its RSS is not inflated by the other; the
-//! HTTP/2 case runs in a child process of its own (this binary again, with
-//! `STREAMWATCH_SCALE_PHASE=http2`) for the same reason.
+//! HTTP/2 case and the hyper comparison run in child processes of their own (this binary again,
+//! with `STREAMWATCH_SCALE_PHASE=http2` or `idle-hyper`) for the same reason.
 //! Linux only (fork, `/proc`, rlimits).
 
 #[cfg(target_os = "linux")]
@@ -57,6 +60,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os(PHASE_VAR).is_some_and(|p| p == "http2") {
         return run_http2(benching);
     }
+    if std::env::var_os(PHASE_VAR).is_some_and(|p| p == "idle-hyper") {
+        return run_idle_hyper(benching);
+    }
     // Before any thread exists.
     let server = ServerProcess::fork(DemoConfig::default())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -72,19 +78,59 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let idle = runtime.block_on(idle::measure(&server, benching))?;
     let active = runtime.block_on(active::measure(&server, benching))?;
     println!();
-    idle.print(benching);
+    idle.print(benching, "lean (http1_direct)");
     println!();
     active.print(benching);
     println!();
     drop(runtime);
     drop(server);
-    // A fresh process: this one's allocator keeps what the phases above freed.
+    // Fresh processes: this one's allocator keeps what the phases above freed.
     let status = std::process::Command::new(std::env::current_exe()?)
         .args(std::env::args_os().skip(1))
         .env(PHASE_VAR, "http2")
         .status()?;
     if !status.success() {
         return Err(format!("the HTTP/2 phase failed: {status}").into());
+    }
+    println!();
+    let status = std::process::Command::new(std::env::current_exe()?)
+        .args(std::env::args_os().skip(1))
+        .env(PHASE_VAR, "idle-hyper")
+        .env(streamwatch_engine::http_client::CLIENT_CHOICE_VAR, "hyper")
+        .env(LEAN_MIB_VAR, format!("{:.1}", idle.worst_mib()))
+        .status()?;
+    if !status.success() {
+        return Err(format!("the hyper comparison failed: {status}").into());
+    }
+    Ok(())
+}
+
+/// The lean client's idle RSS, handed to the hyper comparison for the ratio.
+#[cfg(target_os = "linux")]
+const LEAN_MIB_VAR: &str = "STREAMWATCH_SCALE_LEAN_MIB";
+
+/// The idle case with hyper's HTTP/1.1 client, as every `http://` subscription had before.
+#[cfg(target_os = "linux")]
+fn run_idle_hyper(benching: bool) -> Result<(), Box<dyn std::error::Error>> {
+    use load_support::server_process::ServerProcess;
+    use streamwatch_demo_server::DemoConfig;
+
+    let server = ServerProcess::fork(DemoConfig::default())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let idle = runtime.block_on(idle::measure(&server, benching))?;
+    idle.print(benching, "hyper (reqwest), STREAMWATCH_HTTP1_CLIENT=hyper");
+    let lean: Option<f64> = std::env::var(LEAN_MIB_VAR)
+        .ok()
+        .and_then(|v| v.parse().ok());
+    if let Some(lean) = lean {
+        println!(
+            "  lean / hyper RSS          {:>8.2} ({lean:.1} MiB / {:.1} MiB, same run)",
+            lean / idle.worst_mib(),
+            idle.worst_mib()
+        );
     }
     Ok(())
 }

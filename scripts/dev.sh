@@ -192,7 +192,7 @@ run_tests() {
   # A short pass of every fuzz target (the long run: bash scripts/fuzz.sh, 600 s each); a
   # crash fails the test command and leaves its reproducer in fuzz/artifacts/<target>/.
   local fuzz_seconds="${STREAMWATCH_FUZZ_SECONDS:-20}"
-  say "Fuzzing: ${fuzz_seconds}s per target (parser, export file, notification rules, LLM tracker)"
+  say "Fuzzing: ${fuzz_seconds}s per target (parser, export file, notification rules, LLM tracker, HTTP/1.1 answers)"
   bash scripts/fuzz.sh "$fuzz_seconds"
   # The release builds take most of this step; they reuse the release target cli-demo uses.
   say "Linux packages: build the .deb and .rpm, then unpack, run and lint them"

@@ -12,6 +12,8 @@
 #   notify_rules         notification-rules JSON: from_json, compile, matching never panic
 #   llm_tracker          LLM stream events (any type, any data): the tracker never panics,
 #                        tells the first token at most once, keeps its text within the cap
+#   http1_response       HTTP/1.1 answers (head, chunked body): no panic, limits kept, and
+#                        split reads decode the body as one read does
 #
 # The invocation that works on this machine (one stable toolchain, no nightly to fetch):
 #
@@ -42,7 +44,7 @@ if ! [[ "$SECS" =~ ^[0-9]+$ ]] || [ "$SECS" -lt 1 ]; then
   echo "usage: bash scripts/fuzz.sh [SECONDS]   (SECONDS per target, default 600)" >&2
   exit 2
 fi
-TARGETS=(parser_differential export_file notify_rules llm_tracker)
+TARGETS=(parser_differential export_file notify_rules llm_tracker http1_response)
 FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/streamwatch-fuzz-target}"
 FUZZ_WORK="${FUZZ_WORK:-$HOME/.cache/streamwatch-fuzz}"
 FUZZ_SANITIZER="${FUZZ_SANITIZER:-address}"

@@ -118,7 +118,15 @@ pub async fn run<S: EventSink>(
     let sink = &mut RedactingSink::new(sink, config);
     loop {
         let mut delivered = false;
-        let end = attempt(client, config, state, sink, &mut delivered).await;
+        // Opening is boxed and gone once the stream is open: an idle subscription's task then
+        // holds only the reading state, not the room the request and its errors needed too
+        // (6.3 KiB in all before, per subscription, for as long as the stream was open).
+        let end = match Box::pin(open(client, config, state, sink)).await {
+            Ok((response, run)) => {
+                stream_body(response, config, state, sink, &mut delivered, run).await
+            }
+            Err(end) => end,
+        };
         let retry_after = match end {
             AttemptEnd::NoContent => {
                 sink.emit(Lifecycle::Finished).await;
@@ -331,13 +339,14 @@ fn idle_words(config: &SubscriptionConfig, idle: Option<Duration>) -> String {
     }
 }
 
-async fn attempt<S: EventSink>(
+/// Sends the request and checks the answer: the open stream and its run's tracker, or how the
+/// attempt ended without one.
+async fn open<S: EventSink>(
     client: &HttpClient,
     config: &SubscriptionConfig,
     state: &mut ConnectionState,
     sink: &mut S,
-    delivered: &mut bool,
-) -> AttemptEnd {
+) -> Result<(reqwest::Response, RunTracker), AttemptEnd> {
     sink.emit(Lifecycle::Connecting {
         attempt: state.failures,
     })
@@ -346,14 +355,14 @@ async fn attempt<S: EventSink>(
         Ok(r) => r,
         Err(message) => {
             emit_error(sink, ErrorKind::Network, message, None, false).await;
-            return AttemptEnd::Fatal;
+            return Err(AttemptEnd::Fatal);
         }
     };
     let req = match req.build() {
         Ok(r) => r,
         Err(e) => {
             emit_error(sink, ErrorKind::Network, describe(&e), None, false).await;
-            return AttemptEnd::Fatal;
+            return Err(AttemptEnd::Fatal);
         }
     };
     let idle = idle_limit(config, state);
@@ -372,7 +381,7 @@ async fn attempt<S: EventSink>(
             let message = format!("no response within {}", idle_words(config, idle));
             let retry = budget_left(config, state.failures, false);
             emit_error(sink, ErrorKind::Timeout, message, None, retry).await;
-            return AttemptEnd::retry(None);
+            return Err(AttemptEnd::retry(None));
         }
         Some(Err(SendError::Redirect(e))) => {
             // Following it would take a different request than the user set up: they must act.
@@ -385,17 +394,17 @@ async fn attempt<S: EventSink>(
                 false,
             )
             .await;
-            return AttemptEnd::Fatal;
+            return Err(AttemptEnd::Fatal);
         }
         Some(Err(SendError::Http(e))) => {
             let fatal = e.is_builder();
             let retry = !fatal && budget_left(config, state.failures, false);
             emit_error(sink, ErrorKind::Network, describe(&e), None, retry).await;
-            return if fatal {
+            return Err(if fatal {
                 AttemptEnd::Fatal
             } else {
                 AttemptEnd::retry(None)
-            };
+            });
         }
         Some(Ok(sent)) => sent,
     };
@@ -404,7 +413,7 @@ async fn attempt<S: EventSink>(
 
     let status = response.status();
     if status == StatusCode::NO_CONTENT {
-        return AttemptEnd::NoContent;
+        return Err(AttemptEnd::NoContent);
     }
     if !status.is_success() {
         let retry = retryable_status(status);
@@ -430,11 +439,11 @@ async fn attempt<S: EventSink>(
             will_retry,
         )
         .await;
-        return if retry {
+        return Err(if retry {
             AttemptEnd::retry(retry_after)
         } else {
             AttemptEnd::Fatal
-        };
+        });
     }
     let content_type = response.headers().get(CONTENT_TYPE);
     if !is_event_stream(content_type) {
@@ -451,7 +460,7 @@ async fn attempt<S: EventSink>(
             false,
         )
         .await;
-        return AttemptEnd::Fatal;
+        return Err(AttemptEnd::Fatal);
     }
 
     if let Some(message) = unsupported_encoding(response.headers()) {
@@ -464,7 +473,7 @@ async fn attempt<S: EventSink>(
             false,
         )
         .await;
-        return AttemptEnd::Fatal;
+        return Err(AttemptEnd::Fatal);
     }
 
     let mut run = RunTracker::new(sent_at, status.as_u16(), config.end_event.clone());
@@ -476,7 +485,7 @@ async fn attempt<S: EventSink>(
         status: status.as_u16(),
     })
     .await;
-    stream_body(response, config, state, sink, delivered, run).await
+    Ok((response, run))
 }
 
 /// How an open stream's run ends: a clean end is done unless the mode reconnects after one.

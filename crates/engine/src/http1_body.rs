@@ -104,6 +104,10 @@ impl Http1Body {
                     if decoder.is_done() {
                         self.finish();
                     }
+                    if self.pending.is_empty() {
+                        // An empty slice still holds its read: let go of it while idle.
+                        self.pending = Bytes::new();
+                    }
                     if let Some(data) = data.filter(|d| !d.is_empty()) {
                         return Ok(Some(data));
                     }

@@ -71,6 +71,13 @@ impl HttpClient {
         Self { shared, direct }
     }
 
+    /// The same client with every request through reqwest, as `STREAMWATCH_HTTP1_CLIENT=hyper`
+    /// makes it (the benches compare the two).
+    pub fn hyper_only(mut self) -> Self {
+        self.direct = None;
+        self
+    }
+
     /// Whether a request to `url` goes over the lean HTTP/1.1 path.
     pub fn is_direct(&self, url: &Url) -> bool {
         self.direct.is_some() && url.scheme() == "http"

@@ -1,7 +1,8 @@
 //! `cargo bench -p streamwatch-engine --bench end_to_end`: the whole receive path over
 //! loopback. The demo server streams 1,000,000 events of ~100 bytes as fast as it can; our
-//! client (`connection::run`: reqwest, parser, lifecycle events) delivers them to a sink that
-//! counts them. The server runs in this process, on its own thread and runtime; the client on
+//! client (`connection::run`: HTTP client, parser, lifecycle events) delivers them to a sink that
+//! counts them. Both HTTP/1.1 clients are measured in the same run, in turns: the lean one
+//! (`http1_direct`, what `http://` subscriptions use) and hyper's through reqwest. The server runs in this process, on its own thread and runtime; the client on
 //! the main thread in a current-thread runtime, so each one's CPU time can be read apart.
 
 mod counting_sink;
@@ -13,6 +14,7 @@ use cpu_time::ThreadClock;
 use server_thread::ServerThread;
 use std::time::{Duration, Instant};
 use streamwatch_engine::connection::{build_client, run, ConnectionState};
+use streamwatch_engine::http_client::HttpClient;
 use streamwatch_engine::SubscriptionConfig;
 
 const EVENTS: u64 = 1_000_000;
@@ -28,22 +30,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = build_client()?;
+    let lean = build_client()?;
+    let hyper = build_client()?.hyper_only();
+    let url = url::Url::parse(&server.events_url("")).map_err(|e| e.to_string())?;
+    if !lean.is_direct(&url) {
+        println!("note: a proxy variable is set, so both clients below are reqwest's");
+    }
+    let clients: [(&str, &HttpClient); 2] = [("lean", &lean), ("hyper", &hyper)];
 
     println!(
-        "end to end over loopback: demo server (rate=0, size=100) -> reqwest -> parser -> \
-         connection::run -> counting sink; {events} events per run"
+        "end to end over loopback: demo server (rate=0, size=100) -> HTTP/1.1 client -> parser \
+         -> connection::run -> counting sink; {events} events per run"
     );
     println!("the server runs in this process on its own thread; CPU figures are per 100k events");
-    runtime.block_on(measure(&client, &server, SHORT_RUN))?;
-    let mut runs = Vec::new();
-    for n in 1..=RUNS {
-        let m = runtime.block_on(measure(&client, &server, events))?;
-        println!("run {n}: {}", m.describe());
-        runs.push(m);
+    let mut runs: [Vec<Measurement>; 2] = [Vec::new(), Vec::new()];
+    for (_, client) in clients {
+        runtime.block_on(measure(client, &server, SHORT_RUN))?;
     }
-    runs.sort_by_key(|m| m.wall);
-    println!("median: {}", runs[runs.len() / 2].describe());
+    // In turns, so a slow minute of a shared machine falls on both.
+    for n in 1..=RUNS {
+        for (i, (name, client)) in clients.iter().enumerate() {
+            let m = runtime.block_on(measure(client, &server, events))?;
+            println!("run {n} {name:>5}: {}", m.describe());
+            runs[i].push(m);
+        }
+    }
+    let mut medians = Vec::new();
+    for (i, (name, _)) in clients.iter().enumerate() {
+        runs[i].sort_by_key(|m| m.wall);
+        let median = &runs[i][runs[i].len() / 2];
+        println!("median {name:>5}: {}", median.describe());
+        let mut cpu: Vec<Duration> = runs[i].iter().filter_map(Measurement::client_cpu).collect();
+        cpu.sort();
+        medians.push((median.wall, cpu.get(cpu.len() / 2).copied()));
+    }
+    println!(
+        "lean / hyper, medians: wall time {:.2}{} (below 1: the lean client is faster)",
+        medians[0].0.as_secs_f64() / medians[1].0.as_secs_f64(),
+        match (medians[0].1, medians[1].1) {
+            (Some(l), Some(h)) => format!(
+                ", client thread CPU {:.2}",
+                l.as_secs_f64() / h.as_secs_f64()
+            ),
+            _ => String::new(),
+        }
+    );
     Ok(())
 }
 
@@ -74,6 +105,14 @@ struct Measurement {
 }
 
 impl Measurement {
+    /// The client thread's CPU time over the run, where the platform tells.
+    fn client_cpu(&self) -> Option<Duration> {
+        self.before
+            .client
+            .zip(self.after.client)
+            .map(|(b, a)| a.saturating_sub(b))
+    }
+
     fn describe(&self) -> String {
         let secs = self.wall.as_secs_f64();
         let per_100k = |before: Option<Duration>, after: Option<Duration>| match before.zip(after) {
@@ -98,7 +137,7 @@ impl Measurement {
 
 /// One connection that receives `events` events, timed from the request to the last event.
 async fn measure(
-    client: &reqwest::Client,
+    client: &HttpClient,
     server: &ServerThread,
     events: u64,
 ) -> Result<Measurement, String> {

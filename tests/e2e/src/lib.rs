@@ -31,6 +31,7 @@ pub mod runs_panel;
 mod servers;
 mod timing;
 pub mod tray_watcher;
+pub mod window_sizes;
 pub mod x11_window;
 
 pub use app::{App, DetailView, LogRow, SubItem};

@@ -1,9 +1,7 @@
-//! The Runs panel of a probe or finite stream, as the tests read it: the table's rows, a run
-//! opened (its figures), and screenshots of a pane at the three window sizes the app is
-//! checked at.
+//! The Runs panel of a probe or finite stream, as the tests read it: the table's rows and a run
+//! opened (its figures).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use crate::app::App;
 
@@ -66,32 +64,4 @@ pub async fn figures(app: &App) -> BTreeMap<String, String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Screenshots `<step>-<w>x<h>` at 720×480, 1920×1080 and 1200×780 (the window is left at the
-/// last), with `testid` scrolled into view; the `pane` (a CSS selector) does not scroll sideways.
-pub async fn shots(app: &App, step: &str, testid: &str, pane: &str) {
-    for (w, h) in [(720, 480), (1920, 1080), (1200, 780)] {
-        let resized =
-            tokio::time::timeout(Duration::from_secs(60), app.client().set_window_size(w, h)).await;
-        if !matches!(resized, Ok(Ok(_))) {
-            app.fail(&format!("cannot resize to {w}x{h}: {resized:?}"))
-                .await;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        app.js(&format!(
-            "const el = document.querySelector('[data-testid=\"{testid}\"]'); if (el) el.scrollIntoView({{block: 'start'}});
-             // Only the pane scrolls: the window itself stays at its top.
-             document.scrollingElement.scrollTop = 0; return null;"
-        ))
-        .await;
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        app.screenshot(&format!("{step}-{w}x{h}")).await;
-        let sideways = app
-            .js(&format!(
-                "const d = document.querySelector('{pane}'); return d ? d.scrollWidth > d.clientWidth + 1 : null;"
-            ))
-            .await;
-        assert_eq!(sideways, false, "{w}x{h}: {pane} does not scroll sideways");
-    }
 }

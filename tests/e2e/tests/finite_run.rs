@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 use streamwatch_demo_server::DemoConfig;
+use streamwatch_e2e::window_sizes::shots;
 use streamwatch_e2e::{App, Demo};
 
 const NAME: &str = "Answer";
@@ -21,27 +22,6 @@ async fn posts(server: &Demo) -> usize {
             .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(TAG)))
             .count()
     })
-}
-
-async fn shots(app: &App, step: &str) {
-    for (w, h) in [(720, 480), (1920, 1080), (1200, 780)] {
-        let resized =
-            tokio::time::timeout(Duration::from_secs(60), app.client().set_window_size(w, h)).await;
-        if !matches!(resized, Ok(Ok(_))) {
-            app.fail(&format!("cannot resize to {w}x{h}: {resized:?}"))
-                .await;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        app.screenshot(&format!("{step}-{w}x{h}")).await;
-        // The finished words shorten rather than push the state line's toggles out of view.
-        let sideways = app
-            .js("const d = document.querySelector('[data-testid=\"detail-finished\"]').closest('.detail'); return d.scrollWidth > d.clientWidth + 1;")
-            .await;
-        assert_eq!(
-            sideways, false,
-            "{w}x{h}: the detail pane does not scroll sideways"
-        );
-    }
 }
 
 #[tokio::test]
@@ -103,7 +83,14 @@ async fn a_post_answer_is_sent_once_finishes_and_runs_again_on_request() {
         })
         .await;
     assert!(line.starts_with("finished"), "{line:?}");
-    shots(&app, "finite-run-finished").await;
+    // The finished words shorten rather than push the state line's toggles out of view.
+    shots(
+        &app,
+        "finite-run-finished",
+        None,
+        Some("[data-testid=\"detail\"]"),
+    )
+    .await;
 
     // Run again: one more POST, finished again.
     app.click("btn-resume").await;

@@ -15,7 +15,8 @@ use std::path::Path;
 use std::time::Duration;
 use streamwatch_demo_server::DemoConfig;
 use streamwatch_e2e::file_chooser::{outcome, through_chooser};
-use streamwatch_e2e::runs_panel::{figures, open_run, rows, shots};
+use streamwatch_e2e::runs_panel::{figures, open_run, rows};
+use streamwatch_e2e::window_sizes::shots;
 use streamwatch_e2e::{App, Demo, Desktop};
 use streamwatch_engine::storage::{Store, StoredHeader, SubscriptionRecord};
 
@@ -176,8 +177,8 @@ async fn every_llm_format_shows_its_run_and_exports_it() {
             shots(
                 &app,
                 "probe-formats-anthropic",
-                "runs-panel",
-                "[data-testid=\"detail\"]",
+                Some("runs-panel"),
+                Some("[data-testid=\"detail\"]"),
             )
             .await;
 
@@ -194,8 +195,8 @@ async fn every_llm_format_shows_its_run_and_exports_it() {
             shots(
                 &app,
                 "probe-formats-exported",
-                "runs-export",
-                "[data-testid=\"detail\"]",
+                Some("runs-export"),
+                Some("[data-testid=\"detail\"]"),
             )
             .await;
             let csv = std::fs::read_to_string(&path).expect("the CSV is written");

@@ -9,7 +9,8 @@
 
 use std::time::Duration;
 use streamwatch_demo_server::DemoConfig;
-use streamwatch_e2e::runs_panel::{open_run, rows, shots};
+use streamwatch_e2e::runs_panel::{open_run, rows};
+use streamwatch_e2e::window_sizes::shots;
 use streamwatch_e2e::{App, Demo};
 
 const NAME: &str = "LLM probe";
@@ -79,8 +80,8 @@ async fn a_probe_added_in_the_form_runs_and_its_runs_are_shown() {
     shots(
         &app,
         "probe-form",
-        "form-probe",
-        "[data-testid=\"subscription-form\"] .panel-body",
+        Some("form-probe"),
+        Some("[data-testid=\"subscription-form\"] .panel-body"),
     )
     .await;
     app.set_value("field-probe-expect-regex", "").await;
@@ -161,7 +162,13 @@ async fn a_probe_added_in_the_form_runs_and_its_runs_are_shown() {
     open_run(&app, "failed").await;
     let why = app.text_of("run-failure").await;
     assert!(why.starts_with("Failed: "), "{why:?}");
-    shots(&app, "probe-runs", "runs-panel", "[data-testid=\"detail\"]").await;
+    shots(
+        &app,
+        "probe-runs",
+        Some("runs-panel"),
+        Some("[data-testid=\"detail\"]"),
+    )
+    .await;
 
     // The run notifications are listed.
     let listed = app

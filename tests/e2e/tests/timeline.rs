@@ -9,6 +9,7 @@
 use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use streamwatch_demo_server::DemoConfig;
+use streamwatch_e2e::window_sizes::shots;
 use streamwatch_e2e::{App, Demo};
 
 const NAME: &str = "Ticker";
@@ -39,21 +40,6 @@ return [...document.querySelectorAll('[data-testid="timeline-item"]')].map((row)
   error: (row.querySelector('[data-testid="error-plain"]') || {}).textContent || null,
 }));
 "#;
-
-/// Screenshots at 720×480, 1920×1080, then 1200×780 (the default size, where it stays): one
-/// resize each, with room for a loaded machine (WebDriver's resize can take many seconds).
-async fn shots(app: &App, step: &str) {
-    for (w, h) in [(720, 480), (1920, 1080), (1200, 780)] {
-        let resized =
-            tokio::time::timeout(Duration::from_secs(60), app.client().set_window_size(w, h)).await;
-        if !matches!(resized, Ok(Ok(_))) {
-            app.fail(&format!("cannot resize to {w}x{h}: {resized:?}"))
-                .await;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        app.screenshot(&format!("{step}-{w}x{h}")).await;
-    }
-}
 
 async fn entries(app: &App) -> Vec<(u64, String, String)> {
     let v = app.js(ENTRIES).await;
@@ -158,7 +144,7 @@ async fn the_timeline_reads_the_same_before_and_after_a_restart() {
     assert_eq!(status_line, "The server refused the connection");
     app.click_css("[data-testid=\"timeline-item\"][data-kind=\"backoff\"] [data-testid=\"timeline-steps-toggle\"]")
         .await;
-    shots(&app, "timeline-outage").await;
+    shots(&app, "timeline-outage", None, None).await;
 
     eprintln!("[timeline] run seen");
     // Back: data again, told with how long it was stale.
@@ -183,7 +169,7 @@ async fn the_timeline_reads_the_same_before_and_after_a_restart() {
     let edited = wait_row(&app, "an edited entry", |r| r["kind"] == "edited").await;
     assert_eq!(line_of(&edited), "edited: URL, headers");
     app.wait_sub_state(NAME, "open").await;
-    shots(&app, "timeline-edited").await;
+    shots(&app, "timeline-edited", None, None).await;
 
     eprintln!("[timeline] edited seen");
     // Quit and start again: every entry from before reads the same.

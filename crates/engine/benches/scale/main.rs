@@ -4,7 +4,7 @@
 //! alone.
 //!
 //! 1. 10,000 idle subscriptions (a heartbeat comment every 15 s, no events) connected and
-//!    open: this process's RSS, target < 300 MB; also its CPU while they idle.
+//!    open: this process's RSS, target < 150 MiB; also its CPU while they idle.
 //! 2. 1,000 subscriptions at 10 events/s each (10,000 events/s, all persisted), measured over
 //!    20 s after a 5 s warm-up: this process's CPU in cores, target < 1 core.
 //!

@@ -26,7 +26,9 @@
 //!
 //! Settings: `UI_BENCH_RATE` (events/s, default 10000), `UI_BENCH_SECS` (default 60),
 //! `UI_BENCH_SIZE` (bytes of data per event, default 100), `UI_BENCH_WARMUP` (seconds of the
-//! flood left out of the trough analysis, default 120, at most half the flood).
+//! flood left out of the trough analysis, default 120, at most half the flood),
+//! `UI_BENCH_CLICKS=0` (no clicks: the flood alone, the flooded stream shown; with
+//! `UI_BENCH_SHOW=demo` the other stream is shown instead, so the flooded log is never drawn).
 //! For the 15-minute memory run: `UI_BENCH_SECS=900`. `UI_BENCH_JSC_LOG=1` also has
 //! JavaScriptCore log its collections (`JSC_logGC=1`, read back from the driver log) and reports
 //! the page's heap after each full collection, which tells retained JavaScript objects from
@@ -555,6 +557,18 @@ async fn main() {
         ("[data-testid=\"btn-toggle-timeline\"]", "timelineShown", ""),
     ];
     let timeline_shown = app.exists("timeline").await;
+    // `UI_BENCH_CLICKS=0`: the flood alone, the window left as it is (only the census every
+    // 30 s talks to the page), to tell the flood's memory from the clicking's.
+    let clicking = env_num("UI_BENCH_CLICKS", 1) != 0;
+    if !clicking {
+        eprintln!("clicks off (UI_BENCH_CLICKS=0): the flood alone");
+        // `UI_BENCH_SHOW=demo`: the other stream shown, so the flooded log is never drawn (what
+        // the flood costs without its rows being painted).
+        if std::env::var("UI_BENCH_SHOW").is_ok_and(|v| v == "demo") {
+            app.click_css(&demo_css).await;
+            eprintln!("showing {DEMO_NAME}: the flooded log is not drawn");
+        }
+    }
     let mut step = 0usize;
     while flood_started.elapsed() < Duration::from_secs(secs) {
         let (css, mut kind, arg) = script[step % script.len()];
@@ -567,8 +581,10 @@ async fn main() {
                 "timelineShown"
             };
         }
-        if let Some(r) = timed_click(&app, css, kind, arg).await {
-            clicks.push(r);
+        if clicking {
+            if let Some(r) = timed_click(&app, css, kind, arg).await {
+                clicks.push(r);
+            }
         }
         step += 1;
         tokio::time::sleep(Duration::from_millis(400)).await;

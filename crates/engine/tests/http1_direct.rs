@@ -6,9 +6,9 @@ mod support;
 
 use std::time::Duration;
 use streamwatch_engine::error_words::plain_error;
-use streamwatch_engine::{Lifecycle, SubscriptionConfig};
+use streamwatch_engine::SubscriptionConfig;
 use streamwatch_test_support::scripted_server::{End, Reply, ScriptedServer};
-use support::{messages, names, run_until};
+use support::{error_messages as errors, messages, names, run_until};
 
 const LIMIT: Duration = Duration::from_secs(10);
 const CHUNKED: &str =
@@ -21,14 +21,18 @@ fn config(url: &str) -> SubscriptionConfig {
     c
 }
 
-fn errors(events: &[Lifecycle]) -> Vec<String> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Lifecycle::Error { message, .. } => Some(message.clone()),
-            _ => None,
-        })
-        .collect()
+/// `head` and `body`, then the socket held open and silent.
+fn held(head: &str, body: &[u8]) -> Reply {
+    Reply {
+        end: End::Hold,
+        ..Reply::raw(head, body)
+    }
+}
+
+/// A server playing `replies`, when the lean path is the one this environment takes.
+async fn serve(replies: Vec<Reply>) -> Option<ScriptedServer> {
+    let server = ScriptedServer::start(replies).await;
+    direct_here(&server.url("/")).then_some(server)
 }
 
 fn chunk(text: &str) -> Vec<u8> {
@@ -57,16 +61,11 @@ async fn chunks_are_delivered_as_they_arrive_and_split_anywhere() {
     let mut first = chunk("data: hel");
     first.extend(b"3;ext=1\r\nlo\n\r\n");
     first.extend(chunk("\n"));
-    let reply = Reply::raw(CHUNKED, &first)
-        .then(Duration::from_millis(50), &chunk("id: 7\ndata: world\n\n"));
-    let reply = Reply {
-        end: End::Hold,
-        ..reply
-    };
-    let server = ScriptedServer::start(vec![reply]).await;
-    if !direct_here(&server.url("/")) {
+    let reply =
+        held(CHUNKED, &first).then(Duration::from_millis(50), &chunk("id: 7\ndata: world\n\n"));
+    let Some(server) = serve(vec![reply]).await else {
         return;
-    }
+    };
     let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| messages(e).len() == 2).await;
     assert_eq!(messages(&events), ["hello", "world"]);
     assert!(errors(&events).is_empty(), "{events:#?}");
@@ -77,14 +76,9 @@ async fn the_last_chunk_and_trailers_end_the_stream_cleanly() {
     let mut body = chunk("data: a\n\n");
     body.extend(b"0\r\nX-Checksum: 1\r\n\r\n");
     // The socket stays open after the last chunk: the end is the framing's, not the close's.
-    let reply = Reply {
-        end: End::Hold,
-        ..Reply::raw(CHUNKED, &body)
-    };
-    let server = ScriptedServer::start(vec![reply]).await;
-    if !direct_here(&server.url("/")) {
+    let Some(server) = serve(vec![held(CHUNKED, &body)]).await else {
         return;
-    }
+    };
     let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| {
         names(e).contains(&"finished")
     })
@@ -100,14 +94,9 @@ async fn content_length_ends_the_body_without_waiting_for_the_close() {
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: {}\r\n",
         body.len()
     );
-    let reply = Reply {
-        end: End::Hold,
-        ..Reply::raw(&head, body.as_bytes())
-    };
-    let server = ScriptedServer::start(vec![reply]).await;
-    if !direct_here(&server.url("/")) {
+    let Some(server) = serve(vec![held(&head, body.as_bytes())]).await else {
         return;
-    }
+    };
     let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| {
         names(e).contains(&"finished")
     })
@@ -119,10 +108,9 @@ async fn content_length_ends_the_body_without_waiting_for_the_close() {
 async fn a_body_cut_short_is_an_error_in_words() {
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 100\r\n";
     let short = Reply::raw(head, b"data: x\n\n");
-    let server = ScriptedServer::start(vec![short, Reply::sse_then_abort("data: y\n\n")]).await;
-    if !direct_here(&server.url("/")) {
+    let Some(server) = serve(vec![short, Reply::sse_then_abort("data: y\n\n")]).await else {
         return;
-    }
+    };
     let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| errors(e).len() >= 2).await;
     let errs = errors(&events);
     assert!(errs[0].contains("91 bytes before the end"), "{errs:?}");
@@ -145,14 +133,9 @@ async fn informational_answers_are_skipped() {
     let head = "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n\
                 HTTP/1.1 100 Continue\r\n\r\n\
                 HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n";
-    let reply = Reply {
-        end: End::Hold,
-        ..Reply::raw(head, b"data: after\n\n")
-    };
-    let server = ScriptedServer::start(vec![reply]).await;
-    if !direct_here(&server.url("/")) {
+    let Some(server) = serve(vec![held(head, b"data: after\n\n")]).await else {
         return;
-    }
+    };
     let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| {
         !messages(e).is_empty()
     })
@@ -169,10 +152,9 @@ async fn hostile_heads_are_refused_and_retried() {
         &format!("HTTP/1.1 200 OK\r\nX-Long: {}", "a".repeat(70 * 1024)),
         b"",
     );
-    let server = ScriptedServer::start(vec![too_many, not_http, endless]).await;
-    if !direct_here(&server.url("/")) {
+    let Some(server) = serve(vec![too_many, not_http, endless]).await else {
         return;
-    }
+    };
     let (events, _) = run_until(&config(&server.url("/")), LIMIT, |e| errors(e).len() >= 3).await;
     let errs = errors(&events);
     assert!(errs[0].contains("more than 100 headers"), "{errs:?}");
@@ -183,10 +165,9 @@ async fn hostile_heads_are_refused_and_retried() {
 
 #[tokio::test]
 async fn the_request_goes_out_as_reqwest_would_send_it() {
-    let server = ScriptedServer::start(vec![Reply::sse_then_hold("id: 5\ndata: a\n\n")]).await;
-    if !direct_here(&server.url("/")) {
+    let Some(server) = serve(vec![Reply::sse_then_hold("id: 5\ndata: a\n\n")]).await else {
         return;
-    }
+    };
     let mut c = config(&server.url("/events?token=t"));
     c.method = "POST".into();
     c.body = Some("{\"q\":1}".into());

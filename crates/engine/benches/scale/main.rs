@@ -65,10 +65,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     // Before any thread exists.
     let server = ServerProcess::fork(DemoConfig::default())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = two_workers()?;
     println!(
         "scale: Monitor (tokio multi-thread runtime, 2 workers) <- loopback <- demo server \
          (child process {}, one thread); {} CPUs; open-file limit {nofile}",
@@ -116,10 +113,7 @@ fn run_idle_hyper(benching: bool) -> Result<(), Box<dyn std::error::Error>> {
     use streamwatch_demo_server::DemoConfig;
 
     let server = ServerProcess::fork(DemoConfig::default())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = two_workers()?;
     let idle = runtime.block_on(idle::measure(&server, benching))?;
     idle.print(benching, "hyper (reqwest), STREAMWATCH_HTTP1_CLIENT=hyper");
     let lean: Option<f64> = std::env::var(LEAN_MIB_VAR)
@@ -135,6 +129,15 @@ fn run_idle_hyper(benching: bool) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The runtime every phase runs on: two workers, as on the 2-core machines it is measured on.
+#[cfg(target_os = "linux")]
+fn two_workers() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
 /// Set to `http2` in the child process that runs only the HTTP/2 phase.
 #[cfg(target_os = "linux")]
 const PHASE_VAR: &str = "STREAMWATCH_SCALE_PHASE";
@@ -145,10 +148,7 @@ fn run_http2(benching: bool) -> Result<(), Box<dyn std::error::Error>> {
     use streamwatch_demo_server::DemoConfig;
 
     let server = ServerProcess::fork_tls(DemoConfig::default())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = two_workers()?;
     let http2 = runtime.block_on(http2::measure(&server, benching))?;
     http2.print(benching);
     Ok(())

@@ -65,6 +65,17 @@ pub fn messages(events: &[Lifecycle]) -> Vec<String> {
         .collect()
 }
 
+/// Collects errors' messages.
+pub fn error_messages(events: &[Lifecycle]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Lifecycle::Error { message, .. } => Some(message.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The names of the events, for sequence assertions.
 pub fn names(events: &[Lifecycle]) -> Vec<&'static str> {
     events.iter().map(|e| e.name()).collect()

@@ -147,11 +147,20 @@ pub fn track<R: Runtime>(window: &WebviewWindow<R>) {
             let (app, generation) = (app.clone(), generation.clone());
             tauri::async_runtime::spawn(async move {
                 tokio::time::sleep(SAVE_AFTER).await;
-                if generation.load(Ordering::SeqCst) == mine {
-                    save(&app);
+                if generation.load(Ordering::SeqCst) != mine {
+                    return;
+                }
+                // On the main thread, never here: the plugin holds its lock while it asks the
+                // main thread for the window's geometry, and the main thread's own window
+                // events take that lock too; from a worker the two waited on each other and
+                // the window froze (a resize never finished, seen in the e2e tests).
+                let handle = app.clone();
+                if let Err(e) = app.run_on_main_thread(move || save(&handle)) {
+                    eprintln!("streamwatch: cannot save the window's size and place: {e}");
                 }
             });
         }
+        // Window events come on the main thread: saving here is safe.
         WindowEvent::CloseRequested { .. } => save(&app),
         _ => {}
     });

@@ -36,9 +36,10 @@ pub async fn shots(app: &App, step: &str, scroll_to: Option<&str>, no_sideways: 
     }
 }
 
-/// Resizes to `w`×`h`. WebKitWebDriver's resize now and then never reports done (seen twice in
-/// CI, both times from 720×480 to the screen's own 1920×1080, once on an idle machine): after
-/// 30 s the window goes through the default size and is asked again, before the test fails.
+/// Resizes to `w`×`h`; a resize that has not reported done after 30 s goes through the default
+/// size and is asked again before the test fails. (The stalls this was added for were the app
+/// freezing on a window-state deadlock, fixed in `src-tauri/src/window_geometry.rs`; a slow
+/// machine can still take long.)
 async fn resize(app: &App, w: u32, h: u32) {
     let limit = Duration::from_secs(30);
     let first = tokio::time::timeout(limit, app.client().set_window_size(w, h)).await;

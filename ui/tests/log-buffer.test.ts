@@ -13,6 +13,20 @@ function stored(n: number, p: Parameters<typeof msg>[2] = {}) {
 }
 
 describe('LogBuffer', () => {
+  it('keeps the delivered message itself as the row, given a uid, not a copy', () => {
+    // A copy per row made the web process's memory climb under a flood (tests/e2e/BENCHMARKS.md).
+    const b = new LogBuffer(5);
+    const m = msg(1, 10);
+    b.appendMessage(m);
+    expect(b.atIndex(0)).toBe(m);
+    expect(b.atIndex(0)!.uid).toBeGreaterThan(0);
+    const page = [stored(3), stored(2)];
+    b.mergeOlder(page);
+    expect(b.atIndex(0)).toBe(page[1]);
+    expect(b.atIndex(2)).toBe(m);
+    expect(b.atIndex(0)!.uid).not.toBe(b.atIndex(1)!.uid);
+  });
+
   it('keeps rows in arrival order and evicts the oldest at the cap', () => {
     const b = new LogBuffer(5);
     b.append([1, 2, 3, 4, 5, 6, 7].map((n) => msg(1, n)));

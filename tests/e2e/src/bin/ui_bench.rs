@@ -29,6 +29,8 @@
 //! flood left out of the trough analysis, default 120, at most half the flood),
 //! `UI_BENCH_CLICKS=0` (no clicks: the flood alone, the flooded stream shown; with
 //! `UI_BENCH_SHOW=demo` the other stream is shown instead, so the flooded log is never drawn).
+//! `UI_BENCH_DROP=1|2|3`: the page throws batches, or their messages, away on arrival (see
+//! `DROP_BATCHES`).
 //! For the 15-minute memory run: `UI_BENCH_SECS=900`. `UI_BENCH_JSC_LOG=1` also has
 //! JavaScriptCore log its collections (`JSC_logGC=1`, read back from the driver log) and reports
 //! the page's heap after each full collection, which tells retained JavaScript objects from
@@ -285,7 +287,36 @@ return {
   callbacks: window.__TAURI_INTERNALS__ && window.__TAURI_INTERNALS__.callbacks ? window.__TAURI_INTERNALS__.callbacks.size : null,
   perf: performance.getEntries().length,
   gaps: window.__swb ? window.__swb.gaps.length : null,
+  dropped: window.__swbDropped === undefined ? null : window.__swbDropped,
 };
+"#;
+
+/// `UI_BENCH_DROP`: every live callback Tauri holds for the page is wrapped, to split what the
+/// flood costs in the web process. 1: the bridge's batches are received (the `eval`, the IPC
+/// fetch, the JSON parse) and thrown away (Tauri's transport alone). 2: each batch reaches the
+/// store without its messages (statuses, counters and their drawing; no log rows). 3: as 1, but
+/// the messages are kept in a plain ring of 100,000 (the log's lifetimes, without the store).
+const DROP_BATCHES: &str = r#"
+const mode = arguments[0];
+const cbs = window.__TAURI_INTERNALS__.callbacks;
+window.__swbDropped = 0;
+const ring = new Array(100000);
+let at = 0;
+let wrapped = 0;
+for (const [id, f] of cbs) {
+  cbs.set(id, (d) => {
+    if (d && typeof d === 'object' && 'index' in d && d.message && Array.isArray(d.message.messages)) {
+      const ms = d.message.messages;
+      window.__swbDropped += ms.length;
+      if (mode === 2) return f({ ...d, message: { ...d.message, messages: [] } });
+      if (mode === 3) for (const m of ms) { ring[at] = m; at = (at + 1) % ring.length; }
+      return;
+    }
+    return f(d);
+  });
+  wrapped++;
+}
+return wrapped;
 "#;
 
 /// The band the web process's troughs must stay in after the warm-up.
@@ -568,6 +599,13 @@ async fn main() {
             app.click_css(&demo_css).await;
             eprintln!("showing {DEMO_NAME}: the flooded log is not drawn");
         }
+    }
+    let drop_mode = env_num("UI_BENCH_DROP", 0);
+    if drop_mode != 0 {
+        let wrapped = app
+            .js(&DROP_BATCHES.replace("arguments[0]", &drop_mode.to_string()))
+            .await;
+        eprintln!("UI_BENCH_DROP={drop_mode}: {wrapped} callbacks wrapped");
     }
     let mut step = 0usize;
     while flood_started.elapsed() < Duration::from_secs(secs) {

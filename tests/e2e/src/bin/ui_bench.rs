@@ -296,20 +296,35 @@ return {
 /// fetch, the JSON parse) and thrown away (Tauri's transport alone). 2: each batch reaches the
 /// store without its messages (statuses, counters and their drawing; no log rows). 3: as 1, but
 /// the messages are kept in a plain ring of 100,000 (the log's lifetimes, without the store).
+/// 4: 2 and 3 together (the store gets all but the messages, which the ring keeps). 5: as 3,
+/// each message given a `uid` property as the log does. 6: as 3, in a deque shaped like the
+/// log's (grown by doubling, a slot emptied as its row goes).
 const DROP_BATCHES: &str = r#"
 const mode = arguments[0];
 const cbs = window.__TAURI_INTERNALS__.callbacks;
 window.__swbDropped = 0;
 const ring = new Array(100000);
 let at = 0;
+let uid = 0;
+const dq = { slots: new Array(1024), head: 0, len: 0 };
 let wrapped = 0;
 for (const [id, f] of cbs) {
   cbs.set(id, (d) => {
     if (d && typeof d === 'object' && 'index' in d && d.message && Array.isArray(d.message.messages)) {
       const ms = d.message.messages;
       window.__swbDropped += ms.length;
-      if (mode === 2) return f({ ...d, message: { ...d.message, messages: [] } });
-      if (mode === 3) for (const m of ms) { ring[at] = m; at = (at + 1) % ring.length; }
+      if (mode === 3 || mode === 4) for (const m of ms) { ring[at] = m; at = (at + 1) % ring.length; }
+      if (mode === 5) for (const m of ms) { m.uid = ++uid; ring[at] = m; at = (at + 1) % ring.length; }
+      if (mode === 6) for (const m of ms) {
+        if (dq.len === 100000) { dq.slots[dq.head] = undefined; dq.head = (dq.head + 1) % dq.slots.length; dq.len--; }
+        if (dq.len === dq.slots.length) {
+          const next = new Array(Math.min(100000, dq.slots.length * 2));
+          for (let i = 0; i < dq.len; i++) next[i] = dq.slots[(dq.head + i) % dq.slots.length];
+          dq.slots = next; dq.head = 0;
+        }
+        dq.slots[(dq.head + dq.len) % dq.slots.length] = m; dq.len++;
+      }
+      if (mode === 2 || mode === 4) return f({ ...d, message: { ...d.message, messages: [] } });
       return;
     }
     return f(d);

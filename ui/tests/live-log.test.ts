@@ -132,7 +132,7 @@ describe('LiveLog', () => {
     expect(performance.now() - t0).toBeLessThan(3000);
   });
 
-  it('while following, renders the newest rows and reuses the row nodes as rows stream in', async () => {
+  it('while following, renders the newest rows at once and reuses the row nodes as rows stream in', async () => {
     const { state, sub } = setup(Array.from({ length: 5_000 }, (_, i) => msg(1, i, { data: `row ${i}` })));
     render(LiveLog, { props: { sub } });
     await tick();
@@ -141,33 +141,12 @@ describe('LiveLog', () => {
     state.applyBatch(batch({ messages: Array.from({ length: 500 }, (_, i) => msg(1, 5_000 + i, { data: `row ${5_000 + i}` })) }));
     sub.logVersion++;
     flushSync();
-    await waitFor(() => expect(rows().some((r) => r.textContent?.includes('row 5499'))).toBe(true), { timeout: 1000 });
+    await tick();
     const after = rows();
+    expect(after.some((r) => r.textContent?.includes('row 5499'))).toBe(true);
     // The same DOM nodes, now showing other rows: a flood does not rebuild the list every batch.
     expect(after.length).toBe(before.length);
     expect(after.filter((r) => before.includes(r)).length).toBe(after.length);
-  });
-
-  it('folds the batches of a flood into one redraw per interval, showing the newest', async () => {
-    const { state, sub } = setup(Array.from({ length: 100 }, (_, i) => msg(1, i, { data: `row ${i}` })));
-    render(LiveLog, { props: { sub } });
-    await tick();
-    await new Promise((r) => setTimeout(r, 250));
-    // A first batch after a quiet spell is drawn at once.
-    state.applyBatch(batch({ messages: [msg(1, 100, { data: 'row 100' })] }));
-    sub.logVersion++;
-    flushSync();
-    await tick();
-    expect(rows().some((r) => r.textContent?.includes('row 100'))).toBe(true);
-    // Thirty more within the same moment: not drawn one by one, but together, once.
-    for (let k = 0; k < 30; k++) {
-      state.applyBatch(batch({ messages: [msg(1, 101 + k, { data: `row ${101 + k}` })] }));
-      sub.logVersion++;
-      flushSync();
-    }
-    await tick();
-    expect(rows().some((r) => r.textContent?.includes('row 130'))).toBe(false);
-    await waitFor(() => expect(rows().some((r) => r.textContent?.includes('row 130'))).toBe(true), { timeout: 1000 });
   });
 
   it('filters by event type and searches text', async () => {

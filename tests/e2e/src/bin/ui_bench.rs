@@ -29,8 +29,8 @@
 //! flood left out of the trough analysis, default 120, at most half the flood),
 //! `UI_BENCH_CLICKS=0` (no clicks: the flood alone, the flooded stream shown; with
 //! `UI_BENCH_SHOW=demo` the other stream is shown instead, so the flooded log is never drawn).
-//! `UI_BENCH_DROP=1|2|3`: the page throws batches, or their messages, away on arrival (see
-//! `DROP_BATCHES`).
+//! `UI_BENCH_DROP=1…6`: the page throws batches, or their messages, away on arrival, or keeps
+//! them outside its store (see `DROP_BATCHES`).
 //! For the 15-minute memory run: `UI_BENCH_SECS=900`. `UI_BENCH_JSC_LOG=1` also has
 //! JavaScriptCore log its collections (`JSC_logGC=1`, read back from the driver log) and reports
 //! the page's heap after each full collection, which tells retained JavaScript objects from
@@ -300,7 +300,7 @@ return {
 /// each message given a `uid` property as the log does. 6: as 3, in a deque shaped like the
 /// log's (grown by doubling, a slot emptied as its row goes).
 const DROP_BATCHES: &str = r#"
-const mode = arguments[0];
+const mode = DROP_MODE;
 const cbs = window.__TAURI_INTERNALS__.callbacks;
 window.__swbDropped = 0;
 const ring = new Array(100000);
@@ -618,7 +618,7 @@ async fn main() {
     let drop_mode = env_num("UI_BENCH_DROP", 0);
     if drop_mode != 0 {
         let wrapped = app
-            .js(&DROP_BATCHES.replace("arguments[0]", &drop_mode.to_string()))
+            .js(&DROP_BATCHES.replace("DROP_MODE", &drop_mode.to_string()))
             .await;
         eprintln!("UI_BENCH_DROP={drop_mode}: {wrapped} callbacks wrapped");
     }

@@ -29,7 +29,7 @@
 //! flood left out of the trough analysis, default 120, at most half the flood),
 //! `UI_BENCH_CLICKS=0` (no clicks: the flood alone, the flooded stream shown; with
 //! `UI_BENCH_SHOW=demo` the other stream is shown instead, so the flooded log is never drawn).
-//! `UI_BENCH_DROP=1…6`: the page throws batches, or their messages, away on arrival, or keeps
+//! `UI_BENCH_DROP=1…10`: the page throws batches, or their messages, away on arrival, or keeps
 //! them outside its store (see `DROP_BATCHES`).
 //! For the 15-minute memory run: `UI_BENCH_SECS=900`. `UI_BENCH_JSC_LOG=1` also has
 //! JavaScriptCore log its collections (`JSC_logGC=1`, read back from the driver log) and reports
@@ -298,7 +298,10 @@ return {
 /// the messages are kept in a plain ring of 100,000 (the log's lifetimes, without the store).
 /// 4: 2 and 3 together (the store gets all but the messages, which the ring keeps). 5: as 3,
 /// each message given a `uid` property as the log does. 6: as 3, in a deque shaped like the
-/// log's (grown by doubling, a slot emptied as its row goes).
+/// log's (grown by doubling, a slot emptied as its row goes). 7: as 2, and a panel of 26 rows
+/// drawn over the window gets the newest messages' text on every batch (the log's redraw in
+/// plain DOM); 8: as 7, painted on a canvas instead; 9: as 7, the 26 lines in one text node;
+/// 10: as 7, each line an inline span (its own text node) in one block.
 const DROP_BATCHES: &str = r#"
 const mode = DROP_MODE;
 const cbs = window.__TAURI_INTERNALS__.callbacks;
@@ -307,6 +310,58 @@ const ring = new Array(100000);
 let at = 0;
 let uid = 0;
 const dq = { slots: new Array(1024), head: 0, len: 0 };
+let panel = null;
+if (mode >= 7 && mode <= 10) {
+  // A panel of 26 rows, drawn over the window, given the newest messages on every batch: the
+  // log's redraw without the log (7: a text node per row, its value replaced as Svelte does;
+  // 8: the same text painted on a canvas; 9: the 26 lines in one text node; 10: a span per
+  // line, all in one block).
+  const box = document.createElement(mode === 8 ? 'canvas' : 'div');
+  box.style.cssText = 'position:fixed;right:0;bottom:0;width:600px;height:624px;background:#fff;z-index:9999;font:12px monospace;overflow:hidden';
+  if (mode === 8) { box.width = 600; box.height = 624; }
+  const texts = [];
+  if (mode === 9) {
+    box.style.whiteSpace = 'pre';
+    box.style.lineHeight = '24px';
+    const t = document.createTextNode(' ');
+    box.appendChild(t);
+    texts.push(t);
+  }
+  if (mode === 10) for (let i = 0; i < 26; i++) {
+    const row = document.createElement('span');
+    const t = document.createTextNode(' ');
+    row.appendChild(t);
+    box.appendChild(row);
+    box.appendChild(document.createElement('br'));
+    texts.push(t);
+  }
+  if (mode === 10) { box.style.whiteSpace = 'pre'; box.style.lineHeight = '24px'; }
+  if (mode === 7) for (let i = 0; i < 26; i++) {
+    const row = document.createElement('div');
+    row.style.cssText = 'height:24px;white-space:nowrap';
+    const t = document.createTextNode(' ');
+    row.appendChild(t);
+    box.appendChild(row);
+    texts.push(t);
+  }
+  document.body.appendChild(box);
+  panel = { box, texts, ctx: mode === 8 ? box.getContext('2d') : null };
+}
+function draw(ms) {
+  const last = ms.slice(-26);
+  const line = (m) => `${new Date(m.receivedAtMs || 0).toISOString().slice(11, 23)} ${m.event || ''} ${m.id || ''} ${String(m.data).slice(0, 200)}`;
+  if (panel.ctx) {
+    const c = panel.ctx;
+    c.clearRect(0, 0, 600, 624);
+    c.fillStyle = '#000';
+    c.font = '12px monospace';
+    last.forEach((m, i) => c.fillText(line(m), 4, 16 + i * 24));
+  } else if (panel.texts.length === 1) {
+    panel.texts[0].nodeValue = last.map(line).join('\n');
+  } else {
+    last.forEach((m, i) => { panel.texts[i].nodeValue = line(m); });
+  }
+}
 let wrapped = 0;
 for (const [id, f] of cbs) {
   cbs.set(id, (d) => {
@@ -324,7 +379,8 @@ for (const [id, f] of cbs) {
         }
         dq.slots[(dq.head + dq.len) % dq.slots.length] = m; dq.len++;
       }
-      if (mode === 2 || mode === 4) return f({ ...d, message: { ...d.message, messages: [] } });
+      if (panel && ms.length) draw(ms);
+      if (mode === 2 || mode === 4 || (mode >= 7 && mode <= 10)) return f({ ...d, message: { ...d.message, messages: [] } });
       return;
     }
     return f(d);

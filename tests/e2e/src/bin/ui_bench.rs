@@ -29,7 +29,7 @@
 //! flood left out of the trough analysis, default 120, at most half the flood),
 //! `UI_BENCH_CLICKS=0` (no clicks: the flood alone, the flooded stream shown; with
 //! `UI_BENCH_SHOW=demo` the other stream is shown instead, so the flooded log is never drawn).
-//! `UI_BENCH_DROP=1…10`: the page throws batches, or their messages, away on arrival, or keeps
+//! `UI_BENCH_DROP=1…11`: the page throws batches, or their messages, away on arrival, or keeps
 //! them outside its store (see `DROP_BATCHES`).
 //! For the 15-minute memory run: `UI_BENCH_SECS=900`. `UI_BENCH_JSC_LOG=1` also has
 //! JavaScriptCore log its collections (`JSC_logGC=1`, read back from the driver log) and reports
@@ -301,7 +301,8 @@ return {
 /// log's (grown by doubling, a slot emptied as its row goes). 7: as 2, and a panel of 26 rows
 /// drawn over the window gets the newest messages' text on every batch (the log's redraw in
 /// plain DOM); 8: as 7, painted on a canvas instead; 9: as 7, the 26 lines in one text node;
-/// 10: as 7, each line an inline span (its own text node) in one block.
+/// 10: as 7, each line an inline span (its own text node) in one block; 11: 9 and 3 together
+/// (the panel drawn, and the messages kept in the ring).
 const DROP_BATCHES: &str = r#"
 const mode = DROP_MODE;
 const cbs = window.__TAURI_INTERNALS__.callbacks;
@@ -311,7 +312,7 @@ let at = 0;
 let uid = 0;
 const dq = { slots: new Array(1024), head: 0, len: 0 };
 let panel = null;
-if (mode >= 7 && mode <= 10) {
+if (mode >= 7 && mode <= 11) {
   // A panel of 26 rows, drawn over the window, given the newest messages on every batch: the
   // log's redraw without the log (7: a text node per row, its value replaced as Svelte does;
   // 8: the same text painted on a canvas; 9: the 26 lines in one text node; 10: a span per
@@ -320,7 +321,7 @@ if (mode >= 7 && mode <= 10) {
   box.style.cssText = 'position:fixed;right:0;bottom:0;width:600px;height:624px;background:#fff;z-index:9999;font:12px monospace;overflow:hidden';
   if (mode === 8) { box.width = 600; box.height = 624; }
   const texts = [];
-  if (mode === 9) {
+  if (mode === 9 || mode === 11) {
     box.style.whiteSpace = 'pre';
     box.style.lineHeight = '24px';
     const t = document.createTextNode(' ');
@@ -368,7 +369,7 @@ for (const [id, f] of cbs) {
     if (d && typeof d === 'object' && 'index' in d && d.message && Array.isArray(d.message.messages)) {
       const ms = d.message.messages;
       window.__swbDropped += ms.length;
-      if (mode === 3 || mode === 4) for (const m of ms) { ring[at] = m; at = (at + 1) % ring.length; }
+      if (mode === 3 || mode === 4 || mode === 11) for (const m of ms) { ring[at] = m; at = (at + 1) % ring.length; }
       if (mode === 5) for (const m of ms) { m.uid = ++uid; ring[at] = m; at = (at + 1) % ring.length; }
       if (mode === 6) for (const m of ms) {
         if (dq.len === 100000) { dq.slots[dq.head] = undefined; dq.head = (dq.head + 1) % dq.slots.length; dq.len--; }
@@ -380,7 +381,7 @@ for (const [id, f] of cbs) {
         dq.slots[(dq.head + dq.len) % dq.slots.length] = m; dq.len++;
       }
       if (panel && ms.length) draw(ms);
-      if (mode === 2 || mode === 4 || (mode >= 7 && mode <= 10)) return f({ ...d, message: { ...d.message, messages: [] } });
+      if (mode === 2 || mode === 4 || (mode >= 7 && mode <= 11)) return f({ ...d, message: { ...d.message, messages: [] } });
       return;
     }
     return f(d);

@@ -3,7 +3,7 @@
 //! the restarts, and the daemon's memory and open file descriptors must stay flat.
 //!
 //! The test command runs a short pass (30 s, 20 subscriptions, restarts every 10 s). The
-//! documented runs (scripts/soak.sh; figures in the closing notes and crates/cli/SOAK.md):
+//! documented runs (scripts/soak.sh, which says how; their figures are in the stops' closing notes):
 //!
 //!     STREAMWATCH_SOAK_SECS=600 STREAMWATCH_SOAK_SUBS=200 STREAMWATCH_SOAK_RESTART_SECS=30 \
 //!       cargo test --release -p streamwatch-cli --test soak -- --nocapture

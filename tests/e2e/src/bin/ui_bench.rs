@@ -328,21 +328,14 @@ if (mode >= 7 && mode <= 11) {
     box.appendChild(t);
     texts.push(t);
   }
-  if (mode === 10) for (let i = 0; i < 26; i++) {
-    const row = document.createElement('span');
-    const t = document.createTextNode(' ');
-    row.appendChild(t);
-    box.appendChild(row);
-    box.appendChild(document.createElement('br'));
-    texts.push(t);
-  }
   if (mode === 10) { box.style.whiteSpace = 'pre'; box.style.lineHeight = '24px'; }
-  if (mode === 7) for (let i = 0; i < 26; i++) {
-    const row = document.createElement('div');
-    row.style.cssText = 'height:24px;white-space:nowrap';
+  if (mode === 7 || mode === 10) for (let i = 0; i < 26; i++) {
+    const row = document.createElement(mode === 7 ? 'div' : 'span');
+    if (mode === 7) row.style.cssText = 'height:24px;white-space:nowrap';
     const t = document.createTextNode(' ');
     row.appendChild(t);
     box.appendChild(row);
+    if (mode === 10) box.appendChild(document.createElement('br'));
     texts.push(t);
   }
   document.body.appendChild(box);

@@ -221,9 +221,11 @@ impl Monitor {
         let resume = self.catalog.resume_point(saved.id)?;
         let config = self.catalog.runtime_config(&saved.record, resume)?;
         let history = self.catalog.run_history(saved)?;
+        // Read before the connection starts: once it runs, its first messages may be stored
+        // before the seeding and would be counted twice.
+        let c = self.catalog.counters(saved.id)?;
         self.supervisor
             .add_after(saved.id, config, saved.record.paused, history)?;
-        let c = self.catalog.counters(saved.id)?;
         self.supervisor.seed_counters(saved.id, &c)?;
         lock(&self.running).insert(saved.id, Known::of(saved));
         Ok(())

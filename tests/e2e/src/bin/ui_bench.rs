@@ -29,7 +29,7 @@
 //! flood left out of the trough analysis, default 120, at most half the flood),
 //! `UI_BENCH_CLICKS=0` (no clicks: the flood alone, the flooded stream shown; with
 //! `UI_BENCH_SHOW=demo` the other stream is shown instead, so the flooded log is never drawn).
-//! `UI_BENCH_DROP=1…11`: the page throws batches, or their messages, away on arrival, or keeps
+//! `UI_BENCH_DROP=1…17`: the page throws batches, or their messages, away on arrival, or keeps
 //! them outside its store (see `DROP_BATCHES`).
 //! For the 15-minute memory run: `UI_BENCH_SECS=900`. `UI_BENCH_JSC_LOG=1` also has
 //! JavaScriptCore log its collections (`JSC_logGC=1`, read back from the driver log) and reports
@@ -302,7 +302,13 @@ return {
 /// drawn over the window gets the newest messages' text on every batch (the log's redraw in
 /// plain DOM); 8: as 7, painted on a canvas instead; 9: as 7, the 26 lines in one text node;
 /// 10: as 7, each line an inline span (its own text node) in one block; 11: 9 and 3 together
-/// (the panel drawn, and the messages kept in the ring).
+/// (the panel drawn, and the messages kept in the ring). 12: as 7 with the ring, each row's
+/// text node given the message's own `data` string (shared with the kept message, as the log's
+/// rows are); 13: as 12, given a fresh string instead (the same text after one space); 14: as
+/// 12, each row cut with an ellipsis (`text-overflow`) as the log's cells are; 15: as 14, each
+/// row a grid of four cells (time, event, id, data) as the log's rows are; 16: as 14, the rows
+/// inside a scrolled box 100,000 rows tall, moved by a transform, as the log's virtual list is;
+/// 17: as 15, each row a flex box of the same four cells (fixed widths, the data cell flexed).
 const DROP_BATCHES: &str = r#"
 const mode = DROP_MODE;
 const cbs = window.__TAURI_INTERNALS__.callbacks;
@@ -312,7 +318,7 @@ let at = 0;
 let uid = 0;
 const dq = { slots: new Array(1024), head: 0, len: 0 };
 let panel = null;
-if (mode >= 7 && mode <= 11) {
+if (mode >= 7 && mode <= 17) {
   // A panel of 26 rows, drawn over the window, given the newest messages on every batch: the
   // log's redraw without the log (7: a text node per row, its value replaced as Svelte does;
   // 8: the same text painted on a canvas; 9: the 26 lines in one text node; 10: a span per
@@ -329,17 +335,46 @@ if (mode >= 7 && mode <= 11) {
     texts.push(t);
   }
   if (mode === 10) { box.style.whiteSpace = 'pre'; box.style.lineHeight = '24px'; }
-  if (mode === 7 || mode === 10) for (let i = 0; i < 26; i++) {
-    const row = document.createElement(mode === 7 ? 'div' : 'span');
-    if (mode === 7) row.style.cssText = 'height:24px;white-space:nowrap';
+  let rowsBox = null;
+  if (mode === 16) {
+    box.style.overflow = 'auto';
+    const spacer = document.createElement('div');
+    spacer.style.cssText = 'position:relative;height:2400000px';
+    rowsBox = document.createElement('div');
+    rowsBox.style.cssText = 'position:absolute;left:0;right:0;top:0;will-change:transform';
+    spacer.appendChild(rowsBox);
+    box.appendChild(spacer);
+  }
+  if (mode === 7 || mode === 10 || mode >= 12) for (let i = 0; i < 26; i++) {
+    const row = document.createElement(mode === 10 ? 'span' : 'div');
+    if (mode !== 10) row.style.cssText = 'height:24px;white-space:nowrap';
+    if (mode === 14 || mode === 16) { row.style.overflow = 'hidden'; row.style.textOverflow = 'ellipsis'; }
+    if (mode === 15 || mode === 17) {
+      row.style.cssText += mode === 15
+        ? ';display:grid;grid-template-columns:92px 60px 70px minmax(0,1fr);column-gap:10px;align-items:center'
+        : ';display:flex;column-gap:10px;align-items:center';
+      const widths = ['92px', '60px', '70px', null];
+      for (let c = 0; c < 4; c++) {
+        const cell = document.createElement('span');
+        cell.style.cssText = 'white-space:nowrap;overflow:hidden;text-overflow:ellipsis';
+        if (mode === 17) cell.style.cssText += widths[c] ? `;flex:0 0 ${widths[c]}` : ';flex:1 1 0;min-width:0';
+        const t = document.createTextNode(' ');
+        cell.appendChild(t);
+        row.appendChild(cell);
+        texts.push(t);
+      }
+      box.appendChild(row);
+      continue;
+    }
     const t = document.createTextNode(' ');
     row.appendChild(t);
-    box.appendChild(row);
+    (mode === 16 ? rowsBox : box).appendChild(row);
     if (mode === 10) box.appendChild(document.createElement('br'));
     texts.push(t);
   }
   document.body.appendChild(box);
-  panel = { box, texts, ctx: mode === 8 ? box.getContext('2d') : null };
+  if (mode === 16) box.scrollTop = box.scrollHeight;
+  panel = { box, texts, rowsBox, ctx: mode === 8 ? box.getContext('2d') : null };
 }
 function draw(ms) {
   const last = ms.slice(-26);
@@ -352,6 +387,22 @@ function draw(ms) {
     last.forEach((m, i) => c.fillText(line(m), 4, 16 + i * 24));
   } else if (panel.texts.length === 1) {
     panel.texts[0].nodeValue = last.map(line).join('\n');
+  } else if (mode === 15 || mode === 17) {
+    last.forEach((m, i) => {
+      panel.texts[i * 4].nodeValue = new Date(m.receivedAtMs || 0).toISOString().slice(11, 23);
+      panel.texts[i * 4 + 1].nodeValue = m.event || '';
+      panel.texts[i * 4 + 2].nodeValue = m.id || '';
+      panel.texts[i * 4 + 3].nodeValue = m.data;
+    });
+  } else if (mode === 12 || mode === 14 || mode === 16) {
+    if (panel.rowsBox) {
+      // Rows follow the scrolled-to end, a row's height apart as the feed goes (the list's offset).
+      panel.moved = ((panel.moved || 0) + 24) % 2400;
+      panel.rowsBox.style.transform = `translateY(${2400000 - 624 - 2400 + panel.moved}px)`;
+    }
+    last.forEach((m, i) => { panel.texts[i].nodeValue = m.data; });
+  } else if (mode === 13) {
+    last.forEach((m, i) => { panel.texts[i].nodeValue = ' ' + m.data; });
   } else {
     last.forEach((m, i) => { panel.texts[i].nodeValue = line(m); });
   }
@@ -362,7 +413,7 @@ for (const [id, f] of cbs) {
     if (d && typeof d === 'object' && 'index' in d && d.message && Array.isArray(d.message.messages)) {
       const ms = d.message.messages;
       window.__swbDropped += ms.length;
-      if (mode === 3 || mode === 4 || mode === 11) for (const m of ms) { ring[at] = m; at = (at + 1) % ring.length; }
+      if (mode === 3 || mode === 4 || mode === 11 || mode >= 12) for (const m of ms) { ring[at] = m; at = (at + 1) % ring.length; }
       if (mode === 5) for (const m of ms) { m.uid = ++uid; ring[at] = m; at = (at + 1) % ring.length; }
       if (mode === 6) for (const m of ms) {
         if (dq.len === 100000) { dq.slots[dq.head] = undefined; dq.head = (dq.head + 1) % dq.slots.length; dq.len--; }
@@ -374,7 +425,7 @@ for (const [id, f] of cbs) {
         dq.slots[(dq.head + dq.len) % dq.slots.length] = m; dq.len++;
       }
       if (panel && ms.length) draw(ms);
-      if (mode === 2 || mode === 4 || (mode >= 7 && mode <= 11)) return f({ ...d, message: { ...d.message, messages: [] } });
+      if (mode === 2 || mode === 4 || (mode >= 7 && mode <= 17)) return f({ ...d, message: { ...d.message, messages: [] } });
       return;
     }
     return f(d);

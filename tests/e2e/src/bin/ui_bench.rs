@@ -29,7 +29,7 @@
 //! flood left out of the trough analysis, default 120, at most half the flood),
 //! `UI_BENCH_CLICKS=0` (no clicks: the flood alone, the flooded stream shown; with
 //! `UI_BENCH_SHOW=demo` the other stream is shown instead, so the flooded log is never drawn).
-//! `UI_BENCH_DROP=1…17`: the page throws batches, or their messages, away on arrival, or keeps
+//! `UI_BENCH_DROP=1…19`: the page throws batches, or their messages, away on arrival, or keeps
 //! them outside its store (see `DROP_BATCHES`).
 //! For the 15-minute memory run: `UI_BENCH_SECS=900`. `UI_BENCH_JSC_LOG=1` also has
 //! JavaScriptCore log its collections (`JSC_logGC=1`, read back from the driver log) and reports
@@ -308,7 +308,8 @@ return {
 /// 12, each row cut with an ellipsis (`text-overflow`) as the log's cells are; 15: as 14, each
 /// row a grid of four cells (time, event, id, data) as the log's rows are; 16: as 14, the rows
 /// inside a scrolled box 100,000 rows tall, moved by a transform, as the log's virtual list is;
-/// 17: as 15, each row a flex box of the same four cells (fixed widths, the data cell flexed).
+/// 17: as 15, each row a flex box of the same four cells (fixed widths, the data cell flexed);
+/// 18: as 17 with two cells (id, data); 19: as 14 with 104 rows of 6 px (as many text boxes as 15).
 const DROP_BATCHES: &str = r#"
 const mode = DROP_MODE;
 const cbs = window.__TAURI_INTERNALS__.callbacks;
@@ -318,7 +319,7 @@ let at = 0;
 let uid = 0;
 const dq = { slots: new Array(1024), head: 0, len: 0 };
 let panel = null;
-if (mode >= 7 && mode <= 17) {
+if (mode >= 7 && mode <= 19) {
   // A panel of 26 rows, drawn over the window, given the newest messages on every batch: the
   // log's redraw without the log (7: a text node per row, its value replaced as Svelte does;
   // 8: the same text painted on a canvas; 9: the 26 lines in one text node; 10: a span per
@@ -345,16 +346,17 @@ if (mode >= 7 && mode <= 17) {
     spacer.appendChild(rowsBox);
     box.appendChild(spacer);
   }
-  if (mode === 7 || mode === 10 || mode >= 12) for (let i = 0; i < 26; i++) {
+  if (mode === 7 || mode === 10 || mode >= 12) for (let i = 0; i < (mode === 19 ? 104 : 26); i++) {
     const row = document.createElement(mode === 10 ? 'span' : 'div');
     if (mode !== 10) row.style.cssText = 'height:24px;white-space:nowrap';
-    if (mode === 14 || mode === 16) { row.style.overflow = 'hidden'; row.style.textOverflow = 'ellipsis'; }
-    if (mode === 15 || mode === 17) {
+    if (mode === 19) row.style.height = '6px';
+    if (mode === 14 || mode === 16 || mode === 19) { row.style.overflow = 'hidden'; row.style.textOverflow = 'ellipsis'; }
+    if (mode === 15 || mode === 17 || mode === 18) {
       row.style.cssText += mode === 15
         ? ';display:grid;grid-template-columns:92px 60px 70px minmax(0,1fr);column-gap:10px;align-items:center'
         : ';display:flex;column-gap:10px;align-items:center';
       const widths = ['92px', '60px', '70px', null];
-      for (let c = 0; c < 4; c++) {
+      for (let c = mode === 18 ? 2 : 0; c < 4; c++) {
         const cell = document.createElement('span');
         cell.style.cssText = 'white-space:nowrap;overflow:hidden;text-overflow:ellipsis';
         if (mode === 17) cell.style.cssText += widths[c] ? `;flex:0 0 ${widths[c]}` : ';flex:1 1 0;min-width:0';
@@ -387,6 +389,13 @@ function draw(ms) {
     last.forEach((m, i) => c.fillText(line(m), 4, 16 + i * 24));
   } else if (panel.texts.length === 1) {
     panel.texts[0].nodeValue = last.map(line).join('\n');
+  } else if (mode === 18) {
+    last.forEach((m, i) => {
+      panel.texts[i * 2].nodeValue = m.id || '';
+      panel.texts[i * 2 + 1].nodeValue = m.data;
+    });
+  } else if (mode === 19) {
+    ms.slice(-104).forEach((m, i) => { panel.texts[i].nodeValue = m.data; });
   } else if (mode === 15 || mode === 17) {
     last.forEach((m, i) => {
       panel.texts[i * 4].nodeValue = new Date(m.receivedAtMs || 0).toISOString().slice(11, 23);
@@ -425,7 +434,7 @@ for (const [id, f] of cbs) {
         dq.slots[(dq.head + dq.len) % dq.slots.length] = m; dq.len++;
       }
       if (panel && ms.length) draw(ms);
-      if (mode === 2 || mode === 4 || (mode >= 7 && mode <= 17)) return f({ ...d, message: { ...d.message, messages: [] } });
+      if (mode === 2 || mode === 4 || (mode >= 7 && mode <= 19)) return f({ ...d, message: { ...d.message, messages: [] } });
       return;
     }
     return f(d);

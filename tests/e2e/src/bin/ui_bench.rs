@@ -29,7 +29,7 @@
 //! flood left out of the trough analysis, default 120, at most half the flood),
 //! `UI_BENCH_CLICKS=0` (no clicks: the flood alone, the flooded stream shown; with
 //! `UI_BENCH_SHOW=demo` the other stream is shown instead, so the flooded log is never drawn).
-//! `UI_BENCH_DROP=1…19`: the page throws batches, or their messages, away on arrival, or keeps
+//! `UI_BENCH_DROP=1…23`: the page throws batches, or their messages, away on arrival, or keeps
 //! them outside its store (see `DROP_BATCHES`).
 //! For the 15-minute memory run: `UI_BENCH_SECS=900`. `UI_BENCH_JSC_LOG=1` also has
 //! JavaScriptCore log its collections (`JSC_logGC=1`, read back from the driver log) and reports
@@ -228,8 +228,9 @@ fn cpu_secs(data_dir: &Path) -> BTreeMap<String, f64> {
 
 // ---- in-page instruments -----------------------------------------------------------------------
 
-/// Installs `window.__swb`: a requestAnimationFrame loop recording frame intervals, and the
-/// click-to-effect probe (`arm(kind, arg)` before a click; results in `__swb.clicks`).
+/// Installs `window.__swb`: a requestAnimationFrame loop recording frame intervals, a count of
+/// the log's redraws that added rows, and the click-to-effect probe (`arm(kind, arg)` before a
+/// click; results in `__swb.clicks`).
 const INSTRUMENTS: &str = r#"
 if (window.__swb) return true;
 const S = window.__swb = { gaps: [], last: null, clicks: [], armed: null, observer: null };
@@ -239,6 +240,11 @@ const frame = (t) => {
   requestAnimationFrame(frame);
 };
 requestAnimationFrame(frame);
+// Redraws of the log that showed other rows (one observer callback per redraw), to tell its
+// pace: the list reuses its row elements, so a redraw changes their `data-uid`.
+S.logDraws = 0;
+new MutationObserver(() => { S.logDraws++; })
+  .observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-uid'] });
 const q = (sel) => document.querySelector(sel);
 const effects = {
   paused: () => { const s = q('[data-testid="detail-state"]'); return !!(s && s.dataset.state === 'paused' && q('[data-testid="btn-resume"]')); },
@@ -277,7 +283,7 @@ return true;
 
 /// What the page holds, for a structure that grows: DOM nodes, rows drawn, log rows counted,
 /// Tauri's callback map (one pair per `invoke` in flight), resource timing entries (one per IPC
-/// fetch until the buffer is full), and the bench's own frame record.
+/// fetch until the buffer is full), the bench's own frame record, and the log's redraws so far.
 const CENSUS: &str = r#"
 const c = document.querySelector('[data-testid="log-count"]');
 return {
@@ -287,6 +293,7 @@ return {
   callbacks: window.__TAURI_INTERNALS__ && window.__TAURI_INTERNALS__.callbacks ? window.__TAURI_INTERNALS__.callbacks.size : null,
   perf: performance.getEntries().length,
   gaps: window.__swb ? window.__swb.gaps.length : null,
+  logDraws: window.__swb ? window.__swb.logDraws : null,
   dropped: window.__swbDropped === undefined ? null : window.__swbDropped,
 };
 "#;
@@ -309,7 +316,11 @@ return {
 /// row a grid of four cells (time, event, id, data) as the log's rows are; 16: as 14, the rows
 /// inside a scrolled box 100,000 rows tall, moved by a transform, as the log's virtual list is;
 /// 17: as 15, each row a flex box of the same four cells (fixed widths, the data cell flexed);
-/// 18: as 17 with two cells (id, data); 19: as 14 with 104 rows of 6 px (as many text boxes as 15).
+/// 18: as 17 with two cells (id, data); 19: as 14 with 104 rows of 6 px (as many text boxes as 15);
+/// 20: as 15, each row a plain block and its four cells inline blocks of fixed widths; 21: as 15,
+/// each row a positioned block and its four cells placed absolutely at fixed offsets; 22: as 20,
+/// the cells not clipped (no `overflow`, so no layer each) and the data cell a plain span, the
+/// row cut with an ellipsis; 23: as 22, every cell a plain inline span.
 const DROP_BATCHES: &str = r#"
 const mode = DROP_MODE;
 const cbs = window.__TAURI_INTERNALS__.callbacks;
@@ -319,7 +330,7 @@ let at = 0;
 let uid = 0;
 const dq = { slots: new Array(1024), head: 0, len: 0 };
 let panel = null;
-if (mode >= 7 && mode <= 19) {
+if (mode >= 7 && mode <= 23) {
   // A panel of 26 rows, drawn over the window, given the newest messages on every batch: the
   // log's redraw without the log (7: a text node per row, its value replaced as Svelte does;
   // 8: the same text painted on a canvas; 9: the 26 lines in one text node; 10: a span per
@@ -351,15 +362,22 @@ if (mode >= 7 && mode <= 19) {
     if (mode !== 10) row.style.cssText = 'height:24px;white-space:nowrap';
     if (mode === 19) row.style.height = '6px';
     if (mode === 14 || mode === 16 || mode === 19) { row.style.overflow = 'hidden'; row.style.textOverflow = 'ellipsis'; }
-    if (mode === 15 || mode === 17 || mode === 18) {
-      row.style.cssText += mode === 15
-        ? ';display:grid;grid-template-columns:92px 60px 70px minmax(0,1fr);column-gap:10px;align-items:center'
-        : ';display:flex;column-gap:10px;align-items:center';
+    if (mode === 15 || (mode >= 17 && mode !== 19)) {
+      if (mode === 15) row.style.cssText += ';display:grid;grid-template-columns:92px 60px 70px minmax(0,1fr);column-gap:10px;align-items:center';
+      if (mode === 17 || mode === 18) row.style.cssText += ';display:flex;column-gap:10px;align-items:center';
+      if (mode === 20) row.style.cssText += ';overflow:hidden;line-height:24px';
+      if (mode === 22 || mode === 23) row.style.cssText += ';overflow:hidden;text-overflow:ellipsis;line-height:24px';
+      if (mode === 21) row.style.cssText += ';position:relative;line-height:24px';
       const widths = ['92px', '60px', '70px', null];
+      const lefts = [0, 102, 172, 252];
       for (let c = mode === 18 ? 2 : 0; c < 4; c++) {
         const cell = document.createElement('span');
         cell.style.cssText = 'white-space:nowrap;overflow:hidden;text-overflow:ellipsis';
         if (mode === 17) cell.style.cssText += widths[c] ? `;flex:0 0 ${widths[c]}` : ';flex:1 1 0;min-width:0';
+        if (mode === 20) cell.style.cssText += `;display:inline-block;vertical-align:top;margin-right:10px;width:${widths[c] || '338px'}`;
+        if (mode === 22) cell.style.cssText = widths[c] ? `white-space:nowrap;display:inline-block;vertical-align:top;margin-right:10px;width:${widths[c]}` : 'white-space:nowrap';
+        if (mode === 23) cell.style.cssText = 'white-space:nowrap;margin-right:10px';
+        if (mode === 21) cell.style.cssText += `;position:absolute;top:0;left:${lefts[c]}px;${widths[c] ? 'width:' + widths[c] : 'right:0'}`;
         const t = document.createTextNode(' ');
         cell.appendChild(t);
         row.appendChild(cell);
@@ -396,7 +414,7 @@ function draw(ms) {
     });
   } else if (mode === 19) {
     ms.slice(-104).forEach((m, i) => { panel.texts[i].nodeValue = m.data; });
-  } else if (mode === 15 || mode === 17) {
+  } else if (mode === 15 || mode === 17 || mode >= 20) {
     last.forEach((m, i) => {
       panel.texts[i * 4].nodeValue = new Date(m.receivedAtMs || 0).toISOString().slice(11, 23);
       panel.texts[i * 4 + 1].nodeValue = m.event || '';
@@ -434,7 +452,7 @@ for (const [id, f] of cbs) {
         dq.slots[(dq.head + dq.len) % dq.slots.length] = m; dq.len++;
       }
       if (panel && ms.length) draw(ms);
-      if (mode === 2 || mode === 4 || (mode >= 7 && mode <= 19)) return f({ ...d, message: { ...d.message, messages: [] } });
+      if (mode === 2 || mode === 4 || (mode >= 7 && mode <= 23)) return f({ ...d, message: { ...d.message, messages: [] } });
       return;
     }
     return f(d);

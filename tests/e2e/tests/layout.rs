@@ -3,7 +3,8 @@
 //! screen; at the smallest the figure cards fold into one line and the log scrolls; at the
 //! default and above no figure card cuts its text, after "Clear view" too. At the smallest the
 //! log and the timeline each keep a usable height (the pane scrolls to the timeline), and a
-//! dialog opened right after a resize has nothing of the page drawn over it. See ../README.md.
+//! dialog opened right after a resize has nothing of the page drawn over it. The log rows' cells
+//! line up under the header at every size. See ../README.md.
 
 use serde_json::Value;
 use streamwatch_e2e::App;
@@ -30,8 +31,22 @@ const cut = [];
 for (const el of figs ? figs.querySelectorAll('.label, .value, .sub, .hint') : []) {
   if (el.scrollWidth > el.clientWidth + 1) cut.push(el.textContent.trim());
 }
+// The row's cells start where the header's columns do, and its data ends before the copy button.
+const head = document.querySelector('[data-testid="live-log"] .columns');
+const misaligned = [];
+if (row && head) {
+  ['c-time', 'c-event', 'c-id', 'c-data'].forEach((c) => {
+    const a = row.querySelector('.' + c), b = head.querySelector('.' + c);
+    const dx = a && b ? Math.abs(a.getBoundingClientRect().left - b.getBoundingClientRect().left) : null;
+    if (dx === null || dx > 1) misaligned.push(c + ' ' + dx);
+  });
+  const data = row.querySelector('.c-data'), copy = row.querySelector('.row-copy');
+  const dr = data ? data.getBoundingClientRect() : null, cr = copy ? copy.getBoundingClientRect() : null;
+  if (!dr || !cr || dr.right > cr.left || Math.abs(cr.top + cr.height / 2 - (r.top + r.bottom) / 2) > 2 || cr.right > r.right)
+    misaligned.push('copy ' + JSON.stringify({ dr, cr, r }));
+}
 return {
-  vw, vh,
+  vw, vh, misaligned,
   visible, rowTop: r ? r.top : null, rowBottom: r ? r.bottom : null,
   viewportHeight: vp ? vp.clientHeight : null,
   scrollable: vp ? vp.scrollHeight > vp.clientHeight : null,
@@ -189,6 +204,11 @@ async fn the_log_is_on_screen_at_every_window_size() {
         assert_eq!(
             m["visible"], true,
             "{w}x{h}: the log's first row is drawn, not covered or clipped: {m}"
+        );
+        assert_eq!(
+            m["misaligned"].as_array().map(Vec::len),
+            Some(0),
+            "{w}x{h}: the log row's cells line up under the header, the copy button in its column: {m}"
         );
         assert!(
             m["viewportHeight"].as_f64().unwrap_or(0.0) >= 72.0,

@@ -26,6 +26,10 @@ const visible = !!(hit && row.contains(hit));
 const figs = document.querySelector('[data-testid="figures"]');
 const cards = figs ? [...figs.children] : [];
 const tops = new Set(cards.map((c) => Math.round(c.getBoundingClientRect().top)));
+// Drawn whole, not squeezed to nothing: the figures are as tall as their first card, and on screen.
+const f0 = cards[0] ? cards[0].getBoundingClientRect() : null;
+const fr = figs ? figs.getBoundingClientRect() : null;
+const figsShown = !!(f0 && fr && f0.height >= 16 && fr.height >= f0.height - 1 && fr.top >= 0 && fr.bottom <= vh);
 // Text a card cuts: a line wider than its box (an ellipsis) or a card taller than its line.
 const cut = [];
 for (const el of figs ? figs.querySelectorAll('.label, .value, .sub, .hint') : []) {
@@ -50,7 +54,8 @@ return {
   visible, rowTop: r ? r.top : null, rowBottom: r ? r.bottom : null,
   viewportHeight: vp ? vp.clientHeight : null,
   scrollable: vp ? vp.scrollHeight > vp.clientHeight : null,
-  cardLines: tops.size,
+  cardLines: tops.size, figsShown,
+  figsHeight: fr ? Math.round(fr.height) : null, cardHeight: f0 ? Math.round(f0.height) : null,
   cut,
 };
 "#;
@@ -213,6 +218,10 @@ async fn the_log_is_on_screen_at_every_window_size() {
         assert!(
             m["viewportHeight"].as_f64().unwrap_or(0.0) >= 72.0,
             "{w}x{h}: the log shows at least three rows: {m}"
+        );
+        assert_eq!(
+            m["figsShown"], true,
+            "{w}x{h}: the figures are drawn whole, not squeezed out of the pane: {m}"
         );
         if *w == 720 {
             assert_eq!(

@@ -3,8 +3,8 @@
 //! screen; at the smallest the figure cards fold into one line and the log scrolls; at the
 //! default and above no figure card cuts its text, after "Clear view" too. At the smallest the
 //! log and the timeline each keep a usable height (the pane scrolls to the timeline), and a
-//! dialog opened right after a resize has nothing of the page drawn over it. The log rows' cells
-//! line up under the header at every size. See ../README.md.
+//! dialog opened right after a resize has nothing of the page drawn over it. At every size the
+//! figures are drawn whole and the log rows' cells line up under the header. See ../README.md.
 
 use serde_json::Value;
 use streamwatch_e2e::App;

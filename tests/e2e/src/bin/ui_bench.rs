@@ -229,7 +229,7 @@ fn cpu_secs(data_dir: &Path) -> BTreeMap<String, f64> {
 // ---- in-page instruments -----------------------------------------------------------------------
 
 /// Installs `window.__swb`: a requestAnimationFrame loop recording frame intervals, a count of
-/// the log's redraws that added rows, and the click-to-effect probe (`arm(kind, arg)` before a
+/// the log's redraws that showed other rows, and the click-to-effect probe (`arm(kind, arg)` before a
 /// click; results in `__swb.clicks`).
 const INSTRUMENTS: &str = r#"
 if (window.__swb) return true;

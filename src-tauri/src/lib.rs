@@ -12,7 +12,10 @@ pub mod notifications;
 pub mod prefs;
 pub mod rendering;
 pub mod state;
+#[cfg(test)]
+mod test_env;
 pub mod tray;
+pub mod webview_gc;
 pub mod window;
 pub mod window_geometry;
 
@@ -39,6 +42,7 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 pub fn run() {
     // Before Tauri starts any thread or webview: WebKit reads it when it spawns the web process.
     rendering::choose_webview_rendering();
+    webview_gc::choose_webview_collector();
     let app = tauri::Builder::default()
         // First: a second launch hands over to the running app and exits before it opens the
         // database.

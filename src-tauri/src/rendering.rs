@@ -43,15 +43,7 @@ pub fn choose_webview_rendering() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(name, _)| *name == k)
-                .map(|(_, v)| OsString::from(v))
-        }
-    }
+    use crate::test_env::env_of;
 
     #[test]
     fn linux_turns_compositing_off_by_default() {

@@ -182,35 +182,17 @@ impl Desktop {
         let (driver, driver_port) = loop {
             attempts += 1;
             let (port, native_port) = (free_port(), free_port());
-            let mut driver = Proc::spawn(
-                "tauri-driver",
-                Command::new(&tauri_driver)
-                    .arg("--port")
-                    .arg(port.to_string())
-                    .arg("--native-port")
-                    .arg(native_port.to_string())
-                    .arg("--native-driver")
-                    .arg(&webkit_driver)
-                    .env("DISPLAY", &display)
-                    .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
-                    .env("XDG_DATA_HOME", &xdg_data)
-                    .env("XDG_CONFIG_HOME", &xdg_config)
-                    .env("XDG_CACHE_HOME", &xdg_cache)
-                    .env("XDG_RUNTIME_DIR", &runtime)
-                    .env("STREAMWATCH_DATA_DIR", &data_dir)
-                    // Any free port for the embedded demo server: tests run side by side, and
-                    // a developer's own Streamwatch may hold 8787.
-                    .env("STREAMWATCH_DEMO_PORT", "0")
-                    .env("GDK_BACKEND", "x11")
-                    .env("NO_AT_BRIDGE", "1")
-                    // The app chooses how WebKit draws (src-tauri/src/rendering.rs) unless the
-                    // user did: a developer's own choice must not leak into what is tested.
-                    .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
-                    .env_remove("WEBKIT_FORCE_COMPOSITING_MODE")
-                    .env_remove("WAYLAND_DISPLAY")
-                    .stdout(log_file(root.path(), "driver.log"))
-                    .stderr(log_file(root.path(), "driver.log")),
-            );
+            let mut cmd = Command::new(&tauri_driver);
+            cmd.arg("--port")
+                .arg(port.to_string())
+                .arg("--native-port")
+                .arg(native_port.to_string())
+                .arg("--native-driver")
+                .arg(&webkit_driver);
+            app_environment(&mut cmd, &display, &bus_address, root.path(), &data_dir)
+                .stdout(log_file(root.path(), "driver.log"))
+                .stderr(log_file(root.path(), "driver.log"));
+            let mut driver = Proc::spawn("tauri-driver", &mut cmd);
             match wait_ready(&mut driver, port).await {
                 Ok(()) => break (driver, port),
                 // Most likely another process took one of the ports in between: try others.
@@ -274,6 +256,27 @@ impl Desktop {
         self.driver.exited()
     }
 
+    /// Starts the app directly on this desktop, as a person's desktop would (no WebDriver
+    /// session), in its own process group, with `env` added; the caller stops it
+    /// ([`crate::stop_group`]). The switches the app chooses for WebKit are removed first, as for
+    /// the driver, unless `env` sets them.
+    pub fn spawn_app(&self, env: &[(&str, &str)]) -> Child {
+        let mut cmd = Command::new(paths::app_binary());
+        app_environment(
+            &mut cmd,
+            self.display(),
+            self.bus_address(),
+            self.temp_dir(),
+            self.data_dir(),
+        )
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0);
+        cmd.spawn().expect("the app starts")
+    }
+
     /// The processes' ids, for diagnostics.
     pub fn pids(&self) -> String {
         format!(
@@ -283,6 +286,37 @@ impl Desktop {
             self.driver.pid()
         )
     }
+}
+
+/// The environment the app runs with on a test's desktop (through the driver or started
+/// directly): the desktop's display, bus and XDG folders under `root`, its data folder, and
+/// none of the switches the app chooses for WebKit itself.
+fn app_environment<'a>(
+    cmd: &'a mut Command,
+    display: &str,
+    bus_address: &str,
+    root: &Path,
+    data_dir: &Path,
+) -> &'a mut Command {
+    cmd.env("DISPLAY", display)
+        .env("DBUS_SESSION_BUS_ADDRESS", bus_address)
+        .env("XDG_DATA_HOME", root.join("xdg-data"))
+        .env("XDG_CONFIG_HOME", root.join("xdg-config"))
+        .env("XDG_CACHE_HOME", root.join("xdg-cache"))
+        .env("XDG_RUNTIME_DIR", root.join("xdg-runtime"))
+        .env("STREAMWATCH_DATA_DIR", data_dir)
+        // Any free port for the embedded demo server: tests run side by side, and a
+        // developer's own Streamwatch may hold 8787.
+        .env("STREAMWATCH_DEMO_PORT", "0")
+        .env("GDK_BACKEND", "x11")
+        .env("NO_AT_BRIDGE", "1")
+        // The app chooses how WebKit draws (src-tauri/src/rendering.rs) and how its web process
+        // collects (src-tauri/src/webview_gc.rs) unless the user did: a developer's own choice
+        // must not leak into what is tested.
+        .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
+        .env_remove("WEBKIT_FORCE_COMPOSITING_MODE")
+        .env_remove("JSC_useGenerationalGC")
+        .env_remove("WAYLAND_DISPLAY")
 }
 
 impl Drop for Desktop {

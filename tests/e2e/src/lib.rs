@@ -26,6 +26,7 @@ mod keyring;
 pub mod memory_trend;
 pub mod notifications;
 mod paths;
+pub mod process_stats;
 mod processes;
 pub mod runs_panel;
 mod servers;

@@ -146,6 +146,59 @@ pub fn slope_per_min(points: &[(f64, u64)]) -> f64 {
     }
 }
 
+/// The web process's RSS after the warm-up: the level, the troughs' range and slope, the verdict.
+pub fn print_trend(trend: Option<&Trend>, warmup: f64) {
+    let Some(t) = trend else {
+        println!("Web process memory: no sample after the {warmup:.0} s warm-up");
+        return;
+    };
+    let m = |kib: f64| kib / 1024.0;
+    println!(
+        "Web process memory after the {warmup:.0} s warm-up ({}):",
+        if t.sawtooth {
+            format!("{} post-collection troughs", t.troughs.len())
+        } else {
+            format!(
+                "no sawtooth, {} samples judged as they are",
+                t.troughs.len()
+            )
+        }
+    );
+    println!();
+    println!("| WebKitWebProcess RSS | value |");
+    println!("|---|---|");
+    println!(
+        "| level after the warm-up (mean of the first 2 min of troughs) | {:.0} MiB |",
+        m(t.level_kib)
+    );
+    println!(
+        "| lowest / highest trough | {:.0} MiB ({:+.1} %) / {:.0} MiB ({:+.1} %) |",
+        m(t.min_kib as f64),
+        t.min_dev() * 100.0,
+        m(t.max_kib as f64),
+        t.max_dev() * 100.0
+    );
+    println!(
+        "| slope of the troughs | {:+.2} MiB/min |",
+        m(t.slope_kib_per_min)
+    );
+    println!(
+        "| highest sample after the warm-up | {:.0} MiB |",
+        m(t.peak_kib as f64)
+    );
+    println!(
+        "| verdict (every trough within ±{:.0} % of the level) | {} |",
+        t.band * 100.0,
+        if t.flat() { "met" } else { "MISSED" }
+    );
+    let list: Vec<String> = t
+        .troughs
+        .iter()
+        .map(|(s, v)| format!("{s:.0}:{}", v / 1024))
+        .collect();
+    println!("\nTroughs (s:MiB): {}", list.join(" "));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,8 +84,9 @@ async fn first_run_shows_the_demo_stream_live() {
     );
     app.screenshot("first-run").await;
 
-    // The page is drawn without accelerated compositing (src-tauri/src/rendering.rs): the
-    // harness removed the switch from the environment, so the app set it for its web process.
+    // The page is drawn without accelerated compositing (src-tauri/src/rendering.rs) and its
+    // every collection is a full one (src-tauri/src/webview_gc.rs): the harness removed both
+    // switches from the environment, so the app set them for its web process.
     let web: Vec<_> = streamwatch_e2e::app_processes(app.data_dir())
         .into_iter()
         .filter(|p| p.is_web_process())
@@ -96,6 +97,12 @@ async fn first_run_shows_the_demo_stream_live() {
             p.env("WEBKIT_DISABLE_COMPOSITING_MODE"),
             Some("1"),
             "web process {} draws without compositing",
+            p.pid
+        );
+        assert_eq!(
+            p.env("JSC_useGenerationalGC"),
+            Some("0"),
+            "web process {} collects without generations",
             p.pid
         );
     }

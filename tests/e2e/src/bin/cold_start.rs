@@ -15,7 +15,6 @@
 //!     STREAMWATCH_APP=$CARGO_TARGET_DIR/release/streamwatch-app \
 //!         cargo run -p streamwatch-e2e --bin cold_start [-- RUNS]
 
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -88,27 +87,6 @@ fn similarity(a: &Frame, b: &Frame) -> f64 {
     same as f64 / a.pixels.len() as f64
 }
 
-fn spawn_app(desktop: &Desktop) -> Child {
-    let tmp = desktop.temp_dir();
-    let mut cmd = Command::new(app_binary());
-    cmd.env("DISPLAY", desktop.display())
-        .env("DBUS_SESSION_BUS_ADDRESS", desktop.bus_address())
-        .env("XDG_DATA_HOME", tmp.join("xdg-data"))
-        .env("XDG_CONFIG_HOME", tmp.join("xdg-config"))
-        .env("XDG_CACHE_HOME", tmp.join("xdg-cache"))
-        .env("XDG_RUNTIME_DIR", tmp.join("xdg-runtime"))
-        .env("STREAMWATCH_DATA_DIR", desktop.data_dir())
-        .env("STREAMWATCH_DEMO_PORT", "0")
-        .env("GDK_BACKEND", "x11")
-        .env("NO_AT_BRIDGE", "1")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0);
-    cmd.spawn().expect("the app starts")
-}
-
 fn stop(child: Child) {
     stop_group(child, Duration::from_secs(5));
     // Let the single-instance lock and the X window go.
@@ -122,7 +100,7 @@ fn one_start(
 ) -> (Child, Option<f64>, Option<f64>, f64) {
     let display = desktop.display().to_owned();
     let t0 = Instant::now();
-    let child = spawn_app(desktop);
+    let child = desktop.spawn_app(&[]);
     let deadline = t0 + Duration::from_secs(20);
     let mut window = None;
     while window.is_none() && Instant::now() < deadline {

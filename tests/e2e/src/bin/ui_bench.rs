@@ -38,9 +38,7 @@
 //! starts instead of typed into the form (WebDriver's typing stalls with the GC log on).
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -48,8 +46,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use streamwatch_demo_server::{DemoConfig, DemoServer};
 use streamwatch_e2e::jsc_gc_log;
-use streamwatch_e2e::memory_trend::{self, Trend};
-use streamwatch_e2e::{app_processes, demo_n, App, Desktop};
+use streamwatch_e2e::memory_trend::{self, print_trend};
+use streamwatch_e2e::process_stats::{cpu_secs, rss_by_name};
+use streamwatch_e2e::{demo_n, App, Desktop};
 use streamwatch_engine::storage::SubscriptionRecord;
 use streamwatch_engine::storage::{HistoryQuery, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -173,58 +172,6 @@ async fn start_proxy(upstream: SocketAddr, fwd: Arc<Forwarded>) -> SocketAddr {
 }
 
 // ---- processes and memory ----------------------------------------------------------------------
-
-/// The bench's name for one of the app's processes (`comm` is cut at 15 bytes).
-fn process_name(comm: &str) -> Option<&'static str> {
-    match comm {
-        c if c.starts_with("WebKitWebProces") => Some("WebKitWebProcess"),
-        c if c.starts_with("WebKitNetworkPr") => Some("WebKitNetworkProcess"),
-        c if c.starts_with("streamwatch-app") => Some("streamwatch-app"),
-        _ => None,
-    }
-}
-
-/// RSS in KiB of the app and the WebKit processes it starts, summed per process name.
-fn rss_by_name(data_dir: &Path) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    for p in app_processes(data_dir) {
-        let Some(name) = process_name(&p.comm) else {
-            continue;
-        };
-        let status = fs::read_to_string(format!("/proc/{}/status", p.pid)).unwrap_or_default();
-        let kib = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-            .unwrap_or(0);
-        *out.entry(name.to_owned()).or_insert(0) += kib;
-    }
-    out
-}
-
-/// CPU seconds (user + system) of those processes, for context.
-fn cpu_secs(data_dir: &Path) -> BTreeMap<String, f64> {
-    let tick = 100.0; // USER_HZ on Linux
-    let mut out = BTreeMap::new();
-    for p in app_processes(data_dir) {
-        let Some(name) = process_name(&p.comm) else {
-            continue;
-        };
-        let Ok(stat) = fs::read_to_string(format!("/proc/{}/stat", p.pid)) else {
-            continue;
-        };
-        let Some(close) = stat.rfind(')') else {
-            continue;
-        };
-        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-        let (Some(u), Some(s)) = (fields.get(11), fields.get(12)) else {
-            continue;
-        };
-        let secs = (u.parse::<f64>().unwrap_or(0.0) + s.parse::<f64>().unwrap_or(0.0)) / tick;
-        *out.entry(name.to_owned()).or_insert(0.0) += secs;
-    }
-    out
-}
 
 // ---- in-page instruments -----------------------------------------------------------------------
 
@@ -528,59 +475,6 @@ async fn timed_click(app: &App, css: &str, kind: &str, arg: &str) -> Option<(Val
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-/// The web process's RSS after the warm-up: the level, the troughs' range and slope, the verdict.
-fn print_trend(trend: Option<&Trend>, warmup: f64) {
-    let Some(t) = trend else {
-        println!("Web process memory: no sample after the {warmup:.0} s warm-up");
-        return;
-    };
-    let m = |kib: f64| kib / 1024.0;
-    println!(
-        "Web process memory after the {warmup:.0} s warm-up ({}):",
-        if t.sawtooth {
-            format!("{} post-collection troughs", t.troughs.len())
-        } else {
-            format!(
-                "no sawtooth, {} samples judged as they are",
-                t.troughs.len()
-            )
-        }
-    );
-    println!();
-    println!("| WebKitWebProcess RSS | value |");
-    println!("|---|---|");
-    println!(
-        "| level after the warm-up (mean of the first 2 min of troughs) | {:.0} MiB |",
-        m(t.level_kib)
-    );
-    println!(
-        "| lowest / highest trough | {:.0} MiB ({:+.1} %) / {:.0} MiB ({:+.1} %) |",
-        m(t.min_kib as f64),
-        t.min_dev() * 100.0,
-        m(t.max_kib as f64),
-        t.max_dev() * 100.0
-    );
-    println!(
-        "| slope of the troughs | {:+.2} MiB/min |",
-        m(t.slope_kib_per_min)
-    );
-    println!(
-        "| highest sample after the warm-up | {:.0} MiB |",
-        m(t.peak_kib as f64)
-    );
-    println!(
-        "| verdict (every trough within ±{:.0} % of the level) | {} |",
-        t.band * 100.0,
-        if t.flat() { "met" } else { "MISSED" }
-    );
-    let list: Vec<String> = t
-        .troughs
-        .iter()
-        .map(|(s, v)| format!("{s:.0}:{}", v / 1024))
-        .collect();
-    println!("\nTroughs (s:MiB): {}", list.join(" "));
 }
 
 /// The page's JavaScript heap after each full collection (`UI_BENCH_JSC_LOG=1`): what its live
